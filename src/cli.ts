@@ -1,0 +1,59 @@
+import { Command, CommanderError } from "commander";
+import { detectCommand } from "./cli/detect-command.js";
+
+/** `warden`: the command line. Each command lives in src/cli/ and returns its exit code. */
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command("warden")
+    .description("Protects Microsoft Entra tenants and their Azure subscriptions from takeover")
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command("detect")
+    .description("Find subscription-takeover attacks in exported Entra and Azure logs")
+    .option(
+      "-i, --input <path>",
+      "file, folder, or - for stdin (JSON, JSON array or JSON lines; gzip accepted)",
+    )
+    .option("-f, --format <format>", "jsonl (one finding a line, then a summary) or table", "jsonl")
+    .option("--since <iso>", "report only findings at or after this time")
+    .option("-c, --config <file>", "JSON config file (see docs/detections.md)")
+    .action(async (options) => {
+      setExitCode(
+        await detectCommand(options, {
+          stdout: process.stdout,
+          stderr: process.stderr,
+          stdinIsTty: process.stdin.isTTY === true,
+          env: process.env,
+        }),
+      );
+    });
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode = 0;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; everything else commander rejects is bad usage.
+      return error.exitCode === 0 ? 0 : 2;
+    }
+    throw error;
+  }
+  return exitCode;
+}
+
+main(process.argv).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`warden: ${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

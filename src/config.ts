@@ -1,0 +1,121 @@
+import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import { z } from "zod";
+import { DEFAULT_DETECT_CONFIG, type DetectConfig } from "./detect/detect-config.js";
+
+/**
+ * The only reader of the environment. Everything configurable is validated here, at start, with
+ * messages that name the setting and say what to fix; the rest of the code receives typed values.
+ */
+
+export class ConfigError extends Error {}
+
+const guidList = z.array(
+  z
+    .string()
+    .regex(/^[0-9a-fA-F-]{36}$/, "must be a GUID")
+    .transform((s) => s.toLowerCase()),
+);
+const cidr = z.string().refine((range) => {
+  const [address = "", prefix] = range.split("/");
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return Number.isInteger(bits) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
+}, "must be an IP address or CIDR range such as 203.0.113.0/24");
+
+const detectSchema = z
+  .object({
+    privilegedEntraRoles: guidList,
+    privilegedAzureRoles: guidList,
+    riskyIpRanges: z.array(cidr),
+    vmBurstThreshold: z.number().int().min(1),
+    newPrincipalDays: z.number().positive(),
+    riskySignInWindowHours: z.number().positive(),
+    correlationWindowHours: z.number().positive(),
+    defaultTenantId: z.string().min(1),
+  })
+  .partial()
+  .strict();
+
+const fileSchema = z.object({ detect: detectSchema.optional() }).strict();
+
+export interface WardenConfig {
+  detect: DetectConfig;
+}
+
+export interface ConfigSources {
+  env?: NodeJS.ProcessEnv;
+  /** A JSON file whose values the environment overrides. */
+  file?: string;
+}
+
+export function loadConfig({ env = process.env, file }: ConfigSources = {}): WardenConfig {
+  const fromFile = file === undefined ? {} : readConfigFile(file);
+  const fromEnv = detectFromEnv(env);
+  const merged = { ...fromFile.detect, ...fromEnv };
+  const parsed = detectSchema.safeParse(merged);
+  if (!parsed.success) throw new ConfigError(describe(parsed.error, "detect"));
+  return { detect: { ...DEFAULT_DETECT_CONFIG, ...stripUndefined(parsed.data) } };
+}
+
+function readConfigFile(file: string): z.infer<typeof fileSchema> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch {
+    throw new ConfigError(`config file ${file} cannot be read: check the --config path.`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = fileSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigError(`config file ${file}: ${describe(parsed.error, "")}`);
+  return parsed.data;
+}
+
+/** Environment variables for the detection settings; lists are comma-separated. */
+function detectFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  const list = (name: string) =>
+    env[name]
+      ?.split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const number = (name: string) => {
+    const raw = env[name];
+    if (raw === undefined || raw === "") return undefined;
+    const value = Number(raw);
+    if (!Number.isFinite(value)) throw new ConfigError(`${name} must be a number, got "${raw}"`);
+    return value;
+  };
+  const set = (key: string, value: unknown) => {
+    if (value !== undefined) values[key] = value;
+  };
+  set("privilegedEntraRoles", list("WARDEN_PRIVILEGED_ENTRA_ROLES"));
+  set("privilegedAzureRoles", list("WARDEN_PRIVILEGED_AZURE_ROLES"));
+  set("riskyIpRanges", list("WARDEN_RISKY_IP_RANGES"));
+  set("vmBurstThreshold", number("WARDEN_VM_BURST_THRESHOLD"));
+  set("newPrincipalDays", number("WARDEN_NEW_PRINCIPAL_DAYS"));
+  set("riskySignInWindowHours", number("WARDEN_RISKY_SIGNIN_WINDOW_HOURS"));
+  set("correlationWindowHours", number("WARDEN_CORRELATION_WINDOW_HOURS"));
+  set("defaultTenantId", env["WARDEN_TENANT_ID"] || undefined);
+  return values;
+}
+
+function describe(error: z.ZodError, prefix: string): string {
+  return error.issues
+    .map((issue) => {
+      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
+      return `${path || "config"}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

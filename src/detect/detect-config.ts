@@ -1,0 +1,32 @@
+import { DEFAULT_PRIVILEGED_AZURE_ROLES, DEFAULT_PRIVILEGED_ENTRA_ROLES } from "./roles.js";
+
+/** What the detectors can be tuned with; every field has a safe default (see docs/detections.md). */
+export interface DetectConfig {
+  /** Entra role template ids that count as privileged. */
+  privilegedEntraRoles: readonly string[];
+  /** Azure role definition ids that count as privileged, besides custom roles that can write role assignments. */
+  privilegedAzureRoles: readonly string[];
+  /** CIDR ranges (IPv4 or IPv6) that a VM should never be created from: anonymisers, hosting ranges seen in attacks. */
+  riskyIpRanges: readonly string[];
+  /** guest-vm-burst fires when a new external principal creates more VMs than this. */
+  vmBurstThreshold: number;
+  /** An external principal is "new" for this many days after it was invited or added. */
+  newPrincipalDays: number;
+  /** risky-signin-resource-group: how long after a high-risk sign-in a resource group write still counts. */
+  riskySignInWindowHours: number;
+  /** Findings that share a principal or subscription within this many hours join one incident. */
+  correlationWindowHours: number;
+  /** The tenant to attribute records to when the record itself does not say (Graph API items). */
+  defaultTenantId: string;
+}
+
+export const DEFAULT_DETECT_CONFIG: DetectConfig = {
+  privilegedEntraRoles: DEFAULT_PRIVILEGED_ENTRA_ROLES,
+  privilegedAzureRoles: DEFAULT_PRIVILEGED_AZURE_ROLES,
+  riskyIpRanges: [],
+  vmBurstThreshold: 3,
+  newPrincipalDays: 7,
+  riskySignInWindowHours: 12,
+  correlationWindowHours: 72,
+  defaultTenantId: "unknown",
+};

@@ -1,0 +1,158 @@
+/**
+ * The one event type every input shape is normalised into. Detectors, the store and the cards only
+ * ever see this; the shapes Microsoft emits stay inside `normalise/`.
+ */
+
+/** Which Microsoft log the event came from, whatever pipe carried it there. */
+export type EventSource = "entra-audit" | "entra-sign-in" | "entra-risk" | "azure-activity";
+
+/** The record shape it was read from; kept so an analyst can find the original. */
+export type InputShape =
+  | "graph-directory-audit"
+  | "graph-sign-in"
+  | "graph-risk-detection"
+  | "arm-event-data"
+  | "entra-diagnostic-audit"
+  | "entra-diagnostic-sign-in"
+  | "entra-diagnostic-risk"
+  | "azure-diagnostic-activity"
+  | "log-analytics-audit"
+  | "log-analytics-sign-in"
+  | "log-analytics-activity"
+  | "defender-cloud-app-event";
+
+export type PrincipalType = "user" | "servicePrincipal" | "group" | "unknown";
+
+/** Someone or something in the directory, as far as one record tells. Every field may be missing. */
+export interface Principal {
+  type: PrincipalType;
+  /** Entra object id, lower-case. */
+  id?: string;
+  userPrincipalName?: string;
+  displayName?: string;
+  /** For invitations: the address the guest was invited with. */
+  mail?: string;
+  ipAddress?: string;
+  appId?: string;
+  /** true when the record itself shows the principal is external (#EXT# UPN, userType Guest, an invitation). */
+  external?: boolean;
+}
+
+export type RiskLevel = "none" | "low" | "medium" | "high" | "hidden" | "unknown";
+
+interface EventBase {
+  /** Stable across re-reads of the same record (and shared by the begin/end halves of one ARM operation). */
+  id: string;
+  source: EventSource;
+  shape: InputShape;
+  tenantId: string;
+  /** Epoch milliseconds, UTC. */
+  time: number;
+  /** The operation name as the source spelled it. */
+  operation: string;
+  /** false only when the source says the operation failed. */
+  succeeded: boolean;
+  actor?: Principal;
+  correlationId?: string;
+}
+
+export interface UserInvitedEvent extends EventBase {
+  kind: "user-invited";
+  subject: Principal;
+}
+export interface UserAddedEvent extends EventBase {
+  kind: "user-added";
+  subject: Principal;
+  /** undefined when the record does not say. */
+  enabled?: boolean;
+}
+export interface InviteRedeemedEvent extends EventBase {
+  kind: "invite-redeemed";
+  subject: Principal;
+}
+export interface DirectoryRoleAddedEvent extends EventBase {
+  kind: "directory-role-added";
+  subject: Principal;
+  role: { templateId?: string; displayName?: string };
+  eligible: boolean;
+}
+export interface AzureRoleAssignedEvent extends EventBase {
+  kind: "azure-role-assigned";
+  subject: Principal;
+  /** The role definition GUID (last segment of the definition's resource id), lower-case. */
+  roleDefinitionId?: string;
+  scope?: string;
+  subscriptionId?: string;
+}
+export interface AzureRoleDefinedEvent extends EventBase {
+  kind: "azure-role-defined";
+  roleDefinitionId?: string;
+  actions: string[];
+}
+export interface SubscriptionCreatedEvent extends EventBase {
+  kind: "subscription-created";
+  subscriptionId?: string;
+}
+export interface SubscriptionTenantChangedEvent extends EventBase {
+  kind: "subscription-tenant-changed";
+  subscriptionId?: string;
+  fromTenantId?: string;
+  toTenantId?: string;
+}
+export interface SubscriptionPolicyWrittenEvent extends EventBase {
+  kind: "subscription-policy-written";
+  blockLeaving?: boolean;
+  blockEntering?: boolean;
+}
+export interface ElevateAccessEvent extends EventBase {
+  kind: "elevate-access";
+}
+export interface VmCreatedEvent extends EventBase {
+  kind: "vm-created";
+  resourceId: string;
+  subscriptionId?: string;
+  via: "vm-write" | "deployment-validation";
+}
+export interface ResourceGroupWrittenEvent extends EventBase {
+  kind: "resource-group-written";
+  resourceId: string;
+  subscriptionId?: string;
+}
+export interface SignInEvent extends EventBase {
+  kind: "sign-in";
+  riskAggregated: RiskLevel;
+  riskDuringSignIn: RiskLevel;
+  riskEventTypes: string[];
+  appDisplayName?: string;
+}
+export interface RiskDetectionEvent extends EventBase {
+  kind: "risk-detection";
+  riskEventType: string;
+  riskLevel: RiskLevel;
+}
+/** Everything else: counted and stored, never a finding on its own. */
+export interface OtherEvent extends EventBase {
+  kind: "other";
+}
+
+export type SecurityEvent =
+  | UserInvitedEvent
+  | UserAddedEvent
+  | InviteRedeemedEvent
+  | DirectoryRoleAddedEvent
+  | AzureRoleAssignedEvent
+  | AzureRoleDefinedEvent
+  | SubscriptionCreatedEvent
+  | SubscriptionTenantChangedEvent
+  | SubscriptionPolicyWrittenEvent
+  | ElevateAccessEvent
+  | VmCreatedEvent
+  | ResourceGroupWrittenEvent
+  | SignInEvent
+  | RiskDetectionEvent
+  | OtherEvent;
+
+export type EventKind = SecurityEvent["kind"];
+
+/** The fields every event has, for code that builds one before it knows the kind. */
+export type EventHeader = EventBase;

@@ -1,0 +1,79 @@
+import { createHash } from "node:crypto";
+import type { EventSource, PrincipalType, SecurityEvent } from "./event.js";
+
+/** The rule ids are a public contract: SIEM rules, suppressions and dashboards key on them. */
+export const RULES = [
+  "guest-invited",
+  "guest-privileged-role",
+  "guest-azure-privileged-role",
+  "subscription-created",
+  "subscription-directory-changed",
+  "subscription-policy-changed",
+  "elevate-access",
+  "external-vm-created",
+  "guest-vm-burst",
+  "risky-ip-vm-created",
+  "risky-signin-resource-group",
+  "subscription-hijack-chain",
+] as const;
+
+export type RuleId = (typeof RULES)[number];
+export type Severity = "low" | "medium" | "high" | "critical";
+
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { low: 1, medium: 2, high: 3, critical: 4 };
+
+export interface FindingSubject {
+  type: PrincipalType | "subscription" | "tenant";
+  id?: string;
+  userPrincipalName?: string;
+  displayName?: string;
+  /** External (guest or #EXT# member), when known. */
+  external?: boolean;
+}
+
+export interface FindingActor {
+  id?: string;
+  userPrincipalName?: string;
+  ipAddress?: string;
+  displayName?: string;
+  type?: PrincipalType;
+}
+
+export interface EvidenceRef {
+  source: EventSource;
+  id: string;
+  time: number;
+  operation: string;
+}
+
+export interface Finding {
+  id: string;
+  rule: RuleId;
+  severity: Severity;
+  /** 0..1, from the evidence: see each detector for what raises it. */
+  confidence: number;
+  tenantId: string;
+  time: number;
+  subject: FindingSubject;
+  actor?: FindingActor;
+  /** Subscriptions the finding concerns; they tie findings into one incident. */
+  subscriptionIds: string[];
+  evidence: EvidenceRef[];
+  summary: string;
+}
+
+export function evidenceOf(event: SecurityEvent): EvidenceRef {
+  return { source: event.source, id: event.id, time: event.time, operation: event.operation };
+}
+
+/**
+ * A finding's id depends only on its rule and what it is about (the key), never on when or how often the
+ * input was read, so replays produce the same id and the store and the channel see it once.
+ */
+export function findingId(rule: RuleId, tenantId: string, key: string): string {
+  return `f-${createHash("sha256").update(`${rule}\u0000${tenantId}\u0000${key}`).digest("hex").slice(0, 24)}`;
+}
+
+export function clampConfidence(value: number): number {
+  return Math.round(Math.min(0.99, Math.max(0.05, value)) * 100) / 100;
+}

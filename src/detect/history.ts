@@ -1,0 +1,259 @@
+import type { Principal, SecurityEvent } from "./event.js";
+import { type EvidenceRef, evidenceOf } from "./finding.js";
+import { principalKeys } from "./identity.js";
+import { isPrivilegedActionList } from "./roles.js";
+
+/**
+ * What detectors may know of the past: who is external and since when, who had a risky sign-in, who
+ * wrote resource groups or created VMs. It holds facts per principal, each list capped, so memory grows
+ * with the number of people in the tenant, not with the number of events read.
+ */
+
+const LIST_CAP = 64;
+const HOUR = 3_600_000;
+
+export interface RiskSignal {
+  time: number;
+  evidence: EvidenceRef;
+  /** A successful sign-in that Identity Protection rated high: what risky-signin-resource-group needs. */
+  highRiskSignIn: boolean;
+}
+
+export interface TimedEvidence {
+  time: number;
+  evidence: EvidenceRef;
+  resourceId: string;
+}
+
+export interface PrincipalState {
+  keys: Set<string>;
+  external: boolean;
+  /** When the principal was invited or added, if an event showed it. */
+  createdAt?: number;
+  creation?: EvidenceRef;
+  createdBy?: Principal;
+  riskSignals: RiskSignal[];
+  resourceGroupWrites: TimedEvidence[];
+  /** Events kept to be judged again when something about this principal is learned later. */
+  retained: SecurityEvent[];
+  lastSeen: number;
+}
+
+/** The read-only face detectors get. */
+export interface HistoryView {
+  principal(principal: Principal | undefined): Readonly<PrincipalState> | undefined;
+  isExternal(principal: Principal | undefined): boolean;
+  isPrivilegedCustomRole(roleDefinitionId: string | undefined): boolean;
+  riskNear(principal: Principal | undefined, time: number, windowMs?: number): RiskSignal[];
+}
+
+/** Severe risk types that mark an account as likely compromised whatever level they were given. */
+const SEVERE_RISK_TYPES = new Set([
+  "anonymizedipaddress",
+  "maliciousipaddress",
+  "passwordspray",
+  "leakedcredentials",
+  "impossibletravel",
+  "unlikelytravel",
+  "suspiciousipaddress",
+  "tor",
+]);
+
+export class History implements HistoryView {
+  private readonly byKey = new Map<string, PrincipalState>();
+  private readonly privilegedCustomRoles = new Set<string>();
+
+  principal(principal: Principal | undefined): PrincipalState | undefined {
+    for (const key of principalKeys(principal)) {
+      const state = this.byKey.get(key);
+      if (state !== undefined) return state;
+    }
+    return undefined;
+  }
+
+  isExternal(principal: Principal | undefined): boolean {
+    return principal?.external === true || this.principal(principal)?.external === true;
+  }
+
+  isPrivilegedCustomRole(roleDefinitionId: string | undefined): boolean {
+    return roleDefinitionId !== undefined && this.privilegedCustomRoles.has(roleDefinitionId);
+  }
+
+  /** Number of principals held, for tests and metrics. */
+  get size(): number {
+    return new Set(this.byKey.values()).size;
+  }
+
+  /**
+   * Learns what one event tells. Returns the principals about whom something was learned that can turn
+   * an earlier event into a finding (became known as external, or their creation time became known).
+   */
+  observe(event: SecurityEvent): PrincipalState[] {
+    const changed: PrincipalState[] = [];
+    const actor = event.actor === undefined ? undefined : this.upsert(event.actor, event.time, changed);
+    switch (event.kind) {
+      case "user-invited":
+      case "user-added":
+      case "invite-redeemed": {
+        const subject = this.upsert(event.subject, event.time, changed);
+        if (event.succeeded && event.subject.external === true && event.kind !== "invite-redeemed") {
+          if (subject.createdAt === undefined || event.time < subject.createdAt) {
+            subject.createdAt = event.time;
+            subject.creation = evidenceOf(event);
+            if (event.actor !== undefined) subject.createdBy = event.actor;
+            if (!changed.includes(subject)) changed.push(subject);
+          }
+        }
+        break;
+      }
+      case "directory-role-added":
+      case "azure-role-assigned":
+        retain(this.upsert(event.subject, event.time, changed), event);
+        break;
+      case "vm-created":
+        if (actor !== undefined) retain(actor, event);
+        break;
+      case "resource-group-written":
+        if (
+          actor !== undefined &&
+          event.succeeded &&
+          !actor.resourceGroupWrites.some((w) => w.evidence.id === event.id)
+        ) {
+          pushCapped(actor.resourceGroupWrites, {
+            time: event.time,
+            evidence: evidenceOf(event),
+            resourceId: event.resourceId,
+          });
+        }
+        break;
+      case "sign-in": {
+        const high = event.riskAggregated === "high" || event.riskDuringSignIn === "high";
+        const severe = event.riskEventTypes.some((t) => SEVERE_RISK_TYPES.has(t.toLowerCase()));
+        if (actor !== undefined && event.succeeded && (high || severe)) {
+          pushCapped(actor.riskSignals, {
+            time: event.time,
+            evidence: evidenceOf(event),
+            highRiskSignIn: high,
+          });
+        }
+        break;
+      }
+      case "risk-detection": {
+        const severe = SEVERE_RISK_TYPES.has(event.riskEventType.toLowerCase());
+        if (actor !== undefined && (severe || event.riskLevel === "high" || event.riskLevel === "medium")) {
+          pushCapped(actor.riskSignals, {
+            time: event.time,
+            evidence: evidenceOf(event),
+            highRiskSignIn: false,
+          });
+        }
+        break;
+      }
+      case "azure-role-defined":
+        if (
+          event.roleDefinitionId !== undefined &&
+          event.succeeded &&
+          isPrivilegedActionList(event.actions)
+        ) {
+          this.privilegedCustomRoles.add(event.roleDefinitionId);
+        }
+        break;
+      default:
+        break;
+    }
+    return changed;
+  }
+
+  /** Risk signals of a principal within `windowMs` either side of `time`. */
+  riskNear(principal: Principal | undefined, time: number, windowMs = 24 * HOUR): RiskSignal[] {
+    const state = this.principal(principal);
+    if (state === undefined) return [];
+    return state.riskSignals.filter((s) => Math.abs(s.time - time) <= windowMs);
+  }
+
+  /**
+   * Forgets what is older than `horizonMs` before `now`, and principals left with nothing worth keeping.
+   * External principals stay: whether someone is a guest matters for as long as they exist.
+   */
+  prune(now: number, horizonMs: number): void {
+    const cutoff = now - horizonMs;
+    const seen = new Set<PrincipalState>();
+    for (const [key, state] of this.byKey) {
+      if (!seen.has(state)) {
+        seen.add(state);
+        state.riskSignals = state.riskSignals.filter((s) => s.time >= cutoff);
+        state.resourceGroupWrites = state.resourceGroupWrites.filter((s) => s.time >= cutoff);
+        state.retained = state.retained.filter((e) => e.time >= cutoff);
+      }
+      const empty = state.riskSignals.length + state.resourceGroupWrites.length + state.retained.length === 0;
+      if (!state.external && empty && state.lastSeen < cutoff) this.byKey.delete(key);
+    }
+  }
+
+  private upsert(principal: Principal, time: number, changed: PrincipalState[]): PrincipalState {
+    const keys = principalKeys(principal);
+    let state: PrincipalState | undefined;
+    for (const key of keys) {
+      const found = this.byKey.get(key);
+      if (found === undefined) continue;
+      if (state === undefined) state = found;
+      else if (found !== state) state = this.merge(state, found);
+    }
+    if (state === undefined) {
+      state = {
+        keys: new Set(),
+        external: false,
+        riskSignals: [],
+        resourceGroupWrites: [],
+        retained: [],
+        lastSeen: time,
+      };
+    }
+    for (const key of keys) {
+      if (!state.keys.has(key)) {
+        state.keys.add(key);
+        this.byKey.set(key, state);
+      }
+    }
+    if (principal.external === true && !state.external) {
+      state.external = true;
+      if (!changed.includes(state)) changed.push(state);
+    }
+    if (time > state.lastSeen) state.lastSeen = time;
+    return state;
+  }
+
+  /** Two records turned out to be one person (an id and a UPN met in one event): keep one state. */
+  private merge(into: PrincipalState, from: PrincipalState): PrincipalState {
+    for (const key of from.keys) {
+      into.keys.add(key);
+      this.byKey.set(key, into);
+    }
+    into.external ||= from.external;
+    if (from.createdAt !== undefined && (into.createdAt === undefined || from.createdAt < into.createdAt)) {
+      into.createdAt = from.createdAt;
+      into.creation = from.creation;
+      into.createdBy = from.createdBy;
+    }
+    for (const s of from.riskSignals) pushCapped(into.riskSignals, s);
+    for (const s of from.resourceGroupWrites) pushCapped(into.resourceGroupWrites, s);
+    for (const e of from.retained) retain(into, e);
+    into.lastSeen = Math.max(into.lastSeen, from.lastSeen);
+    return into;
+  }
+}
+
+function retain(state: PrincipalState, event: SecurityEvent): void {
+  if (state.retained.some((e) => e.id === event.id)) return;
+  pushCapped(state.retained, event);
+}
+
+/** Appends, dropping the oldest entry once the list is full. */
+function pushCapped<T extends { time: number }>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length > LIST_CAP) {
+    let oldest = 0;
+    for (let i = 1; i < list.length; i++) if ((list[i] as T).time < (list[oldest] as T).time) oldest = i;
+    list.splice(oldest, 1);
+  }
+}

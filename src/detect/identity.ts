@@ -1,0 +1,59 @@
+import type { Principal } from "./event.js";
+
+/**
+ * Who is external, and how one person is recognised across logs that name them differently: Graph
+ * uses object ids, ARM's `caller` a UPN, invitations an e-mail address.
+ */
+
+/** B2B users carry `#EXT#` in their UPN whether their userType is Guest or Member. */
+export function isExternalUpn(upn: string | undefined): boolean {
+  return upn?.toUpperCase().includes("#EXT#") === true;
+}
+
+/**
+ * The home address of an external user: `alice_contoso.com#EXT#@tenant.onmicrosoft.com` is
+ * `alice@contoso.com`. Domains cannot hold `_`, so the last `_` before `#EXT#` is the replaced `@`.
+ */
+export function homeAddress(upn: string | undefined): string | undefined {
+  if (upn === undefined) return undefined;
+  const marker = upn.toUpperCase().indexOf("#EXT#");
+  if (marker < 0) return undefined;
+  const local = upn.slice(0, marker);
+  const at = local.lastIndexOf("_");
+  if (at <= 0) return undefined;
+  return `${local.slice(0, at)}@${local.slice(at + 1)}`.toLowerCase();
+}
+
+/** The domain of the guest's home organisation, for cards and the inventory. */
+export function homeDomain(principal: Pick<Principal, "userPrincipalName" | "mail">): string | undefined {
+  const address = homeAddress(principal.userPrincipalName) ?? principal.mail?.toLowerCase();
+  return address?.slice(address.indexOf("@") + 1);
+}
+
+/**
+ * Every key a principal can be recognised by, each prefixed by its kind so an id never meets a UPN.
+ * Two records that share any key are the same principal.
+ */
+export function principalKeys(principal: Principal | undefined): string[] {
+  if (principal === undefined) return [];
+  const keys: string[] = [];
+  if (principal.id !== undefined) keys.push(`id:${principal.id.toLowerCase()}`);
+  const upn = principal.userPrincipalName?.toLowerCase();
+  if (upn?.includes("@")) keys.push(`upn:${upn}`);
+  const home = homeAddress(upn) ?? principal.mail?.toLowerCase();
+  if (home !== undefined) keys.push(`mail:${home}`);
+  return keys;
+}
+
+/** The most readable name of a principal for people. */
+export function principalLabel(principal: Principal | undefined): string {
+  if (principal === undefined) return "unknown";
+  return (
+    principal.userPrincipalName ??
+    principal.mail ??
+    principal.displayName ??
+    principal.id ??
+    principal.appId ??
+    "unknown"
+  );
+}

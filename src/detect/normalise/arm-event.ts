@@ -1,0 +1,192 @@
+import type { Principal, SecurityEvent } from "../event.js";
+import { isExternalUpn } from "../identity.js";
+import type { MapperInput } from "./context.js";
+import {
+  arr,
+  field,
+  guid,
+  ipAddress,
+  type JsonObject,
+  lastGuid,
+  obj,
+  objects,
+  str,
+  strField,
+  subscriptionOf,
+} from "./fields.js";
+import { principal, principalTypeOf } from "./principal.js";
+import { parseTime } from "./time.js";
+
+/**
+ * Azure Activity Log `EventData` (REST shape) to SecurityEvent. The diagnostic export and the Log
+ * Analytics `AzureActivity` table are converted to this shape first.
+ *
+ * One ARM operation logs several records (BeginRequest/Started, then Accepted or Succeeded). They share
+ * correlationId, operation and resource, and so they share the event id built here: the pair is one event.
+ */
+
+const OID_CLAIM = "http://schemas.microsoft.com/identity/claims/objectidentifier";
+const UPN_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn";
+const TENANT_CLAIM = "http://schemas.microsoft.com/identity/claims/tenantid";
+const CREATED_MESSAGE = /^Entity (\S+) is created with parent entity (\S+)/i;
+const MOVED_MESSAGE = /moved from tenant ([0-9a-f-]{36}) to tenant ([0-9a-f-]{36})/i;
+
+export function mapEventData(event: JsonObject, input: MapperInput): SecurityEvent | undefined {
+  const operationObject = obj(field(event, "operationName"));
+  const operation =
+    operationObject === undefined ? strField(event, "operationName") : strField(operationObject, "value");
+  const time = parseTime(field(event, "eventTimestamp"));
+  if (operation === undefined || time === undefined) return undefined;
+  const op = operation.toLowerCase();
+  const correlationId = strField(event, "correlationId");
+  const resourceId = strField(event, "resourceId") ?? "";
+  const rawId =
+    correlationId === undefined
+      ? strField(event, "eventDataId")
+      : `${correlationId}|${op}|${resourceId.toLowerCase()}`;
+  if (rawId === undefined) return undefined;
+  const properties = obj(field(event, "properties")) ?? {};
+  const claims = obj(field(event, "claims")) ?? {};
+  const status = (statusValue(event) ?? "").toLowerCase();
+  const header = {
+    id: `azure-activity:${rawId}`,
+    source: "azure-activity" as const,
+    shape: input.shape,
+    tenantId: (strField(event, "tenantId") ?? str(claims[TENANT_CLAIM]) ?? input.tenantId).toLowerCase(),
+    time,
+    operation,
+    succeeded: status !== "failed" && status !== "failure",
+    actor: caller(event, claims),
+    correlationId,
+  };
+  const subscriptionId = guid(field(event, "subscriptionId")) ?? subscriptionOf(resourceId);
+
+  switch (op) {
+    case "microsoft.authorization/roleassignments/write": {
+      const body = bodyProperties(properties);
+      const scope = strField(body, "scope") ?? scopeOfAssignment(resourceId);
+      const principalType = strField(body, "principalType")?.toLowerCase();
+      return {
+        ...header,
+        kind: "azure-role-assigned",
+        subject: principal({ type: principalTypeOf(principalType), id: guid(field(body, "principalId")) }),
+        roleDefinitionId: lastGuid(field(body, "roleDefinitionId")),
+        scope,
+        subscriptionId: subscriptionOf(scope) ?? subscriptionId,
+      };
+    }
+    case "microsoft.authorization/roledefinitions/write": {
+      const body = bodyProperties(properties);
+      const actions = objects(field(body, "permissions")).flatMap((p) =>
+        arr(field(p, "actions")).filter((a): a is string => typeof a === "string"),
+      );
+      return { ...header, kind: "azure-role-defined", roleDefinitionId: lastGuid(resourceId), actions };
+    }
+    case "microsoft.subscription/aliases/write": {
+      const response = bodyProperties(properties, "responseBody");
+      return {
+        ...header,
+        kind: "subscription-created",
+        subscriptionId: guid(field(response, "subscriptionId")) ?? subscriptionId,
+      };
+    }
+    case "microsoft.subscription/updatetenant/action": {
+      const moved = MOVED_MESSAGE.exec(strField(properties, "message") ?? "");
+      return {
+        ...header,
+        kind: "subscription-tenant-changed",
+        subscriptionId,
+        fromTenantId: moved?.[1]?.toLowerCase(),
+        toTenantId: moved?.[2]?.toLowerCase(),
+      };
+    }
+    case "microsoft.subscription/policies/write": {
+      const body = bodyProperties(properties);
+      return {
+        ...header,
+        kind: "subscription-policy-written",
+        blockLeaving: bool(field(body, "blockSubscriptionsLeavingTenant")),
+        blockEntering: bool(field(body, "blockSubscriptionsIntoTenant")),
+      };
+    }
+    case "microsoft.authorization/elevateaccess/action":
+      return { ...header, kind: "elevate-access" };
+    case "microsoft.compute/virtualmachines/write":
+      return { ...header, kind: "vm-created", resourceId, subscriptionId, via: "vm-write" };
+    case "microsoft.resources/deployments/validate/action": {
+      // Portal VM creation validates a deployment named CreateVm-...: the earliest sign of a new VM.
+      const deployment = resourceId.slice(resourceId.lastIndexOf("/") + 1);
+      if (deployment.toLowerCase().startsWith("createvm")) {
+        return { ...header, kind: "vm-created", resourceId, subscriptionId, via: "deployment-validation" };
+      }
+      return { ...header, kind: "other" };
+    }
+    case "microsoft.resources/subscriptions/resourcegroups/write":
+      return { ...header, kind: "resource-group-written", resourceId, subscriptionId };
+    default: {
+      // Subscription creation as logged at the root management group: no operation of its own, only a message.
+      const created = CREATED_MESSAGE.exec(strField(properties, "message") ?? "");
+      if (created !== undefined && created !== null) {
+        return { ...header, kind: "subscription-created", subscriptionId: guid(created[1]) ?? created[1] };
+      }
+      return { ...header, kind: "other" };
+    }
+  }
+}
+
+function statusValue(event: JsonObject): string | undefined {
+  const status = field(event, "status");
+  return typeof status === "string" ? status : strField(obj(status) ?? {}, "value");
+}
+
+function caller(event: JsonObject, claims: JsonObject): Principal | undefined {
+  const name = strField(event, "caller");
+  const oid = guid(claims[OID_CLAIM] ?? claims["oid"]);
+  const upn = name?.includes("@") ? name : str(claims[UPN_CLAIM]);
+  const http = obj(field(event, "httpRequest"));
+  const ip =
+    ipAddress(http === undefined ? undefined : field(http, "clientIpAddress")) ?? ipAddress(claims["ipaddr"]);
+  const appId = guid(claims["appid"]);
+  if (name === undefined && oid === undefined && upn === undefined) return undefined;
+  // A caller that is a bare GUID with no UPN is an application's service principal.
+  const isApp = upn === undefined && (str(claims["idtyp"]) === "app" || guid(name) !== undefined);
+  return principal({
+    type: isApp ? "servicePrincipal" : "user",
+    id: oid ?? (isApp ? guid(name) : undefined),
+    userPrincipalName: upn,
+    displayName: str(claims["name"]),
+    ipAddress: ip,
+    appId: isApp ? appId : undefined,
+    external: isExternalUpn(upn) || undefined,
+  });
+}
+
+/**
+ * The `properties` object of an ARM request or response body. The activity log keys it `requestbody`
+ * (REST) or `requestBody`, and the body itself uses `properties` or `Properties`.
+ */
+function bodyProperties(properties: JsonObject, preferred?: "responseBody"): JsonObject {
+  const candidates =
+    preferred === "responseBody"
+      ? [properties["responseBody"], properties["requestbody"], properties["requestBody"]]
+      : [properties["requestbody"], properties["requestBody"], properties["responseBody"]];
+  for (const candidate of candidates) {
+    const body = obj(candidate);
+    if (body === undefined) continue;
+    return obj(field(body, "properties")) ?? body;
+  }
+  return {};
+}
+
+function scopeOfAssignment(resourceId: string): string | undefined {
+  const at = resourceId.toLowerCase().indexOf("/providers/microsoft.authorization/roleassignments/");
+  if (at < 0) return undefined;
+  return at === 0 ? "/" : resourceId.slice(0, at);
+}
+
+function bool(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (value === "true" || value === "True") return true;
+  if (value === "false" || value === "False") return false;
+  return undefined;
+}

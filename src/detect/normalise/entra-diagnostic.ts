@@ -1,0 +1,78 @@
+import type { SecurityEvent } from "../event.js";
+import { mapEventData } from "./arm-event.js";
+import type { NormaliseContext } from "./context.js";
+import { mapDirectoryAudit } from "./directory-audit.js";
+import { field, type JsonObject, obj, strField } from "./fields.js";
+import { mapRiskDetection, mapSignIn } from "./sign-in.js";
+
+/**
+ * Diagnostic-settings exports (storage account or Event Hub): Entra logs carry the Graph record under
+ * `properties`; the Activity Log export carries ARM fields at the top level with `properties` beside them.
+ */
+
+const SIGN_IN_CATEGORIES = new Set([
+  "signinlogs",
+  "noninteractiveusersigninlogs",
+  "serviceprincipalsigninlogs",
+  "managedidentitysigninlogs",
+]);
+const RISK_CATEGORIES = new Set(["userriskevents", "serviceprincipalriskevents"]);
+const ACTIVITY_CATEGORIES = new Set([
+  "administrative",
+  "security",
+  "policy",
+  "servicehealth",
+  "alert",
+  "recommendation",
+  "autoscale",
+  "resourcehealth",
+]);
+
+export function isDiagnosticRecord(record: JsonObject): boolean {
+  return (
+    typeof record["operationName"] === "string" &&
+    typeof record["category"] === "string" &&
+    record["time"] !== undefined &&
+    record["properties"] !== undefined
+  );
+}
+
+export function mapDiagnosticRecord(
+  record: JsonObject,
+  context: NormaliseContext,
+): SecurityEvent | undefined {
+  const category = (strField(record, "category") ?? "").toLowerCase();
+  const properties = obj(record["properties"]) ?? {};
+  const tenantId = (strField(record, "tenantId") ?? context.tenantId).toLowerCase();
+  if (category === "auditlogs") {
+    return mapDirectoryAudit(properties, { shape: "entra-diagnostic-audit", tenantId });
+  }
+  if (SIGN_IN_CATEGORIES.has(category)) {
+    return mapSignIn(properties, { shape: "entra-diagnostic-sign-in", tenantId });
+  }
+  if (RISK_CATEGORIES.has(category)) {
+    return mapRiskDetection(properties, { shape: "entra-diagnostic-risk", tenantId });
+  }
+  if (ACTIVITY_CATEGORIES.has(category)) {
+    const identity = obj(record["identity"]) ?? {};
+    const claims = obj(field(identity, "claims")) ?? {};
+    const upn =
+      strField(claims, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn") ??
+      strField(claims, "name");
+    return mapEventData(
+      {
+        operationName: record["operationName"],
+        eventTimestamp: record["time"],
+        correlationId: record["correlationId"],
+        resourceId: record["resourceId"],
+        status: record["resultType"],
+        caller: upn,
+        claims: { ...claims, ipaddr: record["callerIpAddress"] },
+        tenantId: record["tenantId"],
+        properties,
+      },
+      { shape: "azure-diagnostic-activity", tenantId },
+    );
+  }
+  return undefined;
+}

@@ -1,0 +1,125 @@
+/**
+ * Defensive readers for untyped JSON. Microsoft's exports vary in key casing (`type`/`Type`,
+ * `properties`/`Properties`) and sometimes carry nested JSON as a string (Log Analytics dynamic columns,
+ * ARM request bodies); these readers absorb that so the mappers stay readable.
+ */
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Reads `name`, then the same name with its first letter in the other case. */
+export function field(record: JsonObject, name: string): unknown {
+  const direct = record[name];
+  if (direct !== undefined) return direct;
+  const first = name.charAt(0);
+  const flipped = (first === first.toUpperCase() ? first.toLowerCase() : first.toUpperCase()) + name.slice(1);
+  return record[flipped];
+}
+
+export function str(value: unknown): string | undefined {
+  if (typeof value === "string") return value.length > 0 ? value : undefined;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+export function strField(record: JsonObject, name: string): string | undefined {
+  return str(field(record, name));
+}
+
+/** An object, or a JSON string holding one (dynamic columns, request bodies). */
+export function obj(value: unknown): JsonObject | undefined {
+  if (isObject(value)) return value;
+  if (typeof value === "string" && value.length > 1 && value.charCodeAt(0) === 123 /* { */) {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      return isObject(parsed) ? parsed : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** An array, or a JSON string holding one. */
+export function arr(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  if (typeof value === "string" && value.length > 1 && value.charCodeAt(0) === 91 /* [ */) {
+    try {
+      const parsed: unknown = JSON.parse(value);
+      return Array.isArray(parsed) ? parsed : [];
+    } catch {
+      return [];
+    }
+  }
+  return [];
+}
+
+export function objects(value: unknown): JsonObject[] {
+  return arr(value).filter(isObject);
+}
+
+/**
+ * Audit-log property values are JSON-encoded: `"\"Global Administrator\""`, `"[\"Guest\"]"`, `"[true]"`.
+ * The unified audit log sends them plain. Returns the first scalar, as a string, either way.
+ */
+export function auditValue(raw: unknown): string | undefined {
+  if (raw === null || raw === undefined) return undefined;
+  if (typeof raw === "boolean") return String(raw);
+  let value: unknown = raw;
+  if (typeof raw === "string") {
+    const trimmed = raw.trim();
+    const first = trimmed.charCodeAt(0);
+    if (first === 34 /* " */ || first === 91 /* [ */) {
+      try {
+        value = JSON.parse(trimmed);
+      } catch {
+        value = trimmed;
+      }
+    } else {
+      value = trimmed;
+    }
+  }
+  if (Array.isArray(value)) value = value[0];
+  if (typeof value === "boolean") return String(value);
+  return str(value);
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isGuid(value: string | undefined): value is string {
+  return value !== undefined && GUID.test(value);
+}
+
+/** A GUID in lower case, or undefined when the value is not one. */
+export function guid(value: unknown): string | undefined {
+  const text = str(value);
+  return isGuid(text) ? text.toLowerCase() : undefined;
+}
+
+/** The GUID at the end of a resource id such as `/subscriptions/x/providers/.../roleDefinitions/{guid}`. */
+export function lastGuid(value: unknown): string | undefined {
+  const text = str(value);
+  if (text === undefined) return undefined;
+  return guid(text.slice(text.lastIndexOf("/") + 1));
+}
+
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/** An IP address, or undefined for redactions such as `<Redacted>` and for empty values. */
+export function ipAddress(value: unknown): string | undefined {
+  const text = str(value)?.trim();
+  if (text === undefined) return undefined;
+  if (IPV4.test(text)) return text;
+  if (text.includes(":") && /^[0-9a-f:.]+$/i.test(text)) return text.toLowerCase();
+  return undefined;
+}
+
+/** The subscription id inside a resource id or scope, lower-case. */
+export function subscriptionOf(resourceId: string | undefined): string | undefined {
+  if (resourceId === undefined) return undefined;
+  const match = /\/subscriptions\/([0-9a-f-]{36})/i.exec(resourceId);
+  return match?.[1]?.toLowerCase();
+}

@@ -1,0 +1,60 @@
+import type { SecurityEvent } from "../event.js";
+import { mapEventData } from "./arm-event.js";
+import { isCloudAppEvent, mapCloudAppEvent } from "./cloud-app-event.js";
+import type { NormaliseContext } from "./context.js";
+import { mapDirectoryAudit } from "./directory-audit.js";
+import { isDiagnosticRecord, mapDiagnosticRecord } from "./entra-diagnostic.js";
+import { isObject } from "./fields.js";
+import { logAnalyticsTable, mapLogAnalyticsRow } from "./log-analytics.js";
+import { mapRiskDetection, mapSignIn } from "./sign-in.js";
+
+export type Normalised = { ok: true; event: SecurityEvent } | { ok: false; reason: string };
+
+/**
+ * Recognises a record's shape from its own fields (no one says which log it came from) and maps it.
+ * Never throws: a record that fits no shape, or fits one but lacks what the shape requires, says why.
+ */
+export function normaliseRecord(record: unknown, context: NormaliseContext): Normalised {
+  if (!isObject(record)) return { ok: false, reason: "not a JSON object" };
+  try {
+    const shape = recogniseShape(record);
+    if (shape === undefined) return { ok: false, reason: "fits no known log shape" };
+    const event = shape.map();
+    return event === undefined
+      ? { ok: false, reason: `looks like ${shape.name} but lacks its id or time` }
+      : { ok: true, event };
+  } catch (error) {
+    return { ok: false, reason: `could not be read: ${(error as Error).message}` };
+  }
+
+  function recogniseShape(
+    r: Record<string, unknown>,
+  ): { name: string; map: () => SecurityEvent | undefined } | undefined {
+    const input = (shape: SecurityEvent["shape"]) => ({ shape, tenantId: context.tenantId });
+    if (r["eventTimestamp"] !== undefined && r["operationName"] !== undefined)
+      return { name: "an Azure Activity Log event", map: () => mapEventData(r, input("arm-event-data")) };
+    if (r["activityDisplayName"] !== undefined && r["activityDateTime"] !== undefined)
+      return {
+        name: "a Graph directoryAudit",
+        map: () => mapDirectoryAudit(r, input("graph-directory-audit")),
+      };
+    if (
+      r["riskEventType"] !== undefined &&
+      (r["detectedDateTime"] !== undefined || r["activityDateTime"] !== undefined)
+    )
+      return { name: "a Graph riskDetection", map: () => mapRiskDetection(r, input("graph-risk-detection")) };
+    if (
+      r["createdDateTime"] !== undefined &&
+      (r["userPrincipalName"] !== undefined || r["userId"] !== undefined)
+    )
+      return { name: "a Graph signIn", map: () => mapSignIn(r, input("graph-sign-in")) };
+    if (isDiagnosticRecord(r))
+      return { name: "a diagnostic-settings record", map: () => mapDiagnosticRecord(r, context) };
+    if (isCloudAppEvent(r))
+      return { name: "a Defender CloudAppEvents row", map: () => mapCloudAppEvent(r, context) };
+    const table = logAnalyticsTable(r);
+    if (table !== undefined)
+      return { name: `a Log Analytics ${table} row`, map: () => mapLogAnalyticsRow(r, table, context) };
+    return undefined;
+  }
+}

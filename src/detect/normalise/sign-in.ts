@@ -1,0 +1,83 @@
+import type { RiskLevel, SecurityEvent } from "../event.js";
+import { isExternalUpn } from "../identity.js";
+import type { MapperInput } from "./context.js";
+import { arr, field, guid, ipAddress, type JsonObject, obj, str, strField } from "./fields.js";
+import { principal } from "./principal.js";
+import { parseTime } from "./time.js";
+
+/** Microsoft Graph `signIn` (and the same record inside diagnostic exports) to SecurityEvent. */
+export function mapSignIn(signIn: JsonObject, input: MapperInput): SecurityEvent | undefined {
+  const rawId = strField(signIn, "id");
+  const time = parseTime(field(signIn, "createdDateTime"));
+  if (rawId === undefined || time === undefined) return undefined;
+  const upn = strField(signIn, "userPrincipalName");
+  const status = obj(field(signIn, "status"));
+  const errorCode = status === undefined ? undefined : field(status, "errorCode");
+  return {
+    id: `entra-sign-in:${rawId}`,
+    source: "entra-sign-in",
+    shape: input.shape,
+    tenantId: input.tenantId,
+    time,
+    operation: "Sign-in activity",
+    // errorCode 0 is success; a record with no status is not evidence of a successful sign-in.
+    succeeded: errorCode === 0 || errorCode === "0",
+    actor: principal({
+      type: "user",
+      id: guid(field(signIn, "userId")),
+      userPrincipalName: upn,
+      displayName: strField(signIn, "userDisplayName"),
+      ipAddress: ipAddress(field(signIn, "ipAddress")),
+      external: isExternalUpn(upn) || undefined,
+    }),
+    correlationId: strField(signIn, "correlationId"),
+    kind: "sign-in",
+    riskAggregated: riskLevel(field(signIn, "riskLevelAggregated")),
+    riskDuringSignIn: riskLevel(field(signIn, "riskLevelDuringSignIn")),
+    riskEventTypes: riskEventTypes(signIn),
+    appDisplayName: strField(signIn, "appDisplayName"),
+  };
+}
+
+/** Graph `riskDetection` (Identity Protection) to SecurityEvent. */
+export function mapRiskDetection(detection: JsonObject, input: MapperInput): SecurityEvent | undefined {
+  const rawId = strField(detection, "id");
+  const time = parseTime(field(detection, "detectedDateTime") ?? field(detection, "activityDateTime"));
+  const riskEventType = strField(detection, "riskEventType");
+  if (rawId === undefined || time === undefined || riskEventType === undefined) return undefined;
+  const upn = strField(detection, "userPrincipalName");
+  return {
+    id: `entra-risk:${rawId}`,
+    source: "entra-risk",
+    shape: input.shape,
+    tenantId: input.tenantId,
+    time,
+    operation: riskEventType,
+    succeeded: true,
+    actor: principal({
+      type: "user",
+      id: guid(field(detection, "userId")),
+      userPrincipalName: upn,
+      displayName: strField(detection, "userDisplayName"),
+      ipAddress: ipAddress(field(detection, "ipAddress")),
+      external: isExternalUpn(upn) || undefined,
+    }),
+    correlationId: strField(detection, "correlationId"),
+    kind: "risk-detection",
+    riskEventType,
+    riskLevel: riskLevel(field(detection, "riskLevel")),
+  };
+}
+
+const LEVELS: ReadonlySet<string> = new Set(["none", "low", "medium", "high", "hidden"]);
+
+/** `hidden` is what tenants without Entra ID P2 see: kept as such, so detection degrades instead of failing. */
+export function riskLevel(value: unknown): RiskLevel {
+  const text = str(value)?.toLowerCase();
+  return text !== undefined && LEVELS.has(text) ? (text as RiskLevel) : "unknown";
+}
+
+function riskEventTypes(signIn: JsonObject): string[] {
+  const list = arr(field(signIn, "riskEventTypes_v2") ?? field(signIn, "riskEventTypes"));
+  return list.filter((v): v is string => typeof v === "string");
+}

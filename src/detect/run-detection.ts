@@ -1,0 +1,102 @@
+import { type Correlation, correlate, type Incident } from "./correlate.js";
+import type { DetectConfig } from "./detect-config.js";
+import { DetectionEngine } from "./engine.js";
+import type { Finding } from "./finding.js";
+import type { InputItem } from "./input/input-item.js";
+import { normaliseRecord } from "./normalise/recognise.js";
+
+/** Begin/end halves of one ARM operation arrive minutes apart; this many recent ids is ample to pair them. */
+const RECENT_IDS = 200_000;
+/** Problems beyond this many are counted, not listed. */
+const PROBLEMS_LISTED = 1_000;
+
+export interface Problem {
+  place: string;
+  reason: string;
+}
+
+export interface DetectionReport {
+  /** Scored findings (chains included), in time order, each with its incident id. */
+  findings: (Finding & { incident: string })[];
+  incidents: Incident[];
+  counts: { records: number; events: number; findings: number; incidents: number; skipped: number };
+  /** The first problems met, with their places; `counts.skipped` has them all. */
+  problems: Problem[];
+}
+
+export interface DetectionProgress {
+  records: number;
+  events: number;
+  findings: number;
+  skipped: number;
+}
+
+export interface RunOptions {
+  /** Only findings at or after this time are reported; earlier events still inform history. */
+  since?: number;
+  onProgress?: (progress: DetectionProgress) => void;
+  progressEvery?: number;
+}
+
+/** Reads, normalises and detects a whole input; what `warden detect` and the benchmark run. */
+export async function runDetection(
+  items: AsyncIterable<InputItem>,
+  config: DetectConfig,
+  options: RunOptions = {},
+): Promise<DetectionReport> {
+  const engine = new DetectionEngine(config);
+  const findings = new Map<string, Finding>();
+  const recent = new Map<string, true>();
+  const problems: Problem[] = [];
+  const progress: DetectionProgress = { records: 0, events: 0, findings: 0, skipped: 0 };
+  const context = { tenantId: config.defaultTenantId };
+  const every = options.progressEvery ?? 100_000;
+
+  for await (const item of items) {
+    progress.records += 1;
+    if (item.kind === "problem") {
+      progress.skipped += 1;
+      if (problems.length < PROBLEMS_LISTED) problems.push({ place: item.place, reason: item.reason });
+    } else {
+      const result = normaliseRecord(item.record, context);
+      if (!result.ok) {
+        progress.skipped += 1;
+        if (problems.length < PROBLEMS_LISTED) problems.push({ place: item.place, reason: result.reason });
+      } else {
+        const event = result.event;
+        if (!recent.has(event.id)) {
+          progress.events += 1;
+          recent.set(event.id, true);
+          if (recent.size > RECENT_IDS) recent.delete(recent.keys().next().value as string);
+        }
+        for (const finding of engine.ingest(event)) {
+          if (!findings.has(finding.id)) findings.set(finding.id, finding);
+        }
+        progress.findings = findings.size;
+      }
+    }
+    if (options.onProgress !== undefined && progress.records % every === 0)
+      options.onProgress({ ...progress });
+  }
+
+  const scored = [...findings.values()].map((f) => engine.scored(f));
+  const correlation: Correlation = correlate(scored, config);
+  const all = [...scored, ...correlation.chains]
+    .filter((f) => options.since === undefined || f.time >= options.since)
+    .sort((a, b) => a.time - b.time || a.id.localeCompare(b.id))
+    .map((f) => ({ ...f, incident: correlation.incidentOf.get(f.id) ?? "" }));
+  const reported = new Set(all.map((f) => f.incident));
+  const incidents = correlation.incidents.filter((i) => reported.has(i.id));
+  return {
+    findings: all,
+    incidents,
+    counts: {
+      records: progress.records,
+      events: progress.events,
+      findings: all.length,
+      incidents: incidents.length,
+      skipped: progress.skipped,
+    },
+    problems,
+  };
+}

@@ -1,0 +1,53 @@
+import type { DetectConfig } from "./detect-config.js";
+import type { Principal } from "./event.js";
+import { clampConfidence, type Finding, type RuleId } from "./finding.js";
+import type { HistoryView } from "./history.js";
+
+const DAY = 86_400_000;
+
+/** Rules about what an admin did to a subscription or the tenant: an external admin doing it is worse. */
+const ADMIN_ACTIONS = new Set<RuleId>([
+  "subscription-created",
+  "subscription-directory-changed",
+  "subscription-policy-changed",
+  "elevate-access",
+]);
+/** Rules about a guest: a guest invited days ago is worse than one who has been around for years. */
+const ABOUT_A_GUEST = new Set<RuleId>([
+  "guest-privileged-role",
+  "guest-azure-privileged-role",
+  "external-vm-created",
+]);
+
+/**
+ * A finding's final confidence: the detector's start, raised by what history knows of the people in it.
+ * Computed once all known evidence is in (end of a file, or at triage), so the order the logs were read
+ * in does not change it.
+ */
+export function score(finding: Finding, history: HistoryView, config: DetectConfig): number {
+  if (finding.rule === "subscription-hijack-chain") return finding.confidence;
+  let confidence = finding.confidence;
+  const actor = finding.actor === undefined ? undefined : asPrincipal(finding.actor);
+  if (finding.rule !== "risky-signin-resource-group" && history.riskNear(actor, finding.time).length > 0) {
+    confidence += 0.15;
+  }
+  if (ADMIN_ACTIONS.has(finding.rule) && history.isExternal(actor)) confidence += 0.1;
+  if (ABOUT_A_GUEST.has(finding.rule)) {
+    const created = history.principal(asPrincipal(finding.subject))?.createdAt;
+    if (
+      created !== undefined &&
+      finding.time >= created &&
+      finding.time - created <= config.newPrincipalDays * DAY
+    ) {
+      confidence += finding.rule === "external-vm-created" ? 0.2 : 0.05;
+    }
+  }
+  return clampConfidence(confidence);
+}
+
+function asPrincipal(p: { id?: string; userPrincipalName?: string; type?: string }): Principal {
+  const principal: Principal = { type: "unknown" };
+  if (p.id !== undefined) principal.id = p.id;
+  if (p.userPrincipalName !== undefined) principal.userPrincipalName = p.userPrincipalName;
+  return principal;
+}
