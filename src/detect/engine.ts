@@ -52,7 +52,7 @@ export class DetectionEngine {
 
   /** The finding with its confidence raised by everything history knows now. */
   scored(finding: Finding): Finding {
-    return { ...finding, confidence: score(finding, this.history, this.config) };
+    return score(finding, this.history, this.config);
   }
 
   private run(event: SecurityEvent): Finding[] {

@@ -97,7 +97,12 @@ export class History implements HistoryView {
       case "invite-redeemed": {
         const subject = this.upsert(event.subject, event.time, changed);
         if (event.succeeded && event.subject.external === true && event.kind !== "invite-redeemed") {
-          if (subject.createdAt === undefined || event.time < subject.createdAt) {
+          // Invitation and "Add user" share a timestamp: ties go to the smaller id, so read order never matters.
+          const earlier =
+            subject.createdAt === undefined ||
+            event.time < subject.createdAt ||
+            (event.time === subject.createdAt && event.id < (subject.creation?.id ?? ""));
+          if (earlier) {
             subject.createdAt = event.time;
             subject.creation = evidenceOf(event);
             if (event.actor !== undefined) subject.createdBy = event.actor;

@@ -20,16 +20,22 @@ const ABOUT_A_GUEST = new Set<RuleId>([
 ]);
 
 /**
- * A finding's final confidence: the detector's start, raised by what history knows of the people in it.
+ * A finding with its final confidence: the detector's start, raised by what history knows of the people in it.
  * Computed once all known evidence is in (end of a file, or at triage), so the order the logs were read
  * in does not change it.
  */
-export function score(finding: Finding, history: HistoryView, config: DetectConfig): number {
-  if (finding.rule === "subscription-hijack-chain") return finding.confidence;
+export function score(finding: Finding, history: HistoryView, config: DetectConfig): Finding {
+  if (finding.rule === "subscription-hijack-chain") return finding;
   let confidence = finding.confidence;
+  let evidence = finding.evidence;
   const actor = finding.actor === undefined ? undefined : asPrincipal(finding.actor);
-  if (finding.rule !== "risky-signin-resource-group" && history.riskNear(actor, finding.time).length > 0) {
+  const risk = finding.rule === "risky-signin-resource-group" ? [] : history.riskNear(actor, finding.time);
+  if (risk.length > 0) {
     confidence += 0.15;
+    // The analyst sees why the confidence is high: the risk signals join the evidence, in time order.
+    const known = new Set(evidence.map((e) => e.id));
+    const added = risk.map((r) => r.evidence).filter((e) => !known.has(e.id));
+    evidence = [...evidence, ...added].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
   }
   if (ADMIN_ACTIONS.has(finding.rule) && history.isExternal(actor)) confidence += 0.1;
   if (ABOUT_A_GUEST.has(finding.rule)) {
@@ -42,7 +48,7 @@ export function score(finding: Finding, history: HistoryView, config: DetectConf
       confidence += finding.rule === "external-vm-created" ? 0.2 : 0.05;
     }
   }
-  return clampConfidence(confidence);
+  return { ...finding, confidence: clampConfidence(confidence), evidence };
 }
 
 function asPrincipal(p: { id?: string; userPrincipalName?: string; type?: string }): Principal {

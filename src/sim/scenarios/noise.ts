@@ -1,0 +1,103 @@
+import { AZURE_ROLE, ENTRA_ROLE } from "../../detect/roles.js";
+import type { SimUser } from "../records/people.js";
+import type { TenantScript } from "./script.js";
+
+const READER = "acdd72a7-3374-466b-9977-a0d26dd5d9d4";
+const REPORTS_READER = "4a5d8f65-41da-4de4-8968-e035b65339cf";
+
+export interface NoiseCast {
+  members: SimUser[];
+  guests: SimUser[];
+  subscriptions: string[];
+}
+
+export function castOfNoise(script: TenantScript, members = 40, guests = 8, subscriptions = 5): NoiseCast {
+  return {
+    members: Array.from({ length: members }, (_, i) =>
+      script.member(`Staff Member ${i}`, `20.190.${128 + (i % 50)}.${10 + i}`),
+    ),
+    // Guests invited long ago: they sign in and read, and never hold privileged roles.
+    guests: Array.from({ length: guests }, (_, i) =>
+      script.guest(`partner${i}@fabrikam.com`, `198.51.100.${i + 1}`),
+    ),
+    subscriptions: Array.from({ length: subscriptions }, () => script.rng.guid()),
+  };
+}
+
+/**
+ * A benign tenant's activity: sign-ins (a few risky but not high, a few failed), members building
+ * resource groups and VMs, reader and contributor grants, privileged roles given to members, user and
+ * group changes, and the near misses each rule must not fire on. None of it is an attack.
+ */
+export function playNoise(
+  script: TenantScript,
+  cast: NoiseCast,
+  count: number,
+  fromMinutes: number,
+  spanMinutes: number,
+): void {
+  const { rng } = script;
+  const step = spanMinutes / Math.max(1, count);
+  for (let i = 0; i < count; i++) {
+    script.at(fromMinutes + i * step);
+    const member = rng.pick(cast.members);
+    const subscription = rng.pick(cast.subscriptions);
+    const roll = rng.int(100);
+    if (roll < 45) {
+      const risk = rng.int(20) === 0 ? "medium" : rng.int(10) === 0 ? "low" : "none";
+      script.signIn(member, member.ipAddress ?? "20.190.128.1", {
+        aggregated: risk,
+        during: risk,
+        ...(rng.int(15) === 0 ? { errorCode: 50126 } : {}),
+      });
+    } else if (roll < 55) {
+      script.signIn(rng.pick(cast.guests), rng.pick(cast.guests).ipAddress ?? "198.51.100.1");
+    } else if (roll < 65) {
+      script.createResourceGroup(member, subscription, `rg-app-${rng.int(500)}`);
+    } else if (roll < 72) {
+      script.createVm(member, subscription, "rg-app", `vm-${rng.int(10_000)}`);
+    } else if (roll < 77) {
+      script.assignAzureRole(
+        member,
+        rng.pick(cast.members),
+        rng.pick([READER, AZURE_ROLE.contributor]),
+        `/subscriptions/${subscription}`,
+      );
+    } else if (roll < 80) {
+      // A guest may read a resource group: not privileged, not broad.
+      script.assignAzureRole(
+        member,
+        rng.pick(cast.guests),
+        READER,
+        `/subscriptions/${subscription}/resourceGroups/rg-shared`,
+      );
+    } else if (roll < 83) {
+      script.grantEntraRole(member, rng.pick(cast.members), {
+        roleTemplateId: rng.pick([
+          ENTRA_ROLE.userAdministrator,
+          REPORTS_READER,
+          ENTRA_ROLE.helpdeskAdministrator,
+        ]),
+        roleDisplayName: "Directory role",
+      });
+    } else if (roll < 86) {
+      // A guest given a role that grants nothing privileged.
+      script.grantEntraRole(member, rng.pick(cast.guests), {
+        roleTemplateId: REPORTS_READER,
+        roleDisplayName: "Reports Reader",
+      });
+    } else if (roll < 93) {
+      script.updateUser(member, rng.pick(cast.members));
+    } else if (roll < 97) {
+      script.addToGroup(member, rng.pick(cast.members));
+    } else if (roll < 99) {
+      script.addUser(member, script.member(`New Hire ${rng.int(100_000)}`));
+    } else {
+      // Near miss: a high-risk sign-in whose resource group comes 13 hours later.
+      // Someone outside the cast, so no other write of theirs falls inside the window.
+      const traveller = script.member(`Travelling Engineer ${rng.int(100_000)}`);
+      script.signIn(traveller, "102.129.143.200", { aggregated: "high", during: "high" });
+      script.after(13 * 60).createResourceGroup(traveller, subscription, `rg-late-${rng.int(1000)}`);
+    }
+  }
+}

@@ -1,0 +1,245 @@
+import { Rng } from "../ids.js";
+import * as arm from "../records/arm-records.js";
+import * as graph from "../records/graph-records.js";
+import { guestUpn, type SimTenant, type SimUser } from "../records/people.js";
+
+/** Where Microsoft publishes a record: which API (and poller) it is read from. */
+export type Stream = "directoryAudits" | "signIns" | "riskDetections" | "activity";
+
+export interface ScenarioRecord {
+  stream: Stream;
+  /** Epoch ms when the record happened (its own timestamp). */
+  time: number;
+  record: Record<string, unknown>;
+  /** For activity records: the subscription whose log holds it (none: the tenant-level log). */
+  subscriptionId?: string;
+}
+
+const MINUTE = 60_000;
+
+/**
+ * Writes a tenant's history as real-format records, step by step on a clock. Attack scenarios and
+ * background noise are both written with it, so every record comes from the same builders.
+ */
+export class TenantScript {
+  readonly records: ScenarioRecord[] = [];
+  readonly rng: Rng;
+  private clock: number;
+
+  constructor(
+    readonly tenant: SimTenant,
+    readonly start: number,
+    seed: number,
+  ) {
+    this.rng = new Rng(seed);
+    this.clock = start;
+  }
+
+  get now(): number {
+    return this.clock;
+  }
+
+  /** Moves the clock to `minutes` after the script's start. */
+  at(minutes: number): this {
+    this.clock = this.start + minutes * MINUTE;
+    return this;
+  }
+
+  /** Moves the clock on by `minutes`. */
+  after(minutes: number): this {
+    this.clock += minutes * MINUTE;
+    return this;
+  }
+
+  member(name: string, ipAddress = "20.190.128.10"): SimUser {
+    const upn = `${name.toLowerCase().replace(/[^a-z0-9.]/g, ".")}@${this.tenant.domain}`;
+    return { id: this.rng.guid(), userPrincipalName: upn, displayName: name, userType: "Member", ipAddress };
+  }
+
+  guest(mail: string, ipAddress = "198.51.100.23"): SimUser {
+    return {
+      id: this.rng.guid(),
+      userPrincipalName: guestUpn(mail, this.tenant),
+      displayName: mail.split("@")[0] ?? mail,
+      mail,
+      userType: "Guest",
+      ipAddress,
+    };
+  }
+
+  private iso(): string {
+    return new Date(this.clock).toISOString().replace("Z", "0000Z");
+  }
+
+  private auditBase(actor: SimUser): graph.AuditBase {
+    return { id: `Directory_${this.rng.guid()}`, time: this.iso(), actor, correlationId: this.rng.guid() };
+  }
+
+  private push(stream: Stream, record: Record<string, unknown>, subscriptionId?: string): void {
+    this.records.push({
+      stream,
+      time: this.clock,
+      record,
+      ...(subscriptionId === undefined ? {} : { subscriptionId }),
+    });
+  }
+
+  invite(actor: SimUser, guest: SimUser): this {
+    this.push("directoryAudits", graph.inviteExternalUser(this.auditBase(actor), guest));
+    this.push("directoryAudits", graph.addUser(this.auditBase(actor), guest));
+    return this;
+  }
+
+  addUser(actor: SimUser, user: SimUser, enabled = true): this {
+    this.push("directoryAudits", graph.addUser(this.auditBase(actor), user, enabled));
+    return this;
+  }
+
+  updateUser(actor: SimUser, user: SimUser): this {
+    this.push("directoryAudits", graph.updateUser(this.auditBase(actor), user));
+    return this;
+  }
+
+  addToGroup(actor: SimUser, user: SimUser): this {
+    this.push(
+      "directoryAudits",
+      graph.addMemberToGroup(this.auditBase(actor), user, { id: this.rng.guid(), displayName: "Finance" }),
+    );
+    return this;
+  }
+
+  grantEntraRole(actor: SimUser, member: SimUser, grant: graph.RoleGrant): this {
+    this.push("directoryAudits", graph.addMemberToRole(this.auditBase(actor), member, grant));
+    return this;
+  }
+
+  signIn(
+    user: SimUser,
+    ipAddress: string,
+    risk: { aggregated?: string; during?: string; types?: string[]; errorCode?: number } = {},
+  ): this {
+    this.push(
+      "signIns",
+      graph.signIn({
+        id: this.rng.guid(),
+        time: this.iso(),
+        user,
+        ipAddress,
+        ...(risk.aggregated === undefined ? {} : { riskAggregated: risk.aggregated }),
+        ...(risk.during === undefined ? {} : { riskDuringSignIn: risk.during }),
+        ...(risk.types === undefined ? {} : { riskEventTypes: risk.types }),
+        ...(risk.errorCode === undefined ? {} : { errorCode: risk.errorCode }),
+      }),
+    );
+    return this;
+  }
+
+  riskDetection(user: SimUser, ipAddress: string, riskEventType: string, riskLevel: string): this {
+    this.push(
+      "riskDetections",
+      graph.riskDetection({
+        id: this.rng.guid(),
+        time: this.iso(),
+        user,
+        ipAddress,
+        riskEventType,
+        riskLevel,
+      }),
+    );
+    return this;
+  }
+
+  private call(caller: SimUser, subscriptionId: string, callerIp?: string) {
+    return {
+      tenant: this.tenant,
+      caller,
+      callerIp: callerIp ?? caller.ipAddress ?? "20.190.128.10",
+      subscriptionId,
+      correlationId: this.rng.guid(),
+      eventDataId: this.rng.guid(),
+      time: this.iso(),
+    };
+  }
+
+  assignAzureRole(actor: SimUser, principal: SimUser, roleDefinitionId: string, scope: string): this {
+    const subscriptionId = /\/subscriptions\/([^/]+)/.exec(scope)?.[1] ?? "";
+    const records = arm.roleAssignmentWrite({
+      ...this.call(actor, subscriptionId),
+      assignmentId: this.rng.guid(),
+      scope,
+      roleDefinitionId,
+      principalId: principal.id,
+      principalType: "User",
+    });
+    for (const record of records) this.push("activity", record, subscriptionId || undefined);
+    return this;
+  }
+
+  createResourceGroup(actor: SimUser, subscriptionId: string, resourceGroup: string): this {
+    this.push(
+      "activity",
+      arm.resourceGroupWrite({ ...this.call(actor, subscriptionId), resourceGroup }),
+      subscriptionId,
+    );
+    return this;
+  }
+
+  createVm(
+    actor: SimUser,
+    subscriptionId: string,
+    resourceGroup: string,
+    vmName: string,
+    callerIp?: string,
+  ): this {
+    this.push(
+      "activity",
+      arm.createVmValidation({ ...this.call(actor, subscriptionId, callerIp), resourceGroup, vmName }),
+      subscriptionId,
+    );
+    this.after(1);
+    this.push(
+      "activity",
+      arm.vmWrite({
+        ...this.call(actor, subscriptionId, callerIp),
+        resourceGroup,
+        vmName,
+        vmSize: "Standard_NC24ads_A100_v4",
+      }),
+      subscriptionId,
+    );
+    return this;
+  }
+
+  createSubscription(actor: SimUser, subscriptionId: string): this {
+    this.push(
+      "activity",
+      arm.subscriptionAliasWrite({
+        ...this.call(actor, subscriptionId),
+        aliasName: `sub-${subscriptionId.slice(0, 8)}`,
+      }),
+    );
+    return this;
+  }
+
+  moveSubscription(actor: SimUser, subscriptionId: string, toTenantId: string): this {
+    this.push(
+      "activity",
+      arm.subscriptionUpdateTenant({ ...this.call(actor, subscriptionId), toTenantId }),
+      subscriptionId,
+    );
+    return this;
+  }
+
+  writeTransferPolicy(actor: SimUser, blockLeaving: boolean, blockEntering = false): this {
+    this.push(
+      "activity",
+      arm.subscriptionPolicyWrite({ ...this.call(actor, ""), blockLeaving, blockEntering }),
+    );
+    return this;
+  }
+
+  elevateAccess(actor: SimUser): this {
+    this.push("activity", arm.elevateAccess(this.call(actor, "")));
+    return this;
+  }
+}

@@ -1,0 +1,37 @@
+import type { SimTenant } from "../records/people.js";
+import { type AttackName, type PlayedAttack, playAttack } from "./attacks.js";
+import { castOfNoise, playNoise } from "./noise.js";
+import { type ScenarioRecord, TenantScript } from "./script.js";
+
+export const DEMO_TENANT: SimTenant = {
+  id: "8f2c6a1e-3b7d-4c9e-a5f1-2d4b6c8e0a13",
+  domain: "contoso-lab.onmicrosoft.com",
+};
+
+export interface TenantDay {
+  tenant: SimTenant;
+  records: ScenarioRecord[];
+  attacks: PlayedAttack[];
+}
+
+export interface TenantDayOptions {
+  attacks: readonly AttackName[];
+  noiseEvents: number;
+  seed?: number;
+  start?: number;
+  tenant?: SimTenant;
+}
+
+/**
+ * A day in a tenant: benign noise spread over 24 h, and each chosen attack started at its own hour so the
+ * attacks do not touch one another. Records come back in time order.
+ */
+export function tenantDay(options: TenantDayOptions): TenantDay {
+  const tenant = options.tenant ?? DEMO_TENANT;
+  const script = new TenantScript(tenant, options.start ?? Date.UTC(2026, 10, 2, 0, 0, 0), options.seed ?? 7);
+  const cast = castOfNoise(script);
+  playNoise(script, cast, options.noiseEvents, 0, 24 * 60);
+  const attacks = options.attacks.map((name, index) => playAttack(name, script, 60 + index * 300));
+  const records = [...script.records].sort((a, b) => a.time - b.time);
+  return { tenant, records, attacks };
+}
