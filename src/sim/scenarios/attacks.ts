@@ -52,12 +52,10 @@ export function guestAdmin(script: TenantScript, minutes: number): PlayedAttack 
     .at(minutes)
     .signIn(admin, "203.0.113.77", { aggregated: "high", during: "high", types: ["unfamiliarFeatures"] });
   script.after(20).invite(admin, guest);
-  script
-    .after(15)
-    .grantEntraRole(admin, guest, {
-      roleTemplateId: ENTRA_ROLE.globalAdministrator,
-      roleDisplayName: "Global Administrator",
-    });
+  script.after(15).grantEntraRole(admin, guest, {
+    roleTemplateId: ENTRA_ROLE.globalAdministrator,
+    roleDisplayName: "Global Administrator",
+  });
   script.after(10).assignAzureRole(admin, guest, AZURE_ROLE.owner, `/subscriptions/${subscription}`);
   script.after(60).signIn(guest, "45.155.205.12");
   for (let i = 1; i <= 5; i++)
