@@ -18,6 +18,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option("-f, --format <format>", "jsonl (one finding a line, then a summary) or table", "jsonl")
     .option("--since <iso>", "report only findings at or after this time")
     .option("-c, --config <file>", "JSON config file (see docs/detections.md)")
+    .option("-t, --tenant <id>", "tenant to file records under when they name none (Graph API exports)")
     .action(async (options) => {
       setExitCode(
         await detectCommand(options, {

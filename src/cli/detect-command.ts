@@ -9,6 +9,7 @@ export interface DetectOptions {
   format?: string;
   since?: string;
   config?: string;
+  tenant?: string;
 }
 
 export interface CommandIo {
@@ -42,7 +43,8 @@ export async function detectCommand(options: DetectOptions, io: CommandIo): Prom
 
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig({ env: io.env, ...(options.config === undefined ? {} : { file: options.config }) });
+    const env = options.tenant === undefined ? io.env : { ...io.env, WARDEN_TENANT_ID: options.tenant };
+    config = loadConfig({ env, ...(options.config === undefined ? {} : { file: options.config }) });
   } catch (error) {
     if (error instanceof ConfigError) return fail(error.message);
     throw error;

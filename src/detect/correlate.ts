@@ -143,7 +143,7 @@ function chainOf(group: readonly Finding[]): Finding[] {
   for (const f of group) for (const e of f.evidence) if (!evidence.has(e.id)) evidence.set(e.id, e);
   const steps = [...evidence.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
   return moves.map((move) => ({
-    id: findingId("subscription-hijack-chain", move.tenantId, move.id),
+    id: findingId("subscription-hijack-chain", move.id),
     rule: "subscription-hijack-chain",
     severity: "critical",
     confidence: 0.97,

@@ -42,7 +42,7 @@ export function finding(
   parts: FindingParts,
 ): Finding {
   return {
-    id: findingId(detector.rule, event.tenantId, parts.key),
+    id: findingId(detector.rule, parts.key),
     rule: detector.rule,
     severity: detector.severity,
     confidence: parts.confidence,

@@ -67,11 +67,13 @@ export function evidenceOf(event: SecurityEvent): EvidenceRef {
 }
 
 /**
- * A finding's id depends only on its rule and what it is about (the key), never on when or how often the
- * input was read, so replays produce the same id and the store and the channel see it once.
+ * A finding's id depends only on its rule and what it is about (the key), never on when, how often or
+ * through which pipe the input was read, so replays produce the same id and the store and the channel
+ * see it once. Keys are built from globally unique ids (object ids, event ids), so the tenant is not
+ * needed to tell findings apart, and a Graph export (which names no tenant) gives the same ids.
  */
-export function findingId(rule: RuleId, tenantId: string, key: string): string {
-  return `f-${createHash("sha256").update(`${rule}\u0000${tenantId}\u0000${key}`).digest("hex").slice(0, 24)}`;
+export function findingId(rule: RuleId, key: string): string {
+  return `f-${createHash("sha256").update(`${rule}\u0000${key}`).digest("hex").slice(0, 24)}`;
 }
 
 export function clampConfidence(value: number): number {

@@ -27,6 +27,8 @@ export interface TimedEvidence {
 
 export interface PrincipalState {
   keys: Set<string>;
+  /** The UPN as the logs spell it (keys are lower-case), for summaries and cards. */
+  userPrincipalName?: string;
   external: boolean;
   /** When the principal was invited or added, if an event showed it. */
   createdAt?: number;
@@ -220,6 +222,9 @@ export class History implements HistoryView {
         this.byKey.set(key, state);
       }
     }
+    if (principal.userPrincipalName !== undefined && state.userPrincipalName === undefined) {
+      state.userPrincipalName = principal.userPrincipalName;
+    }
     if (principal.external === true && !state.external) {
       state.external = true;
       if (!changed.includes(state)) changed.push(state);
@@ -235,6 +240,7 @@ export class History implements HistoryView {
       this.byKey.set(key, into);
     }
     into.external ||= from.external;
+    into.userPrincipalName ??= from.userPrincipalName;
     if (from.createdAt !== undefined && (into.createdAt === undefined || from.createdAt < into.createdAt)) {
       into.createdAt = from.createdAt;
       into.creation = from.creation;

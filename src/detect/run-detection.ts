@@ -1,5 +1,5 @@
 import { type Correlation, correlate, type Incident } from "./correlate.js";
-import type { DetectConfig } from "./detect-config.js";
+import { DEFAULT_DETECT_CONFIG, type DetectConfig } from "./detect-config.js";
 import { DetectionEngine } from "./engine.js";
 import type { Finding } from "./finding.js";
 import type { InputItem } from "./input/input-item.js";
@@ -47,6 +47,7 @@ export async function runDetection(
   const engine = new DetectionEngine(config);
   const findings = new Map<string, Finding>();
   const recent = new Map<string, true>();
+  const tenants = new Set<string>();
   const problems: Problem[] = [];
   const progress: DetectionProgress = { records: 0, events: 0, findings: 0, skipped: 0 };
   const context = { tenantId: config.defaultTenantId };
@@ -64,6 +65,7 @@ export async function runDetection(
         if (problems.length < PROBLEMS_LISTED) problems.push({ place: item.place, reason: result.reason });
       } else {
         const event = result.event;
+        tenants.add(event.tenantId);
         if (!recent.has(event.id)) {
           progress.events += 1;
           recent.set(event.id, true);
@@ -79,7 +81,8 @@ export async function runDetection(
       options.onProgress({ ...progress });
   }
 
-  const scored = [...findings.values()].map((f) => engine.scored(f));
+  const tenantOf = singleTenantFallback(tenants, config.defaultTenantId);
+  const scored = [...findings.values()].map((f) => engine.scored(tenantOf(f)));
   const correlation: Correlation = correlate(scored, config);
   const all = [...scored, ...correlation.chains]
     .filter((f) => options.since === undefined || f.time >= options.since)
@@ -99,4 +102,16 @@ export async function runDetection(
     },
     problems,
   };
+}
+
+/**
+ * Graph API items name no tenant. With no tenant configured, they are filed under the one tenant the
+ * rest of the input names (ARM records and exports always do), so a Graph export read beside an activity
+ * log correlates with it. With several tenants in the input, `--tenant` must say which.
+ */
+function singleTenantFallback(tenants: Set<string>, fallback: string): (finding: Finding) => Finding {
+  const named = [...tenants].filter((t) => t !== fallback);
+  const only = named.length === 1 ? named[0] : undefined;
+  if (fallback !== DEFAULT_DETECT_CONFIG.defaultTenantId || only === undefined) return (finding) => finding;
+  return (finding) => (finding.tenantId === fallback ? { ...finding, tenantId: only } : finding);
 }

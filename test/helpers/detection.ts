@@ -2,13 +2,12 @@ import { DEFAULT_DETECT_CONFIG, type DetectConfig } from "../../src/detect/detec
 import type { InputItem } from "../../src/detect/input/input-item.js";
 import { type DetectionReport, runDetection } from "../../src/detect/run-detection.js";
 import { ATTACKER_RANGE } from "../../src/sim/scenarios/attacks.js";
-import { DEMO_TENANT } from "../../src/sim/scenarios/tenant-day.js";
 
-export const TEST_CONFIG: DetectConfig = {
-  ...DEFAULT_DETECT_CONFIG,
-  riskyIpRanges: [ATTACKER_RANGE],
-  defaultTenantId: DEMO_TENANT.id,
-};
+/**
+ * The defaults `warden detect` runs with (no tenant configured: Graph records borrow the tenant the rest of
+ * the input names), plus the attacker range the scenarios use.
+ */
+export const TEST_CONFIG: DetectConfig = { ...DEFAULT_DETECT_CONFIG, riskyIpRanges: [ATTACKER_RANGE] };
 
 export async function* itemsOf(records: readonly unknown[]): AsyncGenerator<InputItem> {
   let index = 0;

@@ -23,10 +23,9 @@ export const guestAzurePrivilegedRole: Detector = {
     if (!history.isExternal(event.subject)) return [];
     const roleName = AZURE_ROLE_NAMES[roleId] ?? `custom role ${roleId}`;
     const canGrant = roleId === AZURE_ROLE.owner || roleId === AZURE_ROLE.userAccessAdministrator || !builtIn;
-    const known = history.principal(event.subject);
+    // ARM names the principal by object id only; the directory's own records gave its UPN.
     const subject = subjectOf(event.subject, true);
-    const name =
-      known === undefined ? undefined : [...known.keys].find((k) => k.startsWith("upn:"))?.slice(4);
+    const name = history.principal(event.subject)?.userPrincipalName;
     if (subject.userPrincipalName === undefined && name !== undefined) subject.userPrincipalName = name;
     return [
       finding(this, event, {

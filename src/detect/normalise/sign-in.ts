@@ -7,10 +7,10 @@ import { parseTime } from "./time.js";
 
 /** Microsoft Graph `signIn` (and the same record inside diagnostic exports) to SecurityEvent. */
 export function mapSignIn(signIn: JsonObject, input: MapperInput): SecurityEvent | undefined {
-  const rawId = strField(signIn, "id");
   const time = parseTime(field(signIn, "createdDateTime"));
-  if (rawId === undefined || time === undefined) return undefined;
   const upn = strField(signIn, "userPrincipalName");
+  const rawId = strField(signIn, "id") ?? derivedId(signIn, upn);
+  if (rawId === undefined || time === undefined) return undefined;
   const status = obj(field(signIn, "status"));
   const errorCode = status === undefined ? undefined : field(status, "errorCode");
   return {
@@ -80,4 +80,16 @@ export function riskLevel(value: unknown): RiskLevel {
 function riskEventTypes(signIn: JsonObject): string[] {
   const list = arr(field(signIn, "riskEventTypes_v2") ?? field(signIn, "riskEventTypes"));
   return list.filter((v): v is string => typeof v === "string");
+}
+
+/**
+ * Some exports drop the sign-in id. Correlation id, user and time together still name one sign-in (a
+ * correlation id alone spans a whole session), so replays of the same export de-duplicate.
+ */
+function derivedId(signIn: JsonObject, upn: string | undefined): string | undefined {
+  const correlationId = strField(signIn, "correlationId");
+  const created = strField(signIn, "createdDateTime");
+  const user = strField(signIn, "userId") ?? upn;
+  if (correlationId === undefined || created === undefined || user === undefined) return undefined;
+  return `${correlationId}|${user.toLowerCase()}|${created}`;
 }

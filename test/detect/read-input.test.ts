@@ -1,0 +1,94 @@
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { InputItem } from "../../src/detect/input/input-item.js";
+import { InputError, readInput, readStream } from "../../src/detect/input/read-records.js";
+
+async function collect(items: AsyncIterable<InputItem>): Promise<InputItem[]> {
+  const out: InputItem[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+const fromText = (text: string | Buffer, name = "input") =>
+  collect(readStream(Readable.from([Buffer.from(text)]), name));
+const places = (items: InputItem[]) => items.map((i) => `${i.kind}@${i.place}`);
+
+describe("reading exports in the forms they come in", () => {
+  it("reads JSON lines, each line a record", async () => {
+    expect(places(await fromText('{"a":1}\n\n{"a":2}\n'))).toEqual(["record@input:1", "record@input:3"]);
+  });
+
+  it("reads a pretty-printed document, unwrapping Graph's value and diagnostic exports' records", async () => {
+    const document = JSON.stringify({ "@odata.nextLink": "https://x", value: [{ a: 1 }, { a: 2 }] }, null, 2);
+    expect(places(await fromText(document))).toEqual(["record@input[0]", "record@input[1]"]);
+    expect(places(await fromText(JSON.stringify({ records: [{ a: 1 }] }, null, 2)))).toEqual([
+      "record@input[0]",
+    ]);
+  });
+
+  it("reads a JSON array on one line and Log Analytics query results as rows", async () => {
+    expect(places(await fromText('[{"a":1},{"a":2}]'))).toEqual(["record@input:1[0]", "record@input:1[1]"]);
+    const tables = {
+      tables: [
+        { name: "PrimaryResult", columns: [{ name: "Type" }, { name: "Id" }], rows: [["AuditLogs", "x1"]] },
+      ],
+    };
+    const [row] = await fromText(JSON.stringify(tables));
+    expect(row).toEqual({ kind: "record", record: { Type: "AuditLogs", Id: "x1" }, place: "input:1[0]" });
+  });
+
+  it("decompresses gzip by its magic number, whatever the file is called", async () => {
+    expect(places(await fromText(gzipSync('{"a":1}\n{"a":2}\n')))).toEqual([
+      "record@input:1",
+      "record@input:2",
+    ]);
+  });
+
+  it("reports a broken line with its line number and goes on", async () => {
+    const items = await fromText('{"a":1}\n{"a":\n{"a":3}\n');
+    expect(places(items)).toEqual(["record@input:1", "problem@input:2", "record@input:3"]);
+    expect(items[1]).toMatchObject({ reason: expect.stringContaining("not valid JSON") });
+  });
+
+  it("reports a broken document once, and a file that is not JSON at all once", async () => {
+    expect(places(await fromText('{\n  "value": [\n'))).toEqual(["problem@input"]);
+    const notJson = await fromText("# notes\nsome text\n");
+    expect(notJson).toEqual([
+      { kind: "problem", place: "input", reason: expect.stringContaining("is not JSON or JSON lines") },
+    ]);
+  });
+
+  it("reports a corrupt gzip stream instead of throwing", async () => {
+    const corrupt = Buffer.concat([gzipSync('{"a":1}\n').subarray(0, 12), Buffer.from("garbage")]);
+    const items = await fromText(corrupt);
+    expect(items.at(-1)?.kind).toBe("problem");
+  });
+});
+
+describe("files and folders", () => {
+  let folder: string;
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), "warden-input-"));
+    await mkdir(join(folder, "activity"));
+    await writeFile(join(folder, "b-audit.json"), JSON.stringify({ value: [{ a: 1 }] }));
+    await writeFile(join(folder, "activity", "day1.jsonl.gz"), gzipSync('{"a":2}\n'));
+    await writeFile(join(folder, ".hidden"), "ignored");
+  });
+
+  it("reads every file under a folder in name order, skipping hidden ones", async () => {
+    const items = await collect(readInput(folder));
+    expect(items.map((i) => i.place.replace(folder, ""))).toEqual([
+      "/activity/day1.jsonl.gz:1",
+      "/b-audit.json:1[0]",
+    ]);
+  });
+
+  it("says what to fix when the path does not exist", async () => {
+    await expect(collect(readInput(join(folder, "missing")))).rejects.toThrow(InputError);
+    await expect(collect(readInput(join(folder, "missing")))).rejects.toThrow("Check the --input path");
+  });
+});
