@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { detectCommand } from "./cli/detect-command.js";
+import { simExportCommand } from "./cli/sim-export-command.js";
 
 /** `warden`: the command line. Each command lives in src/cli/ and returns its exit code. */
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -20,16 +21,30 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option("-c, --config <file>", "JSON config file (see docs/detections.md)")
     .option("-t, --tenant <id>", "tenant to file records under when they name none (Graph API exports)")
     .action(async (options) => {
-      setExitCode(
-        await detectCommand(options, {
-          stdout: process.stdout,
-          stderr: process.stderr,
-          stdinIsTty: process.stdin.isTTY === true,
-          env: process.env,
-        }),
-      );
+      setExitCode(await detectCommand(options, io()));
+    });
+  const sim = program.command("sim").description("The simulated Microsoft cloud and its attack scenarios");
+  sim
+    .command("export")
+    .description("Write a simulated tenant day (attacks among benign activity) as exported log files")
+    .requiredOption("-o, --out <folder>", "folder to write the files to")
+    .option("--shape <family>", "graph, diagnostic, log-analytics or defender", "graph")
+    .option("--scenario <names>", "comma-separated attacks, all, or none", "all")
+    .option("--noise <events>", "benign events over the day", "2000")
+    .option("--seed <n>", "same seed, same tenant and ids", "7")
+    .action(async (options) => {
+      setExitCode(await simExportCommand(options, io()));
     });
   return program;
+}
+
+function io() {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stdinIsTty: process.stdin.isTTY === true,
+    env: process.env,
+  };
 }
 
 export async function main(argv: string[]): Promise<number> {

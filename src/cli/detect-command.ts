@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from "../config.js";
 import { InputError, readInput } from "../detect/input/read-records.js";
 import { parseTime } from "../detect/normalise/time.js";
-import { runDetection } from "../detect/run-detection.js";
+import { type DetectionProgress, runDetection } from "../detect/run-detection.js";
 import { formatJsonLines, formatTable } from "./format-findings.js";
 
 export interface DetectOptions {
@@ -51,18 +51,21 @@ export async function detectCommand(options: DetectOptions, io: CommandIo): Prom
   }
 
   const showProgress = io.stderr.isTTY === true;
+  let lastProgress = 0;
+  const progress = (p: DetectionProgress) => {
+    // At most five updates a second: a terminal redraw per record would slow the run itself.
+    const now = Date.now();
+    if (now - lastProgress < 200) return;
+    lastProgress = now;
+    io.stderr.write(
+      `\r${p.records} records, ${p.events} events, ${p.findings} findings, ${p.skipped} skipped`,
+    );
+  };
   let report: Awaited<ReturnType<typeof runDetection>>;
   try {
     report = await runDetection(readInput(input), config.detect, {
       ...(since === undefined ? {} : { since }),
-      ...(showProgress
-        ? {
-            onProgress: (p) =>
-              io.stderr.write(
-                `\r${p.records} records, ${p.events} events, ${p.findings} findings, ${p.skipped} skipped`,
-              ),
-          }
-        : {}),
+      ...(showProgress ? { onProgress: progress, progressEvery: 10_000 } : {}),
     });
   } catch (error) {
     if (error instanceof InputError) return fail(error.message);

@@ -1,7 +1,9 @@
 import type { Principal, SecurityEvent } from "./event.js";
 import { type EvidenceRef, evidenceOf } from "./finding.js";
-import { principalKeys } from "./identity.js";
-import { isPrivilegedActionList } from "./roles.js";
+import { isExternalUpn, principalKeys } from "./identity.js";
+import { isPrivilegedActionList, scopeLevel } from "./roles.js";
+
+const BROAD_SCOPES = new Set(["root", "management-group", "subscription"]);
 
 /**
  * What detectors may know of the past: who is external and since when, who had a risky sign-in, who
@@ -10,6 +12,11 @@ import { isPrivilegedActionList } from "./roles.js";
  */
 
 const LIST_CAP = 64;
+/**
+ * Resource-group writes are common (every deployment makes some); only the latest few per principal are
+ * kept, for a high-risk sign-in read after them. Memory then follows the tenant's size, not the day's.
+ */
+const RESOURCE_GROUP_WRITES_CAP = 16;
 const HOUR = 3_600_000;
 
 export interface RiskSignal {
@@ -63,6 +70,8 @@ const SEVERE_RISK_TYPES = new Set([
 
 export class History implements HistoryView {
   private readonly byKey = new Map<string, PrincipalState>();
+  /** The same states by bare object id: the hot lookup, without building a key string per event. */
+  private readonly byId = new Map<string, PrincipalState>();
   private readonly privilegedCustomRoles = new Set<string>();
 
   principal(principal: Principal | undefined): PrincipalState | undefined {
@@ -114,23 +123,33 @@ export class History implements HistoryView {
         break;
       }
       case "directory-role-added":
+        retainWhileUndecided(this.upsert(event.subject, event.time, changed), event);
+        break;
       case "azure-role-assigned":
-        retain(this.upsert(event.subject, event.time, changed), event);
+        // Only broad scopes can become a finding; resource-group grants are never judged again.
+        if (BROAD_SCOPES.has(scopeLevel(event.scope))) {
+          retainWhileUndecided(this.upsert(event.subject, event.time, changed), event);
+        }
         break;
       case "vm-created":
-        if (actor !== undefined) retain(actor, event);
+        // External principals' VMs are kept too: guest-vm-burst counts them once the creation time is known.
+        if (actor !== undefined && !knownInternal(actor)) retain(actor, event);
         break;
       case "resource-group-written":
         if (
           actor !== undefined &&
           event.succeeded &&
-          !actor.resourceGroupWrites.some((w) => w.evidence.id === event.id)
+          actor.resourceGroupWrites.at(-1)?.evidence.id !== event.id
         ) {
-          pushCapped(actor.resourceGroupWrites, {
-            time: event.time,
-            evidence: evidenceOf(event),
-            resourceId: event.resourceId,
-          });
+          pushCapped(
+            actor.resourceGroupWrites,
+            {
+              time: event.time,
+              evidence: evidenceOf(event),
+              resourceId: event.resourceId,
+            },
+            RESOURCE_GROUP_WRITES_CAP,
+          );
         }
         break;
       case "sign-in": {
@@ -193,11 +212,28 @@ export class History implements HistoryView {
         state.retained = state.retained.filter((e) => e.time >= cutoff);
       }
       const empty = state.riskSignals.length + state.resourceGroupWrites.length + state.retained.length === 0;
-      if (!state.external && empty && state.lastSeen < cutoff) this.byKey.delete(key);
+      if (!state.external && empty && state.lastSeen < cutoff) {
+        this.byKey.delete(key);
+        if (key.startsWith("id:")) this.byId.delete(key.slice(3));
+      }
     }
   }
 
   private upsert(principal: Principal, time: number, changed: PrincipalState[]): PrincipalState {
+    // Fast path: most events name someone already known, by the same id and UPN as before.
+    if (principal.id !== undefined) {
+      const known = this.byId.get(principal.id);
+      if (
+        known !== undefined &&
+        (principal.userPrincipalName === undefined ||
+          principal.userPrincipalName === known.userPrincipalName) &&
+        principal.mail === undefined &&
+        (principal.external !== true || known.external)
+      ) {
+        if (time > known.lastSeen) known.lastSeen = time;
+        return known;
+      }
+    }
     const keys = principalKeys(principal);
     let state: PrincipalState | undefined;
     for (const key of keys) {
@@ -219,7 +255,7 @@ export class History implements HistoryView {
     for (const key of keys) {
       if (!state.keys.has(key)) {
         state.keys.add(key);
-        this.byKey.set(key, state);
+        this.index(key, state);
       }
     }
     if (principal.userPrincipalName !== undefined && state.userPrincipalName === undefined) {
@@ -233,11 +269,16 @@ export class History implements HistoryView {
     return state;
   }
 
+  private index(key: string, state: PrincipalState): void {
+    this.byKey.set(key, state);
+    if (key.startsWith("id:")) this.byId.set(key.slice(3), state);
+  }
+
   /** Two records turned out to be one person (an id and a UPN met in one event): keep one state. */
   private merge(into: PrincipalState, from: PrincipalState): PrincipalState {
     for (const key of from.keys) {
       into.keys.add(key);
-      this.byKey.set(key, into);
+      this.index(key, into);
     }
     into.external ||= from.external;
     into.userPrincipalName ??= from.userPrincipalName;
@@ -247,11 +288,25 @@ export class History implements HistoryView {
       into.createdBy = from.createdBy;
     }
     for (const s of from.riskSignals) pushCapped(into.riskSignals, s);
-    for (const s of from.resourceGroupWrites) pushCapped(into.resourceGroupWrites, s);
+    for (const s of from.resourceGroupWrites)
+      pushCapped(into.resourceGroupWrites, s, RESOURCE_GROUP_WRITES_CAP);
     for (const e of from.retained) retain(into, e);
     into.lastSeen = Math.max(into.lastSeen, from.lastSeen);
     return into;
   }
+}
+
+/**
+ * A principal whose UPN is known and has no #EXT# is a member for good: nothing of theirs needs keeping
+ * to judge again. This is what keeps memory flat when thousands of members create VMs all day.
+ */
+function knownInternal(state: PrincipalState): boolean {
+  return !state.external && state.userPrincipalName !== undefined && !isExternalUpn(state.userPrincipalName);
+}
+
+/** Keeps a role grant to judge again once we learn whether its principal is external; decided ones were judged already. */
+function retainWhileUndecided(state: PrincipalState, event: SecurityEvent): void {
+  if (!state.external && !knownInternal(state)) retain(state, event);
 }
 
 function retain(state: PrincipalState, event: SecurityEvent): void {
@@ -260,9 +315,9 @@ function retain(state: PrincipalState, event: SecurityEvent): void {
 }
 
 /** Appends, dropping the oldest entry once the list is full. */
-function pushCapped<T extends { time: number }>(list: T[], item: T): void {
+function pushCapped<T extends { time: number }>(list: T[], item: T, cap = LIST_CAP): void {
   list.push(item);
-  if (list.length > LIST_CAP) {
+  if (list.length > cap) {
     let oldest = 0;
     for (let i = 1; i < list.length; i++) if ((list[i] as T).time < (list[oldest] as T).time) oldest = i;
     list.splice(oldest, 1);

@@ -7,8 +7,10 @@ import type { Principal } from "./event.js";
 
 /** B2B users carry `#EXT#` in their UPN whether their userType is Guest or Member. */
 export function isExternalUpn(upn: string | undefined): boolean {
-  return upn?.toUpperCase().includes("#EXT#") === true;
+  return upn?.includes("#") === true && EXT_MARKER.test(upn);
 }
+
+const EXT_MARKER = /#ext#/i;
 
 /**
  * The home address of an external user: `alice_contoso.com#EXT#@tenant.onmicrosoft.com` is
@@ -16,6 +18,7 @@ export function isExternalUpn(upn: string | undefined): boolean {
  */
 export function homeAddress(upn: string | undefined): string | undefined {
   if (upn === undefined) return undefined;
+  if (!upn.includes("#")) return undefined;
   const marker = upn.toUpperCase().indexOf("#EXT#");
   if (marker < 0) return undefined;
   const local = upn.slice(0, marker);

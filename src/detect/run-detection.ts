@@ -4,9 +4,13 @@ import { DetectionEngine } from "./engine.js";
 import type { Finding } from "./finding.js";
 import type { InputItem } from "./input/input-item.js";
 import { normaliseRecord } from "./normalise/recognise.js";
+import { RecentIds } from "./recent-ids.js";
 
-/** Begin/end halves of one ARM operation arrive minutes apart; this many recent ids is ample to pair them. */
-const RECENT_IDS = 200_000;
+/**
+ * Begin/end halves of one ARM operation arrive minutes apart: 50,000 ids is over an hour of a
+ * million-event day, and ~12 MiB at most.
+ */
+const RECENT_IDS = 50_000;
 /** Problems beyond this many are counted, not listed. */
 const PROBLEMS_LISTED = 1_000;
 
@@ -46,7 +50,7 @@ export async function runDetection(
 ): Promise<DetectionReport> {
   const engine = new DetectionEngine(config);
   const findings = new Map<string, Finding>();
-  const recent = new Map<string, true>();
+  const recent = new RecentIds(RECENT_IDS);
   const tenants = new Set<string>();
   const problems: Problem[] = [];
   const progress: DetectionProgress = { records: 0, events: 0, findings: 0, skipped: 0 };
@@ -66,11 +70,7 @@ export async function runDetection(
       } else {
         const event = result.event;
         tenants.add(event.tenantId);
-        if (!recent.has(event.id)) {
-          progress.events += 1;
-          recent.set(event.id, true);
-          if (recent.size > RECENT_IDS) recent.delete(recent.keys().next().value as string);
-        }
+        if (recent.add(event.id)) progress.events += 1;
         for (const finding of engine.ingest(event)) {
           if (!findings.has(finding.id)) findings.set(finding.id, finding);
         }
@@ -81,6 +81,7 @@ export async function runDetection(
       options.onProgress({ ...progress });
   }
 
+  options.onProgress?.({ ...progress });
   const tenantOf = singleTenantFallback(tenants, config.defaultTenantId);
   const scored = [...findings.values()].map((f) => engine.scored(tenantOf(f)));
   const correlation: Correlation = correlate(scored, config);

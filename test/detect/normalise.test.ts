@@ -186,6 +186,7 @@ describe("hostile and broken records (property-based)", () => {
       "'; DROP TABLE events;--",
       "<script>alert(1)</script>",
       "\u202e#EXT#",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell probe, meant as plain text
       "${jndi:ldap://x}",
     ];
     fc.assert(

@@ -31,6 +31,19 @@ const TENANT_CLAIM = "http://schemas.microsoft.com/identity/claims/tenantid";
 const CREATED_MESSAGE = /^Entity (\S+) is created with parent entity (\S+)/i;
 const MOVED_MESSAGE = /moved from tenant ([0-9a-f-]{36}) to tenant ([0-9a-f-]{36})/i;
 
+/** Operations that can become something other than "other"; everything else returns early. */
+const INTERESTING_OPERATIONS = new Set([
+  "microsoft.authorization/roleassignments/write",
+  "microsoft.authorization/roledefinitions/write",
+  "microsoft.subscription/aliases/write",
+  "microsoft.subscription/updatetenant/action",
+  "microsoft.subscription/policies/write",
+  "microsoft.authorization/elevateaccess/action",
+  "microsoft.compute/virtualmachines/write",
+  "microsoft.resources/deployments/validate/action",
+  "microsoft.resources/subscriptions/resourcegroups/write",
+]);
+
 export function mapEventData(event: JsonObject, input: MapperInput): SecurityEvent | undefined {
   const operationObject = obj(field(event, "operationName"));
   const operation =
@@ -59,6 +72,9 @@ export function mapEventData(event: JsonObject, input: MapperInput): SecurityEve
     actor: caller(event, claims),
     correlationId,
   };
+  // Subscription creation at the root management group is known by its message, whatever the operation.
+  const message = strField(properties, "message");
+  if (!INTERESTING_OPERATIONS.has(op) && !message?.startsWith("Entity ")) return { ...header, kind: "other" };
   const subscriptionId = guid(field(event, "subscriptionId")) ?? subscriptionOf(resourceId);
 
   switch (op) {
@@ -125,7 +141,7 @@ export function mapEventData(event: JsonObject, input: MapperInput): SecurityEve
       return { ...header, kind: "resource-group-written", resourceId, subscriptionId };
     default: {
       // Subscription creation as logged at the root management group: no operation of its own, only a message.
-      const created = CREATED_MESSAGE.exec(strField(properties, "message") ?? "");
+      const created = CREATED_MESSAGE.exec(message ?? "");
       if (created !== undefined && created !== null) {
         return { ...header, kind: "subscription-created", subscriptionId: guid(created[1]) ?? created[1] };
       }

@@ -33,6 +33,13 @@ const ROLE_ADDS = new Set([
   "add eligible member to role in pim completed (timebound)",
 ]);
 
+const INTERESTING = new Set([
+  "invite external user",
+  "add user",
+  "redeem external user invite",
+  ...ROLE_ADDS,
+]);
+
 export function activityKey(name: string): string {
   const lower = name.trim().toLowerCase();
   return lower.endsWith(".") ? lower.slice(0, -1) : lower;
@@ -54,9 +61,11 @@ export function mapDirectoryAudit(audit: JsonObject, input: MapperInput): Securi
     actor: initiator(audit),
     correlationId: strField(audit, "correlationId"),
   };
+  const key = activityKey(activity);
+  // Most audit entries are none of the kinds below: return them before reading their targets.
+  if (!INTERESTING.has(key)) return { ...header, kind: "other" };
   const targets = objects(field(audit, "targetResources"));
   const details = objects(field(audit, "additionalDetails"));
-  const key = activityKey(activity);
 
   if (key === "invite external user") {
     const subject = userTarget(targets) ?? { type: "user" as const };

@@ -87,10 +87,18 @@ export function auditValue(raw: unknown): string | undefined {
   return str(value);
 }
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
+/** 8-4-4-4-12 hex digits. Checked by hand: it runs on every id of every record, faster than a regex. */
 export function isGuid(value: string | undefined): value is string {
-  return value !== undefined && GUID.test(value);
+  if (value === undefined || value.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = value.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45 /* - */) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 /** A GUID in lower case, or undefined when the value is not one. */

@@ -9,6 +9,8 @@ const TIMESTAMP =
 /** Epoch milliseconds, or undefined when the value is not a timestamp. */
 export function parseTime(value: unknown): number | undefined {
   if (typeof value !== "string") return undefined;
+  const fast = parseIsoUtc(value);
+  if (fast !== undefined) return fast;
   const match = TIMESTAMP.exec(value.trim());
   if (match === null) return undefined;
   const [, y, mo, d, h, mi, s, fraction, zone] = match;
@@ -24,4 +26,52 @@ export function parseTime(value: unknown): number | undefined {
 
 export function toIso(time: number): string {
   return new Date(time).toISOString();
+}
+
+/**
+ * The common case, `YYYY-MM-DDTHH:MM:SS[.fraction]Z`, read digit by digit: it is on every record, and
+ * this is several times faster than the regular expression. Anything else falls through to it.
+ */
+function parseIsoUtc(text: string): number | undefined {
+  const n = text.length;
+  if (n < 20 || text.charCodeAt(n - 1) !== 90 /* Z */ || text.charCodeAt(10) !== 84 /* T */) return undefined;
+  if (
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58
+  ) {
+    return undefined;
+  }
+  const d = (i: number) => text.charCodeAt(i) - 48;
+  const digits = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+  for (const i of digits) {
+    const v = d(i);
+    if (v < 0 || v > 9) return undefined;
+  }
+  let millis = 0;
+  if (n > 20) {
+    if (text.charCodeAt(19) !== 46 /* . */) return undefined;
+    let scale = 100;
+    for (let i = 20; i < n - 1; i++) {
+      const v = d(i);
+      if (v < 0 || v > 9) return undefined;
+      millis += v * scale;
+      scale /= 10;
+    }
+    millis = Math.floor(millis);
+  }
+  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  const month = d(5) * 10 + d(6);
+  const day = d(8) * 10 + d(9);
+  const time = Date.UTC(
+    year,
+    month - 1,
+    day,
+    d(11) * 10 + d(12),
+    d(14) * 10 + d(15),
+    d(17) * 10 + d(18),
+    millis,
+  );
+  return Number.isFinite(time) ? time : undefined;
 }

@@ -191,7 +191,34 @@ export interface SignInFields {
   appDisplayName?: string;
 }
 
+/**
+ * The tenant's conditional-access policies, as every sign-in lists them: Graph reports each policy with
+ * its result for that sign-in, applied or not. A modest tenant has eight; many have dozens.
+ */
+const CONDITIONAL_ACCESS_POLICIES = [
+  ["Require MFA for administrators", ["Mfa"]],
+  ["Block legacy authentication", ["Block"]],
+  ["Require compliant device for Office 365", ["RequireCompliantDevice"]],
+  ["Require MFA for Azure management", ["Mfa"]],
+  ["Block sign-ins from sanctioned countries", ["Block"]],
+  ["Require terms of use for guests", ["termsOfUse"]],
+  ["Sign-in frequency for unmanaged devices", []],
+  ["Require password change for high user risk", ["PasswordChange"]],
+] as const;
+
+function appliedPolicies(seed: string): Json[] {
+  return CONDITIONAL_ACCESS_POLICIES.map(([displayName, controls], index) => ({
+    id: `${seed.slice(0, 8)}-${String(index).padStart(4, "0")}-4000-8000-00000000c0a${index}`,
+    displayName,
+    enforcedGrantControls: [...controls],
+    enforcedSessionControls: index === 6 ? ["SignInFrequency"] : [],
+    result: index === 1 ? "notEnabled" : "notApplied",
+  }));
+}
+
+/** A v1.0 `signIn` with every property the schema defines (graph-v1.0.csdl), as Graph returns it. */
 export function signIn(f: SignInFields): Json {
+  const risky = (f.riskDuringSignIn ?? "none") !== "none";
   return {
     id: f.id,
     createdDateTime: f.time,
@@ -202,24 +229,67 @@ export function signIn(f: SignInFields): Json {
     appDisplayName: f.appDisplayName ?? "Azure Portal",
     ipAddress: f.ipAddress,
     clientAppUsed: "Browser",
+    userAgent:
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
     correlationId: f.id,
     conditionalAccessStatus: "notApplied",
     isInteractive: true,
-    riskDetail: "none",
+    riskDetail: risky ? "none" : "none",
     riskLevelAggregated: f.riskAggregated ?? "none",
     riskLevelDuringSignIn: f.riskDuringSignIn ?? "none",
-    riskState: (f.riskDuringSignIn ?? "none") === "none" ? "none" : "atRisk",
+    riskState: risky ? "atRisk" : "none",
+    riskEventTypes: (f.riskEventTypes ?? []).filter((t) => RISK_EVENT_TYPE_ENUM.has(t)),
     riskEventTypes_v2: f.riskEventTypes ?? [],
     resourceDisplayName: "Windows Azure Service Management API",
     resourceId: "797f4846-ba00-4fd7-ba43-dac1f8f63013",
+    resourceTenantId: null,
+    homeTenantId: null,
+    servicePrincipalId: "",
+    servicePrincipalName: null,
+    authenticationAppDeviceDetails: null,
     status: {
       errorCode: f.errorCode ?? 0,
-      failureReason: f.errorCode ? "Invalid username or password." : null,
-      additionalDetails: null,
+      failureReason: f.errorCode
+        ? "Invalid username or password or Invalid on-premise username or password."
+        : "Other.",
+      additionalDetails: f.errorCode ? "The user didn't enter the right credentials." : null,
     },
-    location: { city: "Redmond", state: "Washington", countryOrRegion: "US", geoCoordinates: null },
+    deviceDetail: {
+      deviceId: "",
+      displayName: "",
+      operatingSystem: "Windows10",
+      browser: "Edge 131.0.0",
+      isCompliant: false,
+      isManaged: false,
+      trustType: "",
+    },
+    location: {
+      city: "Redmond",
+      state: "Washington",
+      countryOrRegion: "US",
+      geoCoordinates: { altitude: null, latitude: 47.6801, longitude: -122.1206 },
+    },
+    appliedConditionalAccessPolicies: appliedPolicies(f.id),
   };
 }
+
+/** Values of the v1.0 `riskEventType` enum; newer types appear only in riskEventTypes_v2. */
+const RISK_EVENT_TYPE_ENUM = new Set([
+  "unlikelyTravel",
+  "anonymizedIPAddress",
+  "maliciousIPAddress",
+  "unfamiliarFeatures",
+  "malwareInfectedIPAddress",
+  "suspiciousIPAddress",
+  "leakedCredentials",
+  "investigationsThreatIntelligence",
+  "generic",
+  "adminConfirmedUserCompromised",
+  "mcasImpossibleTravel",
+  "mcasSuspiciousInboxManipulationRules",
+  "investigationsThreatIntelligenceSigninLinked",
+  "maliciousIPAddressValidCredentialsBlockedIP",
+]);
 
 export function riskDetection(f: {
   id: string;

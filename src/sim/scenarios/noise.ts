@@ -25,7 +25,7 @@ export function castOfNoise(script: TenantScript, members = 40, guests = 8, subs
 }
 
 /**
- * A benign tenant's activity: sign-ins (a few risky but not high, a few failed), members building
+ * A benign tenant's activity (rates per thousand events, roughly what a mid-sized tenant logs): sign-ins (a few risky but not high, a few failed), members building
  * resource groups and VMs, reader and contributor grants, privileged roles given to members, user and
  * group changes, and the near misses each rule must not fire on. None of it is an attack.
  */
@@ -42,28 +42,28 @@ export function playNoise(
     script.at(fromMinutes + i * step);
     const member = rng.pick(cast.members);
     const subscription = rng.pick(cast.subscriptions);
-    const roll = rng.int(100);
-    if (roll < 45) {
+    const roll = rng.int(1000);
+    if (roll < 450) {
       const risk = rng.int(20) === 0 ? "medium" : rng.int(10) === 0 ? "low" : "none";
       script.signIn(member, member.ipAddress ?? "20.190.128.1", {
         aggregated: risk,
         during: risk,
         ...(rng.int(15) === 0 ? { errorCode: 50126 } : {}),
       });
-    } else if (roll < 55) {
+    } else if (roll < 550) {
       script.signIn(rng.pick(cast.guests), rng.pick(cast.guests).ipAddress ?? "198.51.100.1");
-    } else if (roll < 65) {
+    } else if (roll < 650) {
       script.createResourceGroup(member, subscription, `rg-app-${rng.int(500)}`);
-    } else if (roll < 72) {
+    } else if (roll < 720) {
       script.createVm(member, subscription, "rg-app", `vm-${rng.int(10_000)}`);
-    } else if (roll < 77) {
+    } else if (roll < 770) {
       script.assignAzureRole(
         member,
         rng.pick(cast.members),
         rng.pick([READER, AZURE_ROLE.contributor]),
         `/subscriptions/${subscription}`,
       );
-    } else if (roll < 80) {
+    } else if (roll < 800) {
       // A guest may read a resource group: not privileged, not broad.
       script.assignAzureRole(
         member,
@@ -71,7 +71,7 @@ export function playNoise(
         READER,
         `/subscriptions/${subscription}/resourceGroups/rg-shared`,
       );
-    } else if (roll < 83) {
+    } else if (roll < 830) {
       script.grantEntraRole(member, rng.pick(cast.members), {
         roleTemplateId: rng.pick([
           ENTRA_ROLE.userAdministrator,
@@ -80,22 +80,22 @@ export function playNoise(
         ]),
         roleDisplayName: "Directory role",
       });
-    } else if (roll < 86) {
+    } else if (roll < 860) {
       // A guest given a role that grants nothing privileged.
       script.grantEntraRole(member, rng.pick(cast.guests), {
         roleTemplateId: REPORTS_READER,
         roleDisplayName: "Reports Reader",
       });
-    } else if (roll < 93) {
+    } else if (roll < 935) {
       script.updateUser(member, rng.pick(cast.members));
-    } else if (roll < 97) {
+    } else if (roll < 997) {
       script.addToGroup(member, rng.pick(cast.members));
-    } else if (roll < 99) {
-      script.addUser(member, script.member(`New Hire ${rng.int(100_000)}`));
+    } else if (roll < 999) {
+      script.addUser(member, script.member(`New Hire ${script.uniqueNumber()}`));
     } else {
       // Near miss: a high-risk sign-in whose resource group comes 13 hours later.
       // Someone outside the cast, so no other write of theirs falls inside the window.
-      const traveller = script.member(`Travelling Engineer ${rng.int(100_000)}`);
+      const traveller = script.member(`Travelling Engineer ${script.uniqueNumber()}`);
       script.signIn(traveller, "102.129.143.200", { aggregated: "high", during: "high" });
       script.after(13 * 60).createResourceGroup(traveller, subscription, `rg-late-${rng.int(1000)}`);
     }

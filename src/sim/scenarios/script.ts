@@ -25,6 +25,7 @@ export class TenantScript {
   readonly records: ScenarioRecord[] = [];
   readonly rng: Rng;
   private clock: number;
+  private counter = 0;
 
   constructor(
     readonly tenant: SimTenant,
@@ -33,6 +34,17 @@ export class TenantScript {
   ) {
     this.rng = new Rng(seed);
     this.clock = start;
+  }
+
+  /** A number never returned before by this script: for names that must not collide. */
+  uniqueNumber(): number {
+    this.counter += 1;
+    return this.counter;
+  }
+
+  /** Takes the records written so far, leaving the script empty: lets long days stream to disk. */
+  drain(): ScenarioRecord[] {
+    return this.records.splice(0, this.records.length);
   }
 
   get now(): number {
