@@ -1,0 +1,205 @@
+import { correlate } from "../detect/correlate.js";
+import type { DetectConfig } from "../detect/detect-config.js";
+import { DetectionEngine } from "../detect/engine.js";
+import { type Finding, SEVERITY_RANK, type Severity } from "../detect/finding.js";
+import type { Database, Queryable } from "../store/database.js";
+import { eventsAfter } from "../store/events-repo.js";
+import { findingsSince, insertFindings, setIncidentOfFindings } from "../store/findings-repo.js";
+import {
+  appendAudit,
+  createIncident,
+  getIncidents,
+  type IncidentContent,
+  type IncidentRow,
+  setIncidentState,
+  updateIncidentContent,
+} from "../store/incidents-repo.js";
+
+const BATCH = 5_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export interface DetectionRun {
+  /** false when another process held the tenant's detection lock: try again shortly. */
+  ran: boolean;
+  events: number;
+  newFindings: number;
+  /** Incidents created or grown by this run: each needs triage. */
+  incidents: string[];
+}
+
+/**
+ * Live detection for one tenant: the same engine as `warden detect`, fed from the events table.
+ *
+ * One run at a time per tenant, across every process, under a transaction-scoped advisory lock. The
+ * engine stays in memory between runs of this process and catches up by sequence number on events other
+ * processes detected meanwhile, so its history is complete whichever worker runs. Findings are stored by
+ * their stable ids and the detection cursor moves in the same transaction, so a crash never skips or
+ * doubles a finding: the next run starts again from the last committed cursor.
+ */
+export class TenantDetector {
+  private engine: DetectionEngine;
+  /** The last event sequence number fed to this process's engine. */
+  private fed = 0;
+
+  constructor(
+    private readonly db: Database,
+    readonly tenantId: string,
+    private readonly config: DetectConfig,
+  ) {
+    this.engine = new DetectionEngine(config);
+  }
+
+  async run(): Promise<DetectionRun> {
+    return this.db.transaction(async (tx) => {
+      const { rows } = await tx.query<{ locked: boolean }>(
+        "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked",
+        [`warden:detect:${this.tenantId}`],
+      );
+      if (rows[0]?.locked !== true) return { ran: false, events: 0, newFindings: 0, incidents: [] };
+      const committed = await readCursor(tx, this.tenantId);
+      if (committed < this.fed) {
+        // The store went back (restored, or a test reset it): start the engine afresh.
+        this.engine = new DetectionEngine(this.config);
+        this.fed = 0;
+      }
+      // Catch up, without reporting, on what this engine has not seen but is already detected.
+      await this.feed(tx, committed, false);
+      const found = await this.feed(tx, Number.POSITIVE_INFINITY, true);
+      const scored = [...found.values()].map((f) => this.engine.scored(f));
+      const fresh = await insertFindings(tx, scored);
+      await writeCursor(tx, this.tenantId, this.fed);
+      const incidents =
+        fresh.size === 0
+          ? []
+          : await this.correlateAround(
+              tx,
+              scored.filter((f) => fresh.has(f.id)),
+            );
+      return { ran: true, events: found.size, newFindings: fresh.size, incidents };
+    });
+  }
+
+  /** Feeds events after `this.fed` up to `upTo` into the engine; returns what they produced when `collect`. */
+  private async feed(tx: Queryable, upTo: number, collect: boolean): Promise<Map<string, Finding>> {
+    const found = new Map<string, Finding>();
+    for (;;) {
+      if (this.fed >= upTo) break;
+      const batch = await eventsAfter(tx, this.tenantId, this.fed, BATCH);
+      const within = batch.filter((e) => e.seq <= upTo);
+      for (const { seq, event } of within) {
+        for (const finding of this.engine.ingest(event))
+          if (collect && !found.has(finding.id)) found.set(finding.id, finding);
+        this.fed = seq;
+      }
+      if (within.length < BATCH) break;
+    }
+    return found;
+  }
+
+  /**
+   * Groups the new findings with the tenant's findings around them and records the incidents: a group
+   * with no incident yet makes one, a group touching one incident grows it, a group touching several
+   * merges them into the oldest. Returns the incidents created or grown.
+   */
+  private async correlateAround(tx: Queryable, fresh: Finding[]): Promise<string[]> {
+    const windowMs = this.config.correlationWindowHours * HOUR;
+    const earliest = Math.min(...fresh.map((f) => f.time));
+    const stored = await findingsSince(tx, this.tenantId, new Date(earliest - windowMs - DAY));
+    const storedIncident = new Map(stored.map((s) => [s.finding.id, s.incidentId]));
+    const correlation = correlate(
+      stored.map((s) => s.finding),
+      this.config,
+    );
+    const newChains = await insertFindings(tx, correlation.chains);
+    const freshIds = new Set([...fresh.map((f) => f.id), ...newChains]);
+    const byId = new Map([
+      ...stored.map((s) => [s.finding.id, s.finding] as const),
+      ...correlation.chains.map((c) => [c.id, c] as const),
+    ]);
+
+    const touched: string[] = [];
+    for (const group of correlation.incidents) {
+      if (!group.findingIds.some((id) => freshIds.has(id))) continue;
+      const existingIds = [
+        ...new Set(
+          group.findingIds
+            .map((id) => storedIncident.get(id))
+            .filter((id): id is string => typeof id === "string"),
+        ),
+      ];
+      const existing = (await getIncidents(tx, existingIds)).filter((i) => i.state !== "merged");
+      const members = group.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => f !== undefined);
+      const survivor = existing[0];
+      if (survivor === undefined) {
+        await createIncident(tx, group.id, this.tenantId, contentOf(members, []));
+        await appendAudit(tx, {
+          incidentId: group.id,
+          action: "created",
+          toState: "open",
+          detail: { findings: group.findingIds },
+        });
+        await setIncidentOfFindings(tx, group.id, group.findingIds);
+        touched.push(group.id);
+        continue;
+      }
+      const folded = existing.slice(1);
+      const version = await updateIncidentContent(tx, survivor.id, contentOf(members, [survivor, ...folded]));
+      await appendAudit(tx, {
+        incidentId: survivor.id,
+        action: folded.length > 0 ? "merged" : "grown",
+        detail: {
+          added: group.findingIds.filter((id) => !survivor.findingIds.includes(id)),
+          merged: folded.map((i) => i.id),
+          version,
+        },
+      });
+      for (const other of folded) {
+        await setIncidentState(tx, other.id, "merged");
+        await appendAudit(tx, {
+          incidentId: other.id,
+          action: "merged-into",
+          fromState: other.state,
+          toState: "merged",
+          detail: { into: survivor.id },
+        });
+        await setIncidentOfFindings(tx, survivor.id, other.findingIds);
+      }
+      await setIncidentOfFindings(tx, survivor.id, group.findingIds);
+      touched.push(survivor.id);
+    }
+    return touched;
+  }
+}
+
+function contentOf(members: Finding[], incidents: IncidentRow[]): IncidentContent {
+  const findingIds = [...new Set([...incidents.flatMap((i) => i.findingIds), ...members.map((m) => m.id)])];
+  const rules = [...new Set([...incidents.flatMap((i) => i.rules), ...members.map((m) => m.rule)])];
+  const severities: Severity[] = [...incidents.map((i) => i.severity), ...members.map((m) => m.severity)];
+  return {
+    findingIds,
+    rules,
+    severity: severities.reduce<Severity>(
+      (worst, s) => (SEVERITY_RANK[s] > SEVERITY_RANK[worst] ? s : worst),
+      "low",
+    ),
+    confidence: Math.max(...incidents.map((i) => i.confidence), ...members.map((m) => m.confidence)),
+    firstTime: Math.min(...incidents.map((i) => i.firstTime), ...members.map((m) => m.time)),
+    lastTime: Math.max(...incidents.map((i) => i.lastTime), ...members.map((m) => m.time)),
+  };
+}
+
+async function readCursor(tx: Queryable, tenantId: string): Promise<number> {
+  const { rows } = await tx.query<{ seq: string }>("SELECT seq FROM detection_cursor WHERE tenant_id = $1", [
+    tenantId,
+  ]);
+  return Number(rows[0]?.seq ?? 0);
+}
+
+async function writeCursor(tx: Queryable, tenantId: string, seq: number): Promise<void> {
+  await tx.query(
+    `INSERT INTO detection_cursor (tenant_id, seq) VALUES ($1, $2)
+     ON CONFLICT (tenant_id) DO UPDATE SET seq = GREATEST(detection_cursor.seq, excluded.seq)`,
+    [tenantId, seq],
+  );
+}

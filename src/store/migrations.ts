@@ -1,0 +1,93 @@
+/**
+ * Schema migrations, applied in order at start and recorded in schema_migrations. Kept as code rather
+ * than .sql files so the build carries them; never edit one that has shipped: add the next.
+ */
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: "events, findings, incidents, audit log, watermarks",
+    sql: `
+      -- Every event seen, once: the primary key is what de-duplicates overlapping poll windows.
+      CREATE TABLE events (
+        tenant_id   text        NOT NULL,
+        id          text        NOT NULL,
+        seq         bigserial   NOT NULL UNIQUE,
+        source      text        NOT NULL,
+        kind        text        NOT NULL,
+        time        timestamptz NOT NULL,
+        ingested_at timestamptz NOT NULL DEFAULT now(),
+        body        jsonb       NOT NULL,
+        PRIMARY KEY (tenant_id, id)
+      );
+      CREATE INDEX events_tenant_time ON events (tenant_id, time);
+
+      CREATE TABLE findings (
+        id          text        PRIMARY KEY,
+        tenant_id   text        NOT NULL,
+        rule        text        NOT NULL,
+        severity    text        NOT NULL,
+        confidence  real        NOT NULL,
+        time        timestamptz NOT NULL,
+        incident_id text,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        body        jsonb       NOT NULL
+      );
+      CREATE INDEX findings_tenant_time ON findings (tenant_id, time);
+      CREATE INDEX findings_incident ON findings (incident_id);
+
+      CREATE TABLE incidents (
+        id          text        PRIMARY KEY,
+        tenant_id   text        NOT NULL,
+        state       text        NOT NULL,
+        severity    text        NOT NULL,
+        confidence  real        NOT NULL,
+        first_time  timestamptz NOT NULL,
+        last_time   timestamptz NOT NULL,
+        -- Grows by one at every change, so a card or a job can tell it holds an old version.
+        version     integer     NOT NULL DEFAULT 1,
+        finding_ids text[]      NOT NULL,
+        rules       text[]      NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        updated_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX incidents_tenant_state ON incidents (tenant_id, state);
+
+      -- Append-only: each transition or decision is one row, never updated or deleted.
+      CREATE TABLE incident_audit (
+        seq          bigserial   PRIMARY KEY,
+        incident_id  text        NOT NULL,
+        at           timestamptz NOT NULL DEFAULT now(),
+        actor_id     text,
+        actor_name   text,
+        action       text        NOT NULL,
+        from_state   text,
+        to_state     text,
+        card_version integer,
+        detail       jsonb       NOT NULL DEFAULT '{}'
+      );
+      CREATE INDEX incident_audit_incident ON incident_audit (incident_id, seq);
+
+      -- Where each poller has read up to, per tenant, source and scope (a subscription, or '').
+      CREATE TABLE watermarks (
+        tenant_id  text        NOT NULL,
+        source     text        NOT NULL,
+        scope      text        NOT NULL DEFAULT '',
+        watermark  timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, source, scope)
+      );
+
+      -- How far detection has read the events table, per tenant.
+      CREATE TABLE detection_cursor (
+        tenant_id text   PRIMARY KEY,
+        seq       bigint NOT NULL
+      );
+    `,
+  },
+];

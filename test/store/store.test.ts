@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { SecurityEvent } from "../../src/detect/event.js";
+import type { Database } from "../../src/store/database.js";
+import { countEvents, eventsAfter, storeEvents } from "../../src/store/events-repo.js";
+import { migrate } from "../../src/store/migrate.js";
+import { advanceWatermark, readWatermark } from "../../src/store/watermarks-repo.js";
+import { freshPglite, freshPostgres, postgresAvailable } from "../helpers/services.js";
+
+const withPostgres = await postgresAvailable();
+
+function event(id: string, minute: number, tenantId = "t1"): SecurityEvent {
+  return {
+    id,
+    source: "entra-audit",
+    shape: "graph-directory-audit",
+    tenantId,
+    time: Date.UTC(2026, 10, 2, 0, minute),
+    operation: "Update user",
+    succeeded: true,
+    kind: "other",
+  };
+}
+
+const drivers: [string, boolean, () => Promise<{ db: Database; drop: () => Promise<void> }>][] = [
+  ["PostgreSQL", withPostgres, freshPostgres],
+  ["PGlite", true, freshPglite],
+];
+
+for (const [name, available, open] of drivers) {
+  describe.skipIf(!available)(`the store on ${name}`, () => {
+    let db: Database;
+    let drop: () => Promise<void>;
+    beforeAll(async () => {
+      ({ db, drop } = await open());
+    });
+    afterAll(async () => drop?.());
+
+    it("applies migrations once, however often it starts", async () => {
+      expect(await migrate(db)).toEqual([]);
+      const { rows } = await db.query<{ id: number }>("SELECT id FROM schema_migrations ORDER BY id");
+      expect(rows.map((r) => Number(r.id))).toEqual([1]);
+    });
+
+    it("stores an event once and says which events were new", async () => {
+      const first = await storeEvents(db, [event("a", 1), event("b", 2)]);
+      const again = await storeEvents(db, [event("b", 2), event("c", 3), event("c", 3)]);
+      expect([...first].sort()).toEqual(["a", "b"]);
+      expect([...again]).toEqual(["c"]);
+      expect(await countEvents(db, "t1")).toBe(3);
+      const stored = await eventsAfter(db, "t1", 0, 10);
+      expect(stored.map((s) => s.event.id)).toEqual(["a", "b", "c"]);
+      expect(stored[0]?.event).toEqual(event("a", 1));
+    });
+
+    it("keeps tenants apart: the same event id in two tenants is two events", async () => {
+      await storeEvents(db, [event("a", 1, "t2")]);
+      expect(await countEvents(db, "t2")).toBe(1);
+    });
+
+    it("moves a watermark only forward", async () => {
+      expect(await readWatermark(db, "t1", "directoryAudits")).toBeUndefined();
+      await advanceWatermark(db, "t1", "directoryAudits", "", new Date("2026-11-02T10:00:00Z"));
+      await advanceWatermark(db, "t1", "directoryAudits", "", new Date("2026-11-02T09:00:00Z"));
+      expect(await readWatermark(db, "t1", "directoryAudits")).toEqual(new Date("2026-11-02T10:00:00Z"));
+    });
+
+    it("gives events sequence numbers in commit order under concurrent inserts", async () => {
+      const batches = Array.from({ length: 8 }, (_, b) =>
+        Array.from({ length: 50 }, (_, i) => event(`p${b}-${i}`, 10 + b)),
+      );
+      await Promise.all(batches.map((batch) => storeEvents(db, batch)));
+      const stored = await eventsAfter(db, "t1", 0, 10_000);
+      const seqs = stored.map((s) => s.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(stored.length).toBe(3 + 400);
+    });
+  });
+}
