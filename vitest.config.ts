@@ -1,4 +1,9 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+
+// Test processes trust the simulator's throwaway CA (sim-tls/README.md). Node reads this variable only
+// when a process starts, so it is set here, before Vitest forks its workers. TLS checks stay on.
+process.env["NODE_EXTRA_CA_CERTS"] = fileURLToPath(new URL("./sim-tls/ca.crt", import.meta.url));
 
 export default defineConfig({
   test: {

@@ -8,6 +8,8 @@ const TIMESTAMP =
 
 /** Epoch milliseconds, or undefined when the value is not a timestamp. */
 export function parseTime(value: unknown): number | undefined {
+  // The Azure SDK deserialises timestamps into Date objects.
+  if (value instanceof Date) return Number.isFinite(value.getTime()) ? value.getTime() : undefined;
   if (typeof value !== "string") return undefined;
   const fast = parseIsoUtc(value);
   if (fast !== undefined) return fast;

@@ -1,0 +1,62 @@
+import { type Request, type Response, Router } from "express";
+import type { Stream } from "../scenarios/script.js";
+import { graphError, nextLinkFor, readPageToken, timeBounds, writePageToken } from "./http-helpers.js";
+import type { PublishedLogs } from "./published-logs.js";
+
+/** Graph's list endpoints for logs, with the paging and limits Microsoft documents. */
+const LOGS: { path: string; stream: Stream; timeField: string; defaultTop: number; maxTop: number }[] = [
+  {
+    path: "/v1.0/auditLogs/directoryAudits",
+    stream: "directoryAudits",
+    timeField: "activityDateTime",
+    defaultTop: 1000,
+    maxTop: 1000,
+  },
+  {
+    path: "/v1.0/auditLogs/signIns",
+    stream: "signIns",
+    timeField: "createdDateTime",
+    defaultTop: 1000,
+    maxTop: 1000,
+  },
+  {
+    path: "/v1.0/identityProtection/riskDetections",
+    stream: "riskDetections",
+    timeField: "detectedDateTime",
+    defaultTop: 20,
+    maxTop: 500,
+  },
+];
+
+export function graphRoutes(logs: PublishedLogs, baseUrl: () => string, now: () => number): Router {
+  const router = Router();
+  for (const log of LOGS) {
+    router.get(log.path, (req: Request, res: Response) => {
+      const filter = typeof req.query["$filter"] === "string" ? req.query["$filter"] : undefined;
+      const bounds = timeBounds(filter, log.timeField);
+      if ("error" in bounds) return graphError(res, 400, "Request_BadRequest", bounds.error);
+      const topRaw = req.query["$top"];
+      const top = topRaw === undefined ? log.defaultTop : Number(topRaw);
+      if (!Number.isInteger(top) || top < 1 || top > log.maxTop) {
+        return graphError(res, 400, "Request_BadRequest", `Invalid $top value: must be 1 to ${log.maxTop}`);
+      }
+      const token = readPageToken(req, "$skiptoken") ?? { offset: 0, asOf: now() };
+      const matching = logs.query(log.stream, bounds.from, bounds.to, token.asOf);
+      const page = matching.slice(token.offset, token.offset + top);
+      const body: Record<string, unknown> = {
+        "@odata.context": `${baseUrl()}/v1.0/$metadata#${log.path.split("/").pop()}`,
+        value: page.map((p) => p.record),
+      };
+      if (token.offset + top < matching.length) {
+        body["@odata.nextLink"] = nextLinkFor(
+          baseUrl(),
+          req,
+          "$skiptoken",
+          writePageToken({ offset: token.offset + top, asOf: token.asOf }),
+        );
+      }
+      res.json(body);
+    });
+  }
+  return router;
+}

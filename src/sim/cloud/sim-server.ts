@@ -1,0 +1,121 @@
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
+import express, { type NextFunction, type Request, type Response } from "express";
+import { armRoutes, type SimSubscription } from "./arm-routes.js";
+import { FaultInjector } from "./faults.js";
+import { graphRoutes } from "./graph-routes.js";
+import { armError, graphError } from "./http-helpers.js";
+import { PublishedLogs } from "./published-logs.js";
+import { simTlsFile } from "./tls.js";
+import { type SimApp, TokenIssuer } from "./token-routes.js";
+
+export interface SimCloudOptions {
+  port?: number;
+  tenantId: string;
+  apps: SimApp[];
+  subscriptions: SimSubscription[];
+  /** The simulator's clock; tests may move it. */
+  now?: () => number;
+}
+
+export interface SimCloud {
+  url: string;
+  logs: PublishedLogs;
+  faults: FaultInjector;
+  subscriptions: SimSubscription[];
+  close(): Promise<void>;
+}
+
+/**
+ * The simulated Microsoft cloud: Graph, ARM and the Entra token endpoint on one https port, so the real
+ * SDK clients talk to it exactly as they would to Microsoft. Every request is counted per endpoint.
+ */
+export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud> {
+  const logs = new PublishedLogs();
+  const faults = new FaultInjector();
+  const subscriptions = [...options.subscriptions];
+  const now = options.now ?? Date.now;
+  const issuer = new TokenIssuer(() => options.apps);
+  let url = "";
+  const app = express();
+  app.disable("x-powered-by");
+
+  app.use(async (req: Request, res: Response, next: NextFunction) => {
+    const endpoint = `${req.method} ${req.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, "{id}")}`;
+    const latency = faults.plan.latencyMs ?? 0;
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
+    const fault = faults.decide(endpoint, now());
+    if (fault === undefined) return next();
+    const isGraph = req.path.startsWith("/v1.0/");
+    const headers: Record<string, string> =
+      fault.status === 429 && "retryAfter" in fault && fault.retryAfter !== undefined
+        ? { "Retry-After": String(fault.retryAfter) }
+        : {};
+    if (fault.status === 429) {
+      return isGraph
+        ? graphError(res, 429, "TooManyRequests", "Too many requests.", headers)
+        : armError(res, 429, "TooManyRequests", "The request is being throttled.", headers);
+    }
+    return isGraph
+      ? graphError(res, 503, "serviceNotAvailable", "Service unavailable, try again later.")
+      : armError(res, 503, "ServiceUnavailable", "The service is temporarily unavailable.");
+  });
+
+  app.use(issuer.routes(() => url));
+  app.use("/v1.0", (req, res, next) => {
+    if (issuer.accepts(req.headers.authorization, "graph")) return next();
+    graphError(
+      res,
+      401,
+      "InvalidAuthenticationToken",
+      "Access token is empty or not valid for Microsoft Graph.",
+    );
+  });
+  app.use(["/subscriptions", "/providers"], (req, res, next) => {
+    if (issuer.accepts(req.headers.authorization, "arm")) return next();
+    armError(
+      res,
+      401,
+      "InvalidAuthenticationToken",
+      "The access token is invalid or was issued for another audience.",
+    );
+  });
+  app.use(graphRoutes(logs, () => url, now));
+  app.use(
+    armRoutes(
+      logs,
+      () => subscriptions,
+      () => url,
+      now,
+    ),
+  );
+  app.use((req, res) => {
+    if (req.path.startsWith("/v1.0/"))
+      graphError(res, 404, "Request_ResourceNotFound", `Resource '${req.path}' does not exist.`);
+    else armError(res, 404, "NotFound", `No route for ${req.method} ${req.path} in the simulator.`);
+  });
+
+  // The SDKs send ARM paths with a double slash (//subscriptions/...): collapse it before routing.
+  const handler = (req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => {
+    if (req.url?.startsWith("//")) req.url = req.url.replace(/^\/+/, "/");
+    app(req as Request, res as Response);
+  };
+  const server: Server = createServer(
+    { key: readFileSync(simTlsFile("localhost.key")), cert: readFileSync(simTlsFile("localhost.crt")) },
+    handler,
+  );
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
+  url = `https://localhost:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    logs,
+    faults,
+    subscriptions,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
