@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { z } from "zod";
+import { type CloudEndpoints, MICROSOFT_CLOUD } from "./cloud/credential.js";
 import { DEFAULT_DETECT_CONFIG, type DetectConfig } from "./detect/detect-config.js";
 
 /**
@@ -41,8 +42,30 @@ const detectSchema = z
 
 const fileSchema = z.object({ detect: detectSchema.optional() }).strict();
 
+/** Where Warden runs and what it talks to. Secrets come from the environment only, never a file. */
+export interface RuntimeConfig {
+  /** The Entra tenant watched (WARDEN_TENANT_ID). Required by serve and worker. */
+  tenantId?: string;
+  /** The app registration (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET); without a secret the default credential chain is used. */
+  clientId?: string;
+  clientSecret?: string;
+  endpoints: CloudEndpoints;
+  /** PostgreSQL (DATABASE_URL); without it, PGlite in `dataDir`. */
+  databaseUrl?: string;
+  /** Redis for BullMQ (REDIS_URL); without it, the in-process queue. */
+  redisUrl?: string;
+  dataDir: string;
+  pollIntervalMs: number;
+  pollOverlapMs: number;
+  initialLookbackMs: number;
+  discoverIntervalMs: number;
+  port: number;
+  logLevel: string;
+}
+
 export interface WardenConfig {
   detect: DetectConfig;
+  runtime: RuntimeConfig;
 }
 
 export interface ConfigSources {
@@ -57,7 +80,69 @@ export function loadConfig({ env = process.env, file }: ConfigSources = {}): War
   const merged = { ...fromFile.detect, ...fromEnv };
   const parsed = detectSchema.safeParse(merged);
   if (!parsed.success) throw new ConfigError(describe(parsed.error, "detect"));
-  return { detect: { ...DEFAULT_DETECT_CONFIG, ...stripUndefined(parsed.data) } };
+  return {
+    detect: { ...DEFAULT_DETECT_CONFIG, ...stripUndefined(parsed.data) },
+    runtime: runtimeFromEnv(env),
+  };
+}
+
+const httpsUrl = (name: string) =>
+  z
+    .string()
+    .url(`${name} must be a URL`)
+    .refine(
+      (u) => u.startsWith("https://"),
+      `${name} must use https: the Graph and Azure SDKs refuse anything else`,
+    )
+    .transform((u) => u.replace(/\/+$/, ""));
+
+function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
+  const value = (name: string) => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
+  const positive = (name: string, fallback: number): number => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0)
+      throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
+    return n;
+  };
+  const url = (name: string, fallback: string): string => {
+    const parsed = httpsUrl(name).safeParse(value(name) ?? fallback);
+    if (!parsed.success) throw new ConfigError(parsed.error.issues[0]?.message ?? `${name} is not valid`);
+    return parsed.data;
+  };
+  const tenantId = value("WARDEN_TENANT_ID");
+  if (tenantId !== undefined && !/^[0-9a-f-]{36}$/i.test(tenantId)) {
+    throw new ConfigError(
+      `WARDEN_TENANT_ID must be the tenant's GUID (Entra admin center > Overview), got "${tenantId}"`,
+    );
+  }
+  const clientSecret = value("AZURE_CLIENT_SECRET");
+  const clientId = value("AZURE_CLIENT_ID");
+  if (clientSecret !== undefined && clientId === undefined) {
+    throw new ConfigError(
+      "AZURE_CLIENT_SECRET is set but AZURE_CLIENT_ID is not: set the app registration's client id too",
+    );
+  }
+  return {
+    ...(tenantId === undefined ? {} : { tenantId: tenantId.toLowerCase() }),
+    ...(clientId === undefined ? {} : { clientId }),
+    ...(clientSecret === undefined ? {} : { clientSecret }),
+    endpoints: {
+      graph: url("WARDEN_GRAPH_URL", MICROSOFT_CLOUD.graph),
+      arm: url("WARDEN_ARM_URL", MICROSOFT_CLOUD.arm),
+      authority: url("WARDEN_AUTHORITY_URL", MICROSOFT_CLOUD.authority),
+    },
+    ...(value("DATABASE_URL") === undefined ? {} : { databaseUrl: value("DATABASE_URL") as string }),
+    ...(value("REDIS_URL") === undefined ? {} : { redisUrl: value("REDIS_URL") as string }),
+    dataDir: value("WARDEN_DATA_DIR") ?? ".warden/data",
+    pollIntervalMs: positive("WARDEN_POLL_INTERVAL_SECONDS", 60) * 1_000,
+    pollOverlapMs: positive("WARDEN_POLL_OVERLAP_MINUTES", 15) * 60_000,
+    initialLookbackMs: positive("WARDEN_INITIAL_LOOKBACK_HOURS", 24) * 3_600_000,
+    discoverIntervalMs: positive("WARDEN_DISCOVER_INTERVAL_MINUTES", 10) * 60_000,
+    port: positive("WARDEN_PORT", 3978),
+    logLevel: value("LOG_LEVEL") ?? "info",
+  };
 }
 
 function readConfigFile(file: string): z.infer<typeof fileSchema> {

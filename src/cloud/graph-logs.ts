@@ -28,7 +28,7 @@ export class GraphLogs {
 
   constructor(
     credential: TokenCredential,
-    private readonly graphUrl: string,
+    graphUrl: string,
     private readonly tenantId: string,
     private readonly limiter: RateLimiter,
   ) {

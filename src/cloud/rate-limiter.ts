@@ -18,41 +18,37 @@ export const LIMITS = {
   armReads: { requests: 20, windowMs: 1_000 },
 } as const satisfies Record<string, RateLimit>;
 
-interface Bucket {
-  tokens: number;
-  updatedAt: number;
-  queue: Promise<void>;
-}
-
+/**
+ * A sliding-window log per key: at most `requests` sends in any `windowMs`. A token bucket of the same
+ * size would let a sixth report request through two seconds after a burst of five, and Microsoft counts
+ * per window.
+ */
 export class RateLimiter {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly sent = new Map<string, number[]>();
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(private readonly now: () => number = Date.now) {}
 
   /** Resolves when a request under `key` may be sent. Calls on one key are served in order. */
   take(key: string, limit: RateLimit): Promise<void> {
-    const bucket = this.buckets.get(key) ?? {
-      tokens: limit.requests,
-      updatedAt: this.now(),
-      queue: Promise.resolve(),
-    };
-    this.buckets.set(key, bucket);
-    const turn = bucket.queue.then(async () => {
+    const previous = this.queues.get(key) ?? Promise.resolve();
+    const turn = previous.then(async () => {
+      const log = this.sent.get(key) ?? [];
+      this.sent.set(key, log);
       for (;;) {
         const now = this.now();
-        const refill = ((now - bucket.updatedAt) / limit.windowMs) * limit.requests;
-        bucket.tokens = Math.min(limit.requests, bucket.tokens + refill);
-        bucket.updatedAt = now;
-        if (bucket.tokens >= 1) {
-          bucket.tokens -= 1;
+        while (log.length > 0 && (log[0] as number) <= now - limit.windowMs) log.shift();
+        if (log.length < limit.requests) {
+          log.push(now);
           return;
         }
-        await new Promise((r) =>
-          setTimeout(r, Math.ceil(((1 - bucket.tokens) / limit.requests) * limit.windowMs)),
-        );
+        await new Promise((r) => setTimeout(r, (log[0] as number) + limit.windowMs - now + 1));
       }
     });
-    bucket.queue = turn.catch(() => undefined);
+    this.queues.set(
+      key,
+      turn.catch(() => undefined),
+    );
     return turn;
   }
 }

@@ -32,6 +32,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       `cannot connect to the database at ${redact(url)}: ${(error as Error).message}. Check DATABASE_URL.`,
     );
   }
+  let closed = false;
   const run: Queryable["query"] = async (sql, params) => {
     const result = await pool.query(sql, params as unknown[] | undefined);
     return { rows: result.rows, rowCount: result.rowCount ?? 0 };
@@ -66,6 +67,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       }
     },
     async close() {
+      if (closed) return;
+      closed = true;
       await pool.end();
     },
   };

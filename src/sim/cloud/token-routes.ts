@@ -47,12 +47,10 @@ export class TokenIssuer {
       const body = req.body as Record<string, string | undefined>;
       const app = this.apps().find((a) => a.clientId === body["client_id"]);
       if (body["grant_type"] !== "client_credentials") {
-        res
-          .status(400)
-          .json({
-            error: "unsupported_grant_type",
-            error_description: "AADSTS70003: grant type not supported.",
-          });
+        res.status(400).json({
+          error: "unsupported_grant_type",
+          error_description: "AADSTS70003: grant type not supported.",
+        });
         return;
       }
       if (app === undefined || app.clientSecret !== body["client_secret"]) {
@@ -70,12 +68,10 @@ export class TokenIssuer {
           ? "arm"
           : undefined;
       if (audience === undefined) {
-        res
-          .status(400)
-          .json({
-            error: "invalid_scope",
-            error_description: `AADSTS70011: The provided value '${scope}' is not valid.`,
-          });
+        res.status(400).json({
+          error: "invalid_scope",
+          error_description: `AADSTS70011: The provided value '${scope}' is not valid.`,
+        });
         return;
       }
       const token = randomBytes(24).toString("base64url");

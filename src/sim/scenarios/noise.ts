@@ -35,6 +35,7 @@ export function playNoise(
   count: number,
   fromMinutes: number,
   spanMinutes: number,
+  options: { nearMisses?: boolean } = {},
 ): void {
   const { rng } = script;
   const step = spanMinutes / Math.max(1, count);
@@ -92,6 +93,8 @@ export function playNoise(
       script.addToGroup(member, rng.pick(cast.members));
     } else if (roll < 999) {
       script.addUser(member, script.member(`New Hire ${script.uniqueNumber()}`));
+    } else if (options.nearMisses === false) {
+      script.updateUser(member, rng.pick(cast.members));
     } else {
       // Near miss: a high-risk sign-in whose resource group comes 13 hours later.
       // Someone outside the cast, so no other write of theirs falls inside the window.

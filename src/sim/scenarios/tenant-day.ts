@@ -20,6 +20,11 @@ export interface TenantDayOptions {
   seed?: number;
   start?: number;
   tenant?: SimTenant;
+  /**
+   * Benign near misses that rely on long gaps (a resource group 13 h after a risky sign-in). Played back
+   * compressed into seconds they would stop being near misses, so live playback leaves them out.
+   */
+  nearMisses?: boolean;
 }
 
 /**
@@ -30,7 +35,7 @@ export function tenantDay(options: TenantDayOptions): TenantDay {
   const tenant = options.tenant ?? DEMO_TENANT;
   const script = new TenantScript(tenant, options.start ?? Date.UTC(2026, 10, 2, 0, 0, 0), options.seed ?? 7);
   const cast = castOfNoise(script);
-  playNoise(script, cast, options.noiseEvents, 0, 24 * 60);
+  playNoise(script, cast, options.noiseEvents, 0, 24 * 60, { nearMisses: options.nearMisses ?? true });
   const attacks = options.attacks.map((name, index) => playAttack(name, script, 60 + index * 300));
   const records = [...script.records].sort((a, b) => a.time - b.time);
   return { tenant, records, attacks };

@@ -1,0 +1,135 @@
+import { mkdirSync } from "node:fs";
+import { ArmActivity } from "./cloud/arm-activity.js";
+import { makeCredential } from "./cloud/credential.js";
+import { GraphLogs } from "./cloud/graph-logs.js";
+import { RateLimiter } from "./cloud/rate-limiter.js";
+import { ConfigError, type WardenConfig } from "./config.js";
+import { detectHandler } from "./jobs/handlers/detect-handler.js";
+import { discoverHandler } from "./jobs/handlers/discover-handler.js";
+import { pollHandler } from "./jobs/handlers/poll-handler.js";
+import { GRAPH_SOURCES, sourceKey } from "./jobs/pollers/sources.js";
+import { BullMqQueue } from "./jobs/queue/bullmq-queue.js";
+import { InProcessQueue } from "./jobs/queue/in-process-queue.js";
+import type { JobQueue } from "./jobs/queue/job-queue.js";
+import { QUEUE } from "./jobs/queues.js";
+import type { Logger } from "./log.js";
+import type { Database } from "./store/database.js";
+import { migrate } from "./store/migrate.js";
+import { openPglite } from "./store/pglite.js";
+import { openPostgres } from "./store/postgres.js";
+
+/**
+ * The composition root: the only place that decides which store, queue and clients a process uses.
+ * Production: Postgres and BullMQ on Redis, any number of `warden worker` processes. Embedded (no
+ * DATABASE_URL, no REDIS_URL): PGlite in a local folder and the in-process queue.
+ */
+export interface Warden {
+  config: WardenConfig;
+  tenantId: string;
+  db: Database;
+  queue: JobQueue;
+  log: Logger;
+  graph: GraphLogs;
+  arm: ArmActivity;
+  close(): Promise<void>;
+}
+
+export async function openWarden(
+  config: WardenConfig,
+  log: Logger,
+  now: () => number = Date.now,
+): Promise<Warden> {
+  const { runtime } = config;
+  if (runtime.tenantId === undefined)
+    throw new ConfigError("WARDEN_TENANT_ID is required: the GUID of the tenant to watch");
+  const tenantId = runtime.tenantId;
+  let db: Database;
+  if (runtime.databaseUrl !== undefined) {
+    db = await openPostgres(runtime.databaseUrl, {
+      onIdleError: (error) => log.warn({ err: error.message }, "database connection lost"),
+    });
+  } else {
+    mkdirSync(runtime.dataDir, { recursive: true });
+    db = await openPglite(runtime.dataDir);
+  }
+  await migrate(db);
+  const queue: JobQueue =
+    runtime.redisUrl === undefined ? new InProcessQueue() : new BullMqQueue(runtime.redisUrl);
+  const credential = makeCredential(
+    {
+      tenantId,
+      ...(runtime.clientId === undefined ? {} : { clientId: runtime.clientId }),
+      ...(runtime.clientSecret === undefined ? {} : { clientSecret: runtime.clientSecret }),
+    },
+    runtime.endpoints,
+  );
+  const limiter = new RateLimiter(now);
+  const graph = new GraphLogs(credential, runtime.endpoints.graph, tenantId, limiter);
+  const arm = new ArmActivity(credential, runtime.endpoints.arm, tenantId, limiter);
+  log.info({ tenantId, store: db.kind, queue: queue.kind }, "warden opened");
+  return {
+    config,
+    tenantId,
+    db,
+    queue,
+    log,
+    graph,
+    arm,
+    async close() {
+      await queue.close();
+      await db.close();
+    },
+  };
+}
+
+/** Takes poll and detect jobs. Any number of processes may do this against one Redis and one store. */
+export function startWorker(warden: Warden, now: () => number = Date.now): void {
+  const { config, db, queue, log, tenantId } = warden;
+  const pollDeps = {
+    db,
+    graph: warden.graph,
+    arm: warden.arm,
+    tenantId,
+    settings: {
+      overlapMs: config.runtime.pollOverlapMs,
+      initialLookbackMs: config.runtime.initialLookbackMs,
+    },
+    log,
+    now,
+  };
+  const poll = pollHandler(pollDeps, queue, log);
+  const discover = discoverHandler(warden.arm, queue, tenantId, config.runtime.pollIntervalMs, log);
+  queue.process(QUEUE.poll, (job) => (job.name === "discover" ? discover() : poll(job)), {
+    concurrency: 4,
+    attempts: 5,
+    backoffMs: 2_000,
+  });
+  queue.process(
+    QUEUE.detect,
+    detectHandler(db, { ...config.detect, defaultTenantId: tenantId }, queue, log),
+    { concurrency: 1 },
+  );
+}
+
+/** Declares the schedules: idempotent, so every process may declare them at start. */
+export async function startSchedules(warden: Warden): Promise<void> {
+  const { queue, tenantId, config } = warden;
+  const every = config.runtime.pollIntervalMs;
+  await queue.repeat(
+    QUEUE.poll,
+    `discover:${tenantId}`,
+    "discover",
+    { tenantId },
+    config.runtime.discoverIntervalMs,
+  );
+  for (const source of [...GRAPH_SOURCES, { kind: "tenant-activity" as const }]) {
+    const { source: name, scope } = sourceKey(source);
+    await queue.repeat(
+      QUEUE.poll,
+      `poll:${tenantId}:${name}:${scope}`,
+      "poll",
+      { tenantId, source: name, scope },
+      every,
+    );
+  }
+}

@@ -1,0 +1,33 @@
+import type { DetectConfig } from "../../detect/detect-config.js";
+import type { Logger } from "../../log.js";
+import type { Database } from "../../store/database.js";
+import { type Job, type JobQueue, RetryLater } from "../queue/job-queue.js";
+import { QUEUE } from "../queues.js";
+import { TenantDetector } from "../tenant-detector.js";
+
+/**
+ * `detect`: runs the tenant's detector over new events and queues triage for each new or grown incident.
+ * One detector per tenant lives in each worker process; the store's lock makes them take turns.
+ */
+export function detectHandler(db: Database, config: DetectConfig, queue: JobQueue, log: Logger) {
+  const detectors = new Map<string, TenantDetector>();
+  return async (job: Job): Promise<void> => {
+    const tenantId = String(job.data["tenantId"]);
+    let detector = detectors.get(tenantId);
+    if (detector === undefined) {
+      detector = new TenantDetector(db, tenantId, config);
+      detectors.set(tenantId, detector);
+    }
+    const run = await detector.run();
+    if (!run.ran) throw new RetryLater(`detection for ${tenantId} is running in another process`, 500);
+    for (const incidentId of run.incidents) {
+      await queue.add(
+        QUEUE.triage,
+        "triage",
+        { tenantId, incidentId },
+        { dedupeKey: `triage:${incidentId}` },
+      );
+    }
+    log.info({ tenantId, jobId: job.id, newFindings: run.newFindings, incidents: run.incidents }, "detected");
+  };
+}

@@ -1,0 +1,44 @@
+import type { ScenarioRecord } from "../scenarios/script.js";
+import { eventKeyOf, type PublishedLogs, retime } from "./published-logs.js";
+
+export interface PlaybackOptions {
+  /** Wall time at which the day's first record happens. */
+  startAt: number;
+  /** How long the whole day takes on the wall clock. */
+  durationMs: number;
+  /** Every Nth record becomes readable late (0: none). */
+  lateEvery?: number;
+  /** How late: readable this long after its own timestamp. */
+  lateByMs?: number;
+}
+
+/**
+ * Plays a scenario day into the published logs, compressed into `durationMs` of wall time: each record's
+ * timestamp becomes the wall time it happens at, and it becomes readable then (or `lateByMs` later for a
+ * late one), as the real APIs would show it to a poller. Returns how many events were written.
+ */
+export function playBack(
+  logs: PublishedLogs,
+  records: readonly ScenarioRecord[],
+  options: PlaybackOptions,
+): number {
+  const first = records[0]?.time ?? 0;
+  const last = records.at(-1)?.time ?? first;
+  const span = Math.max(1, last - first);
+  records.forEach((r, index) => {
+    const time = Math.round(options.startAt + ((r.time - first) / span) * options.durationMs);
+    const late =
+      options.lateEvery !== undefined &&
+      options.lateEvery > 0 &&
+      index % options.lateEvery === options.lateEvery - 1;
+    logs.publish({
+      stream: r.stream,
+      time,
+      visibleAt: time + (late ? (options.lateByMs ?? 0) : 0),
+      record: retime(r.stream, r.record, time),
+      ...(r.subscriptionId === undefined ? {} : { subscriptionId: r.subscriptionId }),
+      eventKey: eventKeyOf(r.stream, r.record),
+    });
+  });
+  return logs.eventCount();
+}
