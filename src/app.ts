@@ -54,7 +54,9 @@ export async function openWarden(
   }
   await migrate(db);
   const queue: JobQueue =
-    runtime.redisUrl === undefined ? new InProcessQueue() : new BullMqQueue(runtime.redisUrl);
+    runtime.redisUrl === undefined
+      ? new InProcessQueue()
+      : new BullMqQueue(runtime.redisUrl, runtime.queuePrefix);
   const credential = makeCredential(
     {
       tenantId,

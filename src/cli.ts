@@ -1,5 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { detectCommand } from "./cli/detect-command.js";
+import { runCommand } from "./cli/run-commands.js";
+import { simCommand } from "./cli/sim-command.js";
 import { simExportCommand } from "./cli/sim-export-command.js";
 
 /** `warden`: the command line. Each command lives in src/cli/ and returns its exit code. */
@@ -23,7 +25,35 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (options) => {
       setExitCode(await detectCommand(options, io()));
     });
-  const sim = program.command("sim").description("The simulated Microsoft cloud and its attack scenarios");
+  for (const [role, description] of [
+    ["serve", "Run web and workers in one process"],
+    ["worker", "Poll, detect and act: run as many as needed against one Redis and database"],
+    ["web", "Serve the bot endpoint, health and readiness"],
+  ] as const) {
+    program
+      .command(role)
+      .description(description)
+      .option(
+        "-c, --config <file>",
+        "JSON config file for detection settings (the rest comes from the environment)",
+      )
+      .action(async (options) => {
+        setExitCode(await runCommand(role, options, io()));
+      });
+  }
+
+  const sim = program
+    .command("sim")
+    .description("The simulated Microsoft cloud (https) playing the attack scenarios, until stopped")
+    .option("--port <port>", "https port", "8443")
+    .option("--scenario <names>", "comma-separated attacks, all, or none", "all")
+    .option("--noise <events>", "benign events over the playback", "2000")
+    .option("--duration <seconds>", "how long the day takes to play", "60")
+    .option("--late-every <n>", "every Nth record becomes readable a minute late", "10")
+    .option("--throttle <fraction:seconds>", "refuse this fraction of requests with 429 for this long")
+    .action(async (options) => {
+      setExitCode(await simCommand(options, io()));
+    });
   sim
     .command("export")
     .description("Write a simulated tenant day (attacks among benign activity) as exported log files")

@@ -54,6 +54,8 @@ export interface RuntimeConfig {
   databaseUrl?: string;
   /** Redis for BullMQ (REDIS_URL); without it, the in-process queue. */
   redisUrl?: string;
+  /** Namespaces Warden's keys in Redis (WARDEN_QUEUE_PREFIX), so deployments can share one. */
+  queuePrefix: string;
   dataDir: string;
   pollIntervalMs: number;
   pollOverlapMs: number;
@@ -135,6 +137,7 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     },
     ...(value("DATABASE_URL") === undefined ? {} : { databaseUrl: value("DATABASE_URL") as string }),
     ...(value("REDIS_URL") === undefined ? {} : { redisUrl: value("REDIS_URL") as string }),
+    queuePrefix: value("WARDEN_QUEUE_PREFIX") ?? "warden",
     dataDir: value("WARDEN_DATA_DIR") ?? ".warden/data",
     pollIntervalMs: positive("WARDEN_POLL_INTERVAL_SECONDS", 60) * 1_000,
     pollOverlapMs: positive("WARDEN_POLL_OVERLAP_MINUTES", 15) * 60_000,

@@ -25,7 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => sim?.close());
 
-function clients(secret = SIM_APP.clientSecret) {
+function clients(secret: string = SIM_APP.clientSecret) {
   const endpoints = { graph: sim.url, arm: sim.url, authority: sim.url };
   const credential = makeCredential(
     { tenantId, clientId: SIM_APP.clientId, clientSecret: secret },

@@ -1,16 +1,14 @@
 import { eventKeyOf, retime } from "../../src/sim/cloud/published-logs.js";
+import { SIM_APP } from "../../src/sim/cloud/sim-app.js";
 import { type SimCloud, startSimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { ScenarioRecord } from "../../src/sim/scenarios/script.js";
 
-export const SIM_APP = {
-  clientId: "4f1c2b3a-5d6e-4f70-8192-a3b4c5d6e7f8",
-  clientSecret: "simulator-only-secret",
-};
+export { SIM_APP };
 
 export async function simCloud(tenantId: string, subscriptionIds: string[]): Promise<SimCloud> {
   return startSimCloud({
     tenantId,
-    apps: [SIM_APP],
+    apps: [{ ...SIM_APP }],
     subscriptions: subscriptionIds.map((id, i) => ({
       subscriptionId: id,
       displayName: `Subscription ${i}`,

@@ -21,6 +21,8 @@ export class BullMqQueue implements JobQueue {
   readonly kind = "bullmq";
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
+  /** BullMQ leaves connections it was handed open: these are closed by close() below. */
+  private readonly connections: Redis[] = [];
   private readonly producer: Redis;
 
   constructor(
@@ -54,6 +56,7 @@ export class BullMqQueue implements JobQueue {
     const backoffMs = options.backoffMs ?? 1_000;
     const connection = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
     connection.on("error", () => undefined); // ioredis reconnects; BullMQ reports what fails
+    this.connections.push(connection);
     const worker = new Worker(
       queue,
       async (job, token) => {
@@ -100,6 +103,7 @@ export class BullMqQueue implements JobQueue {
     // Workers first: they stop taking jobs and finish the ones running.
     await Promise.all(this.workers.map((w) => w.close()));
     await Promise.all([...this.queues.values()].map((q) => q.close()));
+    for (const connection of this.connections) connection.disconnect();
     this.producer.disconnect();
   }
 

@@ -1,0 +1,55 @@
+import type { Server } from "node:http";
+import { openWarden, startSchedules, startWorker } from "../app.js";
+import { ConfigError, loadConfig } from "../config.js";
+import { createLogger } from "../log.js";
+import { createWebApp, listen } from "../server/web.js";
+import type { CommandIo } from "./detect-command.js";
+
+export type Role = "serve" | "worker" | "web";
+
+/**
+ * `warden serve` (web and workers in one process), `warden worker` and `warden web`. Runs until SIGTERM
+ * or SIGINT, then stops taking jobs, lets running ones finish and closes its connections.
+ */
+export async function runCommand(role: Role, options: { config?: string }, io: CommandIo): Promise<number> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig({ env: io.env, ...(options.config === undefined ? {} : { file: options.config }) });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`warden ${role}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  const log = createLogger({ level: config.runtime.logLevel });
+  let warden: Awaited<ReturnType<typeof openWarden>>;
+  try {
+    warden = await openWarden(config, log);
+  } catch (error) {
+    io.stderr.write(`warden ${role}: ${(error as Error).message}\n`);
+    return error instanceof ConfigError ? 2 : 1;
+  }
+  let server: Server | undefined;
+  if (role !== "web") {
+    startWorker(warden);
+    await startSchedules(warden);
+  }
+  if (role !== "worker") {
+    server = await listen(createWebApp(warden), config.runtime.port);
+    log.info({ port: config.runtime.port }, "web listening");
+  }
+  log.info({ role, tenantId: warden.tenantId }, "started");
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      log.info({ signal }, "stopping: finishing running jobs");
+      resolve();
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+  await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+  await warden.close();
+  log.info("stopped");
+  return 0;
+}

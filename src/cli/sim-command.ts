@@ -1,0 +1,94 @@
+import { playBack } from "../sim/cloud/playback.js";
+import { SIM_APP } from "../sim/cloud/sim-app.js";
+import { startSimCloud } from "../sim/cloud/sim-server.js";
+import { simTlsFile } from "../sim/cloud/tls.js";
+import { ATTACKS, type AttackName } from "../sim/scenarios/attacks.js";
+import { tenantDay } from "../sim/scenarios/tenant-day.js";
+import type { CommandIo } from "./detect-command.js";
+
+export interface SimOptions {
+  port?: string;
+  scenario?: string;
+  noise?: string;
+  duration?: string;
+  lateEvery?: string;
+  throttle?: string;
+}
+
+/**
+ * `warden sim`: the simulated Microsoft cloud on https, playing the attack scenarios among benign
+ * activity over `--duration` seconds, until stopped. Prints the settings that point Warden at it.
+ */
+export async function simCommand(options: SimOptions, io: CommandIo): Promise<number> {
+  const fail = (message: string) => {
+    io.stderr.write(`warden sim: ${message}\n`);
+    return 2;
+  };
+  const port = Number(options.port ?? "8443");
+  const noise = Number(options.noise ?? "2000");
+  const duration = Number(options.duration ?? "60");
+  const lateEvery = Number(options.lateEvery ?? "10");
+  if (!Number.isInteger(port) || port < 0 || port > 65_535)
+    return fail(`--port must be 0 to 65535, not "${options.port}"`);
+  if (!Number.isInteger(noise) || noise < 0)
+    return fail(`--noise must be a whole number, not "${options.noise}"`);
+  if (!(duration > 0))
+    return fail(`--duration must be a positive number of seconds, not "${options.duration}"`);
+  const scenario = options.scenario ?? "all";
+  const names = scenario === "all" ? [...ATTACKS] : scenario === "none" ? [] : scenario.split(",");
+  const unknown = names.filter((n) => !ATTACKS.includes(n as AttackName));
+  if (unknown.length > 0)
+    return fail(`unknown scenario ${unknown.join(", ")}: use ${ATTACKS.join(", ")}, all or none`);
+
+  const day = tenantDay({ attacks: names as AttackName[], noiseEvents: noise, nearMisses: false });
+  const subscriptions = [
+    ...new Set(day.records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId]))),
+  ];
+  const sim = await startSimCloud({
+    port,
+    tenantId: day.tenant.id,
+    apps: [{ ...SIM_APP }],
+    subscriptions: subscriptions.map((id, i) => ({
+      subscriptionId: id,
+      displayName: `Contoso Lab ${i + 1}`,
+      tenantId: day.tenant.id,
+      state: "Enabled",
+    })),
+  });
+  if (options.throttle !== undefined) {
+    const [fraction, seconds] = options.throttle.split(":").map(Number);
+    if (!(fraction !== undefined && fraction > 0 && fraction <= 1 && seconds !== undefined && seconds > 0)) {
+      await sim.close();
+      return fail(`--throttle takes FRACTION:SECONDS, such as 0.5:60, not "${options.throttle}"`);
+    }
+    sim.faults.plan = { throttle: { fraction, until: Date.now() + seconds * 1_000, retryAfterSeconds: 2 } };
+  }
+  const written = playBack(sim.logs, day.records, {
+    startAt: Date.now() + 1_000,
+    durationMs: duration * 1_000,
+    lateEvery,
+    lateByMs: 60_000,
+  });
+  io.stdout.write(
+    [
+      `Simulated Microsoft cloud on ${sim.url}: tenant ${day.tenant.id}, ${subscriptions.length} subscriptions.`,
+      `Playing ${names.length > 0 ? names.join(", ") : "no attack"} among ${noise} benign events: ${written} events over ${duration} s.`,
+      "",
+      "Point Warden at it (the CA is the simulator's throwaway one, see sim-tls/README.md):",
+      `  export NODE_EXTRA_CA_CERTS=${simTlsFile("ca.crt")}`,
+      `  export WARDEN_TENANT_ID=${day.tenant.id} AZURE_CLIENT_ID=${SIM_APP.clientId} AZURE_CLIENT_SECRET=${SIM_APP.clientSecret}`,
+      `  export WARDEN_GRAPH_URL=${sim.url} WARDEN_ARM_URL=${sim.url} WARDEN_AUTHORITY_URL=${sim.url}`,
+      "  npx warden serve",
+      "",
+    ].join("\n"),
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
+  });
+  io.stderr.write(
+    `warden sim: ${sim.faults.counts.total} requests served (${sim.faults.counts.throttled} throttled)\n`,
+  );
+  await sim.close();
+  return 0;
+}

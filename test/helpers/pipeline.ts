@@ -1,0 +1,105 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { playBack } from "../../src/sim/cloud/playback.js";
+import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
+import { ATTACKER_RANGE, ATTACKS } from "../../src/sim/scenarios/attacks.js";
+import { tenantDay } from "../../src/sim/scenarios/tenant-day.js";
+import type { Database } from "../../src/store/database.js";
+import { countEvents } from "../../src/store/events-repo.js";
+import { listIncidents } from "../../src/store/incidents-repo.js";
+import { SIM_APP, simCloud } from "./sim.js";
+
+/** Rules of each seeded attack's incident, sorted: what a correct run ends with. */
+export const EXPECTED_INCIDENTS = [
+  "external-vm-created,guest-azure-privileged-role,guest-invited,guest-privileged-role,guest-vm-burst",
+  "guest-azure-privileged-role,guest-invited,guest-privileged-role,subscription-directory-changed,subscription-hijack-chain,subscription-policy-changed",
+  "risky-ip-vm-created,risky-signin-resource-group,subscription-created",
+  "risky-signin-resource-group",
+];
+
+export interface PlayedSim {
+  sim: SimCloud;
+  tenantId: string;
+  written: number;
+  readableBy: number;
+  env: Record<string, string>;
+}
+
+/** Starts the simulator playing every attack among noise, some records late; returns Warden's settings for it. */
+export async function playingSim(seed: number, durationMs: number): Promise<PlayedSim> {
+  const day = tenantDay({ attacks: ATTACKS, noiseEvents: 500, seed, nearMisses: false });
+  const subscriptions = [
+    ...new Set(day.records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId]))),
+  ];
+  const sim = await simCloud(day.tenant.id, subscriptions);
+  const playback = { startAt: Date.now() + 500, durationMs, lateEvery: 9, lateByMs: 2_500 };
+  const written = playBack(sim.logs, day.records, playback);
+  return {
+    sim,
+    tenantId: day.tenant.id,
+    written,
+    readableBy: playback.startAt + playback.durationMs + playback.lateByMs,
+    env: {
+      WARDEN_TENANT_ID: day.tenant.id,
+      AZURE_CLIENT_ID: SIM_APP.clientId,
+      AZURE_CLIENT_SECRET: SIM_APP.clientSecret,
+      WARDEN_GRAPH_URL: sim.url,
+      WARDEN_ARM_URL: sim.url,
+      WARDEN_AUTHORITY_URL: sim.url,
+      WARDEN_POLL_INTERVAL_SECONDS: "1",
+      WARDEN_POLL_OVERLAP_MINUTES: "1",
+      WARDEN_INITIAL_LOOKBACK_HOURS: "1",
+      WARDEN_RISKY_IP_RANGES: ATTACKER_RANGE,
+    },
+  };
+}
+
+const bin = join(import.meta.dirname, "../../bin/warden.js");
+
+/** A `warden` process as an operator would start it; its output is kept for the failure message. */
+export function startWarden(
+  role: "worker" | "serve",
+  env: Record<string, string>,
+): ChildProcess & { output: string[] } {
+  const child = spawn(process.execPath, [bin, role], {
+    env: {
+      PATH: process.env["PATH"] ?? "",
+      NODE_EXTRA_CA_CERTS: process.env["NODE_EXTRA_CA_CERTS"] ?? "",
+      LOG_LEVEL: "warn",
+      ...env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  }) as ChildProcess & { output: string[] };
+  child.output = [];
+  child.stdout?.on("data", (d: Buffer) => child.output.push(d.toString()));
+  child.stderr?.on("data", (d: Buffer) => child.output.push(d.toString()));
+  return child;
+}
+
+export function exitOf(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null)
+    return Promise.resolve({ code: child.exitCode, signal: child.signalCode });
+  return new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+}
+
+export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The end state a correct run reaches: every event once, each attack one incident, each finding once. */
+export async function settledState(db: Database, tenantId: string) {
+  const incidents = (await listIncidents(db, tenantId)).filter((i) => i.state !== "merged");
+  const { rows } = await db.query<{ n: string }>("SELECT count(*) AS n FROM findings WHERE tenant_id = $1", [
+    tenantId,
+  ]);
+  return {
+    events: await countEvents(db, tenantId),
+    incidents: incidents.map((i) => [...i.rules].sort().join(",")).sort(),
+    findings: Number(rows[0]?.n),
+    findingsInIncidents: incidents.reduce((n, i) => n + i.findingIds.length, 0),
+  };
+}
