@@ -9,6 +9,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command("warden")
     .description("Protects Microsoft Entra tenants and their Azure subscriptions from takeover")
     .exitOverride()
+    // Options after a subcommand belong to it: `sim` and `sim export` both take --scenario.
+    .enablePositionalOptions()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
 
   program
@@ -51,6 +53,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option("--duration <seconds>", "how long the day takes to play", "60")
     .option("--late-every <n>", "every Nth record becomes readable a minute late", "10")
     .option("--throttle <fraction:seconds>", "refuse this fraction of requests with 429 for this long")
+    .enablePositionalOptions()
     .action(async (options) => {
       setExitCode(await simCommand(options, io()));
     });

@@ -19,10 +19,13 @@ export const LIMITS = {
 } as const satisfies Record<string, RateLimit>;
 
 /**
- * A sliding-window log per key: at most `requests` sends in any `windowMs`. A token bucket of the same
- * size would let a sixth report request through two seconds after a burst of five, and Microsoft counts
- * per window.
+ * A sliding-window log per key: at most `requests` sends in any `windowMs`, plus headroom. A token bucket
+ * of the same size would let a sixth report request through two seconds after a burst of five, and
+ * Microsoft counts per window, at its end: a request held up in transit (a TLS handshake on a busy host
+ * took over 100 ms in our tests) arrives later than it left, so sends are spaced by the window plus 5%.
  */
+const HEADROOM = 1.05;
+
 export class RateLimiter {
   private readonly sent = new Map<string, number[]>();
   private readonly queues = new Map<string, Promise<void>>();
@@ -37,12 +40,13 @@ export class RateLimiter {
       this.sent.set(key, log);
       for (;;) {
         const now = this.now();
-        while (log.length > 0 && (log[0] as number) <= now - limit.windowMs) log.shift();
+        const windowMs = limit.windowMs * HEADROOM;
+        while (log.length > 0 && (log[0] as number) <= now - windowMs) log.shift();
         if (log.length < limit.requests) {
           log.push(now);
           return;
         }
-        await new Promise((r) => setTimeout(r, (log[0] as number) + limit.windowMs - now + 1));
+        await new Promise((r) => setTimeout(r, (log[0] as number) + windowMs - now + 1));
       }
     });
     this.queues.set(
