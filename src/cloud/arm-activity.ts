@@ -1,26 +1,31 @@
 import { MonitorClient } from "@azure/arm-monitor";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { TokenCredential } from "@azure/identity";
-import { LIMITS, type RateLimiter } from "./rate-limiter.js";
+import { limitedArmPolicy } from "./limited-transport.js";
+import type { RateLimiter } from "./rate-limiter.js";
 
 /** Reads subscriptions and Activity Logs through the Azure SDK, under ARM's read limits. */
 export class ArmActivity {
-  private readonly options: { endpoint: string; credentialScopes: string };
+  private readonly options: ConstructorParameters<typeof MonitorClient>[2] & object;
 
   constructor(
     private readonly credential: TokenCredential,
     armUrl: string,
-    private readonly tenantId: string,
-    private readonly limiter: RateLimiter,
+    tenantId: string,
+    limiter: RateLimiter,
   ) {
     // `$host` alone is not enough: the SDK also needs the scope to ask tokens for.
-    this.options = { endpoint: armUrl, credentialScopes: "https://management.azure.com/.default" };
+    this.options = {
+      endpoint: armUrl,
+      credentialScopes: "https://management.azure.com/.default",
+      // Every attempt, retries included, waits for the limiter (see limited-transport.ts).
+      additionalPolicies: [{ policy: limitedArmPolicy(limiter, tenantId), position: "perRetry" }],
+    };
   }
 
   async subscriptions(): Promise<{ subscriptionId: string; displayName: string; state: string }[]> {
     const client = new SubscriptionClient(this.credential, this.options);
     const found: { subscriptionId: string; displayName: string; state: string }[] = [];
-    await this.limiter.take(`arm:${this.tenantId}`, LIMITS.armReads);
     for await (const s of client.subscriptions.list()) {
       if (s.subscriptionId !== undefined) {
         found.push({
@@ -49,11 +54,6 @@ export class ArmActivity {
       subscriptionId === null
         ? client.tenantActivityLogs.list({ filter }).byPage()
         : client.activityLogs.list(filter).byPage();
-    for (;;) {
-      await this.limiter.take(`arm:${this.tenantId}:${subscriptionId ?? "tenant"}`, LIMITS.armReads);
-      const next = await pages.next();
-      if (next.done === true) return;
-      yield next.value as unknown as Record<string, unknown>[];
-    }
+    for await (const page of pages) yield page as unknown as Record<string, unknown>[];
   }
 }

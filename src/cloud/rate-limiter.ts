@@ -14,6 +14,8 @@ export const LIMITS = {
   graphReports: { requests: 5, windowMs: 10_000 },
   /** Identity Protection and conditional access: 1 request per second per tenant. */
   identityProtection: { requests: 1, windowMs: 1_000 },
+  /** Graph identity reads: 3,500+ resource units per 10 s per app and tenant; a GET costs about 2. */
+  graphIdentity: { requests: 150, windowMs: 1_000 },
   /** ARM reads: 250 per principal and subscription, refilled 25 a second; kept well under. */
   armReads: { requests: 20, windowMs: 1_000 },
 } as const satisfies Record<string, RateLimit>;

@@ -23,11 +23,15 @@ export class FaultInjector {
   plan: FaultPlan = {};
   readonly counts: RequestCounts = { total: 0, byEndpoint: {}, throttled: 0, failed: 0 };
   /** Every request with its time, for checking a client keeps within a rate. */
-  readonly log: { endpoint: string; at: number; status: number }[] = [];
+  readonly log: { endpoint: string; path: string; at: number; status: number }[] = [];
   private turn = 0;
 
   /** Counts a request and says what fault, if any, to answer it with. */
-  decide(endpoint: string, now: number): { status: 429; retryAfter?: number } | { status: 503 } | undefined {
+  decide(
+    endpoint: string,
+    now: number,
+    path = endpoint,
+  ): { status: 429; retryAfter?: number } | { status: 503 } | undefined {
     this.counts.total += 1;
     this.counts.byEndpoint[endpoint] = (this.counts.byEndpoint[endpoint] ?? 0) + 1;
     this.turn += 1;
@@ -46,7 +50,7 @@ export class FaultInjector {
       this.counts.failed += 1;
       decision = { status: 503 };
     }
-    this.log.push({ endpoint, at: now, status: decision?.status ?? 200 });
+    this.log.push({ endpoint, path, at: now, status: decision?.status ?? 200 });
     return decision;
   }
 }

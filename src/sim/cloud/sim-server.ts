@@ -45,11 +45,14 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     const endpoint = `${req.method} ${req.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, "{id}")}`;
     const latency = faults.plan.latencyMs ?? 0;
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
-    const fault = faults.decide(endpoint, now());
+    const fault = faults.decide(endpoint, now(), req.path);
     if (fault === undefined) return next();
     const isGraph = req.path.startsWith("/v1.0/");
+    // Identity Protection and conditional access throttle without Retry-After, as Microsoft documents.
+    const withoutRetryAfter =
+      req.path.includes("/identityProtection/") || req.path.includes("/conditionalAccess/");
     const headers: Record<string, string> =
-      fault.status === 429 && "retryAfter" in fault && fault.retryAfter !== undefined
+      fault.status === 429 && "retryAfter" in fault && fault.retryAfter !== undefined && !withoutRetryAfter
         ? { "Retry-After": String(fault.retryAfter) }
         : {};
     if (fault.status === 429) {

@@ -1,0 +1,55 @@
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { Context, Middleware } from "@microsoft/microsoft-graph-client";
+import { LIMITS, type RateLimit, type RateLimiter } from "./rate-limiter.js";
+
+/**
+ * The rate limiter placed inside each SDK's pipeline, after its retry logic: every HTTP attempt, first
+ * try or retry, waits for a slot. The SDKs keep their own retry behaviour (Retry-After honoured, three
+ * tries); a storm of 429s cannot push the request rate past the documented limits.
+ */
+
+/** Which documented limit a Graph request falls under. */
+export function graphLimitFor(url: string): { name: string; limit: RateLimit } {
+  const path = new URL(url, "https://graph.invalid").pathname;
+  if (path.includes("/auditLogs/")) return { name: "graphReports", limit: LIMITS.graphReports };
+  if (path.includes("/identityProtection/") || path.includes("/conditionalAccess/")) {
+    return { name: "identityProtection", limit: LIMITS.identityProtection };
+  }
+  return { name: "graphIdentity", limit: LIMITS.graphIdentity };
+}
+
+/** Graph client middleware: sits between the RetryHandler and the HTTP message handler. */
+export class LimitedGraphTransport implements Middleware {
+  private next: Middleware | undefined;
+
+  constructor(
+    private readonly limiter: RateLimiter,
+    private readonly tenantId: string,
+  ) {}
+
+  async execute(context: Context): Promise<void> {
+    const url = typeof context.request === "string" ? context.request : context.request.url;
+    const { name, limit } = graphLimitFor(url);
+    await this.limiter.take(`${name}:${this.tenantId}`, limit);
+    if (this.next === undefined) throw new Error("LimitedGraphTransport must not be the last middleware");
+    await this.next.execute(context);
+  }
+
+  setNext(next: Middleware): void {
+    this.next = next;
+  }
+}
+
+/** Azure SDK pipeline policy, added "perRetry" so it runs for every attempt. */
+export function limitedArmPolicy(limiter: RateLimiter, tenantId: string): PipelinePolicy {
+  return {
+    name: "wardenRateLimit",
+    async sendRequest(request, next) {
+      const subscription =
+        /\/subscriptions\/([0-9a-f-]{36})/i.exec(request.url)?.[1]?.toLowerCase() ?? "tenant";
+      // ARM's buckets are per principal and subscription.
+      await limiter.take(`arm:${tenantId}:${subscription}`, LIMITS.armReads);
+      return next(request);
+    },
+  };
+}

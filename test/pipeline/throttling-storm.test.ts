@@ -1,0 +1,83 @@
+import { Writable } from "node:stream";
+import { afterAll, describe, expect, it } from "vitest";
+import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+import { countEvents } from "../../src/store/events-repo.js";
+import { EXPECTED_INCIDENTS, type PlayedSim, playingSim, settledState, until } from "../helpers/pipeline.js";
+
+/**
+ * A minute-long 429 storm (half of all requests refused; Graph and ARM send Retry-After, Identity
+ * Protection does not) while the attacks play: every event still arrives, every incident is found, and
+ * the simulator, which counts every request where it arrives, sees the documented limits kept.
+ */
+
+/** The most requests that arrived at the simulator within any `windowMs`, among those matching. */
+function peak(
+  log: { path: string; at: number }[],
+  matches: (path: string) => boolean,
+  windowMs: number,
+): number {
+  const times = log.filter((r) => matches(r.path)).map((r) => r.at);
+  let most = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while ((times[i] ?? 0) - (times[j] ?? 0) >= windowMs) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+describe("a 429 storm", () => {
+  let played: PlayedSim | undefined;
+  let warden: Warden | undefined;
+  afterAll(async () => {
+    await warden?.close();
+    await played?.sim.close();
+  });
+
+  it("loses no event and keeps every request rate within Microsoft's documented limits", async () => {
+    played = await playingSim(47, 20_000);
+    const stormEnds = Date.now() + 60_000;
+    played.sim.faults.plan = { throttle: { fraction: 0.5, until: stormEnds, retryAfterSeconds: 2 } };
+    const config = loadConfig({
+      env: { ...played.env, WARDEN_DATA_DIR: `/tmp/warden-storm-${process.pid}-${Date.now()}` },
+    });
+    warden = await openWarden(
+      config,
+      createLogger({ level: "error", destination: new Writable({ write: (_c, _e, done) => done() }) }),
+    );
+    startWorker(warden);
+    await startSchedules(warden);
+
+    const w = warden;
+    const p = played;
+    await until(
+      async () => Date.now() > stormEnds && (await countEvents(w.db, p.tenantId)) === p.written,
+      150_000,
+      "every event after the storm",
+    );
+    await until(
+      async () => {
+        const c = await w.queue.counts("warden-detect");
+        return c.waiting + c.active + c.delayed === 0;
+      },
+      30_000,
+      "detection to finish",
+    );
+
+    const state = await settledState(w.db, p.tenantId);
+    expect(state.events).toBe(p.written);
+    expect(state.incidents).toEqual(EXPECTED_INCIDENTS);
+    const counts = p.sim.faults.counts;
+    expect(counts.throttled).toBeGreaterThan(20);
+    const log = p.sim.faults.log;
+    expect(peak(log, (e) => e.includes("/auditLogs/"), 10_000)).toBeLessThanOrEqual(5);
+    expect(peak(log, (e) => e.includes("/identityProtection/"), 1_000)).toBeLessThanOrEqual(1);
+    // ARM counts reads per principal and subscription: each subscription's activity log, on its own.
+    for (const { subscriptionId } of p.sim.subscriptions) {
+      expect(
+        peak(log, (path) => path.toLowerCase().includes(`/subscriptions/${subscriptionId}/`), 1_000),
+      ).toBeLessThanOrEqual(20);
+    }
+  }, 240_000);
+});
