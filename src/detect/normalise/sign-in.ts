@@ -22,14 +22,7 @@ export function mapSignIn(signIn: JsonObject, input: MapperInput): SecurityEvent
     operation: "Sign-in activity",
     // errorCode 0 is success; a record with no status is not evidence of a successful sign-in.
     succeeded: errorCode === 0 || errorCode === "0",
-    actor: principal({
-      type: "user",
-      id: guid(field(signIn, "userId")),
-      userPrincipalName: upn,
-      displayName: strField(signIn, "userDisplayName"),
-      ipAddress: ipAddress(field(signIn, "ipAddress")),
-      external: isExternalUpn(upn) || undefined,
-    }),
+    actor: userOf(signIn),
     correlationId: strField(signIn, "correlationId"),
     kind: "sign-in",
     riskAggregated: riskLevel(field(signIn, "riskLevelAggregated")),
@@ -45,7 +38,6 @@ export function mapRiskDetection(detection: JsonObject, input: MapperInput): Sec
   const time = parseTime(field(detection, "detectedDateTime") ?? field(detection, "activityDateTime"));
   const riskEventType = strField(detection, "riskEventType");
   if (rawId === undefined || time === undefined || riskEventType === undefined) return undefined;
-  const upn = strField(detection, "userPrincipalName");
   return {
     id: `entra-risk:${rawId}`,
     source: "entra-risk",
@@ -54,19 +46,25 @@ export function mapRiskDetection(detection: JsonObject, input: MapperInput): Sec
     time,
     operation: riskEventType,
     succeeded: true,
-    actor: principal({
-      type: "user",
-      id: guid(field(detection, "userId")),
-      userPrincipalName: upn,
-      displayName: strField(detection, "userDisplayName"),
-      ipAddress: ipAddress(field(detection, "ipAddress")),
-      external: isExternalUpn(upn) || undefined,
-    }),
+    actor: userOf(detection),
     correlationId: strField(detection, "correlationId"),
     kind: "risk-detection",
     riskEventType,
     riskLevel: riskLevel(field(detection, "riskLevel")),
   };
+}
+
+/** The user a sign-in or risk detection is about: both records name them with the same fields. */
+function userOf(record: JsonObject) {
+  const upn = strField(record, "userPrincipalName");
+  return principal({
+    type: "user",
+    id: guid(field(record, "userId")),
+    userPrincipalName: upn,
+    displayName: strField(record, "userDisplayName"),
+    ipAddress: ipAddress(field(record, "ipAddress")),
+    external: isExternalUpn(upn) || undefined,
+  });
 }
 
 const LEVELS: ReadonlySet<string> = new Set(["none", "low", "medium", "high", "hidden"]);
