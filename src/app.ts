@@ -7,6 +7,7 @@ import { ConfigError, type WardenConfig } from "./config.js";
 import { detectHandler } from "./jobs/handlers/detect-handler.js";
 import { discoverHandler } from "./jobs/handlers/discover-handler.js";
 import { pollHandler } from "./jobs/handlers/poll-handler.js";
+import { retentionHandler } from "./jobs/handlers/retention-handler.js";
 import { GRAPH_SOURCES, sourceKey } from "./jobs/pollers/sources.js";
 import { BullMqQueue } from "./jobs/queue/bullmq-queue.js";
 import { InProcessQueue } from "./jobs/queue/in-process-queue.js";

@@ -59,6 +59,8 @@ export interface RuntimeConfig {
   dataDir: string;
   pollIntervalMs: number;
   pollOverlapMs: number;
+  /** Events older than this are deleted daily (WARDEN_EVENT_RETENTION_DAYS); findings keep their references. */
+  eventRetentionMs: number;
   initialLookbackMs: number;
   discoverIntervalMs: number;
   port: number;
@@ -135,12 +137,13 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
       arm: url("WARDEN_ARM_URL", MICROSOFT_CLOUD.arm),
       authority: url("WARDEN_AUTHORITY_URL", MICROSOFT_CLOUD.authority),
     },
-    ...(value("DATABASE_URL") === undefined ? {} : { databaseUrl: value("DATABASE_URL") as string }),
-    ...(value("REDIS_URL") === undefined ? {} : { redisUrl: value("REDIS_URL") as string }),
+    ...optional("databaseUrl", value("DATABASE_URL")),
+    ...optional("redisUrl", value("REDIS_URL")),
     queuePrefix: value("WARDEN_QUEUE_PREFIX") ?? "warden",
     dataDir: value("WARDEN_DATA_DIR") ?? ".warden/data",
     pollIntervalMs: positive("WARDEN_POLL_INTERVAL_SECONDS", 60) * 1_000,
     pollOverlapMs: positive("WARDEN_POLL_OVERLAP_MINUTES", 15) * 60_000,
+    eventRetentionMs: positive("WARDEN_EVENT_RETENTION_DAYS", 14) * 86_400_000,
     initialLookbackMs: positive("WARDEN_INITIAL_LOOKBACK_HOURS", 24) * 3_600_000,
     discoverIntervalMs: positive("WARDEN_DISCOVER_INTERVAL_MINUTES", 10) * 60_000,
     port: positive("WARDEN_PORT", 3978),
@@ -193,6 +196,10 @@ function detectFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set("correlationWindowHours", number("WARDEN_CORRELATION_WINDOW_HOURS"));
   set("defaultTenantId", env["WARDEN_TENANT_ID"] || undefined);
   return values;
+}
+
+function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
 }
 
 function describe(error: z.ZodError, prefix: string): string {

@@ -90,11 +90,6 @@ export class History implements HistoryView {
     return roleDefinitionId !== undefined && this.privilegedCustomRoles.has(roleDefinitionId);
   }
 
-  /** Number of principals held, for tests and metrics. */
-  get size(): number {
-    return new Set(this.byKey.values()).size;
-  }
-
   /**
    * Learns what one event tells. Returns the principals about whom something was learned that can turn
    * an earlier event into a finding (became known as external, or their creation time became known).

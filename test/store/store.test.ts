@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SecurityEvent } from "../../src/detect/event.js";
 import type { Database } from "../../src/store/database.js";
-import { countEvents, eventsAfter, storeEvents } from "../../src/store/events-repo.js";
+import { countEvents, deleteEventsBefore, eventsAfter, storeEvents } from "../../src/store/events-repo.js";
 import { migrate } from "../../src/store/migrate.js";
 import { advanceWatermark, readWatermark } from "../../src/store/watermarks-repo.js";
 import { freshPglite, freshPostgres, postgresAvailable } from "../helpers/services.js";
@@ -62,6 +62,14 @@ for (const [name, available, open] of drivers) {
       await advanceWatermark(db, "t1", "directoryAudits", "", new Date("2026-11-02T10:00:00Z"));
       await advanceWatermark(db, "t1", "directoryAudits", "", new Date("2026-11-02T09:00:00Z"));
       expect(await readWatermark(db, "t1", "directoryAudits")).toEqual(new Date("2026-11-02T10:00:00Z"));
+    });
+
+    it("deletes events older than the retention, and only those", async () => {
+      // A year before every other event of this file: the retention is global, as it is in production.
+      await storeEvents(db, [event("old", -365 * 24 * 60, "t3"), event("new", 30, "t3")]);
+      const deleted = await deleteEventsBefore(db, new Date(Date.UTC(2026, 0, 1)));
+      expect(deleted).toBe(1);
+      expect((await eventsAfter(db, "t3", 0, 10)).map((s) => s.event.id)).toEqual(["new"]);
     });
 
     it("gives events sequence numbers in commit order under concurrent inserts", async () => {

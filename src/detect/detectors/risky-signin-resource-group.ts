@@ -1,9 +1,9 @@
-import type { DetectConfig } from "../detect-config.js";
 import { type Detector, finding, subjectOf } from "../detector.js";
 import type { Principal, SecurityEvent } from "../event.js";
-import type { EvidenceRef, Finding } from "../finding.js";
+import { type EvidenceRef, evidenceOf, type Finding } from "../finding.js";
 import type { HistoryView } from "../history.js";
 import { principalLabel } from "../identity.js";
+import { subscriptionOf } from "../normalise/fields.js";
 
 const HOUR = 3_600_000;
 
@@ -23,7 +23,7 @@ export const riskySignInResourceGroup: Detector = {
       const signIn = state?.riskSignals
         .filter((s) => s.highRiskSignIn && s.time <= event.time && event.time - s.time <= windowMs)
         .sort((a, b) => b.time - a.time)[0];
-      return signIn === undefined ? [] : [make(event, event.actor, signIn.evidence, event, history, config)];
+      return signIn === undefined ? [] : [make(event, event.actor, signIn.evidence, event, history)];
     }
     if (event.kind === "sign-in" && (event.riskAggregated === "high" || event.riskDuringSignIn === "high")) {
       const state = history.principal(event.actor);
@@ -32,16 +32,7 @@ export const riskySignInResourceGroup: Detector = {
         .sort((a, b) => a.time - b.time)[0];
       return write === undefined
         ? []
-        : [
-            make(
-              event,
-              event.actor,
-              { source: event.source, id: event.id, time: event.time, operation: event.operation },
-              write.evidence,
-              history,
-              config,
-            ),
-          ];
+        : [make(event, event.actor, evidenceOf(event), write.evidence, history)];
     }
     return [];
   },
@@ -53,7 +44,6 @@ function make(
   signIn: EvidenceRef,
   write: EvidenceRef | SecurityEvent,
   history: HistoryView,
-  _config: DetectConfig,
 ): Finding {
   const writeRef: EvidenceRef = {
     source: write.source,
@@ -68,10 +58,7 @@ function make(
     resourceId === undefined
       ? "a resource group"
       : `resource group ${resourceId.slice(resourceId.lastIndexOf("/") + 1)}`;
-  const subscription =
-    resourceId === undefined
-      ? undefined
-      : /\/subscriptions\/([0-9a-f-]{36})/i.exec(resourceId)?.[1]?.toLowerCase();
+  const subscription = subscriptionOf(resourceId);
   const base = finding(riskySignInResourceGroup, event, {
     // One finding per risky sign-in, however many resource groups follow it.
     key: signIn.id,

@@ -12,7 +12,29 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
       throw new PermanentError(
         `unknown poll source ${String(job.data["source"])}/${String(job.data["scope"])}`,
       );
-    const result = await pollSource(deps, source);
+    let result: Awaited<ReturnType<typeof pollSource>>;
+    try {
+      result = await pollSource(deps, source);
+    } catch (error) {
+      // The queue retries; the log says why each attempt failed, and what to check when it is the usual.
+      const message = (error as Error).message;
+      const hint = /endpoints_resolution_error|self.signed|unable to verify|certificate/i.test(message)
+        ? "cannot reach the token authority over TLS: check WARDEN_AUTHORITY_URL and the network; for the simulator, start with NODE_EXTRA_CA_CERTS=sim-tls/ca.crt"
+        : undefined;
+      log.warn(
+        {
+          tenantId: deps.tenantId,
+          jobId: job.id,
+          attempt: job.attempt,
+          source: job.data["source"],
+          scope: job.data["scope"],
+          err: message,
+          ...(hint === undefined ? {} : { hint }),
+        },
+        "poll failed",
+      );
+      throw error;
+    }
     log.info(
       {
         tenantId: deps.tenantId,

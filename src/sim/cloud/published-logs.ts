@@ -56,12 +56,6 @@ export class PublishedLogs {
     }
     return keys.size;
   }
-
-  get size(): number {
-    let n = 0;
-    for (const list of this.byStream.values()) n += list.length;
-    return n;
-  }
 }
 
 /** Microsoft's own identity of a record's event: ARM's begin and end records of one operation are one. */

@@ -46,5 +46,3 @@ export async function writeTenantDayExport(
   await write("activity-log.jsonl.gz", gzipSync(lines(activity)), activity.length);
   return written;
 }
-
-export { ATTACKS };
