@@ -213,7 +213,6 @@ export async function benchPipeline(root: string, log: (line: string) => void): 
   const i = await ingest(log);
   const d = await delay(log);
   const perThousand = (n: number) => ((n / i.written) * 1_000).toFixed(1);
-  const minimum = i.reportPages + 2; // report pages plus one token each for Graph and ARM, at the least
   await recordResults(
     root,
     "pipeline",

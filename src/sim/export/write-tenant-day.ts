@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { ATTACKS, type AttackName } from "../scenarios/attacks.js";
+import type { AttackName } from "../scenarios/attacks.js";
 import { type ExportFamily, inExportShape } from "../scenarios/export-shape.js";
 import type { Stream } from "../scenarios/script.js";
 import { tenantDay } from "../scenarios/tenant-day.js";
