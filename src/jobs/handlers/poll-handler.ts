@@ -1,57 +1,65 @@
 import type { Logger } from "../../log.js";
-import { type PollDeps, pollSource } from "../pollers/poll-source.js";
-import { sourceFromJob } from "../pollers/sources.js";
+import { type PollDeps, type PollResult, pollSource } from "../pollers/poll-source.js";
+import { type PollSource, sourceFromJob } from "../pollers/sources.js";
 import { type Job, type JobQueue, PermanentError } from "../queue/job-queue.js";
 import { QUEUE } from "../queues.js";
 
+const TLS_TROUBLE = /endpoints_resolution_error|self.signed|unable to verify|certificate/i;
+
 /** `poll`: reads one source's next window, then asks for detection if anything new came in. */
 export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
+  // Sources being polled by this process. A poll still running covers the next scheduled tick: starting
+  // another would read the same window again (all of it, before the first watermark exists) and spend
+  // the tenant's report quota twice. Across processes, overlap stays correct (events are stored by id,
+  // watermarks only move forward), only less economical.
+  const running = new Set<string>();
+
   return async (job: Job): Promise<void> => {
-    const source = sourceFromJob(String(job.data["source"]), String(job.data["scope"] ?? ""));
-    if (source === undefined)
-      throw new PermanentError(
-        `unknown poll source ${String(job.data["source"])}/${String(job.data["scope"])}`,
+    const name = String(job.data["source"]);
+    const scope = String(job.data["scope"] ?? "");
+    const source = sourceFromJob(name, scope);
+    if (source === undefined) throw new PermanentError(`unknown poll source ${name}/${scope}`);
+    const key = `${name}:${scope}`;
+    if (running.has(key)) {
+      log.debug(
+        { tenantId: deps.tenantId, jobId: job.id, source: key },
+        "poll skipped: this source is being polled",
       );
-    let result: Awaited<ReturnType<typeof pollSource>>;
+      return;
+    }
+    running.add(key);
     try {
-      result = await pollSource(deps, source);
+      const result = await pollLogged(job, source, name, scope);
+      if (result.newEvents > 0) {
+        await queue.add(
+          QUEUE.detect,
+          "detect",
+          { tenantId: deps.tenantId },
+          { dedupeKey: `detect:${deps.tenantId}` },
+        );
+      }
+    } finally {
+      running.delete(key);
+    }
+  };
+
+  async function pollLogged(job: Job, source: PollSource, name: string, scope: string): Promise<PollResult> {
+    const fields = { tenantId: deps.tenantId, jobId: job.id, source: name, scope };
+    try {
+      const result = await pollSource(deps, source);
+      log.info({ ...fields, ...result }, "polled");
+      return result;
     } catch (error) {
       // The queue retries; the log says why each attempt failed, and what to check when it is the usual.
       const message = (error as Error).message;
-      const hint = /endpoints_resolution_error|self.signed|unable to verify|certificate/i.test(message)
+      const hint = TLS_TROUBLE.test(message)
         ? "cannot reach the token authority over TLS: check WARDEN_AUTHORITY_URL and the network; for the simulator, start with NODE_EXTRA_CA_CERTS=sim-tls/ca.crt"
         : undefined;
       log.warn(
-        {
-          tenantId: deps.tenantId,
-          jobId: job.id,
-          attempt: job.attempt,
-          source: job.data["source"],
-          scope: job.data["scope"],
-          err: message,
-          ...(hint === undefined ? {} : { hint }),
-        },
+        { ...fields, attempt: job.attempt, err: message, ...(hint === undefined ? {} : { hint }) },
         "poll failed",
       );
       throw error;
     }
-    log.info(
-      {
-        tenantId: deps.tenantId,
-        jobId: job.id,
-        source: job.data["source"],
-        scope: job.data["scope"],
-        ...result,
-      },
-      "polled",
-    );
-    if (result.newEvents > 0) {
-      await queue.add(
-        QUEUE.detect,
-        "detect",
-        { tenantId: deps.tenantId },
-        { dedupeKey: `detect:${deps.tenantId}` },
-      );
-    }
-  };
+  }
 }
