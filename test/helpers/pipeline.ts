@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { QUEUE } from "../../src/jobs/queues.js";
 import { playBack } from "../../src/sim/cloud/playback.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import { ATTACKER_RANGE, ATTACKS } from "../../src/sim/scenarios/attacks.js";
@@ -88,6 +89,28 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number, wh
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Waits until every event the simulator wrote is stored and detection has nothing left to do. */
+export async function settle(
+  db: Database,
+  queue: { counts(queue: string): Promise<{ waiting: number; active: number; delayed: number }> },
+  played: PlayedSim,
+  timeoutMs = 60_000,
+): Promise<void> {
+  await until(
+    async () => Date.now() > played.readableBy && (await countEvents(db, played.tenantId)) === played.written,
+    timeoutMs,
+    "every event to be stored",
+  );
+  await until(
+    async () => {
+      const c = await queue.counts(QUEUE.detect);
+      return c.waiting + c.active + c.delayed === 0;
+    },
+    30_000,
+    "detection to finish",
+  );
 }
 
 /** The end state a correct run reaches: every event once, each attack one incident, each finding once. */

@@ -9,6 +9,7 @@ import {
   exitOf,
   type PlayedSim,
   playingSim,
+  settle,
   settledState,
   startWarden,
   until,
@@ -49,23 +50,6 @@ describe.skipIf(!withServices)("warden worker processes", () => {
     };
   }
 
-  async function settle(played: PlayedSim, db: Database, queue: BullMqQueue): Promise<void> {
-    await until(
-      async () =>
-        Date.now() > played.readableBy && (await countEvents(db, played.tenantId)) === played.written,
-      60_000,
-      "every event to be stored",
-    );
-    await until(
-      async () => {
-        const c = await queue.counts(QUEUE.detect);
-        return c.waiting + c.active + c.delayed === 0;
-      },
-      30_000,
-      "detection to finish",
-    );
-  }
-
   it("two workers at once store each event once and find each incident once", async () => {
     const { played, db, env, queue } = await setUp(41);
     const workers = [
@@ -75,7 +59,7 @@ describe.skipIf(!withServices)("warden worker processes", () => {
     cleanups.push(async () => {
       for (const w of workers) w.kill("SIGKILL");
     });
-    await settle(played, db, queue);
+    await settle(db, queue, played);
     const state = await settledState(db, played.tenantId);
     expect(state.events).toBe(played.written);
     expect(state.incidents).toEqual(EXPECTED_INCIDENTS);
@@ -102,7 +86,7 @@ describe.skipIf(!withServices)("warden worker processes", () => {
     cleanups.push(async () => {
       second.kill("SIGKILL");
     });
-    await settle(played, db, queue);
+    await settle(db, queue, played);
     const state = await settledState(db, played.tenantId);
     expect(state.events).toBe(played.written);
     expect(state.incidents).toEqual(EXPECTED_INCIDENTS);
