@@ -14,7 +14,7 @@ import {
 
 /**
  * A minute-long 429 storm (half of all requests refused; Graph and ARM send Retry-After, Identity
- * Protection does not) while the attacks play: every event still arrives, every incident is found, and
+ * Protection does not), with 503s and cut connections among the rest, while the attacks play: every event still arrives, every incident is found, and
  * the simulator, which counts every request where it arrives, sees the documented limits kept.
  */
 
@@ -44,7 +44,12 @@ describe("a 429 storm", () => {
   it("loses no event and keeps every request rate within Microsoft's documented limits", async () => {
     played = await playingSim(47, 20_000);
     const stormEnds = Date.now() + 60_000;
-    played.sim.faults.plan = { throttle: { fraction: 0.5, until: stormEnds, retryAfterSeconds: 2 } };
+    // Half refused with 429; of the rest, some answered 503 and some connections cut without an answer.
+    played.sim.faults.plan = {
+      throttle: { fraction: 0.5, until: stormEnds, retryAfterSeconds: 2 },
+      unavailable: { fraction: 0.1, until: stormEnds },
+      drop: { fraction: 0.1, until: stormEnds },
+    };
     const config = loadConfig({
       env: { ...played.env, WARDEN_DATA_DIR: `/tmp/warden-storm-${process.pid}-${Date.now()}` },
     });
@@ -67,6 +72,8 @@ describe("a 429 storm", () => {
     const counts = p.sim.faults.counts;
     expect(counts.throttled).toBeGreaterThan(20);
     const log = p.sim.faults.log;
+    expect(log.filter((r) => r.status === 503).length).toBeGreaterThan(0);
+    expect(log.filter((r) => r.status === 0).length).toBeGreaterThan(0); // connections cut
     expect(log.filter((r) => r.path.includes("/auditLogs/")).length).toBeGreaterThan(10);
     expect(peak(log, (e) => e.includes("/auditLogs/"), 10_000)).toBeLessThanOrEqual(5);
     expect(peak(log, (e) => e.includes("/identityProtection/"), 1_000)).toBeLessThanOrEqual(1);

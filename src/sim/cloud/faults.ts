@@ -8,49 +8,61 @@ export interface FaultPlan {
   throttle?: { fraction: number; until: number; retryAfterSeconds?: number };
   /** Fraction of requests answered 503 until `until`. */
   unavailable?: { fraction: number; until: number };
+  /** Fraction of requests whose connection is cut without an answer until `until`. */
+  drop?: { fraction: number; until: number };
   /** Added to every response, ms. */
   latencyMs?: number;
 }
+
+export type FaultDecision = { status: 429; retryAfter?: number } | { status: 503 } | { status: "drop" };
 
 export interface RequestCounts {
   total: number;
   byEndpoint: Record<string, number>;
   throttled: number;
+  /** 503s and dropped connections. */
   failed: number;
 }
 
 export class FaultInjector {
   plan: FaultPlan = {};
   readonly counts: RequestCounts = { total: 0, byEndpoint: {}, throttled: 0, failed: 0 };
-  /** Every request with its time, for checking a client keeps within a rate. */
+  /** Every request with its time and answer (0: connection dropped), for checking a client keeps within a rate. */
   readonly log: { endpoint: string; path: string; at: number; status: number }[] = [];
-  private turn = 0;
+  /** One counter per fault: each spreads its fraction over the requests the faults before it let through. */
+  private readonly turns = { throttle: 0, unavailable: 0, drop: 0 };
 
   /** Counts a request and says what fault, if any, to answer it with. */
-  decide(
-    endpoint: string,
-    now: number,
-    path = endpoint,
-  ): { status: 429; retryAfter?: number } | { status: 503 } | undefined {
+  decide(endpoint: string, now: number, path = endpoint): FaultDecision | undefined {
     this.counts.total += 1;
     this.counts.byEndpoint[endpoint] = (this.counts.byEndpoint[endpoint] ?? 0) + 1;
-    this.turn += 1;
-    const { throttle, unavailable } = this.plan;
-    // Deterministic spread instead of randomness: exactly `fraction` of requests, evenly.
-    const hit = (fraction: number) =>
-      Math.floor(this.turn * fraction) !== Math.floor((this.turn - 1) * fraction);
-    let decision: { status: 429; retryAfter?: number } | { status: 503 } | undefined;
-    if (throttle !== undefined && now < throttle.until && hit(throttle.fraction)) {
+    const { throttle, unavailable, drop } = this.plan;
+    // Deterministic spread instead of randomness: exactly `fraction` of the requests a fault sees, evenly.
+    const hit = (fault: "throttle" | "unavailable" | "drop", fraction: number) => {
+      this.turns[fault] += 1;
+      const turn = this.turns[fault];
+      return Math.floor(turn * fraction) !== Math.floor((turn - 1) * fraction);
+    };
+    let decision: FaultDecision | undefined;
+    if (throttle !== undefined && now < throttle.until && hit("throttle", throttle.fraction)) {
       this.counts.throttled += 1;
       decision = {
         status: 429,
         ...(throttle.retryAfterSeconds === undefined ? {} : { retryAfter: throttle.retryAfterSeconds }),
       };
-    } else if (unavailable !== undefined && now < unavailable.until && hit(unavailable.fraction)) {
+    } else if (
+      unavailable !== undefined &&
+      now < unavailable.until &&
+      hit("unavailable", unavailable.fraction)
+    ) {
       this.counts.failed += 1;
       decision = { status: 503 };
+    } else if (drop !== undefined && now < drop.until && hit("drop", drop.fraction)) {
+      this.counts.failed += 1;
+      decision = { status: "drop" };
     }
-    this.log.push({ endpoint, path, at: now, status: decision?.status ?? 200 });
+    const status = decision === undefined ? 200 : decision.status === "drop" ? 0 : decision.status;
+    this.log.push({ endpoint, path, at: now, status });
     return decision;
   }
 }

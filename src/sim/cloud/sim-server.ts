@@ -47,6 +47,11 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     const fault = faults.decide(endpoint, now(), req.path);
     if (fault === undefined) return next();
+    if (fault.status === "drop") {
+      // The connection ends with no answer at all, as a network fault or a dying front end would end it.
+      req.socket.destroy();
+      return;
+    }
     const isGraph = req.path.startsWith("/v1.0/");
     // Identity Protection and conditional access throttle without Retry-After, as Microsoft documents.
     const withoutRetryAfter =
