@@ -153,6 +153,3 @@ export type SecurityEvent =
   | OtherEvent;
 
 export type EventKind = SecurityEvent["kind"];
-
-/** The fields every event has, for code that builds one before it knows the kind. */
-export type EventHeader = EventBase;

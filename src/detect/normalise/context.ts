@@ -1,4 +1,4 @@
-import type { EventHeader, InputShape } from "../event.js";
+import type { InputShape } from "../event.js";
 
 /** What a mapper needs to know beyond the record itself. */
 export interface NormaliseContext {
@@ -11,5 +11,3 @@ export interface MapperInput {
   shape: InputShape;
   tenantId: string;
 }
-
-export type Header = Omit<EventHeader, "id" | "source">;

@@ -227,49 +227,6 @@ export function subscriptionAliasWrite(f: CallFields & { aliasName: string }): J
   });
 }
 
-/** Subscription creation as logged at the root management group (see arm_activity_rest_subscription_created.json). */
-export function subscriptionCreatedAtRoot(f: {
-  tenant: SimTenant;
-  subscriptionId: string;
-  correlationId: string;
-  eventDataId: string;
-  time: string;
-}): Json {
-  return {
-    authorization: {},
-    channels: "Operation",
-    claims: { principalOid: "Service:StateAndNameUpdate", principalPuid: "" },
-    correlationId: f.correlationId,
-    description: "",
-    eventDataId: f.eventDataId,
-    eventName: { value: "Create", localizedValue: "Create" },
-    category: { value: "Administrative", localizedValue: "Administrative" },
-    eventTimestamp: f.time,
-    id: `/providers/Microsoft.Management/managementGroups/${f.tenant.id}/events/${f.eventDataId}/ticks/${ticks(f.time)}`,
-    level: "Informational",
-    operationId: f.correlationId,
-    operationName: { value: "Microsoft.Management", localizedValue: "Microsoft.Management" },
-    resourceGroupName: "",
-    resourceProviderName: { value: "Microsoft.Management", localizedValue: "Microsoft.Management" },
-    resourceType: {
-      value: "Microsoft.Management/managementGroups",
-      localizedValue: "Microsoft.Management/managementGroups",
-    },
-    resourceId: `/providers/Microsoft.Management/managementGroups/${f.tenant.id}`,
-    status: { value: "Succeeded", localizedValue: "Succeeded" },
-    subStatus: { value: "", localizedValue: "" },
-    submissionTimestamp: f.time,
-    subscriptionId: "",
-    tenantId: f.tenant.id,
-    properties: {
-      entity: f.tenant.id,
-      message: `Entity ${f.subscriptionId} is created with parent entity ${f.tenant.id}`,
-      hierarchy: f.tenant.id,
-    },
-    relatedEvents: [],
-  };
-}
-
 /** The subscription leaves the directory: category Security, the route in `properties.message`. */
 export function subscriptionUpdateTenant(f: CallFields & { toTenantId: string }): Json {
   return armEvent({
