@@ -63,6 +63,9 @@ export async function openWarden(
       tenantId,
       ...(runtime.clientId === undefined ? {} : { clientId: runtime.clientId }),
       ...(runtime.clientSecret === undefined ? {} : { clientSecret: runtime.clientSecret }),
+      ...(runtime.clientCertificatePath === undefined
+        ? {}
+        : { clientCertificatePath: runtime.clientCertificatePath }),
     },
     runtime.endpoints,
   );

@@ -49,6 +49,8 @@ export interface RuntimeConfig {
   /** The app registration (AZURE_CLIENT_ID, AZURE_CLIENT_SECRET); without a secret the default credential chain is used. */
   clientId?: string;
   clientSecret?: string;
+  /** A PEM file with the app's certificate and private key (AZURE_CLIENT_CERTIFICATE_PATH): preferred to a secret. */
+  clientCertificatePath?: string;
   endpoints: CloudEndpoints;
   /** PostgreSQL (DATABASE_URL); without it, PGlite in `dataDir`. */
   databaseUrl?: string;
@@ -123,15 +125,22 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
   }
   const clientSecret = value("AZURE_CLIENT_SECRET");
   const clientId = value("AZURE_CLIENT_ID");
+  const clientCertificatePath = value("AZURE_CLIENT_CERTIFICATE_PATH");
   if (clientSecret !== undefined && clientId === undefined) {
     throw new ConfigError(
       "AZURE_CLIENT_SECRET is set but AZURE_CLIENT_ID is not: set the app registration's client id too",
+    );
+  }
+  if (clientCertificatePath !== undefined && clientId === undefined) {
+    throw new ConfigError(
+      "AZURE_CLIENT_CERTIFICATE_PATH is set but AZURE_CLIENT_ID is not: set the app registration's client id too",
     );
   }
   return {
     ...(tenantId === undefined ? {} : { tenantId: tenantId.toLowerCase() }),
     ...(clientId === undefined ? {} : { clientId }),
     ...(clientSecret === undefined ? {} : { clientSecret }),
+    ...(clientCertificatePath === undefined ? {} : { clientCertificatePath }),
     endpoints: {
       graph: url("WARDEN_GRAPH_URL", MICROSOFT_CLOUD.graph),
       arm: url("WARDEN_ARM_URL", MICROSOFT_CLOUD.arm),

@@ -1,7 +1,7 @@
 import { MonitorClient } from "@azure/arm-monitor";
 import { SubscriptionClient } from "@azure/arm-resources-subscriptions";
 import type { TokenCredential } from "@azure/identity";
-import { limitedArmPolicy } from "./limited-transport.js";
+import { armClientOptions } from "./arm-options.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
 /** Reads subscriptions and Activity Logs through the Azure SDK, under ARM's read limits. */
@@ -14,13 +14,7 @@ export class ArmActivity {
     tenantId: string,
     limiter: RateLimiter,
   ) {
-    // `$host` alone is not enough: the SDK also needs the scope to ask tokens for.
-    this.options = {
-      endpoint: armUrl,
-      credentialScopes: "https://management.azure.com/.default",
-      // Every attempt, retries included, waits for the limiter (see limited-transport.ts).
-      additionalPolicies: [{ policy: limitedArmPolicy(limiter, tenantId), position: "perRetry" }],
-    };
+    this.options = armClientOptions(armUrl, tenantId, limiter);
   }
 
   async subscriptions(): Promise<{ subscriptionId: string; displayName: string; state: string }[]> {

@@ -1,4 +1,9 @@
-import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import {
+  ClientCertificateCredential,
+  ClientSecretCredential,
+  DefaultAzureCredential,
+  type TokenCredential,
+} from "@azure/identity";
 
 export interface CloudEndpoints {
   /** Microsoft Graph, e.g. https://graph.microsoft.com (no version). */
@@ -19,11 +24,14 @@ export interface AppCredentials {
   tenantId: string;
   clientId?: string;
   clientSecret?: string;
+  /** PEM with certificate and private key: the app proves itself with a signed assertion, no shared secret. */
+  clientCertificatePath?: string;
 }
 
 /**
- * One credential for Graph and ARM. A client secret when one is configured; otherwise the default chain
- * (managed identity, workload identity, environment, Azure CLI), which is what a deployment in Azure uses.
+ * One credential for Graph and ARM: a certificate when one is configured, else a client secret, else the
+ * default chain (managed identity, workload identity, environment, Azure CLI), which is what a deployment
+ * in Azure uses.
  */
 export function makeCredential(app: AppCredentials, endpoints: CloudEndpoints): TokenCredential {
   const options = {
@@ -31,6 +39,14 @@ export function makeCredential(app: AppCredentials, endpoints: CloudEndpoints): 
     // Instance discovery asks login.microsoftonline.com about the authority: not for other clouds or the simulator.
     disableInstanceDiscovery: endpoints.authority !== MICROSOFT_CLOUD.authority,
   };
+  if (app.clientId !== undefined && app.clientCertificatePath !== undefined) {
+    return new ClientCertificateCredential(
+      app.tenantId,
+      app.clientId,
+      { certificatePath: app.clientCertificatePath },
+      options,
+    );
+  }
   if (app.clientId !== undefined && app.clientSecret !== undefined) {
     return new ClientSecretCredential(app.tenantId, app.clientId, app.clientSecret, options);
   }

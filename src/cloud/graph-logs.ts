@@ -1,13 +1,6 @@
 import type { TokenCredential } from "@azure/identity";
-import {
-  AuthenticationHandler,
-  Client,
-  HTTPMessageHandler,
-  RetryHandler,
-  RetryHandlerOptions,
-} from "@microsoft/microsoft-graph-client";
-import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
-import { LimitedGraphTransport } from "./limited-transport.js";
+import type { Client } from "@microsoft/microsoft-graph-client";
+import { makeGraphClient } from "./graph-client.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
 export type GraphLog = "directoryAudits" | "signIns" | "riskDetections";
@@ -23,25 +16,7 @@ export class GraphLogs {
   private readonly client: Client;
 
   constructor(credential: TokenCredential, graphUrl: string, tenantId: string, limiter: RateLimiter) {
-    const host = new URL(graphUrl).hostname;
-    // Authentication, the SDK's retries, then the rate limiter for every attempt, then the wire.
-    const auth = new AuthenticationHandler(
-      new TokenCredentialAuthenticationProvider(credential, {
-        scopes: ["https://graph.microsoft.com/.default"],
-      }),
-    );
-    const retry = new RetryHandler(new RetryHandlerOptions());
-    const limited = new LimitedGraphTransport(limiter, tenantId);
-    auth.setNext(retry);
-    retry.setNext(limited);
-    limited.setNext(new HTTPMessageHandler());
-    this.client = Client.initWithMiddleware({
-      middleware: auth,
-      baseUrl: graphUrl,
-      defaultVersion: "v1.0",
-      // The SDK attaches the token only to Graph's own hosts, or to these.
-      ...(host === "graph.microsoft.com" ? {} : { customHosts: new Set([host]) }),
-    });
+    this.client = makeGraphClient(credential, graphUrl, tenantId, limiter);
   }
 
   /** Every record whose time lies in [from, to], all pages. */

@@ -12,6 +12,7 @@ import { LIMITS, type RateLimit, type RateLimiter } from "./rate-limiter.js";
 export function graphLimitFor(url: string): { name: string; limit: RateLimit } {
   const path = new URL(url, "https://graph.invalid").pathname;
   if (path.includes("/auditLogs/")) return { name: "graphReports", limit: LIMITS.graphReports };
+  if (path.includes("/security/runHuntingQuery")) return { name: "hunting", limit: LIMITS.hunting };
   if (path.includes("/identityProtection/") || path.includes("/conditionalAccess/")) {
     return { name: "identityProtection", limit: LIMITS.identityProtection };
   }
@@ -47,8 +48,12 @@ export function limitedArmPolicy(limiter: RateLimiter, tenantId: string): Pipeli
     async sendRequest(request, next) {
       const subscription =
         /\/subscriptions\/([0-9a-f-]{36})/i.exec(request.url)?.[1]?.toLowerCase() ?? "tenant";
-      // ARM's buckets are per principal and subscription.
-      await limiter.take(`arm:${tenantId}:${subscription}`, LIMITS.armReads);
+      // ARM's buckets are per principal and subscription, reads apart from writes.
+      const write = request.method !== "GET" && request.method !== "HEAD";
+      await limiter.take(
+        `arm${write ? "-write" : ""}:${tenantId}:${subscription}`,
+        write ? LIMITS.armWrites : LIMITS.armReads,
+      );
       return next(request);
     },
   };

@@ -16,8 +16,12 @@ export const LIMITS = {
   identityProtection: { requests: 1, windowMs: 1_000 },
   /** Graph identity reads: 3,500+ resource units per 10 s per app and tenant; a GET costs about 2. */
   graphIdentity: { requests: 150, windowMs: 1_000 },
+  /** Defender advanced hunting: 45 calls a minute per tenant. */
+  hunting: { requests: 45, windowMs: 60_000 },
   /** ARM reads: 250 per principal and subscription, refilled 25 a second; kept well under. */
   armReads: { requests: 20, windowMs: 1_000 },
+  /** ARM writes and deletes: 200 per principal and subscription, refilled 10 a second; kept under. */
+  armWrites: { requests: 8, windowMs: 1_000 },
 } as const satisfies Record<string, RateLimit>;
 
 /**

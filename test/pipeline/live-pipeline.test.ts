@@ -5,7 +5,14 @@ import { loadConfig } from "../../src/config.js";
 import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
 import { createLogger } from "../../src/log.js";
-import { EXPECTED_INCIDENTS, type PlayedSim, playingSim, settle, settledState } from "../helpers/pipeline.js";
+import {
+  EXPECTED_INCIDENTS,
+  type PlayedSim,
+  playingSim,
+  settle,
+  settledState,
+  until,
+} from "../helpers/pipeline.js";
 import { freshPostgres, postgresAvailable, REDIS_URL, redisAvailable } from "../helpers/services.js";
 
 /**
@@ -75,8 +82,11 @@ for (const [name, available, prepare] of modes) {
       expect(state.incidents).toEqual(EXPECTED_INCIDENTS);
       expect(state.findingsInIncidents).toBe(state.findings);
       // Reports are throttled at 5 requests per 10 s per tenant, counted where they arrive: kept under it.
-      const reportCalls = p.sim.faults.log.filter((r) => r.path.includes("/auditLogs/")).map((r) => r.at);
-      expect(reportCalls.length).toBeGreaterThan(5); // at least one window of six for the check below to compare
+      const reportCallTimes = () =>
+        p.sim.faults.log.filter((r) => r.path.includes("/auditLogs/")).map((r) => r.at);
+      // The pollers keep polling: wait for at least one window of six calls for the check below to compare.
+      await until(async () => reportCallTimes().length > 5, 30_000, "six report calls");
+      const reportCalls = reportCallTimes();
       for (let i = 5; i < reportCalls.length; i++) {
         expect((reportCalls[i] ?? 0) - (reportCalls[i - 5] ?? 0)).toBeGreaterThanOrEqual(10_000);
       }

@@ -72,7 +72,17 @@ export class BullMqQueue implements JobQueue {
           throw new DelayedError();
         }
       },
-      { connection, prefix: this.prefix, concurrency: options.concurrency ?? 1, autorun: true },
+      {
+        connection,
+        prefix: this.prefix,
+        concurrency: options.concurrency ?? 1,
+        autorun: true,
+        // A worker that dies holding a job (SIGKILL, lost host) keeps it "active" until its lock lapses and
+        // the stalled check returns it: 15 s locks, renewed every 7.5 s, checked every 5 s bound that to
+        // about 20 s instead of BullMQ's default minute.
+        lockDuration: 15_000,
+        stalledInterval: 5_000,
+      },
     );
     worker.on("error", () => undefined);
     this.workers.push(worker);

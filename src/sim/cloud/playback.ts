@@ -1,4 +1,5 @@
 import type { ScenarioRecord } from "../scenarios/script.js";
+import type { SimDirectory } from "../tenant/directory.js";
 import { eventKeyOf, type PublishedLogs, retime } from "./published-logs.js";
 
 export interface PlaybackOptions {
@@ -21,12 +22,15 @@ export function playBack(
   logs: PublishedLogs,
   records: readonly ScenarioRecord[],
   options: PlaybackOptions,
+  directory?: SimDirectory,
 ): number {
   const first = records[0]?.time ?? 0;
   const last = records.at(-1)?.time ?? first;
   const span = Math.max(1, last - first);
   records.forEach((r, index) => {
     const time = Math.round(options.startAt + ((r.time - first) / span) * options.durationMs);
+    // The tenant changes when the step happens, whenever its record becomes readable.
+    if (r.effect !== undefined) directory?.schedule(time, r.effect);
     const late =
       options.lateEvery !== undefined &&
       options.lateEvery > 0 &&

@@ -2,6 +2,13 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
+import { armAuthorizationRoutes } from "../tenant/arm-authorization-routes.js";
+import { batchRoute } from "../tenant/batch-route.js";
+import { SimDirectory } from "../tenant/directory.js";
+import { graphConditionalAccessRoutes } from "../tenant/graph-ca-routes.js";
+import { graphDirectoryRoutes } from "../tenant/graph-directory-routes.js";
+import { graphRoleRoutes } from "../tenant/graph-role-routes.js";
+import { huntingRoute } from "../tenant/hunting-route.js";
 import { armRoutes, type SimSubscription } from "./arm-routes.js";
 import { FaultInjector } from "./faults.js";
 import { graphRoutes } from "./graph-routes.js";
@@ -13,16 +20,22 @@ import { type SimApp, TokenIssuer } from "./token-routes.js";
 export interface SimCloudOptions {
   port?: number;
   tenantId: string;
+  /** The tenant's initial domain, for UPNs; defaults to one made from the tenant id. */
+  domain?: string;
   apps: SimApp[];
   subscriptions: SimSubscription[];
   /** The simulator's clock; tests may move it. */
   now?: () => number;
+  /** How long after a change made through the APIs its log record becomes readable (default 0). */
+  publishDelayMs?: number;
 }
 
 export interface SimCloud {
   url: string;
   logs: PublishedLogs;
   faults: FaultInjector;
+  /** The tenant's state: what the APIs read and change. */
+  directory: SimDirectory;
   subscriptions: SimSubscription[];
   close(): Promise<void>;
 }
@@ -37,6 +50,16 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
   const subscriptions = [...options.subscriptions];
   const now = options.now ?? Date.now;
   const issuer = new TokenIssuer(() => options.apps);
+  const directory = new SimDirectory({
+    tenant: {
+      id: options.tenantId,
+      domain: options.domain ?? `${options.tenantId.slice(0, 8)}.onmicrosoft.com`,
+    },
+    logs,
+    subscriptions,
+    now,
+    ...(options.publishDelayMs === undefined ? {} : { publishDelayMs: options.publishDelayMs }),
+  });
   let url = "";
   const app = express();
   app.disable("x-powered-by");
@@ -71,8 +94,17 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
   });
 
   app.use(issuer.routes(() => url));
+  // Scenario effects due by now take hold before any request is answered.
+  app.use((_req, _res, next) => {
+    directory.advance();
+    next();
+  });
   app.use("/v1.0", (req, res, next) => {
-    if (issuer.accepts(req.headers.authorization, "graph")) return next();
+    const caller = issuer.caller(req.headers.authorization, "graph");
+    if (caller !== undefined) {
+      res.locals["actor"] = caller;
+      return next();
+    }
     graphError(
       res,
       401,
@@ -81,7 +113,11 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     );
   });
   app.use(["/subscriptions", "/providers"], (req, res, next) => {
-    if (issuer.accepts(req.headers.authorization, "arm")) return next();
+    const caller = issuer.caller(req.headers.authorization, "arm");
+    if (caller !== undefined) {
+      res.locals["actor"] = caller;
+      return next();
+    }
     armError(
       res,
       401,
@@ -90,6 +126,12 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     );
   });
   app.use(graphRoutes(logs, () => url, now));
+  app.use(batchRoute(() => url));
+  app.use(graphDirectoryRoutes(directory, () => url));
+  app.use(graphRoleRoutes(directory, () => url));
+  app.use(graphConditionalAccessRoutes(directory, () => url));
+  app.use(huntingRoute(logs, directory.tenant, now));
+  app.use(armAuthorizationRoutes(directory));
   app.use(
     armRoutes(
       logs,
@@ -119,6 +161,7 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     url,
     logs,
     faults,
+    directory,
     subscriptions,
     close: () =>
       new Promise<void>((resolve) => {

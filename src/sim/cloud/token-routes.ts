@@ -1,14 +1,22 @@
-import { randomBytes } from "node:crypto";
+import { constants, createPublicKey, randomBytes, verify } from "node:crypto";
 import express, { Router } from "express";
+import type { ChangeActor } from "../tenant/model.js";
 
 export interface SimApp {
   clientId: string;
-  clientSecret: string;
+  /** A shared secret, or none when the app proves itself with a certificate only. */
+  clientSecret?: string;
+  /** The registered certificate (PEM): the app may sign a client assertion with its key instead. */
+  certificatePem?: string;
+  /** The app's service principal in the tenant: who the logs say made a change. */
+  servicePrincipalId?: string;
+  displayName?: string;
 }
 
 interface Issued {
   audience: "graph" | "arm";
   expiresAt: number;
+  clientId: string;
 }
 
 /**
@@ -53,7 +61,13 @@ export class TokenIssuer {
         });
         return;
       }
-      if (app === undefined || app.clientSecret !== body["client_secret"]) {
+      const proven =
+        app !== undefined &&
+        (body["client_assertion"] !== undefined
+          ? body["client_assertion_type"] === "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" &&
+            validAssertion(body["client_assertion"], app)
+          : app.clientSecret !== undefined && app.clientSecret === body["client_secret"]);
+      if (!proven) {
         res.status(401).json({
           error: "invalid_client",
           error_description:
@@ -75,16 +89,58 @@ export class TokenIssuer {
         return;
       }
       const token = randomBytes(24).toString("base64url");
-      this.issued.set(token, { audience, expiresAt: Date.now() + 3_600_000 });
+      this.issued.set(token, { audience, expiresAt: Date.now() + 3_600_000, clientId: app.clientId });
       res.json({ token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: token });
     });
     return router;
   }
 
-  /** Whether the Authorization header holds a live token for this audience. */
-  accepts(header: string | undefined, audience: Issued["audience"]): boolean {
-    if (header === undefined || !header.startsWith("Bearer ")) return false;
+  /** The app behind a live token for this audience in the Authorization header, or undefined. */
+  caller(header: string | undefined, audience: Issued["audience"]): ChangeActor | undefined {
+    if (header === undefined || !header.startsWith("Bearer ")) return undefined;
     const issued = this.issued.get(header.slice(7));
-    return issued !== undefined && issued.audience === audience && issued.expiresAt > Date.now();
+    if (issued === undefined || issued.audience !== audience || issued.expiresAt <= Date.now())
+      return undefined;
+    const app = this.apps().find((a) => a.clientId === issued.clientId);
+    return {
+      kind: "app",
+      appId: issued.clientId,
+      servicePrincipalId: app?.servicePrincipalId ?? issued.clientId,
+      displayName: app?.displayName ?? "Simulated app",
+    };
+  }
+}
+
+/**
+ * A client assertion as Entra checks it: a JWT signed (RS256 or PS256) with the key of the app's
+ * registered certificate, issued by and about the app, for the token endpoint, not expired.
+ */
+function validAssertion(assertion: string, app: SimApp): boolean {
+  if (app.certificatePem === undefined) return false;
+  const [head, payload, signature] = assertion.split(".");
+  if (head === undefined || payload === undefined || signature === undefined) return false;
+  try {
+    const header = JSON.parse(Buffer.from(head, "base64url").toString("utf8")) as { alg?: string };
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<string, unknown>;
+    const key = createPublicKey(app.certificatePem);
+    const data = Buffer.from(`${head}.${payload}`);
+    const sig = Buffer.from(signature, "base64url");
+    const signed =
+      header.alg === "RS256"
+        ? verify("sha256", data, key, sig)
+        : header.alg === "PS256"
+          ? verify("sha256", data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, sig)
+          : false;
+    return (
+      signed &&
+      claims["iss"] === app.clientId &&
+      claims["sub"] === app.clientId &&
+      typeof claims["aud"] === "string" &&
+      claims["aud"].endsWith("/oauth2/v2.0/token") &&
+      typeof claims["exp"] === "number" &&
+      claims["exp"] * 1000 > Date.now()
+    );
+  } catch {
+    return false;
   }
 }

@@ -24,6 +24,8 @@ export interface ArmCall {
   subStatus?: { value: string; localizedValue: string };
   category?: "Administrative" | "Security";
   properties?: Json;
+  /** Set when an app (service principal) called: the token then has no user and names the app. */
+  appId?: string;
 }
 
 function ticks(time: string): string {
@@ -41,15 +43,21 @@ function claims(call: ArmCall): Json {
     exp: String(epoch + 3600),
     "http://schemas.microsoft.com/claims/authnclassreference": "1",
     "http://schemas.microsoft.com/claims/authnmethodsreferences": "pwd",
-    appid: "c44b4083-3bb0-49c1-b47d-974e53cbdf3c",
-    appidacr: "0",
+    // An app's own token names the app; a person's names the portal they used.
+    appid: call.appId ?? "c44b4083-3bb0-49c1-b47d-974e53cbdf3c",
+    appidacr: call.appId === undefined ? "0" : "1",
+    ...(call.appId === undefined ? {} : { idtyp: "app" }),
     ipaddr: call.callerIp,
     name: call.caller.displayName,
     "http://schemas.microsoft.com/identity/claims/objectidentifier": call.caller.id,
     "http://schemas.microsoft.com/identity/claims/scope": "user_impersonation",
     "http://schemas.microsoft.com/identity/claims/tenantid": call.tenant.id,
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name": call.caller.userPrincipalName,
-    "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": call.caller.userPrincipalName,
+    ...(call.appId === undefined
+      ? {
+          "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name": call.caller.userPrincipalName,
+          "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": call.caller.userPrincipalName,
+        }
+      : {}),
     ver: "1.0",
   };
 }

@@ -9,6 +9,9 @@ export interface PlayedAttack {
   expectedRules: RuleId[];
   /** The principal at the centre of the incident. */
   subjectUpn: string;
+  subjectId: string;
+  /** The compromised admin who acted (the subject itself when it acted alone). */
+  actorId: string;
   subscriptionIds: string[];
 }
 
@@ -25,7 +28,7 @@ const ATTACKER_TENANT = "6b1c2f4e-9d3a-4e8b-b7a1-0c5d9e2f3a4b";
  * Starts at `minutes` after the script's start and takes about three hours.
  */
 export function compromisedAdmin(script: TenantScript, minutes: number): PlayedAttack {
-  const admin = script.member("Dana Whitfield", TOR_IP);
+  const admin = script.admin("Dana Whitfield", ENTRA_ROLE.globalAdministrator, TOR_IP);
   const subscription = script.rng.guid();
   script
     .at(minutes)
@@ -39,13 +42,15 @@ export function compromisedAdmin(script: TenantScript, minutes: number): PlayedA
     name: "compromised-admin",
     expectedRules: ["subscription-created", "risky-signin-resource-group", "risky-ip-vm-created"],
     subjectUpn: admin.userPrincipalName,
+    subjectId: admin.id,
+    actorId: admin.id,
     subscriptionIds: [subscription],
   };
 }
 
 /** Attack 2: a compromised admin invites a guest, makes it Global Administrator and Owner; the guest mines. */
 export function guestAdmin(script: TenantScript, minutes: number): PlayedAttack {
-  const admin = script.member("Marcus Lindqvist", "203.0.113.77");
+  const admin = script.admin("Marcus Lindqvist", ENTRA_ROLE.globalAdministrator, "203.0.113.77");
   const guest = script.guest("opsbackup@protonmail.com", "45.155.205.12");
   const subscription = script.rng.guid();
   script
@@ -70,13 +75,15 @@ export function guestAdmin(script: TenantScript, minutes: number): PlayedAttack 
       "guest-vm-burst",
     ],
     subjectUpn: guest.userPrincipalName,
+    subjectId: guest.id,
+    actorId: admin.id,
     subscriptionIds: [subscription],
   };
 }
 
 /** Attack 3: as attack 2 (through PIM, eligible), then the guest loosens the transfer policy and moves the subscription out. */
 export function hijack(script: TenantScript, minutes: number): PlayedAttack {
-  const admin = script.member("Priya Raman", "203.0.113.140");
+  const admin = script.admin("Priya Raman", ENTRA_ROLE.globalAdministrator, "203.0.113.140");
   const guest = script.guest("it.support@outlook-helpdesk.net", "91.92.109.44");
   const subscription = script.rng.guid();
   script
@@ -103,6 +110,8 @@ export function hijack(script: TenantScript, minutes: number): PlayedAttack {
       "subscription-hijack-chain",
     ],
     subjectUpn: guest.userPrincipalName,
+    subjectId: guest.id,
+    actorId: admin.id,
     subscriptionIds: [subscription],
   };
 }
@@ -119,6 +128,8 @@ export function riskySignIn(script: TenantScript, minutes: number): PlayedAttack
     name: "risky-signin",
     expectedRules: ["risky-signin-resource-group"],
     subjectUpn: user.userPrincipalName,
+    subjectId: user.id,
+    actorId: user.id,
     subscriptionIds: [subscription],
   };
 }

@@ -2,6 +2,7 @@ import { Rng } from "../ids.js";
 import * as arm from "../records/arm-records.js";
 import * as graph from "../records/graph-records.js";
 import { guestUpn, type SimTenant, type SimUser } from "../records/people.js";
+import type { DirectoryEffect } from "../tenant/model.js";
 
 /** Where Microsoft publishes a record: which API (and poller) it is read from. */
 export type Stream = "directoryAudits" | "signIns" | "riskDetections" | "activity";
@@ -13,6 +14,8 @@ export interface ScenarioRecord {
   record: Record<string, unknown>;
   /** For activity records: the subscription whose log holds it (none: the tenant-level log). */
   subscriptionId?: string;
+  /** What the step did to the tenant's state, taking hold when the record happens. */
+  effect?: DirectoryEffect;
 }
 
 const MINUTE = 60_000;
@@ -24,6 +27,10 @@ const MINUTE = 60_000;
 export class TenantScript {
   readonly records: ScenarioRecord[] = [];
   readonly rng: Rng;
+  /** People who exist before the script starts (created by no step of it), by id. */
+  private readonly existing = new Map<string, SimUser>();
+  /** Roles held before the script starts. */
+  private readonly heldRoles: DirectoryEffect[] = [];
   private clock: number;
   private counter = 0;
 
@@ -65,11 +72,19 @@ export class TenantScript {
 
   member(name: string, ipAddress = "20.190.128.10"): SimUser {
     const upn = `${name.toLowerCase().replace(/[^a-z0-9.]/g, ".")}@${this.tenant.domain}`;
-    return { id: this.rng.guid(), userPrincipalName: upn, displayName: name, userType: "Member", ipAddress };
+    const user: SimUser = {
+      id: this.rng.guid(),
+      userPrincipalName: upn,
+      displayName: name,
+      userType: "Member",
+      ipAddress,
+    };
+    this.existing.set(user.id, user);
+    return user;
   }
 
   guest(mail: string, ipAddress = "198.51.100.23"): SimUser {
-    return {
+    const user: SimUser = {
       id: this.rng.guid(),
       userPrincipalName: guestUpn(mail, this.tenant),
       displayName: mail.split("@")[0] ?? mail,
@@ -77,6 +92,30 @@ export class TenantScript {
       userType: "Guest",
       ipAddress,
     };
+    this.existing.set(user.id, user);
+    return user;
+  }
+
+  /** A member who already holds an Entra role when the script starts (an admin, a break-glass account). */
+  admin(name: string, roleDefinitionId: string, ipAddress?: string): SimUser {
+    const user = this.member(name, ipAddress);
+    this.heldRoles.push({
+      type: "entra-role-granted",
+      principalId: user.id,
+      roleDefinitionId,
+      eligible: false,
+    });
+    return user;
+  }
+
+  /** The tenant as it stands before the script's first step: its people and the roles they hold. */
+  baseline(): DirectoryEffect[] {
+    return [
+      ...[...this.existing.values()].map(
+        (user): DirectoryEffect => ({ type: "user-created", user, enabled: true }),
+      ),
+      ...this.heldRoles,
+    ];
   }
 
   private iso(): string {
@@ -87,23 +126,40 @@ export class TenantScript {
     return { id: `Directory_${this.rng.guid()}`, time: this.iso(), actor, correlationId: this.rng.guid() };
   }
 
-  private push(stream: Stream, record: Record<string, unknown>, subscriptionId?: string): void {
+  private push(
+    stream: Stream,
+    record: Record<string, unknown>,
+    subscriptionId?: string,
+    effect?: DirectoryEffect,
+  ): void {
     this.records.push({
       stream,
       time: this.clock,
       record,
       ...(subscriptionId === undefined ? {} : { subscriptionId }),
+      ...(effect === undefined ? {} : { effect }),
     });
   }
 
   invite(actor: SimUser, guest: SimUser): this {
-    this.push("directoryAudits", graph.inviteExternalUser(this.auditBase(actor), guest));
+    this.existing.delete(guest.id);
+    this.push("directoryAudits", graph.inviteExternalUser(this.auditBase(actor), guest), undefined, {
+      type: "user-created",
+      user: guest,
+      enabled: true,
+      invitedBy: actor.id,
+    });
     this.push("directoryAudits", graph.addUser(this.auditBase(actor), guest));
     return this;
   }
 
   addUser(actor: SimUser, user: SimUser, enabled = true): this {
-    this.push("directoryAudits", graph.addUser(this.auditBase(actor), user, enabled));
+    this.existing.delete(user.id);
+    this.push("directoryAudits", graph.addUser(this.auditBase(actor), user, enabled), undefined, {
+      type: "user-created",
+      user,
+      enabled,
+    });
     return this;
   }
 
@@ -121,7 +177,12 @@ export class TenantScript {
   }
 
   grantEntraRole(actor: SimUser, member: SimUser, grant: graph.RoleGrant): this {
-    this.push("directoryAudits", graph.addMemberToRole(this.auditBase(actor), member, grant));
+    this.push("directoryAudits", graph.addMemberToRole(this.auditBase(actor), member, grant), undefined, {
+      type: "entra-role-granted",
+      principalId: member.id,
+      roleDefinitionId: grant.roleTemplateId,
+      eligible: grant.eligible === true,
+    });
     return this;
   }
 
@@ -142,6 +203,15 @@ export class TenantScript {
         ...(risk.types === undefined ? {} : { riskEventTypes: risk.types }),
         ...(risk.errorCode === undefined ? {} : { errorCode: risk.errorCode }),
       }),
+      undefined,
+      // Identity Protection flags the user at the risk it aggregated.
+      risk.aggregated === "high" && risk.errorCode === undefined
+        ? {
+            type: "user-at-risk",
+            userId: user.id,
+            level: "high",
+          }
+        : undefined,
     );
     return this;
   }
@@ -157,6 +227,10 @@ export class TenantScript {
         riskEventType,
         riskLevel,
       }),
+      undefined,
+      riskLevel === "high" || riskLevel === "medium"
+        ? { type: "user-at-risk", userId: user.id, level: riskLevel }
+        : undefined,
     );
     return this;
   }
@@ -175,15 +249,30 @@ export class TenantScript {
 
   assignAzureRole(actor: SimUser, principal: SimUser, roleDefinitionId: string, scope: string): this {
     const subscriptionId = /\/subscriptions\/([^/]+)/.exec(scope)?.[1] ?? "";
+    const assignmentId = this.rng.guid();
     const records = arm.roleAssignmentWrite({
       ...this.call(actor, subscriptionId),
-      assignmentId: this.rng.guid(),
+      assignmentId,
       scope,
       roleDefinitionId,
       principalId: principal.id,
       principalType: "User",
     });
-    for (const record of records) this.push("activity", record, subscriptionId || undefined);
+    records.forEach((record, index) => {
+      // The End record (the second) is when the assignment exists.
+      const effect: DirectoryEffect | undefined =
+        index === records.length - 1
+          ? {
+              type: "azure-role-assigned",
+              name: assignmentId,
+              scope,
+              roleDefinitionGuid: roleDefinitionId,
+              principalId: principal.id,
+              createdBy: actor.id,
+            }
+          : undefined;
+      this.push("activity", record, subscriptionId || undefined, effect);
+    });
     return this;
   }
 
@@ -229,6 +318,8 @@ export class TenantScript {
         ...this.call(actor, subscriptionId),
         aliasName: `sub-${subscriptionId.slice(0, 8)}`,
       }),
+      undefined,
+      { type: "subscription-created", subscriptionId, displayName: `sub-${subscriptionId.slice(0, 8)}` },
     );
     return this;
   }
@@ -238,6 +329,7 @@ export class TenantScript {
       "activity",
       arm.subscriptionUpdateTenant({ ...this.call(actor, subscriptionId), toTenantId }),
       subscriptionId,
+      { type: "subscription-moved", subscriptionId, toTenantId },
     );
     return this;
   }
@@ -246,6 +338,8 @@ export class TenantScript {
     this.push(
       "activity",
       arm.subscriptionPolicyWrite({ ...this.call(actor, ""), blockLeaving, blockEntering }),
+      undefined,
+      { type: "transfer-policy-written", blockLeaving, blockEntering, by: actor.id },
     );
     return this;
   }

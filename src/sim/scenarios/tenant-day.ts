@@ -1,4 +1,6 @@
-import type { SimTenant } from "../records/people.js";
+import { ENTRA_ROLE } from "../../detect/roles.js";
+import type { SimTenant, SimUser } from "../records/people.js";
+import type { DirectoryEffect } from "../tenant/model.js";
 import { type AttackName, type PlayedAttack, playAttack } from "./attacks.js";
 import { castOfNoise, playNoise } from "./noise.js";
 import { type ScenarioRecord, TenantScript } from "./script.js";
@@ -12,6 +14,10 @@ export interface TenantDay {
   tenant: SimTenant;
   records: ScenarioRecord[];
   attacks: PlayedAttack[];
+  /** The tenant before the day starts: its people and the roles they hold. */
+  baseline: DirectoryEffect[];
+  /** The emergency-access accounts (Global Administrators Warden must never touch). */
+  breakGlass: SimUser[];
 }
 
 export interface TenantDayOptions {
@@ -38,5 +44,9 @@ export function tenantDay(options: TenantDayOptions): TenantDay {
   playNoise(script, cast, options.noiseEvents, 0, 24 * 60, { nearMisses: options.nearMisses ?? true });
   const attacks = options.attacks.map((name, index) => playAttack(name, script, 60 + index * 300));
   const records = [...script.records].sort((a, b) => a.time - b.time);
-  return { tenant, records, attacks };
+  // Made last, so the day's records and ids stay the same with or without them.
+  const breakGlass = [1, 2].map((n) =>
+    script.admin(`Emergency Access ${n}`, ENTRA_ROLE.globalAdministrator, "20.190.128.2"),
+  );
+  return { tenant, records, attacks, baseline: script.baseline(), breakGlass };
 }

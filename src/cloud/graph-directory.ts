@@ -1,0 +1,255 @@
+import type { TokenCredential } from "@azure/identity";
+import type { Client } from "@microsoft/microsoft-graph-client";
+import { type BatchAnswer, type BatchStep, runBatch } from "./graph-batch.js";
+import { makeGraphClient } from "./graph-client.js";
+import type { RateLimiter } from "./rate-limiter.js";
+
+/** The user properties Warden reads; Graph returns none of accountEnabled, userType... unless selected. */
+export const USER_SELECT = [
+  "id",
+  "displayName",
+  "userPrincipalName",
+  "mail",
+  "userType",
+  "accountEnabled",
+  "createdDateTime",
+  "creationType",
+  "externalUserState",
+  "signInSessionsValidFromDateTime",
+].join(",");
+
+export interface GraphUser {
+  id: string;
+  displayName: string | null;
+  userPrincipalName: string | null;
+  mail: string | null;
+  userType: string | null;
+  accountEnabled: boolean | null;
+  createdDateTime: string | null;
+  creationType: string | null;
+  externalUserState: string | null;
+  signInSessionsValidFromDateTime: string | null;
+}
+
+export interface GraphRoleAssignment {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+  principal?: {
+    "@odata.type"?: string;
+    id: string;
+    displayName?: string | null;
+    userPrincipalName?: string | null;
+  };
+}
+
+export interface GraphEligibility {
+  id: string;
+  principalId: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+  memberType?: string;
+  principal?: GraphRoleAssignment["principal"];
+}
+
+export interface GraphGroup {
+  id: string;
+  displayName: string;
+  mailNickname: string;
+  isAssignableToRole?: boolean | null;
+}
+
+export interface GraphCaPolicy {
+  id: string;
+  displayName: string;
+  state: string;
+  conditions: {
+    users?: {
+      includeUsers?: string[];
+      excludeUsers?: string[];
+      includeGroups?: string[];
+      excludeGroups?: string[];
+    };
+    applications?: { includeApplications?: string[] };
+    clientAppTypes?: string[];
+  };
+  grantControls: { operator?: string; builtInControls?: string[] } | null;
+}
+
+export interface GraphRiskyUser {
+  id: string;
+  userPrincipalName: string;
+  riskLevel: string;
+  riskState: string;
+  riskDetail: string;
+}
+
+type Page<T> = { value?: T[]; "@odata.nextLink"?: string };
+
+/** Quotes a value for an OData filter. */
+export const odata = (value: string) => `'${value.replace(/'/g, "''")}'`;
+
+/**
+ * Entra's directory through the Graph SDK: users, Entra roles (active and PIM-eligible), groups,
+ * conditional access, risky users, Defender hunting, and `$batch` for writes that belong together.
+ */
+export class GraphDirectory {
+  readonly client: Client;
+
+  constructor(
+    credential: TokenCredential,
+    graphUrl: string,
+    private readonly tenantId: string,
+    private readonly limiter: RateLimiter,
+  ) {
+    this.client = makeGraphClient(credential, graphUrl, tenantId, limiter);
+  }
+
+  /** Every item of a list, all pages. */
+  async all<T>(path: string, query: Record<string, string> = {}): Promise<T[]> {
+    const items: T[] = [];
+    for await (const page of this.pages<T>(path, query)) items.push(...page);
+    return items;
+  }
+
+  async *pages<T>(path: string, query: Record<string, string> = {}): AsyncGenerator<T[]> {
+    let request = this.client.api(path);
+    for (const [name, value] of Object.entries(query)) request = request.query({ [name]: value });
+    let page = (await request.get()) as Page<T>;
+    for (;;) {
+      yield page.value ?? [];
+      const next = page["@odata.nextLink"];
+      if (next === undefined) return;
+      page = (await this.client.api(next).get()) as Page<T>;
+    }
+  }
+
+  /** A user by id or UPN; undefined when Graph says it does not exist. */
+  async user(id: string): Promise<GraphUser | undefined> {
+    try {
+      return (await this.client
+        .api(`/users/${encodeURIComponent(id)}`)
+        .select(USER_SELECT)
+        .get()) as GraphUser;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async setAccountEnabled(id: string, enabled: boolean): Promise<void> {
+    await this.client.api(`/users/${encodeURIComponent(id)}`).patch({ accountEnabled: enabled });
+  }
+
+  async revokeSessions(id: string): Promise<void> {
+    await this.client.api(`/users/${encodeURIComponent(id)}/revokeSignInSessions`).post({});
+  }
+
+  roleAssignments(filter: string, expandPrincipal = false): Promise<GraphRoleAssignment[]> {
+    return this.all<GraphRoleAssignment>("/roleManagement/directory/roleAssignments", {
+      $filter: filter,
+      ...(expandPrincipal ? { $expand: "principal" } : {}),
+    });
+  }
+
+  eligibilities(filter: string, expandPrincipal = false): Promise<GraphEligibility[]> {
+    return this.all<GraphEligibility>("/roleManagement/directory/roleEligibilitySchedules", {
+      $filter: filter,
+      ...(expandPrincipal ? { $expand: "principal" } : {}),
+    });
+  }
+
+  async createRoleAssignment(a: { principalId: string; roleDefinitionId: string; directoryScopeId: string }) {
+    return (await this.client
+      .api("/roleManagement/directory/roleAssignments")
+      .post(a)) as GraphRoleAssignment;
+  }
+
+  async deleteRoleAssignment(id: string): Promise<void> {
+    await this.client.api(`/roleManagement/directory/roleAssignments/${encodeURIComponent(id)}`).delete();
+  }
+
+  /** PIM: remove (adminRemove) or restore (adminAssign) an eligibility, with no expiry. */
+  async requestEligibility(
+    action: "adminAssign" | "adminRemove",
+    e: { principalId: string; roleDefinitionId: string; directoryScopeId: string },
+    justification: string,
+  ): Promise<void> {
+    await this.client.api("/roleManagement/directory/roleEligibilityScheduleRequests").post({
+      action,
+      ...e,
+      justification,
+      ...(action === "adminAssign"
+        ? { scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: "noExpiration" } } }
+        : {}),
+    });
+  }
+
+  async groupByNickname(mailNickname: string): Promise<GraphGroup | undefined> {
+    const found = await this.all<GraphGroup>("/groups", {
+      $filter: `mailNickname eq ${odata(mailNickname)}`,
+    });
+    return found[0];
+  }
+
+  async createGroup(g: {
+    displayName: string;
+    mailNickname: string;
+    description: string;
+  }): Promise<GraphGroup> {
+    return (await this.client
+      .api("/groups")
+      .post({ ...g, securityEnabled: true, mailEnabled: false })) as GraphGroup;
+  }
+
+  groupMemberIds(groupId: string): Promise<string[]> {
+    return this.all<{ id: string }>(`/groups/${encodeURIComponent(groupId)}/members`, { $select: "id" }).then(
+      (members) => members.map((m) => m.id),
+    );
+  }
+
+  async addGroupMember(groupId: string, memberId: string, graphUrl: string): Promise<void> {
+    await this.client
+      .api(`/groups/${encodeURIComponent(groupId)}/members/$ref`)
+      .post({ "@odata.id": `${graphUrl}/v1.0/directoryObjects/${memberId}` });
+  }
+
+  async removeGroupMember(groupId: string, memberId: string): Promise<void> {
+    await this.client
+      .api(`/groups/${encodeURIComponent(groupId)}/members/${encodeURIComponent(memberId)}/$ref`)
+      .delete();
+  }
+
+  caPolicies(): Promise<GraphCaPolicy[]> {
+    return this.all<GraphCaPolicy>("/identity/conditionalAccess/policies");
+  }
+
+  async createCaPolicy(policy: Omit<GraphCaPolicy, "id">): Promise<GraphCaPolicy> {
+    return (await this.client.api("/identity/conditionalAccess/policies").post(policy)) as GraphCaPolicy;
+  }
+
+  async updateCaPolicy(id: string, patch: Partial<Omit<GraphCaPolicy, "id">>): Promise<void> {
+    await this.client.api(`/identity/conditionalAccess/policies/${encodeURIComponent(id)}`).patch(patch);
+  }
+
+  riskyUsers(filter?: string): Promise<GraphRiskyUser[]> {
+    return this.all<GraphRiskyUser>(
+      "/identityProtection/riskyUsers",
+      filter === undefined ? {} : { $filter: filter },
+    );
+  }
+
+  /** Several requests in `$batch` calls of 20, throttled steps retried (see graph-batch.ts). */
+  batch(steps: readonly BatchStep[]): Promise<Map<string, BatchAnswer>> {
+    return runBatch(this.client, this.limiter, this.tenantId, steps);
+  }
+
+  /** Defender advanced hunting: rows of the query's result. */
+  async runHuntingQuery(query: string): Promise<Record<string, unknown>[]> {
+    const result = (await this.client.api("/security/runHuntingQuery").post({ Query: query })) as {
+      results?: Record<string, unknown>[];
+    };
+    return result.results ?? [];
+  }
+}

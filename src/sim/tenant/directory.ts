@@ -1,0 +1,562 @@
+import { randomUUID } from "node:crypto";
+import { AZURE_ROLE, AZURE_ROLE_NAMES, ENTRA_ROLE_NAMES } from "../../detect/roles.js";
+import type { SimSubscription } from "../cloud/arm-routes.js";
+import { eventKeyOf, type PublishedLogs } from "../cloud/published-logs.js";
+import type { SimTenant } from "../records/people.js";
+import type { Stream } from "../scenarios/script.js";
+import * as change from "./change-records.js";
+import type {
+  AzureRoleAssignment,
+  AzureRoleDefinition,
+  ChangeActor,
+  ConditionalAccessPolicy,
+  DirectoryEffect,
+  DirectoryGroup,
+  DirectoryUser,
+  RiskyUser,
+  RoleAssignment,
+  RoleEligibility,
+  SubscriptionPolicy,
+} from "./model.js";
+
+const READER = "acdd72a7-3374-466b-9977-a0d26dd5d9d4";
+
+/** Built-in Azure roles the simulator knows, with the actions that decide whether they are privileged. */
+const BUILT_IN_AZURE_ROLES: AzureRoleDefinition[] = [
+  { guid: AZURE_ROLE.owner, actions: ["*"] },
+  { guid: AZURE_ROLE.contributor, actions: ["*"] },
+  { guid: AZURE_ROLE.userAccessAdministrator, actions: ["*/read", "Microsoft.Authorization/*"] },
+  { guid: AZURE_ROLE.rbacAdministrator, actions: ["Microsoft.Authorization/roleAssignments/write"] },
+].map((r) => ({
+  ...r,
+  roleName: AZURE_ROLE_NAMES[r.guid] ?? r.guid,
+  type: "BuiltInRole" as const,
+  description: `Built-in role ${AZURE_ROLE_NAMES[r.guid] ?? r.guid}.`,
+}));
+BUILT_IN_AZURE_ROLES.push({
+  guid: READER,
+  roleName: "Reader",
+  type: "BuiltInRole",
+  description: "View all resources.",
+  actions: ["*/read"],
+});
+
+/** One write the tenant took, for tests and benchmarks that count what Warden changed. */
+export interface RecordedChange {
+  at: number;
+  actor: string;
+  what: string;
+  target: string;
+}
+
+export interface SimDirectoryOptions {
+  tenant: SimTenant;
+  logs: PublishedLogs;
+  subscriptions: SimSubscription[];
+  now: () => number;
+  /** How long after a change its log record becomes readable. */
+  publishDelayMs?: number;
+}
+
+/**
+ * The simulated tenant's state: users, groups, Entra roles (active and eligible), conditional access,
+ * risky users, Azure role assignments and the subscription transfer policy. Scenario effects arrive on a
+ * schedule; API writes change the state at once and publish the log records Microsoft would write.
+ */
+export class SimDirectory {
+  readonly tenant: SimTenant;
+  readonly users = new Map<string, DirectoryUser>();
+  readonly groups = new Map<string, DirectoryGroup>();
+  readonly roleAssignments = new Map<string, RoleAssignment>();
+  readonly eligibilities = new Map<string, RoleEligibility>();
+  readonly caPolicies = new Map<string, ConditionalAccessPolicy>();
+  readonly riskyUsers = new Map<string, RiskyUser>();
+  /** Keyed by the assignment's full id in lower case. */
+  readonly azureAssignments = new Map<string, AzureRoleAssignment>();
+  readonly azureRoleDefinitions = new Map<string, AzureRoleDefinition>(
+    BUILT_IN_AZURE_ROLES.map((r) => [r.guid, r]),
+  );
+  policy: SubscriptionPolicy = {
+    blockSubscriptionsLeavingTenant: false,
+    blockSubscriptionsIntoTenant: false,
+    exemptedPrincipals: [],
+    updatedAt: null,
+    updatedBy: null,
+  };
+  readonly changes: RecordedChange[] = [];
+  private readonly pending: { time: number; effect: DirectoryEffect }[] = [];
+  private readonly logs: PublishedLogs;
+  private readonly now: () => number;
+  private readonly publishDelayMs: number;
+
+  constructor(
+    options: SimDirectoryOptions,
+    readonly subscriptions: SimSubscription[] = options.subscriptions,
+  ) {
+    this.tenant = options.tenant;
+    this.logs = options.logs;
+    this.now = options.now;
+    this.publishDelayMs = options.publishDelayMs ?? 0;
+  }
+
+  // ---- scenario effects -------------------------------------------------------------------------
+
+  /** Queues an effect to take hold at `time` (epoch ms). */
+  schedule(time: number, effect: DirectoryEffect): void {
+    this.pending.push({ time, effect });
+    this.pending.sort((a, b) => a.time - b.time);
+  }
+
+  /** Applies every scheduled effect due by now: called before each request is answered. */
+  advance(): void {
+    const now = this.now();
+    while (this.pending.length > 0 && (this.pending[0]?.time ?? Number.POSITIVE_INFINITY) <= now) {
+      const next = this.pending.shift();
+      if (next !== undefined) this.apply(next.effect, next.time);
+    }
+  }
+
+  /** Takes an effect into the state without writing log records (the scenario wrote them). */
+  apply(effect: DirectoryEffect, time = this.now()): void {
+    const iso = new Date(time).toISOString();
+    switch (effect.type) {
+      case "user-created": {
+        const u = effect.user;
+        this.users.set(u.id, {
+          id: u.id,
+          displayName: u.displayName,
+          userPrincipalName: u.userPrincipalName,
+          mail: u.mail ?? null,
+          userType: u.userType,
+          accountEnabled: effect.enabled,
+          createdDateTime: iso,
+          creationType: u.userType === "Guest" ? "Invitation" : null,
+          externalUserState: u.userType === "Guest" ? "Accepted" : null,
+          signInSessionsValidFromDateTime: iso,
+          ...(effect.invitedBy === undefined ? {} : { invitedBy: effect.invitedBy }),
+        });
+        return;
+      }
+      case "entra-role-granted":
+        if (effect.eligible) this.addEligibility(effect.principalId, effect.roleDefinitionId, "/", iso);
+        else this.addRoleAssignment(effect.principalId, effect.roleDefinitionId, "/");
+        return;
+      case "azure-role-assigned":
+        this.azureAssignments.set(assignmentId(effect.scope, effect.name).toLowerCase(), {
+          name: effect.name,
+          scope: effect.scope,
+          roleDefinitionGuid: effect.roleDefinitionGuid,
+          principalId: effect.principalId,
+          principalType: "User",
+          createdOn: iso,
+          createdBy: effect.createdBy,
+        });
+        return;
+      case "subscription-created":
+        if (!this.subscriptions.some((s) => s.subscriptionId === effect.subscriptionId)) {
+          this.subscriptions.push({
+            subscriptionId: effect.subscriptionId,
+            displayName: effect.displayName,
+            tenantId: this.tenant.id,
+            state: "Enabled",
+          });
+        }
+        return;
+      case "subscription-moved": {
+        const index = this.subscriptions.findIndex((s) => s.subscriptionId === effect.subscriptionId);
+        // Moved to another directory: this tenant no longer sees it, its assignments went with it.
+        if (index >= 0) this.subscriptions.splice(index, 1);
+        for (const [id, a] of this.azureAssignments) {
+          if (a.scope.toLowerCase() === `/subscriptions/${effect.subscriptionId}`)
+            this.azureAssignments.delete(id);
+        }
+        return;
+      }
+      case "transfer-policy-written":
+        this.policy = {
+          ...this.policy,
+          blockSubscriptionsLeavingTenant: effect.blockLeaving,
+          blockSubscriptionsIntoTenant: effect.blockEntering,
+          updatedAt: iso,
+          updatedBy: effect.by,
+        };
+        return;
+      case "user-at-risk": {
+        const user = this.users.get(effect.userId);
+        if (user === undefined) return;
+        this.riskyUsers.set(user.id, {
+          id: user.id,
+          userPrincipalName: user.userPrincipalName,
+          userDisplayName: user.displayName,
+          riskLevel: effect.level,
+          riskState: "atRisk",
+          // What remediated the risk: nothing yet. The detection types are in the risk detections.
+          riskDetail: "none",
+          riskLastUpdatedDateTime: iso,
+          isDeleted: false,
+          isProcessing: false,
+        });
+        return;
+      }
+    }
+  }
+
+  addRoleAssignment(principalId: string, roleDefinitionId: string, directoryScopeId: string): RoleAssignment {
+    const existing = [...this.roleAssignments.values()].find(
+      (a) =>
+        a.principalId === principalId &&
+        a.roleDefinitionId === roleDefinitionId &&
+        a.directoryScopeId === directoryScopeId,
+    );
+    if (existing !== undefined) return existing;
+    // Graph's role assignment ids are opaque strings built from the role and the principal.
+    const assignment = {
+      id: `${randomUUID()}-${principalId.slice(0, 8)}`,
+      principalId,
+      roleDefinitionId,
+      directoryScopeId,
+    };
+    this.roleAssignments.set(assignment.id, assignment);
+    return assignment;
+  }
+
+  addEligibility(
+    principalId: string,
+    roleDefinitionId: string,
+    directoryScopeId: string,
+    iso: string,
+  ): RoleEligibility {
+    const existing = [...this.eligibilities.values()].find(
+      (e) =>
+        e.principalId === principalId &&
+        e.roleDefinitionId === roleDefinitionId &&
+        e.directoryScopeId === directoryScopeId,
+    );
+    if (existing !== undefined) return existing;
+    const eligibility: RoleEligibility = {
+      id: randomUUID(),
+      principalId,
+      roleDefinitionId,
+      directoryScopeId,
+      memberType: "Direct",
+      status: "Provisioned",
+      createdDateTime: iso,
+      scheduleInfo: { startDateTime: iso, expiration: { type: "noExpiration" } },
+    };
+    this.eligibilities.set(eligibility.id, eligibility);
+    return eligibility;
+  }
+
+  // ---- API writes: change the state, record the change, publish the log records -----------------
+
+  private iso(): string {
+    return new Date(this.now()).toISOString();
+  }
+
+  private record(actor: ChangeActor, what: string, target: string): void {
+    this.changes.push({
+      at: this.now(),
+      actor: actor.kind === "app" ? actor.appId : actor.user.id,
+      what,
+      target,
+    });
+  }
+
+  private publish(stream: Stream, record: Record<string, unknown>, subscriptionId?: string): void {
+    const time = this.now();
+    this.logs.publish({
+      stream,
+      time,
+      visibleAt: time + this.publishDelayMs,
+      record,
+      ...(subscriptionId === undefined || subscriptionId === "" ? {} : { subscriptionId }),
+      eventKey: eventKeyOf(stream, record),
+    });
+  }
+
+  private auditContext(actor: ChangeActor): change.ChangeContext {
+    return {
+      id: `Directory_${randomUUID()}`,
+      time: this.iso(),
+      correlationId: randomUUID(),
+      actor,
+    };
+  }
+
+  private armContext(actor: ChangeActor): change.ArmChangeContext {
+    return {
+      tenant: this.tenant,
+      actor,
+      callerIp: "127.0.0.1",
+      correlationId: randomUUID(),
+      eventDataId: randomUUID(),
+      time: this.iso(),
+    };
+  }
+
+  /** Sets accountEnabled; returns whether it changed anything. */
+  setAccountEnabled(actor: ChangeActor, userId: string, enabled: boolean): boolean {
+    const user = this.users.get(userId);
+    if (user === undefined || user.accountEnabled === enabled) return false;
+    user.accountEnabled = enabled;
+    this.record(actor, enabled ? "enable-account" : "disable-account", userId);
+    for (const r of change.accountEnabledChanged(this.auditContext(actor), user, enabled)) {
+      this.publish("directoryAudits", r);
+    }
+    return true;
+  }
+
+  revokeSessions(actor: ChangeActor, userId: string): void {
+    const user = this.users.get(userId);
+    if (user === undefined) return;
+    user.signInSessionsValidFromDateTime = this.iso();
+    this.record(actor, "revoke-sessions", userId);
+    this.publish("directoryAudits", change.sessionsRevoked(this.auditContext(actor), user));
+  }
+
+  createGroup(
+    actor: ChangeActor,
+    fields: { displayName: string; mailNickname: string; description?: string; isAssignableToRole?: boolean },
+  ): DirectoryGroup {
+    const group: DirectoryGroup = {
+      id: randomUUID(),
+      displayName: fields.displayName,
+      description: fields.description ?? null,
+      mailNickname: fields.mailNickname,
+      mailEnabled: false,
+      securityEnabled: true,
+      isAssignableToRole: fields.isAssignableToRole ?? false,
+      groupTypes: [],
+      createdDateTime: this.iso(),
+      members: new Set(),
+    };
+    this.groups.set(group.id, group);
+    this.record(actor, "create-group", group.id);
+    this.publish("directoryAudits", change.groupCreated(this.auditContext(actor), group));
+    return group;
+  }
+
+  /** Adds or removes a member; returns false when that was already the case. */
+  setGroupMember(actor: ChangeActor, groupId: string, memberId: string, member: boolean): boolean {
+    const group = this.groups.get(groupId);
+    const user = this.users.get(memberId);
+    if (group === undefined || user === undefined) return false;
+    if (group.members.has(memberId) === member) return false;
+    if (member) group.members.add(memberId);
+    else group.members.delete(memberId);
+    this.record(actor, member ? "add-group-member" : "remove-group-member", `${groupId}/${memberId}`);
+    this.publish(
+      "directoryAudits",
+      change.groupMembershipChanged(this.auditContext(actor), group, user, member),
+    );
+    return true;
+  }
+
+  private principalOf(id: string): change.RoleChange["principal"] {
+    const user = this.users.get(id);
+    if (user !== undefined) {
+      return { id, displayName: user.displayName, userPrincipalName: user.userPrincipalName, type: "User" };
+    }
+    const group = this.groups.get(id);
+    return { id, displayName: group?.displayName ?? id, type: "Group" };
+  }
+
+  createRoleAssignmentBy(
+    actor: ChangeActor,
+    principalId: string,
+    roleDefinitionId: string,
+    directoryScopeId: string,
+  ): RoleAssignment {
+    const before = this.roleAssignments.size;
+    const assignment = this.addRoleAssignment(principalId, roleDefinitionId, directoryScopeId);
+    if (this.roleAssignments.size > before) {
+      this.record(actor, "add-directory-role", assignment.id);
+      this.publishRoleChange(actor, assignment, false, true);
+    }
+    return assignment;
+  }
+
+  deleteRoleAssignment(actor: ChangeActor, id: string): RoleAssignment | undefined {
+    const assignment = this.roleAssignments.get(id);
+    if (assignment === undefined) return undefined;
+    this.roleAssignments.delete(id);
+    this.record(actor, "remove-directory-role", id);
+    this.publishRoleChange(actor, assignment, false, false);
+    return assignment;
+  }
+
+  /** PIM's adminAssign / adminRemove of an eligibility; returns the schedule touched, if any. */
+  changeEligibility(
+    actor: ChangeActor,
+    action: "adminAssign" | "adminRemove",
+    principalId: string,
+    roleDefinitionId: string,
+    directoryScopeId: string,
+  ): RoleEligibility | undefined {
+    const existing = [...this.eligibilities.values()].find(
+      (e) =>
+        e.principalId === principalId &&
+        e.roleDefinitionId === roleDefinitionId &&
+        e.directoryScopeId === directoryScopeId,
+    );
+    if (action === "adminRemove") {
+      if (existing === undefined) return undefined;
+      this.eligibilities.delete(existing.id);
+      this.record(actor, "remove-eligibility", existing.id);
+      this.publishRoleChange(actor, existing, true, false);
+      return existing;
+    }
+    if (existing !== undefined) return existing;
+    const created = this.addEligibility(principalId, roleDefinitionId, directoryScopeId, this.iso());
+    this.record(actor, "add-eligibility", created.id);
+    this.publishRoleChange(actor, created, true, true);
+    return created;
+  }
+
+  private publishRoleChange(
+    actor: ChangeActor,
+    role: { principalId: string; roleDefinitionId: string },
+    eligible: boolean,
+    added: boolean,
+  ): void {
+    this.publish(
+      "directoryAudits",
+      change.roleMembershipChanged(this.auditContext(actor), {
+        roleDefinitionId: role.roleDefinitionId,
+        roleDisplayName: ENTRA_ROLE_NAMES[role.roleDefinitionId] ?? role.roleDefinitionId,
+        principal: this.principalOf(role.principalId),
+        eligible,
+        added,
+      }),
+    );
+  }
+
+  createCaPolicy(
+    actor: ChangeActor,
+    body: Omit<ConditionalAccessPolicy, "id" | "createdDateTime" | "modifiedDateTime">,
+  ): ConditionalAccessPolicy {
+    const policy: ConditionalAccessPolicy = {
+      ...body,
+      id: randomUUID(),
+      createdDateTime: this.iso(),
+      modifiedDateTime: null,
+    };
+    this.caPolicies.set(policy.id, policy);
+    this.record(actor, "create-ca-policy", policy.id);
+    this.publish(
+      "directoryAudits",
+      change.conditionalAccessPolicyChanged(this.auditContext(actor), policy, "Add"),
+    );
+    return policy;
+  }
+
+  updateCaPolicy(
+    actor: ChangeActor,
+    id: string,
+    patch: Partial<ConditionalAccessPolicy>,
+  ): ConditionalAccessPolicy | undefined {
+    const policy = this.caPolicies.get(id);
+    if (policy === undefined) return undefined;
+    Object.assign(policy, patch, {
+      id: policy.id,
+      createdDateTime: policy.createdDateTime,
+      modifiedDateTime: this.iso(),
+    });
+    this.record(actor, "update-ca-policy", id);
+    this.publish(
+      "directoryAudits",
+      change.conditionalAccessPolicyChanged(this.auditContext(actor), policy, "Update"),
+    );
+    return policy;
+  }
+
+  deleteCaPolicy(actor: ChangeActor, id: string): boolean {
+    const policy = this.caPolicies.get(id);
+    if (policy === undefined) return false;
+    this.caPolicies.delete(id);
+    this.record(actor, "delete-ca-policy", id);
+    this.publish(
+      "directoryAudits",
+      change.conditionalAccessPolicyChanged(this.auditContext(actor), policy, "Delete"),
+    );
+    return true;
+  }
+
+  /** Creates an Azure role assignment; an identical one under another name is a conflict, as in ARM. */
+  putAzureAssignment(
+    actor: ChangeActor,
+    assignment: Omit<AzureRoleAssignment, "createdOn" | "createdBy">,
+  ): { outcome: "created" | "exists"; assignment: AzureRoleAssignment } | { outcome: "conflict" } {
+    const id = assignmentId(assignment.scope, assignment.name).toLowerCase();
+    const same = this.azureAssignments.get(id);
+    if (same !== undefined) return { outcome: "exists", assignment: same };
+    const duplicate = [...this.azureAssignments.values()].some(
+      (a) =>
+        a.scope.toLowerCase() === assignment.scope.toLowerCase() &&
+        a.principalId === assignment.principalId &&
+        a.roleDefinitionGuid === assignment.roleDefinitionGuid,
+    );
+    if (duplicate) return { outcome: "conflict" };
+    const created: AzureRoleAssignment = {
+      ...assignment,
+      createdOn: this.iso(),
+      createdBy: actor.kind === "app" ? actor.servicePrincipalId : actor.user.id,
+    };
+    this.azureAssignments.set(id, created);
+    this.record(actor, "create-azure-role", id);
+    this.publishAzureChange(actor, created, false);
+    return { outcome: "created", assignment: created };
+  }
+
+  deleteAzureAssignment(actor: ChangeActor, id: string): AzureRoleAssignment | undefined {
+    const assignment = this.azureAssignments.get(id.toLowerCase());
+    if (assignment === undefined) return undefined;
+    this.azureAssignments.delete(id.toLowerCase());
+    this.record(actor, "delete-azure-role", id.toLowerCase());
+    this.publishAzureChange(actor, assignment, true);
+    return assignment;
+  }
+
+  private publishAzureChange(actor: ChangeActor, a: AzureRoleAssignment, deleted: boolean): void {
+    const record = change.roleAssignmentChanged(
+      this.armContext(actor),
+      {
+        id: assignmentId(a.scope, a.name),
+        scope: a.scope,
+        roleDefinitionId: roleDefinitionId(a.scope, a.roleDefinitionGuid),
+        principalId: a.principalId,
+        principalType: a.principalType,
+      },
+      deleted,
+    );
+    const subscriptionId = /^\/subscriptions\/([^/]+)/i.exec(a.scope)?.[1];
+    this.publish("activity", record, subscriptionId);
+  }
+
+  writeSubscriptionPolicy(
+    actor: ChangeActor,
+    policy: Pick<
+      SubscriptionPolicy,
+      "blockSubscriptionsLeavingTenant" | "blockSubscriptionsIntoTenant" | "exemptedPrincipals"
+    >,
+  ): SubscriptionPolicy {
+    this.policy = {
+      ...policy,
+      updatedAt: this.iso(),
+      updatedBy: actor.kind === "app" ? actor.servicePrincipalId : actor.user.id,
+    };
+    this.record(actor, "write-subscription-policy", "default");
+    this.publish("activity", change.subscriptionPolicyChanged(this.armContext(actor), policy));
+    return this.policy;
+  }
+}
+
+/** `/subscriptions/x/providers/Microsoft.Authorization/roleAssignments/{name}`; at the root scope the prefix is empty. */
+export function assignmentId(scope: string, name: string): string {
+  return `${scope === "/" ? "" : scope}/providers/Microsoft.Authorization/roleAssignments/${name}`;
+}
+
+export function roleDefinitionId(scope: string, guid: string): string {
+  const subscription = /^\/subscriptions\/[^/]+/i.exec(scope)?.[0] ?? "";
+  return `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${guid}`;
+}

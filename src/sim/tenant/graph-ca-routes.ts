@@ -1,0 +1,97 @@
+import express, { Router } from "express";
+import { graphError } from "../cloud/http-helpers.js";
+import type { SimDirectory } from "./directory.js";
+import { actorOf } from "./graph-directory-routes.js";
+import type { ConditionalAccessPolicy } from "./model.js";
+import { page } from "./odata.js";
+
+const BASE = "/v1.0/identity/conditionalAccess/policies";
+const STATES = ["enabled", "disabled", "enabledForReportingButNotEnforced"];
+
+/** What Graph refuses in a policy body, in its words; undefined when the body is acceptable. */
+function invalidPolicy(body: Record<string, unknown>, partial: boolean): string | undefined {
+  if (!partial && typeof body["displayName"] !== "string") return "displayName is required.";
+  if ((!partial || "state" in body) && !STATES.includes(String(body["state"]))) {
+    return `state must be one of ${STATES.join(", ")}.`;
+  }
+  const conditions = body["conditions"] as Record<string, unknown> | undefined;
+  if (!partial || conditions !== undefined) {
+    if (typeof conditions !== "object" || conditions === null) return "conditions is required.";
+    if (typeof conditions["users"] !== "object") return "conditions.users is required.";
+    if (typeof conditions["applications"] !== "object") return "conditions.applications is required.";
+  }
+  const grant = body["grantControls"] as Record<string, unknown> | undefined;
+  if (!partial && (typeof grant !== "object" || grant === null) && body["sessionControls"] == null) {
+    return "A policy needs grantControls or sessionControls.";
+  }
+  if (grant !== undefined && grant !== null && !Array.isArray(grant["builtInControls"])) {
+    return "grantControls.builtInControls must be an array.";
+  }
+  return undefined;
+}
+
+/** Graph: conditional access policies (list, create, read, update, delete). */
+export function graphConditionalAccessRoutes(directory: SimDirectory, baseUrl: () => string): Router {
+  const router = Router();
+  router.use(express.json({ limit: "1mb" }));
+
+  router.get(BASE, (req, res) => {
+    const rows = [...directory.caPolicies.values()].map((p) => ({ ...p }));
+    const result = page(rows, req, baseUrl(), {
+      defaultTop: 100,
+      maxTop: 999,
+      context: "identity/conditionalAccess/policies",
+    });
+    if ("error" in result) return graphError(res, 400, "Request_BadRequest", result.error);
+    res.json(result.body);
+  });
+
+  router.post(BASE, (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const invalid = invalidPolicy(body, false);
+    if (invalid !== undefined) return graphError(res, 400, "BadRequest", invalid);
+    const policy = directory.createCaPolicy(actorOf(res), {
+      displayName: String(body["displayName"]),
+      state: body["state"] as ConditionalAccessPolicy["state"],
+      conditions: body["conditions"] as Record<string, unknown>,
+      grantControls: (body["grantControls"] as Record<string, unknown> | undefined) ?? null,
+      sessionControls: (body["sessionControls"] as Record<string, unknown> | undefined) ?? null,
+    });
+    res.status(201).json({
+      "@odata.context": `${baseUrl()}/v1.0/$metadata#identity/conditionalAccess/policies/$entity`,
+      ...policy,
+    });
+  });
+
+  router.get(`${BASE}/:id`, (req, res) => {
+    const policy = directory.caPolicies.get(String(req.params["id"]));
+    if (policy === undefined)
+      return graphError(res, 404, "Request_ResourceNotFound", `Policy '${req.params["id"]}' does not exist.`);
+    res.json(policy);
+  });
+
+  router.patch(`${BASE}/:id`, (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const invalid = invalidPolicy(body, true);
+    if (invalid !== undefined) return graphError(res, 400, "BadRequest", invalid);
+    const patch: Partial<ConditionalAccessPolicy> = {};
+    if (typeof body["displayName"] === "string") patch.displayName = body["displayName"];
+    if (typeof body["state"] === "string") patch.state = body["state"] as ConditionalAccessPolicy["state"];
+    if (body["conditions"] !== undefined) patch.conditions = body["conditions"] as Record<string, unknown>;
+    if (body["grantControls"] !== undefined)
+      patch.grantControls = body["grantControls"] as Record<string, unknown>;
+    const updated = directory.updateCaPolicy(actorOf(res), String(req.params["id"]), patch);
+    if (updated === undefined)
+      return graphError(res, 404, "Request_ResourceNotFound", `Policy '${req.params["id"]}' does not exist.`);
+    res.status(204).end();
+  });
+
+  router.delete(`${BASE}/:id`, (req, res) => {
+    if (!directory.deleteCaPolicy(actorOf(res), String(req.params["id"]))) {
+      return graphError(res, 404, "Request_ResourceNotFound", `Policy '${req.params["id"]}' does not exist.`);
+    }
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,235 @@
+import express, { type Request, type Response, Router } from "express";
+import { graphError } from "../cloud/http-helpers.js";
+import type { SimDirectory } from "./directory.js";
+import type { ChangeActor, DirectoryGroup, DirectoryUser } from "./model.js";
+import { page, parseFilter, select } from "./odata.js";
+
+/** Graph returns these user properties unless `$select` asks for others (accountEnabled, userType... are not among them). */
+const USER_DEFAULT_PROPERTIES = [
+  "businessPhones",
+  "displayName",
+  "givenName",
+  "jobTitle",
+  "mail",
+  "mobilePhone",
+  "officeLocation",
+  "preferredLanguage",
+  "surname",
+  "userPrincipalName",
+  "id",
+];
+
+const USER_FILTERABLE = [
+  "id",
+  "userType",
+  "accountEnabled",
+  "userPrincipalName",
+  "mail",
+  "displayName",
+  "creationType",
+  "externalUserState",
+];
+
+export function userResource(user: DirectoryUser): Record<string, unknown> {
+  const { invitedBy: _ignored, ...rest } = user;
+  return {
+    businessPhones: [],
+    givenName: null,
+    jobTitle: null,
+    mobilePhone: null,
+    officeLocation: null,
+    preferredLanguage: null,
+    surname: null,
+    ...rest,
+  };
+}
+
+function userView(user: DirectoryUser, req: Request): Record<string, unknown> {
+  const full = userResource(user);
+  if (req.query["$select"] !== undefined) return select(full, req);
+  return Object.fromEntries(USER_DEFAULT_PROPERTIES.map((p) => [p, full[p] ?? null]));
+}
+
+export function groupResource(group: DirectoryGroup): Record<string, unknown> {
+  const { members: _members, ...rest } = group;
+  return rest;
+}
+
+/** A user found by object id or by UPN, as `/users/{id | userPrincipalName}` allows. */
+export function findUser(directory: SimDirectory, key: string): DirectoryUser | undefined {
+  const byId = directory.users.get(key);
+  if (byId !== undefined) return byId;
+  const lower = key.toLowerCase();
+  for (const user of directory.users.values())
+    if (user.userPrincipalName.toLowerCase() === lower) return user;
+  return undefined;
+}
+
+export const actorOf = (res: Response): ChangeActor => res.locals["actor"] as ChangeActor;
+
+const notFound = (res: Response, what: string) =>
+  graphError(
+    res,
+    404,
+    "Request_ResourceNotFound",
+    `Resource '${what}' does not exist or one of its queried reference-property objects are not present.`,
+  );
+
+/** Graph: users, groups and their members, and Identity Protection's risky users. */
+export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => string): Router {
+  const router = Router();
+  router.use(express.json({ limit: "1mb" }));
+
+  router.get("/v1.0/users", (req, res) => {
+    const filter = parseFilter(req.query["$filter"] as string | undefined, USER_FILTERABLE);
+    if ("error" in filter) return graphError(res, 400, "Request_UnsupportedQuery", filter.error);
+    const rows = [...directory.users.values()]
+      .filter((u) => filter(userResource(u)))
+      .map((u) => userView(u, req));
+    // $select is applied by userView already; page() re-applying it is harmless.
+    const result = page(rows, req, baseUrl(), { defaultTop: 100, maxTop: 999, context: "users" });
+    if ("error" in result) return graphError(res, 400, "Request_BadRequest", result.error);
+    res.json(result.body);
+  });
+
+  router.get("/v1.0/users/:id", (req, res) => {
+    const user = findUser(directory, String(req.params["id"]));
+    if (user === undefined) return notFound(res, String(req.params["id"]));
+    res.json({ "@odata.context": `${baseUrl()}/v1.0/$metadata#users/$entity`, ...userView(user, req) });
+  });
+
+  router.patch("/v1.0/users/:id", (req, res) => {
+    const user = findUser(directory, String(req.params["id"]));
+    if (user === undefined) return notFound(res, String(req.params["id"]));
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const unsupported = Object.keys(body).filter((k) => k !== "accountEnabled");
+    if (unsupported.length > 0 || typeof body["accountEnabled"] !== "boolean") {
+      return graphError(
+        res,
+        400,
+        "Request_BadRequest",
+        `The simulator updates accountEnabled (a boolean) only; got ${JSON.stringify(Object.keys(body))}.`,
+      );
+    }
+    directory.setAccountEnabled(actorOf(res), user.id, body["accountEnabled"]);
+    res.status(204).end();
+  });
+
+  router.post("/v1.0/users/:id/revokeSignInSessions", (req, res) => {
+    const user = findUser(directory, String(req.params["id"]));
+    if (user === undefined) return notFound(res, String(req.params["id"]));
+    directory.revokeSessions(actorOf(res), user.id);
+    res.json({ "@odata.context": `${baseUrl()}/v1.0/$metadata#Edm.Boolean`, value: true });
+  });
+
+  router.get("/v1.0/groups", (req, res) => {
+    const filter = parseFilter(req.query["$filter"] as string | undefined, [
+      "id",
+      "displayName",
+      "mailNickname",
+      "isAssignableToRole",
+    ]);
+    if ("error" in filter) return graphError(res, 400, "Request_UnsupportedQuery", filter.error);
+    const rows = [...directory.groups.values()].map(groupResource).filter(filter);
+    const result = page(rows, req, baseUrl(), { defaultTop: 100, maxTop: 999, context: "groups" });
+    if ("error" in result) return graphError(res, 400, "Request_BadRequest", result.error);
+    res.json(result.body);
+  });
+
+  router.post("/v1.0/groups", (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const displayName = body["displayName"];
+    const mailNickname = body["mailNickname"];
+    if (
+      typeof displayName !== "string" ||
+      typeof mailNickname !== "string" ||
+      body["securityEnabled"] !== true
+    ) {
+      return graphError(
+        res,
+        400,
+        "Request_BadRequest",
+        "A security group needs displayName, mailNickname and securityEnabled: true.",
+      );
+    }
+    const group = directory.createGroup(actorOf(res), {
+      displayName,
+      mailNickname,
+      ...(typeof body["description"] === "string" ? { description: body["description"] } : {}),
+      ...(body["isAssignableToRole"] === true ? { isAssignableToRole: true } : {}),
+    });
+    res
+      .status(201)
+      .json({ "@odata.context": `${baseUrl()}/v1.0/$metadata#groups/$entity`, ...groupResource(group) });
+  });
+
+  router.get("/v1.0/groups/:id", (req, res) => {
+    const group = directory.groups.get(String(req.params["id"]));
+    if (group === undefined) return notFound(res, String(req.params["id"]));
+    res.json(select(groupResource(group), req));
+  });
+
+  const members = (req: Request, res: Response) => {
+    const group = directory.groups.get(String(req.params["id"]));
+    if (group === undefined) return notFound(res, String(req.params["id"]));
+    const rows = [...group.members].flatMap((id) => {
+      const user = directory.users.get(id);
+      return user === undefined ? [] : [{ "@odata.type": "#microsoft.graph.user", ...userView(user, req) }];
+    });
+    const result = page(rows, req, baseUrl(), { defaultTop: 100, maxTop: 999, context: "directoryObjects" });
+    if ("error" in result) return graphError(res, 400, "Request_BadRequest", result.error);
+    res.json(result.body);
+  };
+  router.get("/v1.0/groups/:id/members", members);
+  router.get("/v1.0/groups/:id/transitiveMembers", members);
+
+  router.post("/v1.0/groups/:id/members/\\$ref", (req, res) => {
+    const group = directory.groups.get(String(req.params["id"]));
+    if (group === undefined) return notFound(res, String(req.params["id"]));
+    const ref = (req.body as Record<string, unknown> | undefined)?.["@odata.id"];
+    const memberId = typeof ref === "string" ? /directoryObjects\/([^/?]+)$/.exec(ref)?.[1] : undefined;
+    if (memberId === undefined) {
+      return graphError(
+        res,
+        400,
+        "Request_BadRequest",
+        "The body needs @odata.id: .../directoryObjects/{id}.",
+      );
+    }
+    if (!directory.users.has(memberId)) return notFound(res, memberId);
+    if (group.members.has(memberId)) {
+      return graphError(
+        res,
+        400,
+        "Request_BadRequest",
+        "One or more added object references already exist for the following modified properties: 'members'.",
+      );
+    }
+    directory.setGroupMember(actorOf(res), group.id, memberId, true);
+    res.status(204).end();
+  });
+
+  router.delete("/v1.0/groups/:id/members/:memberId/\\$ref", (req, res) => {
+    const group = directory.groups.get(String(req.params["id"]));
+    const memberId = String(req.params["memberId"]);
+    if (group === undefined || !group.members.has(memberId)) return notFound(res, memberId);
+    directory.setGroupMember(actorOf(res), group.id, memberId, false);
+    res.status(204).end();
+  });
+
+  router.get("/v1.0/identityProtection/riskyUsers", (req, res) => {
+    const filter = parseFilter(req.query["$filter"] as string | undefined, [
+      "id",
+      "riskLevel",
+      "riskState",
+      "userPrincipalName",
+    ]);
+    if ("error" in filter) return graphError(res, 400, "Request_UnsupportedQuery", filter.error);
+    const rows = [...directory.riskyUsers.values()].map((r) => ({ ...r })).filter(filter);
+    const result = page(rows, req, baseUrl(), { defaultTop: 20, maxTop: 500, context: "riskyUsers" });
+    if ("error" in result) return graphError(res, 400, "Request_BadRequest", result.error);
+    res.json(result.body);
+  });
+
+  return router;
+}

@@ -1,0 +1,180 @@
+import { randomUUID } from "node:crypto";
+import express, { type Request, Router } from "express";
+import { ENTRA_ROLE_NAMES } from "../../detect/roles.js";
+import { graphError, singleParam } from "../cloud/http-helpers.js";
+import type { SimDirectory } from "./directory.js";
+import { actorOf, groupResource, userResource } from "./graph-directory-routes.js";
+import { page, parseFilter } from "./odata.js";
+
+const BASE = "/v1.0/roleManagement/directory";
+
+/** Graph: Entra role definitions, active role assignments and PIM eligibilities. */
+export function graphRoleRoutes(directory: SimDirectory, baseUrl: () => string): Router {
+  const router = Router();
+  router.use(express.json({ limit: "1mb" }));
+
+  /** `$expand=principal` adds the assigned user or group, typed as Graph types it. */
+  const principal = (req: Request, principalId: string): Record<string, unknown> => {
+    if (!/\bprincipal\b/i.test(singleParam(req.query["$expand"]) ?? "")) return {};
+    const user = directory.users.get(principalId);
+    if (user !== undefined)
+      return { principal: { "@odata.type": "#microsoft.graph.user", ...userResource(user) } };
+    const group = directory.groups.get(principalId);
+    if (group !== undefined) {
+      return { principal: { "@odata.type": "#microsoft.graph.group", ...groupResource(group) } };
+    }
+    return { principal: null };
+  };
+
+  router.get(`${BASE}/roleDefinitions`, (req, res) => {
+    const filter = parseFilter(req.query["$filter"] as string | undefined, [
+      "id",
+      "templateId",
+      "displayName",
+    ]);
+    if ("error" in filter) return graphError(res, 400, "Request_UnsupportedQuery", filter.error);
+    const rows = Object.entries(ENTRA_ROLE_NAMES)
+      .map(([id, displayName]) => ({
+        id,
+        templateId: id,
+        displayName,
+        description: `Built-in role ${displayName}.`,
+        isBuiltIn: true,
+        isEnabled: true,
+      }))
+      .filter(filter);
+    const result = page(rows, req, baseUrl(), { defaultTop: 100, maxTop: 999, context: "roleDefinitions" });
+    if ("error" in result) return graphError(res, 400, "Request_BadRequest", result.error);
+    res.json(result.body);
+  });
+
+  router.get(`${BASE}/roleAssignments`, (req, res) => {
+    const filter = parseFilter(req.query["$filter"] as string | undefined, [
+      "id",
+      "principalId",
+      "roleDefinitionId",
+      "directoryScopeId",
+    ]);
+    if ("error" in filter) return graphError(res, 400, "Request_UnsupportedQuery", filter.error);
+    const rows = [...directory.roleAssignments.values()]
+      .filter((a) => filter({ ...a }))
+      .map((a) => ({ ...a, ...principal(req, a.principalId) }));
+    const result = page(rows, req, baseUrl(), { defaultTop: 100, maxTop: 999, context: "roleAssignments" });
+    if ("error" in result) return graphError(res, 400, "Request_BadRequest", result.error);
+    res.json(result.body);
+  });
+
+  router.post(`${BASE}/roleAssignments`, (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const { principalId, roleDefinitionId, directoryScopeId } = body;
+    if (
+      typeof principalId !== "string" ||
+      typeof roleDefinitionId !== "string" ||
+      typeof directoryScopeId !== "string"
+    ) {
+      return graphError(
+        res,
+        400,
+        "Request_BadRequest",
+        "principalId, roleDefinitionId and directoryScopeId are required.",
+      );
+    }
+    if (!directory.users.has(principalId) && !directory.groups.has(principalId)) {
+      return graphError(res, 404, "Request_ResourceNotFound", `Principal '${principalId}' does not exist.`);
+    }
+    if (ENTRA_ROLE_NAMES[roleDefinitionId] === undefined) {
+      return graphError(
+        res,
+        404,
+        "Request_ResourceNotFound",
+        `Role definition '${roleDefinitionId}' does not exist.`,
+      );
+    }
+    const assignment = directory.createRoleAssignmentBy(
+      actorOf(res),
+      principalId,
+      roleDefinitionId,
+      directoryScopeId,
+    );
+    res.status(201).json({
+      "@odata.context": `${baseUrl()}/v1.0/$metadata#roleManagement/directory/roleAssignments/$entity`,
+      ...assignment,
+    });
+  });
+
+  router.delete(`${BASE}/roleAssignments/:id`, (req, res) => {
+    const removed = directory.deleteRoleAssignment(actorOf(res), String(req.params["id"]));
+    if (removed === undefined) {
+      return graphError(
+        res,
+        404,
+        "Request_ResourceNotFound",
+        `Role assignment '${req.params["id"]}' does not exist.`,
+      );
+    }
+    res.status(204).end();
+  });
+
+  router.get(`${BASE}/roleEligibilitySchedules`, (req, res) => {
+    const filter = parseFilter(req.query["$filter"] as string | undefined, [
+      "id",
+      "principalId",
+      "roleDefinitionId",
+      "directoryScopeId",
+    ]);
+    if ("error" in filter) return graphError(res, 400, "Request_UnsupportedQuery", filter.error);
+    const rows = [...directory.eligibilities.values()]
+      .filter((e) => filter({ ...e }))
+      .map((e) => ({ ...e, ...principal(req, e.principalId) }));
+    const result = page(rows, req, baseUrl(), {
+      defaultTop: 100,
+      maxTop: 999,
+      context: "roleManagement/directory/roleEligibilitySchedules",
+    });
+    if ("error" in result) return graphError(res, 400, "Request_BadRequest", result.error);
+    res.json(result.body);
+  });
+
+  router.post(`${BASE}/roleEligibilityScheduleRequests`, (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const { action, principalId, roleDefinitionId, directoryScopeId } = body;
+    if (
+      (action !== "adminAssign" && action !== "adminRemove") ||
+      typeof principalId !== "string" ||
+      typeof roleDefinitionId !== "string" ||
+      typeof directoryScopeId !== "string"
+    ) {
+      return graphError(
+        res,
+        400,
+        "Request_BadRequest",
+        "action (adminAssign or adminRemove), principalId, roleDefinitionId and directoryScopeId are required.",
+      );
+    }
+    const touched = directory.changeEligibility(
+      actorOf(res),
+      action,
+      principalId,
+      roleDefinitionId,
+      directoryScopeId,
+    );
+    if (touched === undefined) {
+      return graphError(res, 400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.");
+    }
+    res.status(201).json({
+      "@odata.context": `${baseUrl()}/v1.0/$metadata#roleManagement/directory/roleEligibilityScheduleRequests/$entity`,
+      id: randomUUID(),
+      action,
+      principalId,
+      roleDefinitionId,
+      directoryScopeId,
+      status: action === "adminRemove" ? "Revoked" : "Provisioned",
+      createdDateTime: new Date().toISOString(),
+      justification: typeof body["justification"] === "string" ? body["justification"] : null,
+      targetScheduleId: touched.id,
+      scheduleInfo: touched.scheduleInfo,
+    });
+  });
+
+  return router;
+}
