@@ -1,19 +1,28 @@
 import { mkdirSync } from "node:fs";
 import { ArmActivity } from "./cloud/arm-activity.js";
+import { AzureRbac } from "./cloud/arm-rbac.js";
 import { makeCredential } from "./cloud/credential.js";
+import { GraphDirectory } from "./cloud/graph-directory.js";
 import { GraphLogs } from "./cloud/graph-logs.js";
 import { RateLimiter } from "./cloud/rate-limiter.js";
+import { SubscriptionPolicy } from "./cloud/subscription-policy.js";
 import { ConfigError, type WardenConfig } from "./config.js";
+import { loadSeedQueries } from "./hunting/seed-queries.js";
+import { containHandler } from "./jobs/handlers/contain-handler.js";
 import { detectHandler } from "./jobs/handlers/detect-handler.js";
 import { discoverHandler } from "./jobs/handlers/discover-handler.js";
 import { pollHandler } from "./jobs/handlers/poll-handler.js";
 import { retentionHandler } from "./jobs/handlers/retention-handler.js";
-import { GRAPH_SOURCES, sourceKey } from "./jobs/pollers/sources.js";
+import { triageHandler } from "./jobs/handlers/triage-handler.js";
+import { pollSources, sourceKey } from "./jobs/pollers/sources.js";
 import { BullMqQueue } from "./jobs/queue/bullmq-queue.js";
 import { InProcessQueue } from "./jobs/queue/in-process-queue.js";
 import type { JobQueue } from "./jobs/queue/job-queue.js";
 import { QUEUE } from "./jobs/queues.js";
 import type { Logger } from "./log.js";
+import { Guard } from "./respond/guard.js";
+import type { RespondContext } from "./respond/types.js";
+import type { WorkflowDeps } from "./respond/workflow.js";
 import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { openPglite } from "./store/pglite.js";
@@ -32,6 +41,9 @@ export interface Warden {
   log: Logger;
   graph: GraphLogs;
   arm: ArmActivity;
+  directory: GraphDirectory;
+  /** What the responders act through: the live tenant, under Warden's settings. */
+  respond: RespondContext;
   close(): Promise<void>;
 }
 
@@ -72,6 +84,25 @@ export async function openWarden(
   const limiter = new RateLimiter(now);
   const graph = new GraphLogs(credential, runtime.endpoints.graph, tenantId, limiter);
   const arm = new ArmActivity(credential, runtime.endpoints.arm, tenantId, limiter);
+  const directory = new GraphDirectory(credential, runtime.endpoints.graph, tenantId, limiter);
+  const respond: RespondContext = {
+    graph: directory,
+    rbac: new AzureRbac(credential, runtime.endpoints.arm, tenantId, limiter),
+    policy: new SubscriptionPolicy(credential, runtime.endpoints.arm, tenantId, limiter),
+    subscriptions: async () => (await arm.subscriptions()).map((s) => s.subscriptionId),
+    // A transaction-scoped advisory lock: held while the work runs, released at commit, whichever process holds it.
+    exclusive: (key, work) =>
+      db.transaction(async (tx) => {
+        await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`warden:${tenantId}:${key}`]);
+        return work();
+      }),
+    settings: {
+      graphUrl: runtime.endpoints.graph,
+      breakGlassIds: config.containment.protected.breakGlassIds,
+      policyState: config.containment.policyState,
+      blockEntering: config.containment.blockEntering,
+    },
+  };
   log.info({ tenantId, store: db.kind, queue: queue.kind }, "warden opened");
   return {
     config,
@@ -81,6 +112,8 @@ export async function openWarden(
     log,
     graph,
     arm,
+    directory,
+    respond,
     async close() {
       await queue.close();
       await db.close();
@@ -95,6 +128,8 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
     db,
     graph: warden.graph,
     arm: warden.arm,
+    directory: warden.directory,
+    huntingQueries: new Map(loadSeedQueries().map((q) => [q.name, q])),
     tenantId,
     settings: {
       overlapMs: config.runtime.pollOverlapMs,
@@ -116,9 +151,44 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
   );
   queue.process(
     QUEUE.detect,
-    detectHandler(db, { ...config.detect, defaultTenantId: tenantId }, queue, log),
+    detectHandler(
+      db,
+      {
+        ...config.detect,
+        defaultTenantId: tenantId,
+        ownAppIds: [
+          ...config.detect.ownAppIds,
+          ...(config.runtime.clientId === undefined ? [] : [config.runtime.clientId]),
+        ],
+      },
+      queue,
+      log,
+    ),
     { concurrency: 1 },
   );
+  const workflow = workflowDeps(warden, now);
+  // Until the bot is configured there is no card to refresh.
+  const announce = async (_incidentId: string) => undefined;
+  queue.process(QUEUE.triage, triageHandler(workflow, queue, log, announce), { concurrency: 4 });
+  queue.process(QUEUE.contain, containHandler(workflow, queue, log, announce), {
+    concurrency: 4,
+    attempts: 8,
+    backoffMs: 2_000,
+  });
+}
+
+/** What triage, containment and undo work with. */
+export function workflowDeps(warden: Warden, now: () => number = Date.now): WorkflowDeps {
+  const { config } = warden;
+  return {
+    db: warden.db,
+    ctx: warden.respond,
+    guard: new Guard(config.containment.protected, warden.directory),
+    dryRun: config.containment.dryRun,
+    log: warden.log,
+    autoPolicy: config.containment.auto,
+    now,
+  };
 }
 
 /** Declares the schedules: idempotent, so every process may declare them at start. */
@@ -133,7 +203,7 @@ export async function startSchedules(warden: Warden): Promise<void> {
     config.runtime.discoverIntervalMs,
   );
   await queue.repeat(QUEUE.poll, `retention:${tenantId}`, "retention", { tenantId }, 24 * 3_600_000);
-  for (const source of [...GRAPH_SOURCES, { kind: "tenant-activity" as const }]) {
+  for (const source of pollSources(config.runtime.auditSource)) {
     const { source: name, scope } = sourceKey(source);
     await queue.repeat(
       QUEUE.poll,

@@ -2,6 +2,11 @@ import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { z } from "zod";
 import { type CloudEndpoints, MICROSOFT_CLOUD } from "./cloud/credential.js";
+import {
+  type ContainmentConfig,
+  ContainmentConfigError,
+  parseContainmentConfig,
+} from "./containment-config.js";
 import { DEFAULT_DETECT_CONFIG, type DetectConfig } from "./detect/detect-config.js";
 
 /**
@@ -60,6 +65,12 @@ export interface RuntimeConfig {
   queuePrefix: string;
   dataDir: string;
   pollIntervalMs: number;
+  /**
+   * Where Entra audit events are read (WARDEN_AUDIT_SOURCE): Graph's audit log (reports API, 5 calls per
+   * 10 s shared with sign-ins), or Defender advanced hunting's CloudAppEvents through the seed queries in
+   * hunting/, which leaves the reports quota to sign-ins.
+   */
+  auditSource: "graph" | "hunting";
   pollOverlapMs: number;
   /** Events older than this are deleted daily (WARDEN_EVENT_RETENTION_DAYS); findings keep their references. */
   eventRetentionMs: number;
@@ -72,6 +83,7 @@ export interface RuntimeConfig {
 export interface WardenConfig {
   detect: DetectConfig;
   runtime: RuntimeConfig;
+  containment: ContainmentConfig;
 }
 
 export interface ConfigSources {
@@ -89,7 +101,19 @@ export function loadConfig({ env = process.env, file }: ConfigSources = {}): War
   return {
     detect: { ...DEFAULT_DETECT_CONFIG, ...stripUndefined(parsed.data) },
     runtime: runtimeFromEnv(env),
+    containment: containmentFromEnv(env),
   };
+}
+
+function containmentFromEnv(env: NodeJS.ProcessEnv): ContainmentConfig {
+  try {
+    return parseContainmentConfig((name) =>
+      env[name] === undefined || env[name] === "" ? undefined : env[name],
+    );
+  } catch (error) {
+    if (error instanceof ContainmentConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 const httpsUrl = (name: string) =>
@@ -111,6 +135,13 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     if (!Number.isFinite(n) || n <= 0)
       throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
     return n;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = value(name);
+    if (raw === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(raw))
+      throw new ConfigError(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
+    return raw as T;
   };
   const url = (name: string, fallback: string): string => {
     const parsed = httpsUrl(name).safeParse(value(name) ?? fallback);
@@ -151,6 +182,7 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     queuePrefix: value("WARDEN_QUEUE_PREFIX") ?? "warden",
     dataDir: value("WARDEN_DATA_DIR") ?? ".warden/data",
     pollIntervalMs: positive("WARDEN_POLL_INTERVAL_SECONDS", 60) * 1_000,
+    auditSource: oneOf("WARDEN_AUDIT_SOURCE", ["graph", "hunting"] as const, "graph"),
     pollOverlapMs: positive("WARDEN_POLL_OVERLAP_MINUTES", 15) * 60_000,
     eventRetentionMs: positive("WARDEN_EVENT_RETENTION_DAYS", 14) * 86_400_000,
     initialLookbackMs: positive("WARDEN_INITIAL_LOOKBACK_HOURS", 24) * 3_600_000,

@@ -101,8 +101,14 @@ export class AzureRbac {
     }
   }
 
-  async deleteAssignment(id: string): Promise<void> {
-    await this.client.roleAssignments.deleteById(id);
+  /** Deletes an assignment (ARM answers 204 when it is already gone); reports ARM's request id. */
+  async deleteAssignment(id: string, onRequestId?: (requestId: string) => void): Promise<void> {
+    await this.client.roleAssignments.deleteById(id, {
+      onResponse: (raw) => {
+        const requestId = raw.headers.get("x-ms-request-id");
+        if (requestId !== undefined) onRequestId?.(requestId);
+      },
+    });
   }
 
   async createAssignment(a: Omit<AzureAssignment, "id">): Promise<AzureAssignment | undefined> {

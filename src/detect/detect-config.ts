@@ -16,6 +16,8 @@ export interface DetectConfig {
   riskySignInWindowHours: number;
   /** Findings that share a principal or subscription within this many hours join one incident. */
   correlationWindowHours: number;
+  /** Warden's own app registrations (client ids): changes they make are containment, not attacks. */
+  ownAppIds: readonly string[];
   /** The tenant to attribute records to when the record itself does not say (Graph API items). */
   defaultTenantId: string;
 }
@@ -28,5 +30,6 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   newPrincipalDays: 7,
   riskySignInWindowHours: 12,
   correlationWindowHours: 72,
+  ownAppIds: [],
   defaultTenantId: "unknown",
 };

@@ -35,6 +35,10 @@ export class DetectionEngine {
 
   /** Findings the event produced. The same finding may come again later: ids are stable, callers de-duplicate. */
   ingest(event: SecurityEvent): Finding[] {
+    // Warden's own containment (a transfer policy it tightened, a role it removed) is logged like any
+    // change: it is stored and shown, never judged as an attack.
+    const appId = event.actor?.appId;
+    if (appId !== undefined && this.config.ownAppIds.includes(appId)) return [];
     const changed = this.history.observe(event);
     const findings = this.run(event);
     for (const state of changed) {

@@ -4,6 +4,10 @@ export const QUEUE = {
   poll: "warden-poll",
   /** Running detection for a tenant after new events. */
   detect: "warden-detect",
-  /** New or grown incidents, for the bot and the responders to act on. */
+  /** New or grown incidents: plan their containment, then contain automatically or ask. */
   triage: "warden-triage",
+  /** Running an incident's approved or automatic actions (`contain`), and undoing them (`undo`). */
+  contain: "warden-contain",
+  /** Posting or refreshing an incident's card in Teams. */
+  notify: "warden-notify",
 } as const;

@@ -47,3 +47,12 @@ export async function setIncidentOfFindings(
 ): Promise<void> {
   await db.query("UPDATE findings SET incident_id = $1 WHERE id = ANY($2::text[])", [incidentId, findingIds]);
 }
+
+export async function findingsByIds(db: Queryable, ids: readonly string[]): Promise<Finding[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<{ body: Finding | string }>(
+    "SELECT body FROM findings WHERE id = ANY($1::text[]) ORDER BY time, id",
+    [ids],
+  );
+  return rows.map((r) => (typeof r.body === "string" ? (JSON.parse(r.body) as Finding) : r.body));
+}

@@ -197,3 +197,35 @@ export async function auditTrail(
 function iso(time: number): string {
   return new Date(time).toISOString();
 }
+
+export async function getIncident(db: Queryable, id: string): Promise<IncidentRow | undefined> {
+  return (await getIncidents(db, [id]))[0];
+}
+
+/**
+ * Moves an incident from one of `from` to `to`, atomically: of two workers or two clicks racing, one
+ * wins and the other gets undefined. The transition and who made it are one audit row.
+ */
+export async function transitionIncident(
+  db: Queryable,
+  id: string,
+  from: readonly IncidentState[],
+  to: IncidentState,
+  audit: Omit<AuditEntry, "incidentId" | "fromState" | "toState">,
+  /** Only if the incident is still at this version (nothing changed since it was read). */
+  expectVersion?: number,
+): Promise<IncidentRow | undefined> {
+  const { rows } = await db.query<Raw & { previous: IncidentState }>(
+    `UPDATE incidents i SET state = $3, version = version + 1, updated_at = now()
+     FROM (SELECT id, state AS previous FROM incidents WHERE id = $1 FOR UPDATE) p
+     WHERE i.id = p.id AND i.state = ANY($2::text[]) AND ($4::integer IS NULL OR i.version = $4)
+     RETURNING ${COLUMNS.split(", ")
+       .map((c) => `i.${c}`)
+       .join(", ")}, p.previous`,
+    [id, from, to, expectVersion ?? null],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  await appendAudit(db, { ...audit, incidentId: id, fromState: row.previous, toState: to });
+  return fromRaw(row);
+}

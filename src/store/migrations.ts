@@ -90,4 +90,50 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 2,
+    name: "containment actions, conversation references, posted cards",
+    sql: `
+      -- One row per planned action of an incident: what it will change, then what it changed (for undo)
+      -- and how it ended. The id is the incident, the action and the target, so planning twice is a no-op.
+      CREATE TABLE actions (
+        id           text        PRIMARY KEY,
+        tenant_id    text        NOT NULL,
+        incident_id  text        NOT NULL,
+        action       text        NOT NULL,
+        target       jsonb       NOT NULL,
+        state        text        NOT NULL,
+        plan         jsonb       NOT NULL,
+        changed      jsonb,
+        outcome      text,
+        request_ids  jsonb       NOT NULL DEFAULT '[]',
+        approved_by  text,
+        automatic    boolean     NOT NULL DEFAULT false,
+        attempts     integer     NOT NULL DEFAULT 0,
+        executed_at  timestamptz,
+        updated_at   timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX actions_incident ON actions (incident_id);
+      CREATE INDEX actions_automatic ON actions (tenant_id, automatic, executed_at);
+
+      -- Where the bot may post: a Teams channel or chat, as the Bot Framework's conversation reference.
+      CREATE TABLE conversations (
+        tenant_id       text        NOT NULL,
+        conversation_id text        NOT NULL,
+        kind            text        NOT NULL,
+        reference       jsonb       NOT NULL,
+        updated_at      timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (tenant_id, conversation_id)
+      );
+
+      -- The card posted for each incident, so it can be updated in place for everyone.
+      CREATE TABLE incident_cards (
+        incident_id     text        PRIMARY KEY,
+        conversation_id text        NOT NULL,
+        activity_id     text        NOT NULL,
+        card_version    integer     NOT NULL,
+        updated_at      timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];

@@ -4,7 +4,8 @@ import { QUEUE } from "../../src/jobs/queues.js";
 import { playBack } from "../../src/sim/cloud/playback.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import { ATTACKER_RANGE, ATTACKS } from "../../src/sim/scenarios/attacks.js";
-import { tenantDay } from "../../src/sim/scenarios/tenant-day.js";
+import { type TenantDay, tenantDay } from "../../src/sim/scenarios/tenant-day.js";
+import { seedBaseline } from "../../src/sim/tenant/seed.js";
 import type { Database } from "../../src/store/database.js";
 import { countEvents } from "../../src/store/events-repo.js";
 import { listIncidents } from "../../src/store/incidents-repo.js";
@@ -20,6 +21,7 @@ export const EXPECTED_INCIDENTS = [
 
 export interface PlayedSim {
   sim: SimCloud;
+  day: TenantDay;
   tenantId: string;
   written: number;
   readableBy: number;
@@ -32,11 +34,13 @@ export async function playingSim(seed: number, durationMs: number): Promise<Play
   const subscriptions = [
     ...new Set(day.records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId]))),
   ];
-  const sim = await simCloud(day.tenant.id, subscriptions);
+  const sim = await simCloud(day.tenant.id, subscriptions, day.tenant.domain);
   const playback = { startAt: Date.now() + 500, durationMs, lateEvery: 9, lateByMs: 2_500 };
-  const written = playBack(sim.logs, day.records, playback);
+  seedBaseline(sim.directory, day.baseline, playback.startAt);
+  const written = playBack(sim.logs, day.records, playback, sim.directory);
   return {
     sim,
+    day,
     tenantId: day.tenant.id,
     written,
     readableBy: playback.startAt + playback.durationMs + playback.lateByMs,
@@ -51,6 +55,7 @@ export async function playingSim(seed: number, durationMs: number): Promise<Play
       WARDEN_POLL_OVERLAP_MINUTES: "1",
       WARDEN_INITIAL_LOOKBACK_HOURS: "1",
       WARDEN_RISKY_IP_RANGES: ATTACKER_RANGE,
+      WARDEN_BREAK_GLASS_IDS: day.breakGlass.map((u) => u.id).join(","),
     },
   };
 }
@@ -99,7 +104,10 @@ export async function settle(
   timeoutMs = 60_000,
 ): Promise<void> {
   await until(
-    async () => Date.now() > played.readableBy && (await countEvents(db, played.tenantId)) === played.written,
+    // Everything the simulation logged so far: the scenario's events, and the changes Warden itself made.
+    async () =>
+      Date.now() > played.readableBy &&
+      (await countEvents(db, played.tenantId)) === played.sim.logs.eventCount(),
     timeoutMs,
     "every event to be stored",
   );

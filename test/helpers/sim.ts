@@ -9,9 +9,14 @@ import { seedBaseline } from "../../src/sim/tenant/seed.js";
 
 export { SIM_APP };
 
-export async function simCloud(tenantId: string, subscriptionIds: string[]): Promise<SimCloud> {
+export async function simCloud(
+  tenantId: string,
+  subscriptionIds: string[],
+  domain?: string,
+): Promise<SimCloud> {
   return startSimCloud({
     tenantId,
+    ...(domain === undefined ? {} : { domain }),
     apps: [{ ...SIM_APP }],
     subscriptions: subscriptionIds.map((id, i) => ({
       subscriptionId: id,

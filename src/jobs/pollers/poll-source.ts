@@ -1,7 +1,9 @@
 import type { ArmActivity } from "../../cloud/arm-activity.js";
+import type { GraphDirectory } from "../../cloud/graph-directory.js";
 import type { GraphLogs } from "../../cloud/graph-logs.js";
 import type { SecurityEvent } from "../../detect/event.js";
 import { normaliseRecord } from "../../detect/normalise/recognise.js";
+import { type HuntingQuery, queryForWindow } from "../../hunting/seed-queries.js";
 import type { Logger } from "../../log.js";
 import type { Database } from "../../store/database.js";
 import { storeEvents } from "../../store/events-repo.js";
@@ -19,6 +21,10 @@ export interface PollDeps {
   db: Database;
   graph: GraphLogs;
   arm: ArmActivity;
+  /** Runs Defender hunting queries, for the `hunting` source. */
+  directory: GraphDirectory;
+  /** The seed hunting queries by name (hunting/*.kql). */
+  huntingQueries: ReadonlyMap<string, HuntingQuery>;
   tenantId: string;
   settings: PollSettings;
   log: Logger;
@@ -47,10 +53,7 @@ export async function pollSource(deps: PollDeps, source: PollSource): Promise<Po
       ? to.getTime() - deps.settings.initialLookbackMs
       : watermark.getTime() - deps.settings.overlapMs,
   );
-  const pages =
-    source.kind === "graph"
-      ? deps.graph.list(source.log, from, to)
-      : deps.arm.events(source.kind === "activity" ? source.subscriptionId : null, from, to);
+  const pages = readWindow(deps, source, from, to);
   const result: PollResult = { from, to, records: 0, newEvents: 0, skipped: 0 };
   for await (const page of pages) {
     const events: SecurityEvent[] = [];
@@ -70,4 +73,28 @@ export async function pollSource(deps: PollDeps, source: PollSource): Promise<Po
   }
   await advanceWatermark(deps.db, deps.tenantId, name, scope, to);
   return result;
+}
+
+function readWindow(
+  deps: PollDeps,
+  source: PollSource,
+  from: Date,
+  to: Date,
+): AsyncIterable<Record<string, unknown>[]> {
+  switch (source.kind) {
+    case "graph":
+      return deps.graph.list(source.log, from, to);
+    case "activity":
+      return deps.arm.events(source.subscriptionId, from, to);
+    case "tenant-activity":
+      return deps.arm.events(null, from, to);
+    case "hunting": {
+      const query = deps.huntingQueries.get(source.query);
+      if (query === undefined) throw new Error(`no hunting query named ${source.query} in hunting/`);
+      // One call answers the whole window (up to 100,000 rows).
+      return (async function* () {
+        yield await deps.directory.runHuntingQuery(queryForWindow(query, from, to));
+      })();
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import type { GraphLog } from "../../cloud/graph-logs.js";
+import { loadSeedQueries } from "../../hunting/seed-queries.js";
 
 /**
  * What a poller reads: a Graph log, one subscription's Activity Log, or the tenant-level Activity Log.
@@ -7,7 +8,8 @@ import type { GraphLog } from "../../cloud/graph-logs.js";
 export type PollSource =
   | { kind: "graph"; log: GraphLog }
   | { kind: "activity"; subscriptionId: string }
-  | { kind: "tenant-activity" };
+  | { kind: "tenant-activity" }
+  | { kind: "hunting"; query: string };
 
 export function sourceKey(source: PollSource): { source: string; scope: string } {
   switch (source.kind) {
@@ -17,6 +19,8 @@ export function sourceKey(source: PollSource): { source: string; scope: string }
       return { source: "activity", scope: source.subscriptionId };
     case "tenant-activity":
       return { source: "activity", scope: "tenant" };
+    case "hunting":
+      return { source: "hunting", scope: source.query };
   }
 }
 
@@ -24,13 +28,23 @@ export function sourceFromJob(source: string, scope: string): PollSource | undef
   if (source === "directoryAudits" || source === "signIns" || source === "riskDetections")
     return { kind: "graph", log: source };
   if (source === "activity" && scope === "tenant") return { kind: "tenant-activity" };
+  if (source === "hunting" && /^[a-z0-9-]+$/.test(scope)) return { kind: "hunting", query: scope };
   if (source === "activity" && /^[0-9a-f-]{36}$/.test(scope))
     return { kind: "activity", subscriptionId: scope };
   return undefined;
 }
 
-export const GRAPH_SOURCES: readonly PollSource[] = [
-  { kind: "graph", log: "directoryAudits" },
-  { kind: "graph", log: "signIns" },
-  { kind: "graph", log: "riskDetections" },
-];
+/**
+ * The tenant-wide sources polled on a schedule (subscriptions' activity logs are added as discovered).
+ * Entra audit events come from Graph's audit log, or from Defender hunting's seed queries instead.
+ */
+export function pollSources(auditSource: "graph" | "hunting"): PollSource[] {
+  return [
+    ...(auditSource === "graph"
+      ? [{ kind: "graph", log: "directoryAudits" } as const]
+      : loadSeedQueries().map((q) => ({ kind: "hunting", query: q.name }) as const)),
+    { kind: "graph", log: "signIns" },
+    { kind: "graph", log: "riskDetections" },
+    { kind: "tenant-activity" },
+  ];
+}

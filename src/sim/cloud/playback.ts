@@ -11,6 +11,12 @@ export interface PlaybackOptions {
   lateEvery?: number;
   /** How late: readable this long after its own timestamp. */
   lateByMs?: number;
+  /**
+   * A transfer to another directory is asynchronous: its activity record is written when the request is
+   * accepted, and the subscription (with its log) leaves the tenant when the transfer completes, this long
+   * after. Default: 10 s past the lateness, so a poller at the test's interval can read the record first.
+   */
+  transferCompletesAfterMs?: number;
 }
 
 /**
@@ -30,7 +36,13 @@ export function playBack(
   records.forEach((r, index) => {
     const time = Math.round(options.startAt + ((r.time - first) / span) * options.durationMs);
     // The tenant changes when the step happens, whenever its record becomes readable.
-    if (r.effect !== undefined) directory?.schedule(time, r.effect);
+    if (r.effect !== undefined) {
+      const completes =
+        r.effect.type === "subscription-moved"
+          ? (options.transferCompletesAfterMs ?? (options.lateByMs ?? 0) + 10_000)
+          : 0;
+      directory?.schedule(time + completes, r.effect);
+    }
     const late =
       options.lateEvery !== undefined &&
       options.lateEvery > 0 &&

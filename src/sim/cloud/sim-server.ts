@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -64,6 +65,12 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
   const app = express();
   app.disable("x-powered-by");
 
+  // Every answer carries a request id, as Graph (request-id) and ARM (x-ms-request-id) do.
+  app.use((req, res, next) => {
+    const id = randomUUID();
+    res.set(req.path.startsWith("/v1.0/") ? "request-id" : "x-ms-request-id", id);
+    next();
+  });
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const endpoint = `${req.method} ${req.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, "{id}")}`;
     const latency = faults.plan.latencyMs ?? 0;

@@ -53,7 +53,7 @@ export function batchRoute(baseUrl: () => string): Router {
           res.on("end", () => {
             const text = Buffer.concat(chunks).toString("utf8");
             const headers: Record<string, string> = {};
-            for (const name of ["retry-after", "content-type", "location"]) {
+            for (const name of ["retry-after", "content-type", "location", "request-id"]) {
               const value = res.headers[name];
               if (typeof value === "string") headers[name === "retry-after" ? "Retry-After" : name] = value;
             }

@@ -7,7 +7,8 @@ import type { SimTenant } from "../records/people.js";
 
 const MAX_ROWS = 100_000;
 const WINDOW = /Timestamp\s+between\s*\(\s*datetime\(([^)]+)\)\s*\.\.\s*datetime\(([^)]+)\)\s*\)/i;
-const ACTION_TYPES = /ActionType\s+in~?\s*\(([^)]*)\)/i;
+// The list of quoted names, whatever parentheses the names themselves hold ("... (permanent).").
+const ACTION_TYPES = /ActionType\s+in~?\s*\(((?:\s*"[^"]*"\s*,?)*)\)/i;
 
 const SCHEMA = [
   { name: "Timestamp", type: "DateTime" },

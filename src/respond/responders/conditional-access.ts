@@ -1,0 +1,148 @@
+import type { GraphCaPolicy } from "../../cloud/graph-directory.js";
+import { batchWrites } from "../batch-writes.js";
+import { labelOf, resolveUser } from "../resolve-user.js";
+import type { ActionName, RespondContext, Responder } from "../types.js";
+
+interface Containment {
+  name: ActionName;
+  /** The group's mailNickname and display name, and the policy's display name: how Warden finds them again. */
+  nickname: string;
+  groupName: string;
+  policyName: string;
+  control: "mfa" | "block";
+  what: string;
+}
+
+function policyBody(ctx: RespondContext, c: Containment, groupId: string): Omit<GraphCaPolicy, "id"> {
+  return {
+    displayName: c.policyName,
+    state: ctx.settings.policyState,
+    conditions: {
+      users: { includeGroups: [groupId], excludeUsers: [...ctx.settings.breakGlassIds] },
+      applications: { includeApplications: ["All"] },
+      clientAppTypes: ["all"],
+    },
+    grantControls: { operator: "OR", builtInControls: [c.control] },
+  };
+}
+
+/** The policy as Warden wants it: targets the group, excludes every break-glass account, right control and state. */
+function policyIsRight(ctx: RespondContext, c: Containment, policy: GraphCaPolicy, groupId: string): boolean {
+  const users = policy.conditions.users ?? {};
+  return (
+    policy.state === ctx.settings.policyState &&
+    (users.includeGroups ?? []).includes(groupId) &&
+    ctx.settings.breakGlassIds.every((id) => (users.excludeUsers ?? []).includes(id)) &&
+    (policy.grantControls?.builtInControls ?? []).includes(c.control)
+  );
+}
+
+/** Finds or creates the group and the policy, and puts the policy right; records what it created. */
+async function ensureGroupAndPolicy(
+  ctx: RespondContext,
+  c: Containment,
+  changed: Record<string, unknown>,
+): Promise<string> {
+  let group = await ctx.graph.groupByNickname(c.nickname);
+  if (group === undefined) {
+    group = await ctx.graph.createGroup({
+      displayName: c.groupName,
+      mailNickname: c.nickname,
+      description: `Members are contained by Warden: ${c.what}. Managed by Warden; remove members through Warden's Undo.`,
+    });
+    changed["createdGroupId"] = group.id;
+  }
+  const groupId = group.id;
+  changed["groupId"] = groupId;
+  const policy = (await ctx.graph.caPolicies()).find((p) => p.displayName === c.policyName);
+  if (policy === undefined) {
+    changed["createdPolicyId"] = (await ctx.graph.createCaPolicy(policyBody(ctx, c, groupId))).id;
+  } else if (!policyIsRight(ctx, c, policy, groupId)) {
+    const body = policyBody(ctx, c, groupId);
+    await ctx.graph.updateCaPolicy(policy.id, {
+      state: body.state,
+      conditions: body.conditions,
+      grantControls: body.grantControls,
+    });
+  }
+  return groupId;
+}
+
+/**
+ * A containment group targeted by a conditional access policy; containing a user is adding it to the
+ * group. Group and policy are created on first use (the policy in the configured state, break-glass
+ * accounts excluded) and found again by name after that.
+ */
+export function conditionalAccessResponder(c: Containment): Responder {
+  return {
+    name: c.name,
+    permission:
+      "Policy.Read.All, Policy.ReadWrite.ConditionalAccess and GroupMember.ReadWrite.All (Group.Create to create the group)",
+    targets: "user",
+    async plan(ctx, target) {
+      const user = await resolveUser(ctx, target);
+      const group = await ctx.graph.groupByNickname(c.nickname);
+      const policy = (await ctx.graph.caPolicies()).find((p) => p.displayName === c.policyName);
+      const member =
+        group === undefined ? false : (await ctx.graph.groupMemberIds(group.id)).includes(user.id);
+      const changes: string[] = [];
+      if (group === undefined) changes.push(`Create the security group "${c.groupName}"`);
+      if (policy === undefined) {
+        changes.push(
+          `Create the conditional access policy "${c.policyName}" (${ctx.settings.policyState}): ${c.what} for the group's members, all cloud apps, break-glass accounts excluded`,
+        );
+      } else if (group === undefined || !policyIsRight(ctx, c, policy, group.id)) {
+        changes.push(
+          `Set "${c.policyName}" to target the group, exclude the break-glass accounts and ${c.what}`,
+        );
+      }
+      if (!member) changes.push(`Add ${labelOf(user)} to "${c.groupName}": ${c.what} at every sign-in`);
+      return {
+        needed: changes.length > 0,
+        changes: changes.length > 0 ? changes : [`${labelOf(user)} is already in "${c.groupName}"`],
+        data: { userId: user.id },
+      };
+    },
+    async execute(ctx, _target, plan) {
+      const userId = String(plan.data["userId"]);
+      const changed: Record<string, unknown> = { userId };
+      const groupId = await ctx.exclusive(`containment:${c.nickname}`, () =>
+        ensureGroupAndPolicy(ctx, c, changed),
+      );
+      // Adding a member twice is Graph's 400 "already exist": already contained is what we wanted.
+      const requestIds = await batchWrites(
+        ctx,
+        [
+          {
+            id: "add",
+            method: "POST",
+            url: `/groups/${groupId}/members/$ref`,
+            body: { "@odata.id": `${ctx.settings.graphUrl}/v1.0/directoryObjects/${userId}` },
+          },
+        ],
+        (_step, answer) => answer.status === 400 && JSON.stringify(answer.body).includes("already exist"),
+      );
+      changed["addedToGroup"] = true;
+      return { changed, requestIds };
+    },
+    async verify(ctx, _target, plan) {
+      const group = await ctx.graph.groupByNickname(c.nickname);
+      if (group === undefined) return false;
+      const policy = (await ctx.graph.caPolicies()).find((p) => p.displayName === c.policyName);
+      return (
+        policy !== undefined &&
+        policyIsRight(ctx, c, policy, group.id) &&
+        (await ctx.graph.groupMemberIds(group.id)).includes(String(plan.data["userId"]))
+      );
+    },
+    async undo(ctx, _target, changed) {
+      const groupId = changed["groupId"];
+      const userId = String(changed["userId"]);
+      if (typeof groupId !== "string" || changed["addedToGroup"] !== true) return "nothing to restore";
+      if ((await ctx.graph.groupMemberIds(groupId)).includes(userId))
+        await ctx.graph.removeGroupMember(groupId, userId);
+      // The group and policy stay: other contained users may be in the group, and they target no one else.
+      return `removed ${userId} from "${c.groupName}"`;
+    },
+  };
+}

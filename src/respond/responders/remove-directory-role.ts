@@ -1,0 +1,133 @@
+import type { BatchStep } from "../../cloud/graph-batch.js";
+import { odata } from "../../cloud/graph-directory.js";
+import { ENTRA_ROLE_NAMES } from "../../detect/roles.js";
+import { batchWrites } from "../batch-writes.js";
+import { labelOf, resolveUser } from "../resolve-user.js";
+import type { Responder } from "../types.js";
+
+interface Grant {
+  id: string;
+  roleDefinitionId: string;
+  directoryScopeId: string;
+}
+
+const roleName = (id: string) => ENTRA_ROLE_NAMES[id] ?? id;
+
+/** Removes the subject's active Entra role assignments (direct or PIM-activated) and its PIM eligibilities. */
+export const removeDirectoryRole: Responder = {
+  name: "remove-directory-role",
+  permission: "RoleManagement.ReadWrite.Directory and RoleEligibilitySchedule.ReadWrite.Directory",
+  targets: "user",
+  async plan(ctx, target) {
+    const user = await resolveUser(ctx, target);
+    const filter = `principalId eq ${odata(user.id)}`;
+    const [active, eligible] = await Promise.all([
+      ctx.graph.roleAssignments(filter),
+      ctx.graph.eligibilities(filter),
+    ]);
+    const pick = (g: Grant): Grant => ({
+      id: g.id,
+      roleDefinitionId: g.roleDefinitionId,
+      directoryScopeId: g.directoryScopeId,
+    });
+    const changes = [
+      ...active.map(
+        (a) =>
+          `Remove ${labelOf(user)} from ${roleName(a.roleDefinitionId)} (active, scope ${a.directoryScopeId})`,
+      ),
+      ...eligible.map(
+        (e) =>
+          `Remove ${labelOf(user)}'s eligibility for ${roleName(e.roleDefinitionId)} (PIM, scope ${e.directoryScopeId})`,
+      ),
+    ];
+    return {
+      needed: changes.length > 0,
+      changes: changes.length > 0 ? changes : [`${labelOf(user)} holds no Entra role`],
+      data: { userId: user.id, active: active.map(pick), eligible: eligible.map(pick) },
+    };
+  },
+  async execute(ctx, _target, plan) {
+    const userId = String(plan.data["userId"]);
+    const active = plan.data["active"] as Grant[];
+    const eligible = plan.data["eligible"] as Grant[];
+    const steps: BatchStep[] = [
+      ...active.map(
+        (a, i): BatchStep => ({
+          id: `active-${i}`,
+          method: "DELETE",
+          url: `/roleManagement/directory/roleAssignments/${encodeURIComponent(a.id)}`,
+        }),
+      ),
+      ...eligible.map(
+        (e, i): BatchStep => ({
+          id: `eligible-${i}`,
+          method: "POST",
+          url: "/roleManagement/directory/roleEligibilityScheduleRequests",
+          body: {
+            action: "adminRemove",
+            principalId: userId,
+            roleDefinitionId: e.roleDefinitionId,
+            directoryScopeId: e.directoryScopeId,
+            justification: "Warden containment",
+          },
+        }),
+      ),
+    ];
+    // Already gone (a retry after a crash, or someone was quicker) is what we wanted.
+    const requestIds = await batchWrites(ctx, steps, (step, answer) =>
+      step.method === "DELETE"
+        ? answer.status === 404
+        : answer.status === 400 && JSON.stringify(answer.body).includes("RoleAssignmentDoesNotExist"),
+    );
+    return { changed: { userId, active, eligible }, requestIds };
+  },
+  async verify(ctx, _target, plan) {
+    const userId = String(plan.data["userId"]);
+    const filter = `principalId eq ${odata(userId)}`;
+    const removed = (list: Grant[], now: Grant[]) =>
+      list.every(
+        (g) =>
+          !now.some(
+            (n) => n.roleDefinitionId === g.roleDefinitionId && n.directoryScopeId === g.directoryScopeId,
+          ),
+      );
+    return (
+      removed(plan.data["active"] as Grant[], await ctx.graph.roleAssignments(filter)) &&
+      removed(plan.data["eligible"] as Grant[], await ctx.graph.eligibilities(filter))
+    );
+  },
+  async undo(ctx, _target, changed) {
+    const userId = String(changed["userId"]);
+    const active = (changed["active"] as Grant[] | undefined) ?? [];
+    const eligible = (changed["eligible"] as Grant[] | undefined) ?? [];
+    const held = await ctx.graph.roleAssignments(`principalId eq ${odata(userId)}`);
+    for (const a of active) {
+      if (
+        held.some(
+          (h) => h.roleDefinitionId === a.roleDefinitionId && h.directoryScopeId === a.directoryScopeId,
+        )
+      )
+        continue;
+      await ctx.graph.createRoleAssignment({
+        principalId: userId,
+        roleDefinitionId: a.roleDefinitionId,
+        directoryScopeId: a.directoryScopeId,
+      });
+    }
+    const eligibleNow = await ctx.graph.eligibilities(`principalId eq ${odata(userId)}`);
+    for (const e of eligible) {
+      if (
+        eligibleNow.some(
+          (h) => h.roleDefinitionId === e.roleDefinitionId && h.directoryScopeId === e.directoryScopeId,
+        )
+      )
+        continue;
+      await ctx.graph.requestEligibility(
+        "adminAssign",
+        { principalId: userId, roleDefinitionId: e.roleDefinitionId, directoryScopeId: e.directoryScopeId },
+        "Warden undo",
+      );
+    }
+    return `restored ${active.length} role assignment(s) and ${eligible.length} eligibility(ies)`;
+  },
+};

@@ -1,0 +1,36 @@
+import { batchWrites } from "../batch-writes.js";
+import { labelOf, resolveUser } from "../resolve-user.js";
+import type { Responder } from "../types.js";
+
+/** Revokes sign-in sessions: refresh tokens and session cookies stop working; the user signs in again. */
+export const revokeSessions: Responder = {
+  name: "revoke-sessions",
+  permission: "User.RevokeSessions.All",
+  targets: "user",
+  async plan(ctx, target) {
+    const user = await resolveUser(ctx, target);
+    const guestNote = user.userType === "Guest" ? " (not in the guest's home tenant)" : "";
+    return {
+      needed: true,
+      changes: [`Revoke every sign-in session of ${labelOf(user)}${guestNote}`],
+      data: { userId: user.id, validFromBefore: user.signInSessionsValidFromDateTime },
+    };
+  },
+  async execute(ctx, _target, plan) {
+    const userId = String(plan.data["userId"]);
+    const requestIds = await batchWrites(ctx, [
+      { id: "revoke", method: "POST", url: `/users/${userId}/revokeSignInSessions`, body: {} },
+    ]);
+    return { changed: { userId }, requestIds };
+  },
+  async verify(ctx, _target, plan) {
+    const user = await ctx.graph.user(String(plan.data["userId"]));
+    const before = Date.parse(String(plan.data["validFromBefore"] ?? ""));
+    const now = Date.parse(user?.signInSessionsValidFromDateTime ?? "");
+    return Number.isFinite(now) && (!Number.isFinite(before) || now > before);
+  },
+  async undo() {
+    // Revocation cannot be taken back; it only makes the user sign in again, which is harmless.
+    return "nothing to restore: revoked sessions stay revoked, the user signs in again";
+  },
+};

@@ -1,0 +1,78 @@
+import type { AzureRbac } from "../cloud/arm-rbac.js";
+import type { GraphDirectory } from "../cloud/graph-directory.js";
+import type { SubscriptionPolicy } from "../cloud/subscription-policy.js";
+
+export const ACTIONS = [
+  "disable-account",
+  "revoke-sessions",
+  "remove-directory-role",
+  "remove-azure-role",
+  "require-mfa",
+  "block-sign-in",
+  "block-subscription-transfer",
+] as const;
+export type ActionName = (typeof ACTIONS)[number];
+
+/** Who or what an action changes: a user (by object id or UPN), or the tenant itself. */
+export type ActionTarget =
+  | { kind: "user"; id?: string; userPrincipalName?: string; label: string }
+  | { kind: "tenant"; id: string; label: string };
+
+/** What an action would change, read from the live tenant; `needed` false means nothing is left to do. */
+export interface ActionPlan {
+  needed: boolean;
+  /** Each change in plain words, for the card: "Set accountEnabled of x from true to false". */
+  changes: string[];
+  /** What execute acts on (object ids, assignment ids), fixed at planning. */
+  data: Record<string, unknown>;
+}
+
+export interface Executed {
+  /** What was there before, enough for undo to restore it. */
+  changed: Record<string, unknown>;
+  /** Graph request-id / ARM x-ms-request-id of each write, for Microsoft support and the audit trail. */
+  requestIds: string[];
+}
+
+/** Names Warden uses for the objects it creates in the tenant, and how it sets them up. */
+export interface ContainmentSettings {
+  graphUrl: string;
+  /** Accounts every Warden conditional access policy excludes, and no action ever touches. */
+  breakGlassIds: readonly string[];
+  /** State of the conditional access policies Warden creates. */
+  policyState: "enabled" | "enabledForReportingButNotEnforced";
+  /** Also block subscriptions moving into the tenant when blocking transfers. */
+  blockEntering: boolean;
+}
+
+/** What every responder works with: the real clients and the settings. */
+export interface RespondContext {
+  graph: GraphDirectory;
+  rbac: AzureRbac;
+  policy: SubscriptionPolicy;
+  /** Subscriptions visible to Warden now (for Azure role lookups). */
+  subscriptions(): Promise<string[]>;
+  /**
+   * Runs `work` while holding a lock named `key` across every Warden process: for creating the shared
+   * containment group and policy once, however many incidents are contained at the same moment.
+   */
+  exclusive<T>(key: string, work: () => Promise<T>): Promise<T>;
+  settings: ContainmentSettings;
+}
+
+/**
+ * One containment action. `plan` reads the tenant and says exactly what would change; `execute` makes
+ * those changes and is idempotent (a second run changes nothing); `verify` reads back; `undo` restores
+ * what `execute` recorded.
+ */
+export interface Responder {
+  name: ActionName;
+  /** What Warden's app needs for this action: named in every "access denied" outcome. */
+  permission: string;
+  targets: ActionTarget["kind"];
+  plan(ctx: RespondContext, target: ActionTarget): Promise<ActionPlan>;
+  execute(ctx: RespondContext, target: ActionTarget, plan: ActionPlan): Promise<Executed>;
+  verify(ctx: RespondContext, target: ActionTarget, plan: ActionPlan): Promise<boolean>;
+  /** Restores what `changed` recorded; returns what it restored, in words. */
+  undo(ctx: RespondContext, target: ActionTarget, changed: Record<string, unknown>): Promise<string>;
+}

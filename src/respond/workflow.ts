@@ -1,0 +1,209 @@
+import type { ActionRow } from "../store/actions-repo.js";
+import { actionsOf, finishAction, reserveAutomatic } from "../store/actions-repo.js";
+import { findingsByIds } from "../store/findings-repo.js";
+import {
+  getIncident,
+  type IncidentRow,
+  type IncidentState,
+  transitionIncident,
+} from "../store/incidents-repo.js";
+import { type AutoContainPolicy, decideAuto } from "./auto-policy.js";
+import { type ContainmentDeps, planContainment } from "./containment.js";
+import type { ActionName } from "./types.js";
+
+/**
+ * The incident lifecycle around containment: triage (plan, then contain automatically or ask), approval
+ * and denial. Each step is a compare-and-set on the incident's state with its audit row; a caller that
+ * loses a race gets told so and changes nothing.
+ */
+
+export interface WorkflowDeps extends ContainmentDeps {
+  autoPolicy: AutoContainPolicy;
+  now: () => number;
+}
+
+const REOPENABLE: readonly IncidentState[] = [
+  "contained",
+  "auto-contained",
+  "partial",
+  "failed",
+  "denied",
+  "expired",
+  "reverted",
+];
+
+export type TriageResult =
+  | { outcome: "auto"; incident: IncidentRow }
+  | { outcome: "pending"; incident: IncidentRow; reason: string }
+  | { outcome: "unchanged"; incident: IncidentRow | undefined };
+
+/** Plans a new or grown incident's actions, then contains it automatically or asks for approval. */
+export async function triageIncident(deps: WorkflowDeps, incidentId: string): Promise<TriageResult> {
+  // Detection may grow the incident while it is being planned: each decision is taken against the version
+  // it was planned from, and planned again when that version is gone.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const result = await triageOnce(deps, incidentId);
+    if (result !== "changed-meanwhile") return result;
+  }
+  return { outcome: "unchanged", incident: await getIncident(deps.db, incidentId) };
+}
+
+async function triageOnce(
+  deps: WorkflowDeps,
+  incidentId: string,
+): Promise<TriageResult | "changed-meanwhile"> {
+  const incident = await getIncident(deps.db, incidentId);
+  if (incident === undefined || incident.state === "merged") return { outcome: "unchanged", incident };
+  const actions = await planContainment(deps, incident);
+  const waiting = actions.filter((a) => a.state === "planned");
+  // A waiting incident is decided again as it grows (its confidence may now meet the automatic policy);
+  // one already decided comes back only with undecided actions (planned after its decision).
+  if (incident.state !== "open" && incident.state !== "pending" && waiting.length === 0) {
+    return { outcome: "unchanged", incident };
+  }
+  const from: readonly IncidentState[] = incident.state === "open" ? ["open"] : [incident.state];
+  if (incident.state !== "open" && !REOPENABLE.includes(incident.state) && incident.state !== "pending") {
+    return { outcome: "unchanged", incident };
+  }
+  const actionNames = waiting.map((a) => a.action as ActionName);
+  let decision = decideAuto(deps.autoPolicy, incident, actionNames, 0);
+  if (decision.auto && waiting.length > 0) {
+    const reservation = await reserveAutomatic(
+      deps.db,
+      incident.tenantId,
+      waiting.map((a) => a.id),
+      deps.autoPolicy.maxActionsPerHour,
+      new Date(deps.now() - 3_600_000),
+    );
+    // Past the cap, the same decision names the circuit breaker as the reason to wait.
+    if (!reservation.reserved)
+      decision = decideAuto(deps.autoPolicy, incident, actionNames, reservation.count);
+  }
+  if (decision.auto && waiting.length > 0) {
+    const moved = await transitionIncident(
+      deps.db,
+      incidentId,
+      from,
+      "executing",
+      {
+        action: "auto-contain",
+        actorName: "automatic containment",
+        cardVersion: incident.version,
+        detail: { actions: waiting.map((a) => a.id) },
+      },
+      incident.version,
+    );
+    return moved === undefined ? "changed-meanwhile" : { outcome: "auto", incident: moved };
+  }
+  const reason = decision.auto ? "nothing to contain automatically" : decision.reason;
+  if (incident.state === "pending") return { outcome: "pending", incident, reason };
+  const moved = await transitionIncident(
+    deps.db,
+    incidentId,
+    from,
+    "pending",
+    {
+      action: incident.state === "open" ? "awaiting-approval" : "grew",
+      cardVersion: incident.version,
+      detail: { reason, actions: waiting.map((a) => a.id) },
+    },
+    incident.version,
+  );
+  return moved === undefined ? "changed-meanwhile" : { outcome: "pending", incident: moved, reason };
+}
+
+export interface Approver {
+  id: string;
+  name: string;
+}
+
+export type DecisionResult =
+  | { outcome: "approved" | "denied"; incident: IncidentRow }
+  | { outcome: "refused"; reason: string; incident: IncidentRow | undefined };
+
+/**
+ * An approver's decision, checked against the store and never the card: the card's version must be the
+ * incident's current one, the incident must be waiting, the approver must not be its subject or actor,
+ * and the selected actions must be among those planned. Authorisation (group or list) is the caller's.
+ */
+export async function decide(
+  deps: WorkflowDeps,
+  incidentId: string,
+  approver: Approver,
+  verdict:
+    | { approve: true; cardVersion: number; actionIds?: readonly string[] }
+    | { approve: false; cardVersion: number; reason: string },
+): Promise<DecisionResult> {
+  const incident = await getIncident(deps.db, incidentId);
+  if (incident === undefined) return { outcome: "refused", reason: "no such incident", incident };
+  if (verdict.cardVersion !== incident.version) {
+    return {
+      outcome: "refused",
+      reason: `the card shows version ${verdict.cardVersion}, the incident is at ${incident.version}: refreshed, decide again`,
+      incident,
+    };
+  }
+  if (incident.state !== "pending")
+    return {
+      outcome: "refused",
+      reason: `the incident is ${incident.state}, not waiting for a decision`,
+      incident,
+    };
+  const involved = await involvedPrincipals(deps, incident);
+  if (involved.has(approver.id.toLowerCase())) {
+    return {
+      outcome: "refused",
+      reason: "you are the subject or the actor of this incident: someone else must decide",
+      incident,
+    };
+  }
+  const planned: ActionRow[] = (await actionsOf(deps.db, incidentId)).filter((a) => a.state === "planned");
+  if (verdict.approve && verdict.actionIds !== undefined) {
+    const unknown = verdict.actionIds.filter((id) => !planned.some((a) => a.id === id));
+    if (unknown.length > 0 || verdict.actionIds.length === 0) {
+      return {
+        outcome: "refused",
+        reason: "the selected actions are not among the incident's planned actions",
+        incident,
+      };
+    }
+  }
+  const moved = await transitionIncident(
+    deps.db,
+    incidentId,
+    ["pending"],
+    verdict.approve ? "approved" : "denied",
+    {
+      action: verdict.approve ? "approved" : "denied",
+      actorId: approver.id,
+      actorName: approver.name,
+      cardVersion: verdict.cardVersion,
+      detail: verdict.approve
+        ? { actions: verdict.actionIds ?? planned.map((a) => a.id) }
+        : { reason: verdict.reason },
+    },
+  );
+  if (moved === undefined)
+    return {
+      outcome: "refused",
+      reason: "someone decided a moment ago",
+      incident: await getIncident(deps.db, incidentId),
+    };
+  if (verdict.approve && verdict.actionIds !== undefined) {
+    const chosen = new Set(verdict.actionIds);
+    for (const a of planned.filter((p) => !chosen.has(p.id))) {
+      await finishAction(deps.db, a.id, { state: "skipped", outcome: `not selected by ${approver.name}` });
+    }
+  }
+  return { outcome: verdict.approve ? "approved" : "denied", incident: moved };
+}
+
+/** Object ids of everyone an incident is about or was done by. */
+async function involvedPrincipals(deps: WorkflowDeps, incident: IncidentRow): Promise<Set<string>> {
+  const ids = new Set<string>();
+  for (const f of await findingsByIds(deps.db, incident.findingIds)) {
+    if (f.subject.id !== undefined) ids.add(f.subject.id.toLowerCase());
+    if (f.actor?.id !== undefined) ids.add(f.actor.id.toLowerCase());
+  }
+  return ids;
+}

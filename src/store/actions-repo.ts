@@ -1,0 +1,169 @@
+import type { Database, Queryable } from "./database.js";
+
+export type ActionState = "planned" | "skipped" | "running" | "done" | "failed" | "undone" | "undo-failed";
+
+export interface ActionRow {
+  id: string;
+  tenantId: string;
+  incidentId: string;
+  action: string;
+  target: Record<string, unknown>;
+  state: ActionState;
+  plan: Record<string, unknown>;
+  changed: Record<string, unknown> | null;
+  outcome: string | null;
+  requestIds: string[];
+  approvedBy: string | null;
+  automatic: boolean;
+  attempts: number;
+  executedAt: number | null;
+}
+
+interface Raw {
+  id: string;
+  tenant_id: string;
+  incident_id: string;
+  action: string;
+  target: unknown;
+  state: ActionState;
+  plan: unknown;
+  changed: unknown;
+  outcome: string | null;
+  request_ids: unknown;
+  approved_by: string | null;
+  automatic: boolean;
+  attempts: number;
+  executed_at: Date | string | null;
+}
+
+const json = <T>(v: unknown): T => (typeof v === "string" ? (JSON.parse(v) as T) : (v as T));
+
+function fromRaw(r: Raw): ActionRow {
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    incidentId: r.incident_id,
+    action: r.action,
+    target: json(r.target),
+    state: r.state,
+    plan: json(r.plan),
+    changed: r.changed === null ? null : json(r.changed),
+    outcome: r.outcome,
+    requestIds: json(r.request_ids),
+    approvedBy: r.approved_by,
+    automatic: r.automatic,
+    attempts: Number(r.attempts),
+    executedAt: r.executed_at === null ? null : new Date(r.executed_at).getTime(),
+  };
+}
+
+export interface NewAction {
+  id: string;
+  tenantId: string;
+  incidentId: string;
+  action: string;
+  target: Record<string, unknown>;
+  state: "planned" | "skipped";
+  plan: Record<string, unknown>;
+  outcome?: string;
+}
+
+/** Records planned actions; an action already recorded (same id) keeps its row and state. */
+export async function recordPlannedActions(db: Queryable, actions: readonly NewAction[]): Promise<void> {
+  for (const a of actions) {
+    await db.query(
+      `INSERT INTO actions (id, tenant_id, incident_id, action, target, state, plan, outcome)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`,
+      [
+        a.id,
+        a.tenantId,
+        a.incidentId,
+        a.action,
+        JSON.stringify(a.target),
+        a.state,
+        JSON.stringify(a.plan),
+        a.outcome ?? null,
+      ],
+    );
+  }
+}
+
+export async function actionsOf(db: Queryable, incidentId: string): Promise<ActionRow[]> {
+  const { rows } = await db.query<Raw>("SELECT * FROM actions WHERE incident_id = $1 ORDER BY id", [
+    incidentId,
+  ]);
+  return rows.map(fromRaw);
+}
+
+/** How long a worker holds an action it is running; past it, the action counts as left by a crashed worker. */
+export const RUNNING_LEASE_MS = 30_000;
+
+/**
+ * Claims an action for execution: from `planned` or `failed` (a retry), or `running` whose lease has
+ * lapsed (its worker crashed). Returns undefined when another worker holds it or it is finished: so of
+ * two clicks or two workers, one runs it.
+ */
+export async function claimAction(
+  db: Queryable,
+  id: string,
+  by: { approvedBy: string | null; automatic: boolean },
+): Promise<ActionRow | undefined> {
+  const { rows } = await db.query<Raw>(
+    `UPDATE actions SET state = 'running', attempts = attempts + 1, approved_by = COALESCE($2, approved_by),
+       automatic = $3, updated_at = now()
+     WHERE id = $1 AND (state IN ('planned', 'failed')
+       OR (state = 'running' AND updated_at < now() - make_interval(secs => $4)))
+     RETURNING *`,
+    [id, by.approvedBy, by.automatic, RUNNING_LEASE_MS / 1_000],
+  );
+  return rows[0] === undefined ? undefined : fromRaw(rows[0]);
+}
+
+export async function finishAction(
+  db: Queryable,
+  id: string,
+  result: { state: ActionState; outcome: string; changed?: Record<string, unknown>; requestIds?: string[] },
+): Promise<void> {
+  await db.query(
+    `UPDATE actions SET state = $2, outcome = $3, changed = COALESCE($4, changed),
+       request_ids = COALESCE($5, request_ids),
+       executed_at = CASE WHEN $2 = 'done' AND executed_at IS NULL THEN now() ELSE executed_at END,
+       updated_at = now()
+     WHERE id = $1`,
+    [
+      id,
+      result.state,
+      result.outcome,
+      result.changed === undefined ? null : JSON.stringify(result.changed),
+      result.requestIds === undefined ? null : JSON.stringify(result.requestIds),
+    ],
+  );
+}
+
+/**
+ * Reserves actions for automatic execution under the circuit breaker's hourly cap. Counted are automatic
+ * actions executed since `since` and those reserved and not yet run; a per-tenant lock makes concurrent
+ * triage jobs take turns, so two incidents at once cannot both slip under the cap.
+ */
+export async function reserveAutomatic(
+  db: Database,
+  tenantId: string,
+  actionIds: readonly string[],
+  cap: number,
+  since: Date,
+): Promise<{ reserved: boolean; count: number }> {
+  return db.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`warden:auto:${tenantId}`]);
+    const { rows } = await tx.query<{ n: string }>(
+      `SELECT count(*) AS n FROM actions WHERE tenant_id = $1 AND automatic
+         AND (executed_at >= $2 OR state IN ('planned', 'running'))`,
+      [tenantId, since.toISOString()],
+    );
+    const count = Number(rows[0]?.n ?? 0);
+    if (count + actionIds.length > cap) return { reserved: false, count };
+    await tx.query("UPDATE actions SET automatic = true, updated_at = now() WHERE id = ANY($1::text[])", [
+      actionIds,
+    ]);
+    return { reserved: true, count };
+  });
+}

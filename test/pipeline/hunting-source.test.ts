@@ -1,0 +1,54 @@
+import { rmSync } from "node:fs";
+import { Writable } from "node:stream";
+import { afterAll, describe, expect, it } from "vitest";
+import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+import { listIncidents } from "../../src/store/incidents-repo.js";
+import { EXPECTED_INCIDENTS, type PlayedSim, playingSim, until } from "../helpers/pipeline.js";
+
+/**
+ * With WARDEN_AUDIT_SOURCE=hunting, Entra's audit events come from Defender advanced hunting (the seed
+ * queries in hunting/) instead of Graph's audit log: the same incidents are found, and the reports quota
+ * is left to sign-ins.
+ */
+
+describe("Entra audit events from Defender advanced hunting", () => {
+  let played: PlayedSim | undefined;
+  let warden: Warden | undefined;
+  const dataDir = `/tmp/warden-hunting-${process.pid}-${Date.now()}`;
+  afterAll(async () => {
+    await warden?.close();
+    await played?.sim.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("finds every attack's incident without reading Graph's audit log", async () => {
+    played = await playingSim(52, 8_000);
+    const config = loadConfig({
+      env: { ...played.env, WARDEN_DATA_DIR: dataDir, WARDEN_AUDIT_SOURCE: "hunting" },
+    });
+    warden = await openWarden(
+      config,
+      createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) }),
+    );
+    startWorker(warden);
+    await startSchedules(warden);
+    const w = warden;
+    const p = played;
+    const incidents = async () =>
+      (await listIncidents(w.db, p.tenantId))
+        .filter((i) => i.state !== "merged")
+        .map((i) => [...i.rules].sort().join(","))
+        .sort();
+    await until(
+      async () =>
+        Date.now() > p.readableBy && JSON.stringify(await incidents()) === JSON.stringify(EXPECTED_INCIDENTS),
+      60_000,
+      "the expected incidents",
+    );
+    const endpoints = p.sim.faults.counts.byEndpoint;
+    expect(endpoints["POST /v1.0/security/runHuntingQuery"]).toBeGreaterThan(0);
+    expect(endpoints["GET /v1.0/auditLogs/directoryAudits"]).toBeUndefined();
+  }, 90_000);
+});
