@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SecurityEvent } from "../../src/detect/event.js";
+import {
+  conversationsOf,
+  incidentCard,
+  saveConversation,
+  saveIncidentCard,
+} from "../../src/store/conversations-repo.js";
 import type { Database } from "../../src/store/database.js";
 import { countEvents, deleteEventsBefore, eventsAfter, storeEvents } from "../../src/store/events-repo.js";
 import { migrate } from "../../src/store/migrate.js";
@@ -38,7 +44,45 @@ for (const [name, available, open] of drivers) {
     it("applies migrations once, however often it starts", async () => {
       expect(await migrate(db)).toEqual([]);
       const { rows } = await db.query<{ id: number }>("SELECT id FROM schema_migrations ORDER BY id");
-      expect(rows.map((r) => Number(r.id))).toEqual([1]);
+      expect(rows.map((r) => Number(r.id))).toEqual([1, 2]);
+    });
+
+    it("keeps where the bot may post and which message shows each incident's card", async () => {
+      const reference = { conversation: { id: "19:abc@thread.tacv2" }, serviceUrl: "https://smba.example/" };
+      await saveConversation(db, {
+        tenantId: "t1",
+        conversationId: "19:abc@thread.tacv2",
+        kind: "channel",
+        reference,
+      });
+      await saveConversation(db, {
+        tenantId: "t1",
+        conversationId: "19:abc@thread.tacv2",
+        kind: "channel",
+        reference: { ...reference, serviceUrl: "https://smba2.example/" },
+      });
+      const stored = await conversationsOf(db, "t1", "channel");
+      expect(stored).toHaveLength(1);
+      expect(stored[0]?.reference["serviceUrl"]).toBe("https://smba2.example/");
+      expect(await conversationsOf(db, "t1", "personal")).toEqual([]);
+      await saveIncidentCard(db, {
+        incidentId: "inc-1",
+        conversationId: "19:abc@thread.tacv2",
+        activityId: "1700000000000",
+        cardVersion: 1,
+      });
+      await saveIncidentCard(db, {
+        incidentId: "inc-1",
+        conversationId: "19:abc@thread.tacv2",
+        activityId: "1700000000000",
+        cardVersion: 3,
+      });
+      expect(await incidentCard(db, "inc-1")).toEqual({
+        conversationId: "19:abc@thread.tacv2",
+        activityId: "1700000000000",
+        cardVersion: 3,
+      });
+      expect(await incidentCard(db, "inc-2")).toBeUndefined();
     });
 
     it("stores an event once and says which events were new", async () => {
