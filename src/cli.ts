@@ -52,7 +52,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option("--noise <events>", "benign events over the playback", "2000")
     .option("--duration <seconds>", "how long the day takes to play", "60")
     .option("--late-every <n>", "every Nth record becomes readable a minute late", "10")
-    .option("--throttle <fraction:seconds>", "refuse this fraction of requests with 429 for this long")
+    .option(
+      "--throttle <fraction:seconds[:retry-after]>",
+      "answer this fraction of requests 429 for this long (Retry-After seconds, or none)",
+    )
+    .option(
+      "--errors <fraction:seconds[:500|503]>",
+      "answer this fraction of requests 500 or 503 for this long",
+    )
+    .option("--drop <fraction:seconds>", "cut this fraction of connections without an answer for this long")
+    .option("--latency <ms>", "add this delay to every answer")
     .enablePositionalOptions()
     .action(async (options) => {
       setExitCode(await simCommand(options, io()));

@@ -4,15 +4,16 @@ import { startSimCloud } from "../sim/cloud/sim-server.js";
 import { simTlsFile } from "../sim/cloud/tls.js";
 import { ATTACKS, type AttackName } from "../sim/scenarios/attacks.js";
 import { tenantDay } from "../sim/scenarios/tenant-day.js";
+import { seedBaseline } from "../sim/tenant/seed.js";
 import type { CommandIo } from "./detect-command.js";
+import { type FaultOptions, parseFaultOptions } from "./sim-faults.js";
 
-export interface SimOptions {
+export interface SimOptions extends FaultOptions {
   port?: string;
   scenario?: string;
   noise?: string;
   duration?: string;
   lateEvery?: string;
-  throttle?: string;
 }
 
 /**
@@ -47,6 +48,7 @@ export async function simCommand(options: SimOptions, io: CommandIo): Promise<nu
   const sim = await startSimCloud({
     port,
     tenantId: day.tenant.id,
+    domain: day.tenant.domain,
     apps: [{ ...SIM_APP }],
     subscriptions: subscriptions.map((id, i) => ({
       subscriptionId: id,
@@ -55,20 +57,20 @@ export async function simCommand(options: SimOptions, io: CommandIo): Promise<nu
       state: "Enabled",
     })),
   });
-  if (options.throttle !== undefined) {
-    const [fraction, seconds] = options.throttle.split(":").map(Number);
-    if (!(fraction !== undefined && fraction > 0 && fraction <= 1 && seconds !== undefined && seconds > 0)) {
-      await sim.close();
-      return fail(`--throttle takes FRACTION:SECONDS, such as 0.5:60, not "${options.throttle}"`);
-    }
-    sim.faults.plan = { throttle: { fraction, until: Date.now() + seconds * 1_000, retryAfterSeconds: 2 } };
+  const faults = parseFaultOptions(options, Date.now());
+  if (typeof faults === "string") {
+    await sim.close();
+    return fail(faults);
   }
-  const written = playBack(sim.logs, day.records, {
-    startAt: Date.now() + 1_000,
-    durationMs: duration * 1_000,
-    lateEvery,
-    lateByMs: 60_000,
-  });
+  sim.faults.plan = faults;
+  const startAt = Date.now() + 1_000;
+  seedBaseline(sim.directory, day.baseline, startAt);
+  const written = playBack(
+    sim.logs,
+    day.records,
+    { startAt, durationMs: duration * 1_000, lateEvery, lateByMs: 60_000 },
+    sim.directory,
+  );
   io.stdout.write(
     [
       `Simulated Microsoft cloud on ${sim.url}: tenant ${day.tenant.id}, ${subscriptions.length} subscriptions.`,
@@ -78,6 +80,7 @@ export async function simCommand(options: SimOptions, io: CommandIo): Promise<nu
       `  export NODE_EXTRA_CA_CERTS=${simTlsFile("ca.crt")}`,
       `  export WARDEN_TENANT_ID=${day.tenant.id} AZURE_CLIENT_ID=${SIM_APP.clientId} AZURE_CLIENT_SECRET=${SIM_APP.clientSecret}`,
       `  export WARDEN_GRAPH_URL=${sim.url} WARDEN_ARM_URL=${sim.url} WARDEN_AUTHORITY_URL=${sim.url}`,
+      `  export WARDEN_BREAK_GLASS_IDS=${day.breakGlass.map((u) => u.id).join(",")} WARDEN_SERVICE_PRINCIPAL_ID=${SIM_APP.servicePrincipalId}`,
       "  npx warden serve",
       "",
     ].join("\n"),

@@ -6,21 +6,21 @@
 export interface FaultPlan {
   /** Fraction (0..1) of requests refused with 429 until `until` (epoch ms). */
   throttle?: { fraction: number; until: number; retryAfterSeconds?: number };
-  /** Fraction of requests answered 503 until `until`. */
-  unavailable?: { fraction: number; until: number };
+  /** Fraction of requests answered 503 (or 500, when `status` says so) until `until`. */
+  unavailable?: { fraction: number; until: number; status?: 500 | 503 };
   /** Fraction of requests whose connection is cut without an answer until `until`. */
   drop?: { fraction: number; until: number };
   /** Added to every response, ms. */
   latencyMs?: number;
 }
 
-export type FaultDecision = { status: 429; retryAfter?: number } | { status: 503 } | { status: "drop" };
+export type FaultDecision = { status: 429; retryAfter?: number } | { status: 500 | 503 } | { status: "drop" };
 
 export interface RequestCounts {
   total: number;
   byEndpoint: Record<string, number>;
   throttled: number;
-  /** 503s and dropped connections. */
+  /** 500s, 503s and dropped connections. */
   failed: number;
 }
 
@@ -56,7 +56,7 @@ export class FaultInjector {
       hit("unavailable", unavailable.fraction)
     ) {
       this.counts.failed += 1;
-      decision = { status: 503 };
+      decision = { status: unavailable.status ?? 503 };
     } else if (drop !== undefined && now < drop.until && hit("drop", drop.fraction)) {
       this.counts.failed += 1;
       decision = { status: "drop" };

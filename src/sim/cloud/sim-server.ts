@@ -95,6 +95,11 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
         ? graphError(res, 429, "TooManyRequests", "Too many requests.", headers)
         : armError(res, 429, "TooManyRequests", "The request is being throttled.", headers);
     }
+    if (fault.status === 500) {
+      return isGraph
+        ? graphError(res, 500, "generalException", "An unexpected error occurred.")
+        : armError(res, 500, "InternalServerError", "An internal server error occurred.");
+    }
     return isGraph
       ? graphError(res, 503, "serviceNotAvailable", "Service unavailable, try again later.")
       : armError(res, 503, "ServiceUnavailable", "The service is temporarily unavailable.");
