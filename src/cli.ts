@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { detectCommand } from "./cli/detect-command.js";
+import { inventoryCommand } from "./cli/inventory-command.js";
 import { runCommand } from "./cli/run-commands.js";
 import { simCommand } from "./cli/sim-command.js";
 import { simExportCommand } from "./cli/sim-export-command.js";
@@ -44,6 +45,15 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       });
   }
 
+  program
+    .command("inventory")
+    .description(
+      "List every external account (guest or #EXT# member) that holds an admin role, from the live tenant",
+    )
+    .option("--format <format>", "table, json or csv", "table")
+    .action(async (options) => {
+      setExitCode(await inventoryCommand(options, io()));
+    });
   const sim = program
     .command("sim")
     .description("The simulated Microsoft cloud (https) playing the attack scenarios, until stopped")

@@ -10,6 +10,8 @@ export interface AzureAssignment {
   roleDefinitionId: string;
   principalId: string;
   principalType: string;
+  /** When it was made (ARM's createdOn). */
+  createdOn?: string;
 }
 
 export interface AzureRoleDefinitionView {
@@ -38,6 +40,7 @@ function toAssignment(a: RoleAssignment): AzureAssignment | undefined {
     roleDefinitionId: a.roleDefinitionId,
     principalId: a.principalId.toLowerCase(),
     principalType: a.principalType ?? "User",
+    ...(a.createdOn === undefined ? {} : { createdOn: new Date(a.createdOn).toISOString() }),
   };
 }
 
@@ -111,7 +114,7 @@ export class AzureRbac {
     });
   }
 
-  async createAssignment(a: Omit<AzureAssignment, "id">): Promise<AzureAssignment | undefined> {
+  async createAssignment(a: Omit<AzureAssignment, "id" | "createdOn">): Promise<AzureAssignment | undefined> {
     const created = await this.client.roleAssignments.create(a.scope, a.name, {
       roleDefinitionId: a.roleDefinitionId,
       principalId: a.principalId,
@@ -120,9 +123,12 @@ export class AzureRbac {
     return toAssignment(created);
   }
 
-  /** A role definition by its full id, read once per process (definitions rarely change). */
+  /**
+   * A role definition by its full id, read once per process and role: a definition's GUID is the same at
+   * every scope it is used from, so the GUID is the cache key.
+   */
   async roleDefinition(id: string): Promise<AzureRoleDefinitionView | undefined> {
-    const key = id.toLowerCase();
+    const key = (id.split("/").pop() ?? id).toLowerCase();
     if (this.definitions.has(key)) return this.definitions.get(key);
     let view: AzureRoleDefinitionView | undefined;
     try {

@@ -49,7 +49,7 @@ export const removeAzureRole: Responder = {
     const assignments = (changed["assignments"] as AzureAssignment[] | undefined) ?? [];
     for (const a of assignments) {
       if ((await ctx.rbac.assignment(a.id)) !== undefined) continue;
-      const { id: _id, ...same } = a;
+      const { id: _id, createdOn: _createdOn, ...same } = a;
       await ctx.rbac.createAssignment(same);
     }
     return `recreated ${assignments.length} Azure role assignment(s) with the same role, scope, principal and name`;

@@ -1,0 +1,227 @@
+import type { AzureRbac } from "../cloud/arm-rbac.js";
+import type {
+  GraphDirectory,
+  GraphEligibility,
+  GraphRoleAssignment,
+  GraphUser,
+} from "../cloud/graph-directory.js";
+import { USER_SELECT } from "../cloud/graph-directory.js";
+import {
+  AZURE_ROLE_NAMES,
+  DEFAULT_PRIVILEGED_AZURE_ROLES,
+  DEFAULT_PRIVILEGED_ENTRA_ROLES,
+  ENTRA_ROLE_NAMES,
+  isPrivilegedActionList,
+} from "../detect/roles.js";
+
+/** One privilege an external principal holds. */
+export interface HeldRole {
+  kind: "entra" | "azure";
+  roleId: string;
+  roleName: string;
+  scope: string;
+  assignment: "active" | "eligible";
+  /** Held through this role-assignable group, when not directly. */
+  viaGroup?: string;
+  /** When the assignment was made, when the source says (Azure, PIM). */
+  since?: string;
+}
+
+export interface InventoryEntry {
+  id: string;
+  displayName: string | null;
+  userPrincipalName: string | null;
+  mail: string | null;
+  userType: string | null;
+  homeDomain: string | null;
+  createdDateTime: string | null;
+  invitedBy: string | null;
+  accountEnabled: boolean | null;
+  roles: HeldRole[];
+  risk: { recentlyCreated: boolean; riskyUser: boolean; promotedSoonAfterCreation: boolean };
+}
+
+export interface InventoryDeps {
+  graph: GraphDirectory;
+  rbac: AzureRbac;
+  subscriptions(): Promise<string[]>;
+  now: () => number;
+  /** Who invited whom, from the audit log or Warden's store, when known (guest id → inviter label). */
+  invitedBy?: (guestIds: readonly string[]) => Promise<Map<string, string>>;
+  onProgress?: (step: string, done: number, total: number) => void;
+}
+
+const RECENT_MS = 30 * 86_400_000;
+const SOON_MS = 2 * 86_400_000;
+const IDS_PER_FILTER = 15;
+
+export function isExternal(user: Pick<GraphUser, "userType" | "userPrincipalName">): boolean {
+  return user.userType === "Guest" || (user.userPrincipalName ?? "").toUpperCase().includes("#EXT#");
+}
+
+/** The home domain of an external account: from its mail, or from its `alice_fabrikam.com#EXT#@...` UPN. */
+export function homeDomainOf(user: Pick<GraphUser, "mail" | "userPrincipalName">): string | null {
+  if (user.mail?.includes("@")) return user.mail.split("@")[1]?.toLowerCase() ?? null;
+  const local = user.userPrincipalName?.split("#EXT#")[0];
+  const at = local?.lastIndexOf("_") ?? -1;
+  return local !== undefined && at >= 0 ? local.slice(at + 1).toLowerCase() : null;
+}
+
+const isGroup = (p: GraphRoleAssignment["principal"]) => p?.["@odata.type"] === "#microsoft.graph.group";
+
+/**
+ * Every external principal (guest or #EXT# member) holding a privileged Entra role (active or eligible,
+ * directly or through a role-assignable group) or a privileged Azure role at subscription, management
+ * group or root scope. Calls: one listing per role kind, one per role-assignable group, one per
+ * subscription plus the root management group, one per custom role, one per 15 candidate users.
+ */
+export async function collectInventory(deps: InventoryDeps): Promise<InventoryEntry[]> {
+  const progress = deps.onProgress ?? (() => undefined);
+  const held = new Map<string, HeldRole[]>();
+  const hold = (id: string, role: HeldRole) =>
+    held.set(id.toLowerCase(), [...(held.get(id.toLowerCase()) ?? []), role]);
+  const privilegedFilter = `roleDefinitionId in (${DEFAULT_PRIVILEGED_ENTRA_ROLES.map((r) => `'${r}'`).join(",")})`;
+
+  progress("Entra roles", 0, 2);
+  const [active, eligible] = await Promise.all([
+    deps.graph.all<GraphRoleAssignment>("/roleManagement/directory/roleAssignments", {
+      $filter: privilegedFilter,
+      $expand: "principal",
+      $top: "999",
+    }),
+    deps.graph.all<GraphEligibility>("/roleManagement/directory/roleEligibilitySchedules", {
+      $filter: privilegedFilter,
+      $expand: "principal",
+      $top: "999",
+    }),
+  ]);
+  progress("Entra roles", 2, 2);
+  const groupsToExpand = new Map<string, { name: string; roles: HeldRole[] }>();
+  for (const [list, assignment] of [
+    [active, "active"],
+    [eligible, "eligible"],
+  ] as const) {
+    for (const a of list) {
+      const role: HeldRole = {
+        kind: "entra",
+        roleId: a.roleDefinitionId,
+        roleName: ENTRA_ROLE_NAMES[a.roleDefinitionId] ?? a.roleDefinitionId,
+        scope: a.directoryScopeId,
+        assignment,
+        ...("createdDateTime" in a && typeof a.createdDateTime === "string"
+          ? { since: a.createdDateTime }
+          : {}),
+      };
+      if (isGroup(a.principal)) {
+        const group = groupsToExpand.get(a.principalId) ?? {
+          name: a.principal?.displayName ?? a.principalId,
+          roles: [],
+        };
+        group.roles.push(role);
+        groupsToExpand.set(a.principalId, group);
+      } else hold(a.principalId, role);
+    }
+  }
+  let groupsDone = 0;
+  for (const [groupId, group] of groupsToExpand) {
+    const members = await deps.graph.all<{ id: string }>(`/groups/${groupId}/transitiveMembers`, {
+      $select: "id",
+      $top: "999",
+    });
+    for (const m of members) for (const role of group.roles) hold(m.id, { ...role, viaGroup: group.name });
+    progress("role-assignable groups", ++groupsDone, groupsToExpand.size);
+  }
+
+  const subscriptions = await deps.subscriptions();
+  progress("Azure role assignments", 0, subscriptions.length + 1);
+  const assignments = await deps.rbac.assignments(subscriptions);
+  progress("Azure role assignments", subscriptions.length + 1, subscriptions.length + 1);
+  const builtIn = new Set(DEFAULT_PRIVILEGED_AZURE_ROLES);
+  for (const a of assignments) {
+    const level =
+      a.scope === "/" ||
+      /^\/providers\/Microsoft\.Management\/managementGroups\/[^/]+$/i.test(a.scope) ||
+      /^\/subscriptions\/[^/]+$/i.test(a.scope);
+    if (!level) continue;
+    const guid = (a.roleDefinitionId.split("/").pop() ?? "").toLowerCase();
+    let name = AZURE_ROLE_NAMES[guid];
+    if (!builtIn.has(guid)) {
+      const definition = await deps.rbac.roleDefinition(a.roleDefinitionId);
+      if (
+        definition === undefined ||
+        definition.type !== "CustomRole" ||
+        !isPrivilegedActionList(definition.actions)
+      )
+        continue;
+      name = `${definition.roleName} (custom)`;
+    }
+    hold(a.principalId, {
+      kind: "azure",
+      roleId: guid,
+      roleName: name ?? guid,
+      scope: a.scope,
+      assignment: "active",
+      since: a.createdOn ?? undefined,
+    });
+  }
+
+  // Only principals with privilege are read, 15 to a request: far fewer calls than listing every guest.
+  const candidates = [...held.keys()];
+  const users: GraphUser[] = [];
+  for (let i = 0; i < candidates.length; i += IDS_PER_FILTER) {
+    const ids = candidates.slice(i, i + IDS_PER_FILTER);
+    users.push(
+      ...(await deps.graph.all<GraphUser>("/users", {
+        $filter: `id in (${ids.map((id) => `'${id}'`).join(",")})`,
+        $select: USER_SELECT,
+      })),
+    );
+    progress("principals", Math.min(i + IDS_PER_FILTER, candidates.length), candidates.length);
+  }
+  const externals = users.filter(isExternal);
+  const risky = new Set(
+    (await deps.graph.riskyUsers("riskState eq 'atRisk'")).map((r) => r.id.toLowerCase()),
+  );
+  const inviters = (await deps.invitedBy?.(externals.map((u) => u.id))) ?? new Map<string, string>();
+  const now = deps.now();
+  return externals
+    .map((user): InventoryEntry => {
+      const roles = (held.get(user.id.toLowerCase()) ?? []).sort(
+        (a, b) =>
+          a.kind.localeCompare(b.kind) ||
+          a.roleName.localeCompare(b.roleName) ||
+          a.scope.localeCompare(b.scope),
+      );
+      const created = Date.parse(user.createdDateTime ?? "");
+      const firstPromotion = Math.min(...roles.map((r) => Date.parse(r.since ?? "")).filter(Number.isFinite));
+      return {
+        id: user.id,
+        displayName: user.displayName,
+        userPrincipalName: user.userPrincipalName,
+        mail: user.mail,
+        userType: user.userType,
+        homeDomain: homeDomainOf(user),
+        createdDateTime: user.createdDateTime,
+        invitedBy: inviters.get(user.id) ?? null,
+        accountEnabled: user.accountEnabled,
+        roles,
+        risk: {
+          recentlyCreated: Number.isFinite(created) && now - created < RECENT_MS,
+          riskyUser: risky.has(user.id.toLowerCase()),
+          promotedSoonAfterCreation:
+            Number.isFinite(created) && Number.isFinite(firstPromotion) && firstPromotion - created < SOON_MS,
+        },
+      };
+    })
+    .sort(
+      (a, b) =>
+        riskScore(b) - riskScore(a) || (a.userPrincipalName ?? "").localeCompare(b.userPrincipalName ?? ""),
+    );
+}
+
+/** Riskiest first: a risky or new account with privilege is what an admin should look at first. */
+function riskScore(e: InventoryEntry): number {
+  return (
+    (e.risk.riskyUser ? 4 : 0) + (e.risk.promotedSoonAfterCreation ? 2 : 0) + (e.risk.recentlyCreated ? 1 : 0)
+  );
+}
