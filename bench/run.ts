@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { benchDetection } from "./detection.js";
+import { benchInventory } from "./inventory.js";
 import { benchPipeline } from "./pipeline.js";
 
 /** `npm run bench`: every benchmark of the project, figures into bench/results.json and docs/performance.md. */
@@ -10,6 +11,7 @@ const only = process.argv[2];
 const benches: Record<string, () => Promise<void>> = {
   detection: () => benchDetection(root, log),
   pipeline: () => benchPipeline(root, log),
+  inventory: () => benchInventory(root, log),
 };
 for (const [name, bench] of Object.entries(benches)) {
   if (only !== undefined && only !== name) continue;
