@@ -1,0 +1,226 @@
+import type { IncidentView } from "./incident-view.js";
+
+type Element = Record<string, unknown>;
+
+/** The verbs an incident card's buttons send: the bot acts on these and nothing else. */
+export const VERBS = ["approve", "approveSelected", "deny", "retry", "undo", "refresh"] as const;
+export type Verb = (typeof VERBS)[number];
+
+const SEVERITY_COLOR: Record<string, string> = {
+  critical: "attention",
+  high: "attention",
+  medium: "warning",
+  low: "default",
+};
+
+const STATE_LINE: Record<IncidentView["state"], string> = {
+  open: "New: being planned",
+  pending: "Waiting for approval",
+  approved: "Approved: containment starting",
+  executing: "Containing",
+  contained: "Contained",
+  partial: "Partly contained",
+  failed: "Containment failed",
+  denied: "Denied: nothing was changed",
+  expired: "Expired: no decision in time, nothing was changed",
+  "auto-contained": "Contained automatically",
+  reverted: "Reverted: containment undone",
+  merged: "Merged into another incident",
+};
+
+const time = (t: number) => `${new Date(t).toISOString().replace("T", " ").slice(0, 16)} UTC`;
+
+function text(value: string, extra: Element = {}): Element {
+  return { type: "TextBlock", text: value, wrap: true, ...extra };
+}
+
+function facts(pairs: [string, string | undefined][]): Element {
+  return {
+    type: "FactSet",
+    facts: pairs
+      .filter((p): p is [string, string] => p[1] !== undefined && p[1] !== "")
+      .map(([title, value]) => ({ title, value })),
+  };
+}
+
+/** The data every button carries: which incident, which version of it the clicker saw. Never what to do. */
+function data(view: IncidentView): Element {
+  return { incidentId: view.id, version: view.version };
+}
+
+function execute(view: IncidentView, verb: Verb, title: string, style?: "positive" | "destructive"): Element {
+  return { type: "Action.Execute", verb, title, data: data(view), ...(style === undefined ? {} : { style }) };
+}
+
+function actionLines(view: IncidentView): Element[] {
+  return view.actions.map((a) => {
+    const mark = {
+      planned: "○",
+      skipped: "–",
+      running: "…",
+      done: "✔",
+      failed: "✖",
+      undone: "↺",
+      "undo-failed": "✖",
+    }[a.state];
+    const detail = a.state === "planned" ? a.changes.join("; ") : (a.outcome ?? a.changes.join("; "));
+    return text(`${mark} **${a.action}** on ${a.target}: ${detail}`, {
+      spacing: "Small",
+      isSubtle: a.state === "skipped",
+    });
+  });
+}
+
+/**
+ * The incident card, in the version that fits its state: Approve / Approve selected / Deny while it
+ * waits, Retry after a failure, Undo once contained, the outcome of each action always. Adaptive Cards
+ * 1.5 with `Action.Execute`, so a click reaches the bot and the card is refreshed for everyone.
+ */
+export function incidentCard(view: IncidentView): Element {
+  const body: Element[] = [
+    {
+      type: "Container",
+      style: view.severity === "critical" || view.severity === "high" ? "attention" : "emphasis",
+      items: [
+        text(view.title, { size: "Medium", weight: "Bolder" }),
+        text(
+          `${STATE_LINE[view.state]} · ${view.severity} severity · confidence ${Math.round(view.confidence * 100)}%`,
+          {
+            color: SEVERITY_COLOR[view.severity] ?? "default",
+            spacing: "Small",
+          },
+        ),
+      ],
+    },
+  ];
+  if (view.decision !== undefined) {
+    const verb =
+      view.state === "denied"
+        ? "Denied"
+        : view.state === "reverted"
+          ? "Undone"
+          : view.state === "auto-contained"
+            ? "Decided"
+            : "Approved";
+    body.push(
+      text(
+        `${verb} by ${view.decision.by} at ${time(view.decision.at)}${view.decision.reason === undefined ? "" : `: ${view.decision.reason}`}`,
+        { weight: "Bolder" },
+      ),
+    );
+  }
+  if (view.waitingBecause !== undefined && view.state === "pending") {
+    body.push(
+      text(`Not contained automatically: ${view.waitingBecause}`, { isSubtle: true, spacing: "Small" }),
+    );
+  }
+  if (view.subject !== undefined) {
+    const s = view.subject;
+    body.push(text("Subject", { weight: "Bolder", spacing: "Medium" }));
+    body.push(
+      facts([
+        ["Name", s.name],
+        ["UPN", s.userPrincipalName],
+        ["Kind", s.kind],
+        ["Home tenant", s.homeTenant],
+        ["Account", s.enabled === undefined ? undefined : s.enabled ? "enabled" : "disabled"],
+      ]),
+    );
+  }
+  if (view.actor !== undefined) {
+    body.push(
+      facts([
+        ["Actor", view.actor.userPrincipalName ?? view.actor.name],
+        ["From", view.actor.ipAddress],
+      ]),
+    );
+  }
+  if (view.timeline.length > 0) {
+    body.push(text("What happened", { weight: "Bolder", spacing: "Medium" }));
+    for (const step of view.timeline.slice(-12))
+      body.push(text(`${time(step.time)}: ${step.text}`, { spacing: "Small" }));
+    if (view.timeline.length > 12)
+      body.push(text(`(${view.timeline.length - 12} earlier steps in the audit trail)`, { isSubtle: true }));
+  }
+  if (view.evidence.length > 0) {
+    body.push(text("Evidence", { weight: "Bolder", spacing: "Medium" }));
+    for (const e of view.evidence.slice(0, 8))
+      body.push(text(e.url === undefined ? e.text : `[${e.text}](${e.url})`, { spacing: "Small" }));
+  }
+  body.push(
+    text(view.state === "pending" ? "Planned actions (what each will change)" : "Actions", {
+      weight: "Bolder",
+      spacing: "Medium",
+    }),
+  );
+  body.push(
+    ...(view.actions.length > 0 ? actionLines(view) : [text("No action proposed.", { isSubtle: true })]),
+  );
+
+  const actions: Element[] = [];
+  const planned = view.actions.filter((a) => a.state === "planned");
+  if (view.state === "pending" && planned.length > 0) {
+    actions.push(execute(view, "approve", "Approve", "positive"));
+    actions.push({
+      type: "Action.ShowCard",
+      title: "Approve selected",
+      card: {
+        type: "AdaptiveCard",
+        body: [
+          {
+            type: "Input.ChoiceSet",
+            id: "actions",
+            isMultiSelect: true,
+            style: "expanded",
+            label: "Actions to run",
+            isRequired: true,
+            errorMessage: "Choose at least one action",
+            choices: planned.map((a) => ({ title: `${a.action} on ${a.target}`, value: a.id })),
+          },
+        ],
+        actions: [execute(view, "approveSelected", "Approve these", "positive")],
+      },
+    });
+    actions.push({
+      type: "Action.ShowCard",
+      title: "Deny",
+      card: {
+        type: "AdaptiveCard",
+        body: [
+          {
+            type: "Input.Text",
+            id: "reason",
+            label: "Why",
+            isMultiline: true,
+            isRequired: true,
+            errorMessage: "Say why",
+            maxLength: 500,
+          },
+        ],
+        actions: [execute(view, "deny", "Deny", "destructive")],
+      },
+    });
+  }
+  if (view.state === "partial" || view.state === "failed") actions.push(execute(view, "retry", "Retry"));
+  if (view.state === "contained" || view.state === "auto-contained" || view.state === "partial") {
+    actions.push(execute(view, "undo", "Undo", "destructive"));
+  }
+  actions.push({ type: "Action.OpenUrl", title: "Audit trail", url: view.auditUrl });
+  return {
+    type: "AdaptiveCard",
+    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+    version: "1.5",
+    body,
+    actions,
+  };
+}
+
+/** A short card that answers a click: refused, or what happened, always with a reason. */
+export function noticeCard(title: string, detail: string): Element {
+  return {
+    type: "AdaptiveCard",
+    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+    version: "1.5",
+    body: [text(title, { weight: "Bolder" }), text(detail)],
+  };
+}

@@ -1,0 +1,129 @@
+import type { IncidentView } from "../cards/incident-view.js";
+import type { Finding } from "../detect/finding.js";
+import type { ActionRow } from "../store/actions-repo.js";
+import { actionsOf } from "../store/actions-repo.js";
+import type { Queryable } from "../store/database.js";
+import { findingsByIds } from "../store/findings-repo.js";
+import { auditTrail, type IncidentRow } from "../store/incidents-repo.js";
+
+const TITLES: [string, string][] = [
+  [
+    "subscription-hijack-chain",
+    "A guest was given admin rights and moved a subscription out of the directory",
+  ],
+  ["subscription-directory-changed", "A subscription was moved to another directory"],
+  ["guest-privileged-role", "A guest was given a privileged Entra role"],
+  ["guest-azure-privileged-role", "A guest was given a privileged Azure role"],
+  ["guest-vm-burst", "A new external account is creating virtual machines"],
+  ["external-vm-created", "An external account created a virtual machine"],
+  ["subscription-created", "A subscription was created by an admin with a risky sign-in"],
+  ["risky-ip-vm-created", "A virtual machine was created from a risky address"],
+  ["risky-signin-resource-group", "A high-risk sign-in was followed by new resource groups"],
+  ["elevate-access", "An admin elevated to User Access Administrator at the root"],
+  ["subscription-policy-changed", "The subscription transfer policy was changed"],
+  ["guest-invited", "A guest was invited"],
+];
+
+function portalLink(f: Finding, tenantId: string): string | undefined {
+  const ev = f.evidence[0];
+  if (ev === undefined) return undefined;
+  if (ev.source === "azure-activity") {
+    return "https://portal.azure.com/#view/Microsoft_Azure_ActivityLog/ActivityLogBlade";
+  }
+  if (f.subject.type === "user" && f.subject.id !== undefined) {
+    return `https://entra.microsoft.com/${tenantId}/#view/Microsoft_AAD_UsersAndTenants/UserProfileMenuBlade/~/overview/userId/${f.subject.id}`;
+  }
+  return "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/AuditLogList.ReactView";
+}
+
+function kindOf(f: Finding): NonNullable<IncidentView["subject"]>["kind"] {
+  if (f.subject.type === "tenant") return "tenant";
+  if (f.subject.type === "subscription") return "subscription";
+  if (f.subject.external === true)
+    return (f.subject.userPrincipalName ?? "").includes("#EXT#") ? "guest" : "external member";
+  return f.subject.type === "user" ? "member" : "unknown";
+}
+
+/** Reads what an incident's card shows from the store. */
+export async function incidentView(
+  db: Queryable,
+  incident: IncidentRow,
+  auditBaseUrl: string,
+): Promise<IncidentView> {
+  const findings = await findingsByIds(db, incident.findingIds);
+  const actions: ActionRow[] = await actionsOf(db, incident.id);
+  const trail = await auditTrail(db, incident.id);
+  const title =
+    TITLES.find(([rule]) => incident.rules.includes(rule as Finding["rule"]))?.[1] ?? "Suspicious change";
+  const main =
+    findings.find((f) => f.subject.type === "user" && f.subject.external === true) ??
+    findings.find((f) => f.subject.type === "user") ??
+    findings[0];
+  const decision = [...trail]
+    .reverse()
+    .find((e) => ["approved", "denied", "auto-contain", "reverted"].includes(e.action));
+  const waiting = [...trail].reverse().find((e) => e.action === "awaiting-approval" || e.action === "grew");
+  const actor = findings.find((f) => f.actor !== undefined)?.actor;
+  return {
+    id: incident.id,
+    version: incident.version,
+    state: incident.state,
+    severity: incident.severity,
+    confidence: incident.confidence,
+    title,
+    ...(main === undefined
+      ? {}
+      : {
+          subject: {
+            name: main.subject.displayName ?? main.subject.userPrincipalName ?? main.subject.id ?? "unknown",
+            ...(main.subject.userPrincipalName === undefined
+              ? {}
+              : { userPrincipalName: main.subject.userPrincipalName }),
+            kind: kindOf(main),
+          },
+        }),
+    ...(actor === undefined
+      ? {}
+      : {
+          actor: {
+            name: actor.displayName ?? actor.userPrincipalName ?? actor.id ?? "unknown",
+            ...(actor.userPrincipalName === undefined ? {} : { userPrincipalName: actor.userPrincipalName }),
+            ...(actor.ipAddress === undefined ? {} : { ipAddress: actor.ipAddress }),
+          },
+        }),
+    timeline: findings.map((f) => ({ time: f.time, text: f.summary })).sort((a, b) => a.time - b.time),
+    evidence: findings.flatMap((f) => {
+      const url = portalLink(f, incident.tenantId);
+      return [
+        {
+          text: `${f.rule}: ${f.evidence.map((e) => e.operation).join(", ")}`,
+          ...(url === undefined ? {} : { url }),
+        },
+      ];
+    }),
+    actions: actions.map((a) => {
+      const changes = Array.isArray(a.plan["changes"]) ? (a.plan["changes"] as string[]) : [];
+      return {
+        id: a.id,
+        action: a.action,
+        target: String((a.target as { label?: string }).label ?? ""),
+        changes,
+        state: a.state,
+        ...(a.outcome === null ? {} : { outcome: a.outcome }),
+      };
+    }),
+    ...(decision === undefined
+      ? {}
+      : {
+          decision: {
+            by:
+              decision.actorName ??
+              (decision.action === "auto-contain" ? "automatic containment" : "unknown"),
+            at: decision.at,
+            ...(typeof decision.detail?.["reason"] === "string" ? { reason: decision.detail["reason"] } : {}),
+          },
+        }),
+    ...(typeof waiting?.detail?.["reason"] === "string" ? { waitingBecause: waiting.detail["reason"] } : {}),
+    auditUrl: `${auditBaseUrl}/incidents/${encodeURIComponent(incident.id)}/audit`,
+  };
+}

@@ -1,0 +1,170 @@
+import { createRequire } from "node:module";
+import { describe, expect, it } from "vitest";
+import { incidentCard, noticeCard, VERBS } from "../../src/cards/incident-card.js";
+import type { IncidentView } from "../../src/cards/incident-view.js";
+import type { IncidentState } from "../../src/store/incidents-repo.js";
+
+/**
+ * Every version of the incident card parses with the `adaptivecards` package without a validation error,
+ * stays under Teams' 28 KB, gives every input an id and every Action.Execute a verb Warden knows, and
+ * carries in its buttons only the incident id and version: never what to do.
+ */
+
+const require = createRequire(import.meta.url);
+const AC = require("adaptivecards/dist/adaptivecards.js") as {
+  AdaptiveCard: new () => {
+    parse(json: unknown, context?: unknown): void;
+    validateProperties(): { validationEvents: { message: string }[] };
+  };
+  SerializationContext: new () => {
+    eventCount: number;
+    getEventAt(i: number): { message: string; phase: number };
+  };
+};
+
+const STATES: IncidentState[] = [
+  "open",
+  "pending",
+  "approved",
+  "executing",
+  "contained",
+  "partial",
+  "failed",
+  "denied",
+  "expired",
+  "auto-contained",
+  "reverted",
+];
+
+function view(state: IncidentState, actions = 4): IncidentView {
+  const t = Date.UTC(2026, 10, 2, 10, 0);
+  return {
+    id: "inc-0123456789abcdef",
+    version: 7,
+    state,
+    severity: "critical",
+    confidence: 0.97,
+    title: "A guest was given admin rights and moved a subscription out of the directory",
+    subject: {
+      name: "it.support",
+      userPrincipalName: "it.support_outlook-helpdesk.net#EXT#@contoso.onmicrosoft.com",
+      kind: "guest",
+      homeTenant: "outlook-helpdesk.net",
+      enabled: true,
+    },
+    actor: {
+      name: "Priya Raman",
+      userPrincipalName: "priya.raman@contoso.onmicrosoft.com",
+      ipAddress: "203.0.113.140",
+    },
+    timeline: Array.from({ length: 15 }, (_, i) => ({
+      time: t + i * 60_000,
+      text: `Step ${i}: something happened with a long description ${"x".repeat(80)}`,
+    })),
+    evidence: Array.from({ length: 10 }, (_, i) => ({
+      text: `evidence ${i}`,
+      url: `https://entra.microsoft.com/#view/${i}`,
+    })),
+    actions: Array.from({ length: actions }, (_, i) => ({
+      id: `inc-0123456789abcdef:disable-account:user:${i}`,
+      action: "disable-account",
+      target: `user${i}@contoso.onmicrosoft.com`,
+      changes: ["Set accountEnabled from true to false", "Revoke every sign-in session"],
+      state: state === "pending" ? "planned" : state === "failed" ? "failed" : "done",
+      outcome: "done",
+    })),
+    ...(state === "pending"
+      ? { waitingBecause: "confidence 0.4 is under the automatic threshold 0.95" }
+      : { decision: { by: "SOC Analyst", at: t, reason: "looks real" } }),
+    auditUrl: "https://warden.example/incidents/inc-0123456789abcdef/audit",
+  };
+}
+
+function walk(node: unknown, visit: (el: Record<string, unknown>) => void): void {
+  if (Array.isArray(node)) for (const n of node) walk(n, visit);
+  else if (node !== null && typeof node === "object") {
+    visit(node as Record<string, unknown>);
+    for (const value of Object.values(node)) walk(value, visit);
+  }
+}
+
+function problems(card: unknown): string[] {
+  const parsed = new AC.AdaptiveCard();
+  const context = new AC.SerializationContext();
+  parsed.parse(card, context);
+  const found: string[] = [];
+  for (let i = 0; i < context.eventCount; i++) found.push(`parse: ${context.getEventAt(i).message}`);
+  for (const e of parsed.validateProperties().validationEvents) found.push(`validate: ${e.message}`);
+  walk(card, (el) => {
+    if (typeof el["type"] === "string" && el["type"].startsWith("Input.") && typeof el["id"] !== "string")
+      found.push(`${el["type"]} without id`);
+    if (el["type"] === "Action.Execute" && !VERBS.includes(el["verb"] as (typeof VERBS)[number]))
+      found.push(`Action.Execute without a known verb`);
+    if (el["type"] === "TextBlock" && (typeof el["text"] !== "string" || el["text"] === ""))
+      found.push("TextBlock without text");
+  });
+  return found;
+}
+
+describe("incident cards", () => {
+  for (const state of STATES) {
+    it(`the ${state} card is valid Adaptive Card 1.5, under 28 KB, with ids and verbs`, () => {
+      const card = incidentCard(view(state, 20));
+      expect(problems(card)).toEqual([]);
+      expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThan(28 * 1024);
+    });
+  }
+
+  it("offers Approve, Approve selected and Deny while waiting; Retry after failure; Undo once contained", () => {
+    const verbs = (state: IncidentState) => {
+      const found: string[] = [];
+      walk(incidentCard(view(state)), (el) => {
+        if (el["type"] === "Action.Execute") found.push(String(el["verb"]));
+      });
+      return found.sort();
+    };
+    expect(verbs("pending")).toEqual(["approve", "approveSelected", "deny"]);
+    expect(verbs("failed")).toEqual(["retry"]);
+    expect(verbs("partial")).toEqual(["retry", "undo"]);
+    expect(verbs("contained")).toEqual(["undo"]);
+    expect(verbs("auto-contained")).toEqual(["undo"]);
+    expect(verbs("denied")).toEqual([]);
+    expect(verbs("expired")).toEqual([]);
+  });
+
+  it("carries only the incident id and version in its buttons", () => {
+    walk(incidentCard(view("pending")), (el) => {
+      if (el["type"] === "Action.Execute")
+        expect(el["data"]).toEqual({ incidentId: "inc-0123456789abcdef", version: 7 });
+    });
+  });
+
+  it("says who decided, when, and why; and why it was not contained automatically", () => {
+    const denied = JSON.stringify(incidentCard(view("denied")));
+    expect(denied).toContain("Denied by SOC Analyst at 2026-11-02 10:00 UTC: looks real");
+    expect(JSON.stringify(incidentCard(view("pending")))).toContain(
+      "Not contained automatically: confidence 0.4",
+    );
+  });
+
+  it("the notice card is valid too", () => {
+    expect(problems(noticeCard("Refused", "You are not an approver."))).toEqual([]);
+  });
+
+  it("the checker itself catches a missing verb, a missing input id and an empty TextBlock", () => {
+    const bad = {
+      type: "AdaptiveCard",
+      version: "1.5",
+      body: [{ type: "TextBlock", text: "" }, { type: "Input.Text" }, { type: "NotAnElement" }],
+      actions: [{ type: "Action.Execute", title: "x" }],
+    };
+    expect(problems(bad).some((p) => p.startsWith("parse:") && p.includes("NotAnElement"))).toBe(true);
+    expect(problems(bad)).toEqual(
+      expect.arrayContaining([
+        "Input.Text without id",
+        "Action.Execute without a known verb",
+        "TextBlock without text",
+      ]),
+    );
+  });
+});
