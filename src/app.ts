@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { botConfigured, createBot } from "./bot/index.js";
 import { ArmActivity } from "./cloud/arm-activity.js";
 import { AzureRbac } from "./cloud/arm-rbac.js";
 import { makeCredential } from "./cloud/credential.js";
@@ -167,8 +168,14 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
     { concurrency: 1 },
   );
   const workflow = workflowDeps(warden, now);
-  // Until the bot is configured there is no card to refresh.
-  const announce = async (_incidentId: string) => undefined;
+  // With a bot, each change of an incident refreshes its card in Teams; without one there is no card.
+  const bot = botConfigured(warden) ? createBot(warden, workflow) : undefined;
+  const announce = async (incidentId: string) => {
+    if (bot !== undefined)
+      await queue.add(QUEUE.notify, "notify", { incidentId }, { dedupeKey: `notify:${incidentId}` });
+  };
+  if (bot !== undefined)
+    queue.process(QUEUE.notify, (job) => bot.notify(job), { concurrency: 1, attempts: 8, backoffMs: 2_000 });
   queue.process(QUEUE.triage, triageHandler(workflow, queue, log, announce), { concurrency: 4 });
   queue.process(QUEUE.contain, containHandler(workflow, queue, log, announce), {
     concurrency: 4,

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { z } from "zod";
+import { type BotConfig, BotConfigError, parseBotConfig } from "./bot-config.js";
 import { type CloudEndpoints, MICROSOFT_CLOUD } from "./cloud/credential.js";
 import {
   type ContainmentConfig,
@@ -84,6 +85,7 @@ export interface WardenConfig {
   detect: DetectConfig;
   runtime: RuntimeConfig;
   containment: ContainmentConfig;
+  bot: BotConfig;
 }
 
 export interface ConfigSources {
@@ -102,7 +104,18 @@ export function loadConfig({ env = process.env, file }: ConfigSources = {}): War
     detect: { ...DEFAULT_DETECT_CONFIG, ...stripUndefined(parsed.data) },
     runtime: runtimeFromEnv(env),
     containment: containmentFromEnv(env),
+    bot: botFromEnv(env),
   };
+}
+
+function botFromEnv(env: NodeJS.ProcessEnv): BotConfig {
+  const value = (name: string) => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
+  try {
+    return parseBotConfig(value, Number(value("WARDEN_PORT") ?? 3978));
+  } catch (error) {
+    if (error instanceof BotConfigError) throw new ConfigError(error.message);
+    throw error;
+  }
 }
 
 function containmentFromEnv(env: NodeJS.ProcessEnv): ContainmentConfig {

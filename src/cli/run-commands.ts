@@ -36,7 +36,9 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
     await startSchedules(warden);
   }
   if (role !== "worker") {
-    server = await listen(createWebApp(warden), config.runtime.port);
+    // A bot without authentication (local mode) is reachable from this machine only.
+    const unauthenticated = config.bot.localMode && config.bot.appId === undefined;
+    server = await listen(createWebApp(warden), config.runtime.port, unauthenticated ? "127.0.0.1" : "0.0.0.0");
     log.info({ port: config.runtime.port }, "web listening");
   }
   log.info({ role, tenantId: warden.tenantId }, "started");

@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import express from "express";
-import type { Warden } from "../app.js";
+import { type Warden, workflowDeps } from "../app.js";
+import { botConfigured, createBot, messagesRoute } from "../bot/index.js";
 
 /**
  * The web process: health and readiness now; the bot's /api/messages, metrics and the console join it
@@ -9,6 +10,14 @@ import type { Warden } from "../app.js";
 export function createWebApp(warden: Warden): express.Express {
   const app = express();
   app.disable("x-powered-by");
+  if (botConfigured(warden)) {
+    const { adapter, bot } = createBot(warden, workflowDeps(warden));
+    app.use(messagesRoute(adapter, bot));
+  } else {
+    warden.log.warn(
+      "the Teams bot is off: set MICROSOFT_APP_ID (see docs/deploy.md) to receive and approve incident cards",
+    );
+  }
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
@@ -38,9 +47,9 @@ export function createWebApp(warden: Warden): express.Express {
   return app;
 }
 
-export function listen(app: express.Express, port: number): Promise<Server> {
+export function listen(app: express.Express, port: number, host = "0.0.0.0"): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, "0.0.0.0", () => resolve(server));
+    const server = app.listen(port, host, () => resolve(server));
     server.on("error", reject);
   });
 }

@@ -1,0 +1,80 @@
+import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from "botbuilder";
+import {
+  PasswordServiceClientCredentialFactory,
+  ServiceClientCredentialsFactory,
+} from "botframework-connector";
+import type { BotConfig } from "../bot-config.js";
+import type { Logger } from "../log.js";
+
+/** Thrown when the bot must not start as configured: the message says what to set. */
+export class BotStartError extends Error {}
+
+/**
+ * Outbound credentials for a simulated Bot Connector: requests are signed with a fixed test token, and
+ * nothing calls login.microsoftonline.com. Used only with WARDEN_BOT_OPENID_METADATA_URL (loopback).
+ */
+class SimulatorCredentialsFactory extends ServiceClientCredentialsFactory {
+  constructor(private readonly appId: string) {
+    super();
+  }
+  async isValidAppId(appId: string): Promise<boolean> {
+    return appId === this.appId;
+  }
+  async isAuthenticationDisabled(): Promise<boolean> {
+    return false;
+  }
+  async createCredentials() {
+    return {
+      async signRequest<T extends { headers: { set(name: string, value: string): void } }>(
+        request: T,
+      ): Promise<T> {
+        request.headers.set("authorization", "Bearer simulated-connector-token");
+        return request;
+      },
+    };
+  }
+}
+
+/**
+ * The Bot Framework adapter with inbound authentication on. Without an app id it refuses to start,
+ * unless local mode is asked for explicitly (then authentication is off and the web process binds to
+ * loopback only).
+ */
+export function createAdapter(config: BotConfig, log: Logger): CloudAdapter {
+  if (config.appId === undefined && !config.localMode) {
+    throw new BotStartError(
+      "MICROSOFT_APP_ID is not set: the bot would accept unauthenticated requests. Set the Azure Bot's app id (and MICROSOFT_APP_PASSWORD), or WARDEN_BOT_LOCAL_MODE=true for a loopback-only trial.",
+    );
+  }
+  const appId = config.appId ?? "";
+  const simulated = config.openIdMetadataUrl;
+  const options = {
+    MicrosoftAppId: appId,
+    ...(config.appTenantId === undefined ? {} : { MicrosoftAppTenantId: config.appTenantId }),
+    // Setting these switches botbuilder to a token service other than Microsoft's: the simulator's.
+    ...(simulated === undefined
+      ? {}
+      : {
+          ToBotFromChannelOpenIdMetadataUrl: simulated,
+          ToBotFromEmulatorOpenIdMetadataUrl: simulated,
+          ToBotFromChannelTokenIssuer: "https://api.botframework.com",
+          ToChannelFromBotLoginUrl: `${new URL(simulated).origin}/login`,
+          ToChannelFromBotOAuthScope: "https://api.botframework.com",
+          OAuthUrl: `${new URL(simulated).origin}/oauth`,
+          CallerId: "urn:botframework:azure",
+        }),
+  };
+  const credentials =
+    simulated !== undefined
+      ? new SimulatorCredentialsFactory(appId)
+      : new PasswordServiceClientCredentialFactory(appId, config.appPassword ?? "", config.appTenantId ?? "");
+  const auth = new ConfigurationBotFrameworkAuthentication(options, credentials);
+  const adapter = new CloudAdapter(auth);
+  adapter.onTurnError = async (context, error) => {
+    log.error(
+      { err: (error as Error).message, conversation: context.activity.conversation?.id },
+      "bot turn failed",
+    );
+  };
+  return adapter;
+}

@@ -1,0 +1,45 @@
+import type { CloudAdapter } from "botbuilder";
+import type { Warden } from "../app.js";
+import { ApproverCheck } from "../respond/approvers.js";
+import type { WorkflowDeps } from "../respond/workflow.js";
+import { createAdapter } from "./adapter.js";
+import { notifyHandler } from "./notifier.js";
+import { WardenBot } from "./warden-bot.js";
+
+export { BotStartError } from "./adapter.js";
+export { messagesRoute } from "./messages-route.js";
+
+export interface BotParts {
+  adapter: CloudAdapter;
+  bot: WardenBot;
+  notify: ReturnType<typeof notifyHandler>;
+}
+
+/** Whether this deployment has a bot: an app id, or local mode asked for explicitly. */
+export function botConfigured(warden: Warden): boolean {
+  return warden.config.bot.appId !== undefined || warden.config.bot.localMode;
+}
+
+/** The bot, its adapter and the card poster, built from Warden's settings (the only botbuilder wiring). */
+export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
+  const { bot: config } = warden.config;
+  const adapter = createAdapter(config, warden.log);
+  return {
+    adapter,
+    bot: new WardenBot({
+      workflow,
+      queue: warden.queue,
+      approvers: new ApproverCheck(config, warden.directory),
+      tenantId: warden.tenantId,
+      publicUrl: config.publicUrl,
+    }),
+    notify: notifyHandler({
+      adapter,
+      appId: config.appId ?? "",
+      db: warden.db,
+      tenantId: warden.tenantId,
+      publicUrl: config.publicUrl,
+      log: warden.log,
+    }),
+  };
+}

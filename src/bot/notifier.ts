@@ -1,0 +1,87 @@
+import { CardFactory, type CloudAdapter, type ConversationReference, MessageFactory } from "botbuilder";
+import { incidentCard } from "../cards/incident-card.js";
+import type { Logger } from "../log.js";
+import { incidentView } from "../respond/incident-view.js";
+import {
+  conversationsOf,
+  incidentCard as postedCard,
+  saveIncidentCard,
+} from "../store/conversations-repo.js";
+import type { Database } from "../store/database.js";
+import { getIncident } from "../store/incidents-repo.js";
+
+export interface NotifierDeps {
+  adapter: CloudAdapter;
+  appId: string;
+  db: Database;
+  tenantId: string;
+  publicUrl: string;
+  log: Logger;
+}
+
+/**
+ * `notify`: posts an incident's card to the channel Warden was installed in, one thread per incident, or
+ * updates the card already posted so everyone sees the same state. Connector throttling (429) is retried
+ * by the Bot Framework client; a failure fails the job, which the queue retries.
+ */
+export function notifyHandler(deps: NotifierDeps) {
+  return async (job: { data: Record<string, unknown> }): Promise<void> => {
+    const incidentId = String(job.data["incidentId"]);
+    const incident = await getIncident(deps.db, incidentId);
+    if (incident === undefined || incident.state === "merged") return;
+    const [channel] = await conversationsOf(deps.db, deps.tenantId, "channel");
+    if (channel === undefined) {
+      deps.log.warn(
+        { incidentId },
+        "no Teams channel yet: install Warden in a team to receive incident cards",
+      );
+      return;
+    }
+    const card = CardFactory.adaptiveCard(
+      incidentCard(await incidentView(deps.db, incident, deps.publicUrl)),
+    );
+    const reference = channel.reference as Partial<ConversationReference>;
+    const posted = await postedCard(deps.db, incidentId);
+    if (posted !== undefined) {
+      if (posted.cardVersion >= incident.version) return;
+      await deps.adapter.continueConversationAsync(
+        deps.appId,
+        {
+          ...reference,
+          conversation: {
+            ...reference.conversation,
+            id: posted.conversationId,
+          } as ConversationReference["conversation"],
+        },
+        async (context) => {
+          await context.updateActivity({ ...MessageFactory.attachment(card), id: posted.activityId });
+        },
+      );
+      await saveIncidentCard(deps.db, { ...posted, incidentId, cardVersion: incident.version });
+      return;
+    }
+    // A new thread in the channel: the connector answers with the thread's conversation and message ids.
+    await deps.adapter.createConversationAsync(
+      deps.appId,
+      reference.channelId ?? "msteams",
+      reference.serviceUrl ?? "",
+      "https://api.botframework.com",
+      {
+        isGroup: true,
+        channelData: { channel: { id: channel.conversationId } },
+        activity: MessageFactory.attachment(card),
+        bot: reference.bot,
+      } as never,
+      async (context) => {
+        const thread = context.activity.conversation.id;
+        const activityId = thread.split(";messageid=")[1] ?? context.activity.id ?? "";
+        await saveIncidentCard(deps.db, {
+          incidentId,
+          conversationId: thread,
+          activityId,
+          cardVersion: incident.version,
+        });
+      },
+    );
+  };
+}

@@ -1,0 +1,288 @@
+import {
+  type AdaptiveCardInvokeResponse,
+  type AdaptiveCardInvokeValue,
+  CardFactory,
+  MessageFactory,
+  TeamsActivityHandler,
+  type TurnContext,
+} from "botbuilder";
+import { incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
+import type { JobQueue } from "../jobs/queue/job-queue.js";
+import { QUEUE } from "../jobs/queues.js";
+import type { ApproverCheck } from "../respond/approvers.js";
+import { incidentView } from "../respond/incident-view.js";
+import { type Approver, decide, type WorkflowDeps } from "../respond/workflow.js";
+import { saveConversation } from "../store/conversations-repo.js";
+import {
+  appendAudit,
+  auditTrail,
+  getIncident,
+  listIncidents,
+  transitionIncident,
+} from "../store/incidents-repo.js";
+
+export interface BotDeps {
+  workflow: WorkflowDeps;
+  queue: JobQueue;
+  approvers: ApproverCheck;
+  tenantId: string;
+  publicUrl: string;
+}
+
+const CARD = "application/vnd.microsoft.card.adaptive";
+
+const HELP = [
+  "**Warden** answers:",
+  "- `open`: incidents waiting for a decision",
+  "- `incident <id>`: an incident's card",
+  "- `history <id>`: an incident's audit trail",
+  "- `inventory`: external accounts holding admin roles (`warden inventory` lists them all)",
+  "- `help`: this list",
+].join("\n");
+
+/**
+ * The Teams side of Warden: remembers where it was installed, answers chat commands, and turns card
+ * clicks into decisions. A click is never trusted: it names an incident and the version its card showed;
+ * who clicked is checked against the approvers on every click, and what runs is read from the store.
+ */
+export class WardenBot extends TeamsActivityHandler {
+  constructor(private readonly deps: BotDeps) {
+    super();
+    this.onConversationUpdate(async (context, next) => {
+      await this.remember(context);
+      await next();
+    });
+    this.onInstallationUpdate(async (context, next) => {
+      await this.remember(context);
+      await next();
+    });
+    this.onMessage(async (context, next) => {
+      await this.remember(context);
+      await this.command(context, (context.activity.text ?? "").replace(/<at>.*?<\/at>/g, "").trim());
+      await next();
+    });
+  }
+
+  private async remember(context: TurnContext): Promise<void> {
+    const conversation = context.activity.conversation;
+    if (conversation?.id === undefined) return;
+    const type = conversation.conversationType;
+    const kind = type === "channel" ? "channel" : type === "groupChat" ? "groupChat" : "personal";
+    // A channel's reference without the thread part: new incident threads start from the channel itself.
+    const channelId = conversation.id.split(";messageid=")[0] ?? conversation.id;
+    const reference = { ...context.activity, conversation: { ...conversation, id: channelId } };
+    await saveConversation(this.deps.workflow.db, {
+      tenantId: this.deps.tenantId,
+      conversationId: channelId,
+      kind,
+      reference: {
+        activityId: reference.id,
+        bot: reference.recipient,
+        channelId: reference.channelId,
+        conversation: reference.conversation,
+        serviceUrl: reference.serviceUrl,
+        locale: reference.locale,
+      },
+    });
+  }
+
+  private async command(context: TurnContext, text: string): Promise<void> {
+    const [word = "", arg] = text.split(/\s+/, 2);
+    const db = this.deps.workflow.db;
+    switch (word.toLowerCase()) {
+      case "open": {
+        const open = (await listIncidents(db, this.deps.tenantId)).filter((i) => i.state === "pending");
+        await context.sendActivity(
+          open.length === 0
+            ? "No incident is waiting for a decision."
+            : [
+                `${open.length} waiting for a decision:`,
+                ...open.map((i) => `- \`${i.id}\` ${i.severity}, ${i.rules.join(", ")}`),
+              ].join("\n"),
+        );
+        return;
+      }
+      case "incident": {
+        const incident = arg === undefined ? undefined : await getIncident(db, arg);
+        if (incident === undefined || incident.tenantId !== this.deps.tenantId) {
+          await context.sendActivity(`No incident \`${arg ?? ""}\`. \`open\` lists those waiting.`);
+          return;
+        }
+        const view = await incidentView(db, incident, this.deps.publicUrl);
+        await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(incidentCard(view))));
+        return;
+      }
+      case "history": {
+        const incident = arg === undefined ? undefined : await getIncident(db, arg);
+        if (incident === undefined || incident.tenantId !== this.deps.tenantId) {
+          await context.sendActivity(`No incident \`${arg ?? ""}\`.`);
+          return;
+        }
+        const trail = await auditTrail(db, incident.id);
+        await context.sendActivity(
+          trail
+            .map(
+              (e) =>
+                `- ${new Date(e.at).toISOString().slice(0, 19)}Z **${e.action}**${e.actorName === undefined ? "" : ` by ${e.actorName}`}${e.toState === undefined ? "" : ` → ${e.toState}`}`,
+            )
+            .join("\n"),
+        );
+        return;
+      }
+      case "inventory":
+        await context.sendActivity(
+          "The inventory is read live from the tenant: run `warden inventory --format table` (or `--format csv`). Its chat card comes with the next release.",
+        );
+        return;
+      default:
+        await context.sendActivity(HELP);
+    }
+  }
+
+  protected override async onAdaptiveCardInvoke(
+    context: TurnContext,
+    invokeValue: AdaptiveCardInvokeValue,
+  ): Promise<AdaptiveCardInvokeResponse> {
+    const answer = (card: Record<string, unknown>): AdaptiveCardInvokeResponse => ({
+      statusCode: 200,
+      type: CARD,
+      value: card,
+    });
+    const verb = invokeValue?.action?.verb;
+    const data = (invokeValue?.action?.data ?? {}) as Record<string, unknown>;
+    const incidentId = typeof data["incidentId"] === "string" ? data["incidentId"] : undefined;
+    const version = typeof data["version"] === "number" ? data["version"] : Number.NaN;
+    if (!VERBS.includes(verb as Verb) || incidentId === undefined || !Number.isInteger(version)) {
+      return answer(noticeCard("Not understood", "This button is not one of Warden's. Nothing was done."));
+    }
+    const db = this.deps.workflow.db;
+    const incident = await getIncident(db, incidentId);
+    const tenant =
+      (context.activity.conversation as { tenantId?: string } | undefined)?.tenantId ??
+      context.activity.channelData?.tenant?.id;
+    if (
+      incident === undefined ||
+      incident.tenantId !== this.deps.tenantId ||
+      (tenant !== undefined && tenant !== this.deps.tenantId)
+    ) {
+      return answer(
+        noticeCard("No such incident", "This card names no incident of this tenant. Nothing was done."),
+      );
+    }
+    const from = context.activity.from;
+    const clicker: Approver = { id: (from?.aadObjectId ?? "").toLowerCase(), name: from?.name ?? "unknown" };
+    const refused = async (reason: string) => {
+      await appendAudit(db, {
+        incidentId,
+        action: "refused",
+        ...(clicker.id === "" ? {} : { actorId: clicker.id }),
+        actorName: clicker.name,
+        cardVersion: version,
+        detail: { verb, reason },
+      });
+      const view = await incidentView(
+        db,
+        (await getIncident(db, incidentId)) ?? incident,
+        this.deps.publicUrl,
+      );
+      const card = incidentCard(view);
+      (card["body"] as unknown[]).unshift({
+        type: "TextBlock",
+        text: `Refused: ${reason}`,
+        wrap: true,
+        color: "attention",
+        weight: "Bolder",
+      });
+      return answer(card);
+    };
+    const current = async () =>
+      answer(
+        incidentCard(
+          await incidentView(db, (await getIncident(db, incidentId)) ?? incident, this.deps.publicUrl),
+        ),
+      );
+    if (verb === "refresh") return current();
+    const allowed = await this.deps.approvers.check(clicker.id);
+    if (!allowed.ok) return refused(allowed.reason);
+    if (version !== incident.version)
+      return refused(
+        `the card was out of date (version ${version}, now ${incident.version}); here is the current one`,
+      );
+
+    switch (verb as Verb) {
+      case "approve":
+      case "approveSelected": {
+        const selected =
+          verb === "approveSelected"
+            ? String(data["actions"] ?? "")
+                .split(",")
+                .map((s) => s.trim())
+                .filter((s) => s !== "")
+            : undefined;
+        const result = await decide(this.deps.workflow, incidentId, clicker, {
+          approve: true,
+          cardVersion: version,
+          ...(selected === undefined ? {} : { actionIds: selected }),
+        });
+        if (result.outcome === "refused") return refused(result.reason);
+        await this.deps.queue.add(
+          QUEUE.contain,
+          "contain",
+          { incidentId },
+          { dedupeKey: `contain:${incidentId}` },
+        );
+        break;
+      }
+      case "deny": {
+        const reason = typeof data["reason"] === "string" ? data["reason"].trim().slice(0, 500) : "";
+        if (reason === "") return refused("a denial needs a reason");
+        const result = await decide(this.deps.workflow, incidentId, clicker, {
+          approve: false,
+          cardVersion: version,
+          reason,
+        });
+        if (result.outcome === "refused") return refused(result.reason);
+        break;
+      }
+      case "retry": {
+        const moved = await transitionIncident(
+          db,
+          incidentId,
+          ["failed", "partial"],
+          "approved",
+          {
+            action: "approved",
+            actorId: clicker.id,
+            actorName: clicker.name,
+            cardVersion: version,
+            detail: { retry: true },
+          },
+          version,
+        );
+        if (moved === undefined) return refused("the incident is no longer waiting for a retry");
+        await this.deps.queue.add(
+          QUEUE.contain,
+          "contain",
+          { incidentId },
+          { dedupeKey: `contain:${incidentId}` },
+        );
+        break;
+      }
+      case "undo": {
+        if (!["contained", "auto-contained", "partial"].includes(incident.state))
+          return refused(`an incident that is ${incident.state} has nothing to undo`);
+        await appendAudit(db, {
+          incidentId,
+          action: "undo-requested",
+          actorId: clicker.id,
+          actorName: clicker.name,
+          cardVersion: version,
+        });
+        await this.deps.queue.add(QUEUE.contain, "undo", { incidentId }, { dedupeKey: `undo:${incidentId}` });
+        break;
+      }
+    }
+    await this.deps.queue.add(QUEUE.notify, "notify", { incidentId }, { dedupeKey: `notify:${incidentId}` });
+    return current();
+  }
+}

@@ -1,0 +1,50 @@
+import type { GraphDirectory } from "../cloud/graph-directory.js";
+
+export type ApproverVerdict = { ok: true } | { ok: false; reason: string };
+
+const CACHE_MS = 60_000;
+
+/**
+ * Who may decide on incidents: members of the approver group (read through Graph, cached a minute) or
+ * the configured list. On any doubt (no identity on the click, the group cannot be read) the answer is
+ * no, with the reason, which the card shows.
+ */
+export class ApproverCheck {
+  private cache: { at: number; members: Set<string> } | undefined;
+
+  constructor(
+    private readonly settings: { approverGroupId?: string; approvers: readonly string[] },
+    private readonly graph: Pick<GraphDirectory, "groupMemberIds">,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async check(objectId: string | undefined): Promise<ApproverVerdict> {
+    if (objectId === undefined || objectId === "") {
+      return { ok: false, reason: "the click carries no Entra identity, so it cannot be checked" };
+    }
+    const id = objectId.toLowerCase();
+    if (this.settings.approvers.includes(id)) return { ok: true };
+    const group = this.settings.approverGroupId;
+    if (group === undefined) {
+      return { ok: false, reason: "you are not an approver (WARDEN_APPROVERS / WARDEN_APPROVER_GROUP_ID)" };
+    }
+    try {
+      const members = await this.groupMembers(group);
+      return members.has(id)
+        ? { ok: true }
+        : { ok: false, reason: "you are not a member of the approver group" };
+    } catch (error) {
+      return {
+        ok: false,
+        reason: `the approver group could not be checked (${(error as Error).message}); nothing was done`,
+      };
+    }
+  }
+
+  private async groupMembers(groupId: string): Promise<Set<string>> {
+    if (this.cache !== undefined && this.now() - this.cache.at < CACHE_MS) return this.cache.members;
+    const members = new Set((await this.graph.groupMemberIds(groupId)).map((m) => m.toLowerCase()));
+    this.cache = { at: this.now(), members };
+    return members;
+  }
+}

@@ -1,0 +1,97 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+
+export interface SentActivity {
+  method: "POST" | "PUT";
+  conversationId: string;
+  activityId: string;
+  activity: Record<string, unknown>;
+  at: number;
+}
+
+/**
+ * The Bot Connector a Teams bot talks back to, simulated on loopback: it records what the bot sends
+ * (new threads, replies, updates), answers with ids as Teams does, and can throttle with 429s.
+ */
+export class FakeConnector {
+  readonly sent: SentActivity[] = [];
+  /** Fraction of requests answered 429 (with Retry-After 1), for testing posting under throttling. */
+  throttle = 0;
+  private turns = 0;
+  private server: Server | undefined;
+  url = "";
+
+  async start(): Promise<void> {
+    const app = express();
+    app.use(express.json({ limit: "1mb" }));
+    app.use((_req, res, next) => {
+      this.turns += 1;
+      if (Math.floor(this.turns * this.throttle) !== Math.floor((this.turns - 1) * this.throttle)) {
+        res
+          .status(429)
+          .set("Retry-After", "1")
+          .json({ error: { code: "TooManyRequests", message: "Too many requests" } });
+        return;
+      }
+      next();
+    });
+    const record = (
+      method: "POST" | "PUT",
+      conversationId: string,
+      activityId: string,
+      activity: Record<string, unknown>,
+    ) => {
+      this.sent.push({ method, conversationId, activityId, activity, at: Date.now() });
+    };
+    // A new conversation (a thread in a channel) with its first activity.
+    app.post("/v3/conversations", (req, res) => {
+      const body = req.body as {
+        channelData?: { channel?: { id?: string } };
+        activity?: Record<string, unknown>;
+      };
+      const channel = body.channelData?.channel?.id ?? "19:channel@thread.tacv2";
+      const activityId = String(Date.now() + this.sent.length);
+      const conversationId = `${channel};messageid=${activityId}`;
+      if (body.activity !== undefined) record("POST", conversationId, activityId, body.activity);
+      res.status(201).json({ id: conversationId, activityId });
+    });
+    app.post("/v3/conversations/:conversationId/activities", (req, res) => {
+      const activityId = String(Date.now() + this.sent.length);
+      record("POST", String(req.params["conversationId"]), activityId, req.body as Record<string, unknown>);
+      res.status(201).json({ id: activityId });
+    });
+    app.post("/v3/conversations/:conversationId/activities/:replyTo", (req, res) => {
+      const activityId = randomUUID();
+      record("POST", String(req.params["conversationId"]), activityId, req.body as Record<string, unknown>);
+      res.status(201).json({ id: activityId });
+    });
+    app.put("/v3/conversations/:conversationId/activities/:activityId", (req, res) => {
+      record(
+        "PUT",
+        String(req.params["conversationId"]),
+        String(req.params["activityId"]),
+        req.body as Record<string, unknown>,
+      );
+      res.status(200).json({ id: req.params["activityId"] });
+    });
+    this.server = createServer(app);
+    await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+  }
+
+  /** The latest version of each message, by activity id. */
+  messages(): Map<string, SentActivity> {
+    const latest = new Map<string, SentActivity>();
+    for (const s of this.sent) latest.set(s.activityId, s);
+    return latest;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) =>
+      this.server === undefined ? resolve() : this.server.close(() => resolve()),
+    );
+  }
+}

@@ -1,0 +1,290 @@
+import { generateKeyPairSync } from "node:crypto";
+import { rmSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+import { createWebApp, listen } from "../../src/server/web.js";
+import { BotTokenIssuer, signJwt } from "../../src/sim/bot/bot-token-issuer.js";
+import { FakeConnector } from "../../src/sim/bot/connector.js";
+import { conversationsOf } from "../../src/store/conversations-repo.js";
+import { auditTrail, type IncidentRow, listIncidents } from "../../src/store/incidents-repo.js";
+import { type PlayedSim, playingSim, settle, until } from "../helpers/pipeline.js";
+
+/**
+ * The Teams bot against a simulated Bot Connector and a simulated Bot Framework token service: inbound
+ * authentication (every forged form refused with 401 before the bot sees it), installation, incident
+ * cards posted to the channel, and approval by clicks that are checked against the store.
+ */
+
+const BOT_APP_ID = "b07ba5e1-0000-4000-8000-00000000b07b";
+const ANALYST = { id: "5a5a5a5a-0000-4000-8000-00000000a11e", name: "SOC Analyst" };
+const OUTSIDER = { id: "0d0d0d0d-0000-4000-8000-0000000000d0", name: "Someone Else" };
+const CHANNEL = "19:soc-channel@thread.tacv2";
+
+let played: PlayedSim;
+let warden: Warden;
+let issuer: BotTokenIssuer;
+let connector: FakeConnector;
+let server: Server;
+let url: string;
+let dataDir: string;
+let adminId: string;
+
+const attack = (name: string) => {
+  const found = played.day.attacks.find((a) => a.name === name);
+  if (found === undefined) throw new Error(name);
+  return found;
+};
+
+beforeAll(async () => {
+  issuer = new BotTokenIssuer();
+  await issuer.start();
+  connector = new FakeConnector();
+  await connector.start();
+  played = await playingSim(81, 5_000);
+  adminId = attack("guest-admin").actorId;
+  dataDir = `/tmp/warden-bot-${process.pid}-${Date.now()}`;
+  const config = loadConfig({
+    env: {
+      ...played.env,
+      WARDEN_DATA_DIR: dataDir,
+      MICROSOFT_APP_ID: BOT_APP_ID,
+      WARDEN_BOT_OPENID_METADATA_URL: issuer.openIdMetadataUrl,
+      // The compromised admin is listed too: the bot must still refuse him his own incident.
+      WARDEN_APPROVERS: `${ANALYST.id},${adminId}`,
+    },
+  });
+  warden = await openWarden(
+    config,
+    createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, d) => d() }) }),
+  );
+  startWorker(warden);
+  server = await listen(createWebApp(warden), 0, "127.0.0.1");
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 60_000);
+
+afterAll(async () => {
+  server?.close();
+  await warden?.close();
+  await played?.sim.close();
+  await connector?.close();
+  await issuer?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function activity(extra: Record<string, unknown>): Record<string, unknown> {
+  return {
+    channelId: "msteams",
+    serviceUrl: connector.url,
+    recipient: { id: `28:${BOT_APP_ID}`, name: "Warden" },
+    conversation: { id: CHANNEL, conversationType: "channel", tenantId: played.tenantId, isGroup: true },
+    channelData: {
+      tenant: { id: played.tenantId },
+      channel: { id: CHANNEL },
+      team: { id: "19:team@thread.tacv2" },
+    },
+    id: String(Date.now()),
+    timestamp: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+async function post(body: unknown, token: string | undefined): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${url}/api/messages`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  let answer: unknown = text === "" ? undefined : text;
+  try {
+    answer = JSON.parse(text);
+  } catch {
+    // Refusals answer in plain text.
+  }
+  return { status: res.status, body: answer };
+}
+
+const validToken = () => issuer.channelToken(BOT_APP_ID, connector.url);
+
+function click(
+  incident: IncidentRow,
+  verb: string,
+  who: { id: string; name: string },
+  data: Record<string, unknown> = {},
+) {
+  return post(
+    activity({
+      type: "invoke",
+      name: "adaptiveCard/action",
+      from: { id: `29:${who.id}`, aadObjectId: who.id, name: who.name },
+      value: {
+        action: {
+          type: "Action.Execute",
+          verb,
+          data: { incidentId: incident.id, version: incident.version, ...data },
+        },
+      },
+    }),
+    validToken(),
+  );
+}
+
+const cardText = (answer: { body: unknown }) =>
+  JSON.stringify((answer.body as { value?: unknown } | undefined)?.value ?? answer.body);
+
+describe("Bot Framework authentication on /api/messages", () => {
+  const installation = () =>
+    activity({
+      type: "conversationUpdate",
+      from: { id: "29:installer", aadObjectId: ANALYST.id },
+      membersAdded: [{ id: `28:${BOT_APP_ID}` }],
+    });
+
+  it("refuses every forged or wrong token with 401, before the bot sees anything", async () => {
+    const attacker = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    const now = Math.floor(Date.now() / 1000);
+    const forged: [string, string | undefined][] = [
+      ["missing", undefined],
+      ["garbage", "not.a.token"],
+      [
+        "expired",
+        issuer.channelToken(BOT_APP_ID, connector.url, { exp: now - 600, nbf: now - 7200, iat: now - 7200 }),
+      ],
+      ["wrong audience", issuer.channelToken("11111111-2222-4333-8444-555555555555", connector.url)],
+      ["wrong serviceUrl", issuer.channelToken(BOT_APP_ID, "https://attacker.example/")],
+      [
+        "unknown key",
+        signJwt(
+          { iss: issuer.issuer, aud: BOT_APP_ID, serviceurl: connector.url, exp: now + 600, nbf: now - 60 },
+          { alg: "RS256", kid: "unknown-key" },
+          attacker,
+        ),
+      ],
+      [
+        "alg none",
+        signJwt(
+          { iss: issuer.issuer, aud: BOT_APP_ID, serviceurl: connector.url, exp: now + 600, nbf: now - 60 },
+          { alg: "none", kid: issuer.keyId },
+          attacker,
+        ),
+      ],
+      ["attacker-signed with our key id", issuer.channelToken(BOT_APP_ID, connector.url, {}, attacker)],
+    ];
+    for (const [name, token] of forged) {
+      const answer = await post(installation(), token);
+      expect(answer.status, name).toBe(401);
+    }
+    expect(await conversationsOf(warden.db, played.tenantId)).toEqual([]);
+    expect(connector.sent).toEqual([]);
+  });
+
+  it("accepts a valid token and remembers the channel it was installed in", async () => {
+    const answer = await post(installation(), validToken());
+    expect(answer.status).toBe(200);
+    const stored = await conversationsOf(warden.db, played.tenantId, "channel");
+    expect(stored.map((c) => c.conversationId)).toEqual([CHANNEL]);
+  });
+
+  it("refuses an oversized body with 413 and stays up", async () => {
+    const big = activity({ type: "message", text: "x".repeat(400_000), from: { id: "29:x" } });
+    expect((await post(big, validToken())).status).toBe(413);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+});
+
+describe("incident cards and approval in the channel", () => {
+  let pending: IncidentRow[];
+
+  it("posts one card per incident, in its own thread of the installed channel", async () => {
+    await startSchedules(warden);
+    await settle(warden.db, warden.queue, played);
+    await until(
+      async () =>
+        (await listIncidents(warden.db, played.tenantId)).filter((i) => i.state === "pending").length === 4,
+      60_000,
+      "four incidents waiting",
+    );
+    pending = (await listIncidents(warden.db, played.tenantId)).filter((i) => i.state === "pending");
+    await until(
+      async () => new Set(connector.sent.map((s) => s.conversationId)).size >= 4,
+      30_000,
+      "four cards",
+    );
+    const threads = new Set(connector.sent.map((s) => s.conversationId));
+    expect([...threads].every((t) => t.startsWith(`${CHANNEL};messageid=`))).toBe(true);
+    const first = connector.sent[0]?.activity as { attachments?: { contentType: string }[] };
+    expect(first.attachments?.[0]?.contentType).toBe("application/vnd.microsoft.card.adaptive");
+  }, 120_000);
+
+  it("refuses a non-approver, the incident's own actor, a tampered id and an old card, and says why", async () => {
+    const incident = pending.find(
+      (i) => i.rules.includes("guest-privileged-role") && !i.rules.includes("subscription-hijack-chain"),
+    );
+    if (incident === undefined) throw new Error("no guest-admin incident");
+    const outsider = await click(incident, "approve", OUTSIDER);
+    expect(outsider.status).toBe(200);
+    expect(cardText(outsider)).toContain("Refused: you are not an approver");
+    const self = await click(incident, "approve", { id: adminId, name: "Marcus" });
+    expect(cardText(self)).toContain("subject or the actor");
+    const tampered = await click({ ...incident, id: "inc-ffffffffffffffff" }, "approve", ANALYST);
+    expect(cardText(tampered)).toContain("No such incident");
+    const old = await click({ ...incident, version: incident.version - 1 }, "approve", ANALYST);
+    expect(cardText(old)).toContain("out of date");
+    const trail = await auditTrail(warden.db, incident.id);
+    expect(trail.filter((e) => e.action === "refused").length).toBe(3);
+    expect((await listIncidents(warden.db, played.tenantId)).find((i) => i.id === incident.id)?.state).toBe(
+      "pending",
+    );
+  });
+
+  it("an approver's click approves, says by whom, and the card in the channel turns contained for everyone", async () => {
+    const incident = pending.find((i) => i.rules.includes("subscription-hijack-chain"));
+    if (incident === undefined) throw new Error("no hijack incident");
+    const answer = await click(incident, "approve", ANALYST);
+    expect(answer.status).toBe(200);
+    expect(cardText(answer)).toContain("Approved by SOC Analyst");
+    await until(
+      async () =>
+        (await listIncidents(warden.db, played.tenantId)).find((i) => i.id === incident.id)?.state ===
+        "contained",
+      60_000,
+      "contained",
+    );
+    await until(
+      async () =>
+        connector.sent.some((s) => s.method === "PUT" && JSON.stringify(s.activity).includes("Contained")),
+      30_000,
+      "the channel's card updated to contained",
+    );
+    expect(played.sim.directory.users.get(attack("hijack").subjectId)?.accountEnabled).toBe(false);
+    // A second click on the same (now old) card changes nothing.
+    const again = await click(incident, "approve", ANALYST);
+    expect(cardText(again)).toContain("Refused");
+  }, 120_000);
+
+  it("answers chat commands, and help for anything else", async () => {
+    const say = (text: string) =>
+      post(
+        activity({
+          type: "message",
+          text,
+          from: { id: `29:${ANALYST.id}`, aadObjectId: ANALYST.id, name: ANALYST.name },
+        }),
+        validToken(),
+      );
+    const before = connector.sent.length;
+    expect((await say("open")).status).toBe(200);
+    expect((await say("what is this")).status).toBe(200);
+    const replies = connector.sent.slice(before).map((s) => String(s.activity["text"] ?? ""));
+    expect(replies[0]).toMatch(/waiting for a decision/);
+    expect(replies[1]).toContain("Warden** answers");
+  });
+});
