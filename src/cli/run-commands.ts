@@ -38,7 +38,11 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
   if (role !== "worker") {
     // A bot without authentication (local mode) is reachable from this machine only.
     const unauthenticated = config.bot.localMode && config.bot.appId === undefined;
-    server = await listen(createWebApp(warden), config.runtime.port, unauthenticated ? "127.0.0.1" : "0.0.0.0");
+    server = await listen(
+      createWebApp(warden),
+      config.runtime.port,
+      unauthenticated ? "127.0.0.1" : "0.0.0.0",
+    );
     log.info({ port: config.runtime.port }, "web listening");
   }
   log.info({ role, tenantId: warden.tenantId }, "started");

@@ -10,7 +10,9 @@ describe(".env.example", () => {
   it("lists every setting config.ts, containment-config.ts and bot-config.ts read, with its default", () => {
     const code = read("src/config.ts") + read("src/containment-config.ts") + read("src/bot-config.ts");
     const names = new Set(
-      [...code.matchAll(/"((?:WARDEN|AZURE|MICROSOFT)_[A-Z_]+|DATABASE_URL|REDIS_URL|LOG_LEVEL)"/g)].map((m) => m[1]),
+      [...code.matchAll(/"((?:WARDEN|AZURE|MICROSOFT)_[A-Z_]+|DATABASE_URL|REDIS_URL|LOG_LEVEL)"/g)].map(
+        (m) => m[1],
+      ),
     );
     expect(names.size).toBeGreaterThan(25);
     const documented = new Set([...read(".env.example").matchAll(/^([A-Z_]+)=/gm)].map((m) => m[1]));
