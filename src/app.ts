@@ -21,6 +21,7 @@ import { InProcessQueue } from "./jobs/queue/in-process-queue.js";
 import type { JobQueue } from "./jobs/queue/job-queue.js";
 import { QUEUE } from "./jobs/queues.js";
 import type { Logger } from "./log.js";
+import { expireStale } from "./respond/expiry.js";
 import { Guard } from "./respond/guard.js";
 import type { RespondContext } from "./respond/types.js";
 import type { WorkflowDeps } from "./respond/workflow.js";
@@ -176,7 +177,18 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
   };
   if (bot !== undefined)
     queue.process(QUEUE.notify, (job) => bot.notify(job), { concurrency: 1, attempts: 8, backoffMs: 2_000 });
-  queue.process(QUEUE.triage, triageHandler(workflow, queue, log, announce), { concurrency: 4 });
+  const triage = triageHandler(workflow, queue, log, announce);
+  queue.process(
+    QUEUE.triage,
+    async (job) => {
+      if (job.name !== "expire") return triage(job);
+      for (const id of await expireStale(db, tenantId, config.containment.approval, now())) {
+        log.info({ tenantId, incidentId: id }, "incident expired: no decision in time");
+        await announce(id);
+      }
+    },
+    { concurrency: 4 },
+  );
   queue.process(QUEUE.contain, containHandler(workflow, queue, log, announce), {
     concurrency: 4,
     attempts: 8,
@@ -194,6 +206,7 @@ export function workflowDeps(warden: Warden, now: () => number = Date.now): Work
     dryRun: config.containment.dryRun,
     log: warden.log,
     autoPolicy: config.containment.auto,
+    twoApproversForCritical: config.containment.approval.twoApproversForCritical,
     now,
   };
 }
@@ -210,6 +223,7 @@ export async function startSchedules(warden: Warden): Promise<void> {
     config.runtime.discoverIntervalMs,
   );
   await queue.repeat(QUEUE.poll, `retention:${tenantId}`, "retention", { tenantId }, 24 * 3_600_000);
+  await queue.repeat(QUEUE.triage, `expire:${tenantId}`, "expire", { tenantId }, 60_000);
   for (const source of pollSources(config.runtime.auditSource)) {
     const { source: name, scope } = sourceKey(source);
     await queue.repeat(

@@ -13,6 +13,15 @@ export interface ContainmentConfig {
   blockEntering: boolean;
   dryRun: boolean;
   auto: AutoContainPolicy;
+  approval: ApprovalPolicy;
+}
+
+/** How decisions are taken: how long an incident may wait, and whether critical ones need two approvers. */
+export interface ApprovalPolicy {
+  /** A pending incident expires after this many hours, by severity (WARDEN_EXPIRE_HOURS). */
+  expireHours: Record<Severity, number>;
+  /** Critical incidents need two different approvers (WARDEN_CRITICAL_TWO_APPROVERS). */
+  twoApproversForCritical: boolean;
 }
 
 /** Thrown for a setting that cannot be used; the message names the variable and what to write. */
@@ -84,7 +93,18 @@ export function parseContainmentConfig(value: (name: string) => string | undefin
       `WARDEN_SERVICE_PRINCIPAL_ID must be the object id of Warden's service principal, got "${own}"`,
     );
   }
+  const expireHours: Record<Severity, number> = { critical: 4, high: 12, medium: 24, low: 72 };
+  for (const part of list("WARDEN_EXPIRE_HOURS")) {
+    const [severity = "", hours = ""] = part.split("=");
+    if (!(SEVERITIES as readonly string[]).includes(severity) || !(Number(hours) > 0)) {
+      throw new ContainmentConfigError(
+        `WARDEN_EXPIRE_HOURS takes severity=hours pairs such as critical=4,high=12; "${part}" is not one`,
+      );
+    }
+    expireHours[severity as Severity] = Number(hours);
+  }
   return {
+    approval: { expireHours, twoApproversForCritical: bool("WARDEN_CRITICAL_TWO_APPROVERS", false) },
     protected: {
       breakGlassIds: guids("WARDEN_BREAK_GLASS_IDS"),
       users: list("WARDEN_PROTECTED_USERS").map((u) => u.toLowerCase()),

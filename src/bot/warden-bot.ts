@@ -225,12 +225,15 @@ export class WardenBot extends TeamsActivityHandler {
           ...(selected === undefined ? {} : { actionIds: selected }),
         });
         if (result.outcome === "refused") return refused(result.reason);
-        await this.deps.queue.add(
-          QUEUE.contain,
-          "contain",
-          { incidentId },
-          { dedupeKey: `contain:${incidentId}` },
-        );
+        // The first of two approvals for a critical incident: the card says a second one is needed.
+        if (result.outcome === "approved") {
+          await this.deps.queue.add(
+            QUEUE.contain,
+            "contain",
+            { incidentId },
+            { dedupeKey: `contain:${incidentId}` },
+          );
+        }
         break;
       }
       case "deny": {

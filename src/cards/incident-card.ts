@@ -109,6 +109,13 @@ export function incidentCard(view: IncidentView): Element {
       ),
     );
   }
+  if (view.firstApprovalBy !== undefined && view.state === "pending") {
+    body.push(
+      text(`Approved by ${view.firstApprovalBy}; a critical incident needs a second, different approver`, {
+        weight: "Bolder",
+      }),
+    );
+  }
   if (view.waitingBecause !== undefined && view.state === "pending") {
     body.push(
       text(`Not contained automatically: ${view.waitingBecause}`, { isSubtle: true, spacing: "Small" }),

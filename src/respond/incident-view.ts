@@ -5,6 +5,7 @@ import { actionsOf } from "../store/actions-repo.js";
 import type { Queryable } from "../store/database.js";
 import { findingsByIds } from "../store/findings-repo.js";
 import { auditTrail, type IncidentRow } from "../store/incidents-repo.js";
+import { firstApproval } from "./workflow.js";
 
 const TITLES: [string, string][] = [
   [
@@ -64,6 +65,7 @@ export async function incidentView(
     .find((e) => ["approved", "denied", "auto-contain", "reverted"].includes(e.action));
   const waiting = [...trail].reverse().find((e) => e.action === "awaiting-approval" || e.action === "grew");
   const actor = findings.find((f) => f.actor !== undefined)?.actor;
+  const first = incident.state === "pending" ? await firstApproval({ db }, incident.id) : undefined;
   return {
     id: incident.id,
     version: incident.version,
@@ -124,6 +126,7 @@ export async function incidentView(
           },
         }),
     ...(typeof waiting?.detail?.["reason"] === "string" ? { waitingBecause: waiting.detail["reason"] } : {}),
+    ...(first === undefined ? {} : { firstApprovalBy: first.name }),
     auditUrl: `${auditBaseUrl}/incidents/${encodeURIComponent(incident.id)}/audit`,
   };
 }

@@ -1,7 +1,9 @@
 import type { ActionRow } from "../store/actions-repo.js";
 import { actionsOf, finishAction, reserveAutomatic } from "../store/actions-repo.js";
+import type { Queryable } from "../store/database.js";
 import { findingsByIds } from "../store/findings-repo.js";
 import {
+  auditTrail,
   getIncident,
   type IncidentRow,
   type IncidentState,
@@ -19,6 +21,8 @@ import type { ActionName } from "./types.js";
 
 export interface WorkflowDeps extends ContainmentDeps {
   autoPolicy: AutoContainPolicy;
+  /** Critical incidents need two different approvers. */
+  twoApproversForCritical: boolean;
   now: () => number;
 }
 
@@ -118,7 +122,7 @@ export interface Approver {
 }
 
 export type DecisionResult =
-  | { outcome: "approved" | "denied"; incident: IncidentRow }
+  | { outcome: "approved" | "denied" | "first-approval"; incident: IncidentRow }
   | { outcome: "refused"; reason: string; incident: IncidentRow | undefined };
 
 /**
@@ -168,6 +172,40 @@ export async function decide(
       };
     }
   }
+  if (verdict.approve && deps.twoApproversForCritical && incident.severity === "critical") {
+    const first = await firstApproval(deps, incidentId);
+    if (first === undefined) {
+      // The first of two: recorded, and the version moves on so every card shows it.
+      const recorded = await transitionIncident(
+        deps.db,
+        incidentId,
+        ["pending"],
+        "pending",
+        {
+          action: "first-approval",
+          actorId: approver.id,
+          actorName: approver.name,
+          cardVersion: verdict.cardVersion,
+          detail: { actions: verdict.actionIds ?? planned.map((a) => a.id) },
+        },
+        incident.version,
+      );
+      return recorded === undefined
+        ? {
+            outcome: "refused",
+            reason: "someone decided a moment ago",
+            incident: await getIncident(deps.db, incidentId),
+          }
+        : { outcome: "first-approval", incident: recorded };
+    }
+    if (first.id === approver.id.toLowerCase()) {
+      return {
+        outcome: "refused",
+        reason: "a critical incident needs a second, different approver",
+        incident,
+      };
+    }
+  }
   const moved = await transitionIncident(
     deps.db,
     incidentId,
@@ -206,4 +244,19 @@ async function involvedPrincipals(deps: WorkflowDeps, incident: IncidentRow): Pr
     if (f.actor?.id !== undefined) ids.add(f.actor.id.toLowerCase());
   }
   return ids;
+}
+
+/** The first approval of the current wait, if one was given (two approvers for critical incidents). */
+export async function firstApproval(
+  deps: { db: Queryable },
+  incidentId: string,
+): Promise<Approver | undefined> {
+  const trail = await auditTrail(deps.db, incidentId);
+  for (const entry of [...trail].reverse()) {
+    if (entry.action === "first-approval" && entry.actorId !== undefined) {
+      return { id: entry.actorId.toLowerCase(), name: entry.actorName ?? entry.actorId };
+    }
+    if (entry.toState === "pending" && entry.action !== "first-approval") return undefined;
+  }
+  return undefined;
 }
