@@ -1,5 +1,6 @@
 import type { CloudAdapter } from "botbuilder";
 import type { Warden } from "../app.js";
+import { RateLimiter } from "../cloud/rate-limiter.js";
 import { ApproverCheck } from "../respond/approvers.js";
 import type { WorkflowDeps } from "../respond/workflow.js";
 import { createAdapter } from "./adapter.js";
@@ -35,6 +36,7 @@ export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
     }),
     notify: notifyHandler({
       adapter,
+      limiter: new RateLimiter(),
       appId: config.appId ?? "",
       db: warden.db,
       tenantId: warden.tenantId,

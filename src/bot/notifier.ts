@@ -1,5 +1,6 @@
 import { CardFactory, type CloudAdapter, type ConversationReference, MessageFactory } from "botbuilder";
 import { incidentCard } from "../cards/incident-card.js";
+import { LIMITS, type RateLimiter } from "../cloud/rate-limiter.js";
 import type { Logger } from "../log.js";
 import { incidentView } from "../respond/incident-view.js";
 import {
@@ -11,6 +12,8 @@ import type { Database } from "../store/database.js";
 import { getIncident } from "../store/incidents-repo.js";
 
 export interface NotifierDeps {
+  /** Keeps posting within Teams' per-conversation limits instead of discovering them through 429s. */
+  limiter: RateLimiter;
   adapter: CloudAdapter;
   appId: string;
   db: Database;
@@ -40,6 +43,8 @@ export function notifyHandler(deps: NotifierDeps) {
     const card = CardFactory.adaptiveCard(
       incidentCard(await incidentView(deps.db, incident, deps.publicUrl)),
     );
+    await deps.limiter.take(`teams:${channel.conversationId}:second`, LIMITS.teamsPerSecond);
+    await deps.limiter.take(`teams:${channel.conversationId}:30s`, LIMITS.teamsPer30Seconds);
     const reference = channel.reference as Partial<ConversationReference>;
     const posted = await postedCard(deps.db, incidentId);
     if (posted !== undefined) {

@@ -18,6 +18,10 @@ export const LIMITS = {
   graphIdentity: { requests: 150, windowMs: 1_000 },
   /** Defender advanced hunting: 45 calls a minute per tenant. */
   hunting: { requests: 45, windowMs: 60_000 },
+  /** Teams, per conversation: 7 sends a second... */
+  teamsPerSecond: { requests: 7, windowMs: 1_000 },
+  /** ...and 60 per 30 seconds (and 1,800 an hour, which these two keep under). */
+  teamsPer30Seconds: { requests: 60, windowMs: 30_000 },
   /** ARM reads: 250 per principal and subscription, refilled 25 a second; kept well under. */
   armReads: { requests: 20, windowMs: 1_000 },
   /** ARM writes and deletes: 200 per principal and subscription, refilled 10 a second; kept under. */

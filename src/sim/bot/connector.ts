@@ -19,6 +19,8 @@ export class FakeConnector {
   readonly sent: SentActivity[] = [];
   /** Fraction of requests answered 429 (with Retry-After 1), for testing posting under throttling. */
   throttle = 0;
+  /** How many requests were answered 429. */
+  throttled = 0;
   private turns = 0;
   private server: Server | undefined;
   url = "";
@@ -29,6 +31,7 @@ export class FakeConnector {
     app.use((_req, res, next) => {
       this.turns += 1;
       if (Math.floor(this.turns * this.throttle) !== Math.floor((this.turns - 1) * this.throttle)) {
+        this.throttled += 1;
         res
           .status(429)
           .set("Retry-After", "1")
