@@ -1,0 +1,83 @@
+import { rmSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Writable } from "node:stream";
+import { afterAll, describe, expect, it } from "vitest";
+import { openWarden, type Warden } from "../../src/app.js";
+import { createAdapter } from "../../src/bot/adapter.js";
+import { BotStartError } from "../../src/bot/index.js";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+import { createWebApp, listen } from "../../src/server/web.js";
+
+/**
+ * The only test that runs the bot with authentication off: local mode, asked for explicitly. Without an
+ * app id and without local mode, the bot refuses to start and /api/messages does not exist.
+ */
+
+const quiet = createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, d) => d() }) });
+const TENANT = "7e7e7e7e-0000-4000-8000-000000000009";
+const opened: { warden: Warden; server: Server; dir: string }[] = [];
+
+async function web(env: Record<string, string>): Promise<string> {
+  const dir = `/tmp/warden-local-${process.pid}-${Date.now()}-${opened.length}`;
+  const warden = await openWarden(
+    loadConfig({ env: { WARDEN_TENANT_ID: TENANT, WARDEN_DATA_DIR: dir, ...env } }),
+    quiet,
+  );
+  const server = await listen(createWebApp(warden), 0, "127.0.0.1");
+  opened.push({ warden, server, dir });
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+afterAll(async () => {
+  for (const o of opened) {
+    o.server.close();
+    await o.warden.close();
+    rmSync(o.dir, { recursive: true, force: true });
+  }
+});
+
+const message = {
+  type: "message",
+  text: "help",
+  channelId: "msteams",
+  serviceUrl: "http://127.0.0.1:9/",
+  conversation: { id: "a:1" },
+  from: { id: "29:x" },
+  recipient: { id: "28:bot" },
+};
+
+describe("the bot without an app id", () => {
+  it("refuses to start unless local mode is asked for", () => {
+    const config = loadConfig({ env: {} }).bot;
+    expect(() => createAdapter(config, quiet)).toThrow(BotStartError);
+    expect(() => createAdapter(config, quiet)).toThrow(/MICROSOFT_APP_ID is not set/);
+  });
+
+  it("without local mode, the web process has no /api/messages", async () => {
+    const url = await web({});
+    const res = await fetch(`${url}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(message),
+    });
+    expect(res.status).toBe(404);
+  });
+
+  it("in local mode, accepts an unauthenticated request (loopback only, see run-commands)", async () => {
+    const url = await web({ WARDEN_BOT_LOCAL_MODE: "true" });
+    const res = await fetch(`${url}/api/messages`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...message, type: "conversationUpdate" }),
+    });
+    expect(res.status).toBe(200);
+  });
+
+  it("refuses an outside token service unless it is on loopback", () => {
+    expect(() =>
+      loadConfig({ env: { WARDEN_BOT_OPENID_METADATA_URL: "https://evil.example/openid" } }),
+    ).toThrow(/loopback/);
+  });
+});
