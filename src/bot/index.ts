@@ -1,6 +1,7 @@
 import type { CloudAdapter } from "botbuilder";
 import type { Warden } from "../app.js";
 import { RateLimiter } from "../cloud/rate-limiter.js";
+import { collectInventory } from "../inventory/collect.js";
 import { ApproverCheck } from "../respond/approvers.js";
 import type { WorkflowDeps } from "../respond/workflow.js";
 import { createAdapter } from "./adapter.js";
@@ -33,6 +34,13 @@ export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
       approvers: new ApproverCheck(config, warden.directory),
       tenantId: warden.tenantId,
       publicUrl: config.publicUrl,
+      inventory: () =>
+        collectInventory({
+          graph: warden.respond.graph,
+          rbac: warden.respond.rbac,
+          subscriptions: warden.respond.subscriptions,
+          now: Date.now,
+        }),
     }),
     notify: notifyHandler({
       adapter,

@@ -7,6 +7,8 @@ import {
   type TurnContext,
 } from "botbuilder";
 import { incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
+import { inventoryCard } from "../cards/inventory-card.js";
+import type { InventoryEntry } from "../inventory/collect.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
 import { QUEUE } from "../jobs/queues.js";
 import type { ApproverCheck } from "../respond/approvers.js";
@@ -22,6 +24,8 @@ import {
 } from "../store/incidents-repo.js";
 
 export interface BotDeps {
+  /** Reads the inventory live from the tenant; the bot keeps the last one a few minutes for paging. */
+  inventory: () => Promise<InventoryEntry[]>;
   workflow: WorkflowDeps;
   queue: JobQueue;
   approvers: ApproverCheck;
@@ -46,6 +50,20 @@ const HELP = [
  * who clicked is checked against the approvers on every click, and what runs is read from the store.
  */
 export class WardenBot extends TeamsActivityHandler {
+  private inventoryCache: { at: number; entries: Promise<InventoryEntry[]> } | undefined;
+
+  /** The inventory, read again when older than five minutes (paging reads the same one). */
+  private inventory(): Promise<InventoryEntry[]> {
+    if (this.inventoryCache === undefined || Date.now() - this.inventoryCache.at > 300_000) {
+      const entries = this.deps.inventory();
+      entries.catch(() => {
+        this.inventoryCache = undefined;
+      });
+      this.inventoryCache = { at: Date.now(), entries };
+    }
+    return this.inventoryCache.entries;
+  }
+
   constructor(private readonly deps: BotDeps) {
     super();
     this.onConversationUpdate(async (context, next) => {
@@ -129,11 +147,13 @@ export class WardenBot extends TeamsActivityHandler {
         );
         return;
       }
-      case "inventory":
+      case "inventory": {
+        const entries = await this.inventory();
         await context.sendActivity(
-          "The inventory is read live from the tenant: run `warden inventory --format table` (or `--format csv`). Its chat card comes with the next release.",
+          MessageFactory.attachment(CardFactory.adaptiveCard(inventoryCard(entries, 0))),
         );
         return;
+      }
       default:
         await context.sendActivity(HELP);
     }
@@ -150,6 +170,10 @@ export class WardenBot extends TeamsActivityHandler {
     });
     const verb = invokeValue?.action?.verb;
     const data = (invokeValue?.action?.data ?? {}) as Record<string, unknown>;
+    if (verb === "inventoryPage") {
+      const page = typeof data["page"] === "number" && Number.isInteger(data["page"]) ? data["page"] : 0;
+      return answer(inventoryCard(await this.inventory(), page));
+    }
     const incidentId = typeof data["incidentId"] === "string" ? data["incidentId"] : undefined;
     const version = typeof data["version"] === "number" ? data["version"] : Number.NaN;
     if (!VERBS.includes(verb as Verb) || incidentId === undefined || !Number.isInteger(version)) {

@@ -23,6 +23,8 @@ import { type PlayedSim, playingSim, settle, until } from "../helpers/pipeline.j
 const BOT_APP_ID = "b07ba5e1-0000-4000-8000-00000000b07b";
 const ANALYST = { id: "5a5a5a5a-0000-4000-8000-00000000a11e", name: "SOC Analyst" };
 const OUTSIDER = { id: "0d0d0d0d-0000-4000-8000-0000000000d0", name: "Someone Else" };
+/** A member of the approver group in the simulated tenant (not in the list). */
+const LEAD = { id: "1ead1ead-0000-4000-8000-0000000001ea", name: "SOC Lead" };
 const CHANNEL = "19:soc-channel@thread.tacv2";
 
 let played: PlayedSim;
@@ -47,6 +49,32 @@ beforeAll(async () => {
   await connector.start();
   played = await playingSim(81, 5_000);
   adminId = attack("guest-admin").actorId;
+  // The approver group, as the tenant holds it: Graph answers who is in it.
+  played.sim.directory.users.set(LEAD.id, {
+    id: LEAD.id,
+    displayName: LEAD.name,
+    userPrincipalName: "soc.lead@contoso-lab.onmicrosoft.com",
+    mail: null,
+    userType: "Member",
+    accountEnabled: true,
+    createdDateTime: new Date().toISOString(),
+    creationType: null,
+    externalUserState: null,
+    signInSessionsValidFromDateTime: new Date().toISOString(),
+  });
+  const approvers = played.sim.directory.createGroup(
+    {
+      kind: "user",
+      user: {
+        id: LEAD.id,
+        displayName: LEAD.name,
+        userPrincipalName: "soc.lead@contoso-lab.onmicrosoft.com",
+        userType: "Member",
+      },
+    },
+    { displayName: "SOC approvers", mailNickname: "soc-approvers" },
+  );
+  approvers.members.add(LEAD.id);
   dataDir = `/tmp/warden-bot-${process.pid}-${Date.now()}`;
   const config = loadConfig({
     env: {
@@ -54,8 +82,9 @@ beforeAll(async () => {
       WARDEN_DATA_DIR: dataDir,
       MICROSOFT_APP_ID: BOT_APP_ID,
       WARDEN_BOT_OPENID_METADATA_URL: issuer.openIdMetadataUrl,
-      // The compromised admin is listed too: the bot must still refuse him his own incident.
-      WARDEN_APPROVERS: `${ANALYST.id},${adminId}`,
+      // The compromised admin and a guest are listed too: the bot must still refuse them their own incidents.
+      WARDEN_APPROVERS: `${ANALYST.id},${adminId},${attack("guest-admin").subjectId}`,
+      WARDEN_APPROVER_GROUP_ID: approvers.id,
     },
   });
   warden = await openWarden(
@@ -231,15 +260,20 @@ describe("incident cards and approval in the channel", () => {
     if (incident === undefined) throw new Error("no guest-admin incident");
     const outsider = await click(incident, "approve", OUTSIDER);
     expect(outsider.status).toBe(200);
-    expect(cardText(outsider)).toContain("Refused: you are not an approver");
+    expect(cardText(outsider)).toContain("Refused: you are not a member of the approver group");
     const self = await click(incident, "approve", { id: adminId, name: "Marcus" });
     expect(cardText(self)).toContain("subject or the actor");
+    const subject = await click(incident, "approve", {
+      id: attack("guest-admin").subjectId,
+      name: "the guest",
+    });
+    expect(cardText(subject)).toContain("subject or the actor");
     const tampered = await click({ ...incident, id: "inc-ffffffffffffffff" }, "approve", ANALYST);
     expect(cardText(tampered)).toContain("No such incident");
     const old = await click({ ...incident, version: incident.version - 1 }, "approve", ANALYST);
     expect(cardText(old)).toContain("out of date");
     const trail = await auditTrail(warden.db, incident.id);
-    expect(trail.filter((e) => e.action === "refused").length).toBe(3);
+    expect(trail.filter((e) => e.action === "refused").length).toBe(4);
     expect((await listIncidents(warden.db, played.tenantId)).find((i) => i.id === incident.id)?.state).toBe(
       "pending",
     );
@@ -269,6 +303,36 @@ describe("incident cards and approval in the channel", () => {
     const again = await click(incident, "approve", ANALYST);
     expect(cardText(again)).toContain("Refused");
   }, 120_000);
+
+  it("a member of the approver group may approve: denied with a reason here, by the SOC lead", async () => {
+    const incident = (await listIncidents(warden.db, played.tenantId)).find(
+      (i) => i.state === "pending" && i.rules.includes("risky-signin-resource-group") && i.rules.length === 1,
+    );
+    if (incident === undefined) throw new Error("no risky sign-in incident");
+    const noReason = await click(incident, "deny", LEAD, { reason: "" });
+    expect(cardText(noReason)).toContain("a denial needs a reason");
+    const denied = await click(incident, "deny", LEAD, { reason: "A known traveller: confirmed by phone" });
+    expect(cardText(denied)).toContain("Denied by SOC Lead");
+    expect((await listIncidents(warden.db, played.tenantId)).find((i) => i.id === incident.id)?.state).toBe(
+      "denied",
+    );
+  });
+
+  it("answers the inventory command with a card of the external admins", async () => {
+    const before = connector.sent.length;
+    const answer = await post(
+      activity({
+        type: "message",
+        text: "inventory",
+        from: { id: `29:${ANALYST.id}`, aadObjectId: ANALYST.id, name: ANALYST.name },
+      }),
+      validToken(),
+    );
+    expect(answer.status).toBe(200);
+    const reply = JSON.stringify(connector.sent.slice(before).at(-1)?.activity ?? {});
+    expect(reply).toContain("External accounts holding admin roles");
+    expect(reply).toContain("opsbackup_protonmail.com#EXT#");
+  });
 
   it("answers chat commands, and help for anything else", async () => {
     const say = (text: string) =>

@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
 import { incidentCard, noticeCard, VERBS } from "../../src/cards/incident-card.js";
 import type { IncidentView } from "../../src/cards/incident-view.js";
+import { inventoryCard } from "../../src/cards/inventory-card.js";
 import type { IncidentState } from "../../src/store/incidents-repo.js";
 
 /**
@@ -98,7 +99,7 @@ function problems(card: unknown): string[] {
   walk(card, (el) => {
     if (typeof el["type"] === "string" && el["type"].startsWith("Input.") && typeof el["id"] !== "string")
       found.push(`${el["type"]} without id`);
-    if (el["type"] === "Action.Execute" && !VERBS.includes(el["verb"] as (typeof VERBS)[number]))
+    if (el["type"] === "Action.Execute" && ![...VERBS, "inventoryPage"].includes(el["verb"] as string))
       found.push(`Action.Execute without a known verb`);
     if (el["type"] === "TextBlock" && (typeof el["text"] !== "string" || el["text"] === ""))
       found.push("TextBlock without text");
@@ -145,6 +146,39 @@ describe("incident cards", () => {
     expect(JSON.stringify(incidentCard(view("pending")))).toContain(
       "Not contained automatically: confidence 0.4",
     );
+  });
+
+  it("the inventory card is valid, pages eight at a time, and offers the next page while there is one", () => {
+    const entry = (i: number) => ({
+      id: `id-${i}`,
+      displayName: `Guest ${i}`,
+      userPrincipalName: `g${i}_partner.example#EXT#@contoso.onmicrosoft.com`,
+      mail: `g${i}@partner.example`,
+      userType: "Guest",
+      homeDomain: "partner.example",
+      createdDateTime: "2026-11-01T00:00:00Z",
+      invitedBy: null,
+      accountEnabled: true,
+      roles: [
+        {
+          kind: "entra" as const,
+          roleId: "r",
+          roleName: "Global Administrator",
+          scope: "/",
+          assignment: "active" as const,
+        },
+      ],
+      risk: { recentlyCreated: true, riskyUser: i === 0, promotedSoonAfterCreation: false },
+    });
+    const entries = Array.from({ length: 20 }, (_, i) => entry(i));
+    const first = inventoryCard(entries, 0);
+    expect(problems(first)).toEqual([]);
+    expect(JSON.stringify(first)).toContain("20 in all, 20 flagged, 0 disabled. Page 1 of 3.");
+    expect(first["actions"]).toEqual([
+      { type: "Action.Execute", verb: "inventoryPage", title: "Next page", data: { page: 1 } },
+    ]);
+    expect(inventoryCard(entries, 2)["actions"]).toEqual([]);
+    expect(problems(inventoryCard([], 0))).toEqual([]);
   });
 
   it("the notice card is valid too", () => {

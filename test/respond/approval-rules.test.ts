@@ -148,3 +148,27 @@ describe("expiry", () => {
     expect(late).toMatchObject({ outcome: "refused", reason: expect.stringContaining("expired") });
   });
 });
+
+describe("who may approve", () => {
+  it("denies on doubt: no identity on the click, or an approver group that cannot be read, with the reason", async () => {
+    const { ApproverCheck } = await import("../../src/respond/approvers.js");
+    const failing = new ApproverCheck(
+      { approverGroupId: "9b9b9b9b-0000-4000-8000-000000000009", approvers: [] },
+      { groupMemberIds: async () => Promise.reject(new Error("Graph answered 503")) },
+    );
+    expect(await failing.check(alice.id)).toEqual({
+      ok: false,
+      reason: expect.stringContaining("could not be checked (Graph answered 503)"),
+    });
+    expect(await failing.check(undefined)).toEqual({
+      ok: false,
+      reason: expect.stringContaining("no Entra identity"),
+    });
+    const listed = new ApproverCheck({ approvers: [alice.id] }, { groupMemberIds: async () => [] });
+    expect(await listed.check(alice.id.toUpperCase())).toEqual({ ok: true });
+    expect(await listed.check(bob.id)).toEqual({
+      ok: false,
+      reason: expect.stringContaining("not an approver"),
+    });
+  });
+});

@@ -1,0 +1,76 @@
+import type { InventoryEntry } from "../inventory/collect.js";
+
+const PAGE = 8;
+
+/**
+ * The `inventory` chat answer: totals, one page of the riskiest external admins first, and a button
+ * for the next page (the verb `inventoryPage` with the page number; nothing else is trusted from it).
+ */
+export function inventoryCard(entries: readonly InventoryEntry[], page: number): Record<string, unknown> {
+  const pages = Math.max(1, Math.ceil(entries.length / PAGE));
+  const current = Math.min(Math.max(0, page), pages - 1);
+  const shown = entries.slice(current * PAGE, current * PAGE + PAGE);
+  const flagged = entries.filter(
+    (e) => e.risk.riskyUser || e.risk.promotedSoonAfterCreation || e.risk.recentlyCreated,
+  ).length;
+  const body: Record<string, unknown>[] = [
+    {
+      type: "TextBlock",
+      text: "External accounts holding admin roles",
+      size: "Medium",
+      weight: "Bolder",
+      wrap: true,
+    },
+    {
+      type: "TextBlock",
+      text: `${entries.length} in all, ${flagged} flagged, ${entries.filter((e) => e.accountEnabled === false).length} disabled. Page ${current + 1} of ${pages}.`,
+      wrap: true,
+      isSubtle: true,
+    },
+  ];
+  for (const e of shown) {
+    const flags = [
+      e.risk.riskyUser ? "risky user" : "",
+      e.risk.promotedSoonAfterCreation ? "promoted soon after creation" : "",
+      e.risk.recentlyCreated ? "new" : "",
+    ]
+      .filter((f) => f !== "")
+      .join(", ");
+    body.push({
+      type: "Container",
+      separator: true,
+      items: [
+        {
+          type: "TextBlock",
+          text: `**${e.userPrincipalName ?? e.id}**${flags === "" ? "" : ` (${flags})`}`,
+          wrap: true,
+        },
+        {
+          type: "TextBlock",
+          text: `${e.homeDomain ?? "unknown domain"} · ${e.accountEnabled === false ? "disabled" : "enabled"} · ${e.roles
+            .map(
+              (r) =>
+                `${r.roleName} @ ${r.scope}${r.assignment === "eligible" ? " (eligible)" : ""}${r.viaGroup === undefined ? "" : ` via ${r.viaGroup}`}`,
+            )
+            .join("; ")}`,
+          wrap: true,
+          spacing: "Small",
+          isSubtle: true,
+        },
+      ],
+    });
+  }
+  if (entries.length === 0)
+    body.push({ type: "TextBlock", text: "No external account holds an admin role.", wrap: true });
+  const actions =
+    current + 1 < pages
+      ? [{ type: "Action.Execute", verb: "inventoryPage", title: "Next page", data: { page: current + 1 } }]
+      : [];
+  return {
+    type: "AdaptiveCard",
+    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+    version: "1.5",
+    body,
+    actions,
+  };
+}
