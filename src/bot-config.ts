@@ -10,20 +10,23 @@ export interface BotConfig {
   approverGroupId?: string;
   /** ...and so may these object ids (WARDEN_APPROVERS). */
   approvers: string[];
-  /** Where people reach Warden's web process (WARDEN_PUBLIC_URL), for links on cards. */
-  publicUrl: string;
   /**
    * WARDEN_BOT_OPENID_METADATA_URL: trust this token service instead of Microsoft's. Only for the
    * simulator and the demo; refused unless it is on loopback.
    */
   openIdMetadataUrl?: string;
+  /**
+   * The channel to post incident cards in, when it is named rather than learnt at installation
+   * (WARDEN_TEAMS_CHANNEL_ID, with its WARDEN_TEAMS_SERVICE_URL).
+   */
+  channel?: { id: string; serviceUrl: string };
 }
 
 export class BotConfigError extends Error {}
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export function parseBotConfig(value: (name: string) => string | undefined, port: number): BotConfig {
+export function parseBotConfig(value: (name: string) => string | undefined): BotConfig {
   const appId = value("MICROSOFT_APP_ID");
   if (appId !== undefined && !GUID.test(appId)) {
     throw new BotConfigError(`MICROSOFT_APP_ID must be the Azure Bot's app id (a GUID), got "${appId}"`);
@@ -47,6 +50,18 @@ export function parseBotConfig(value: (name: string) => string | undefined, port
       "WARDEN_BOT_OPENID_METADATA_URL may only point at a loopback simulator; in production the bot trusts Microsoft's metadata",
     );
   }
+  const channelId = value("WARDEN_TEAMS_CHANNEL_ID");
+  const serviceUrl = value("WARDEN_TEAMS_SERVICE_URL");
+  if ((channelId === undefined) !== (serviceUrl === undefined)) {
+    throw new BotConfigError(
+      "WARDEN_TEAMS_CHANNEL_ID and WARDEN_TEAMS_SERVICE_URL go together: set both, or neither to use the channel Warden is installed in",
+    );
+  }
+  if (channelId !== undefined && !/^19:.+@thread\.(tacv2|skype)$/.test(channelId)) {
+    throw new BotConfigError(
+      `WARDEN_TEAMS_CHANNEL_ID must be a Teams channel id (19:...@thread.tacv2), got "${channelId}"`,
+    );
+  }
   const password = value("MICROSOFT_APP_PASSWORD");
   const tenant = value("MICROSOFT_APP_TENANT_ID");
   return {
@@ -56,7 +71,9 @@ export function parseBotConfig(value: (name: string) => string | undefined, port
     localMode: local === "true" || local === "1",
     ...(group === undefined ? {} : { approverGroupId: group.toLowerCase() }),
     approvers: approvers.map((a) => a.toLowerCase()),
-    publicUrl: (value("WARDEN_PUBLIC_URL") ?? `http://localhost:${port}`).replace(/\/+$/, ""),
     ...(openId === undefined ? {} : { openIdMetadataUrl: openId }),
+    ...(channelId === undefined || serviceUrl === undefined
+      ? {}
+      : { channel: { id: channelId, serviceUrl } }),
   };
 }

@@ -111,7 +111,7 @@ export function loadConfig({ env = process.env, file }: ConfigSources = {}): War
 function botFromEnv(env: NodeJS.ProcessEnv): BotConfig {
   const value = (name: string) => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
   try {
-    return parseBotConfig(value, Number(value("WARDEN_PORT") ?? 3978));
+    return parseBotConfig(value);
   } catch (error) {
     if (error instanceof BotConfigError) throw new ConfigError(error.message);
     throw error;

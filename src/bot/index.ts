@@ -33,7 +33,6 @@ export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
       queue: warden.queue,
       approvers: new ApproverCheck(config, warden.directory),
       tenantId: warden.tenantId,
-      publicUrl: config.publicUrl,
       inventory: () =>
         collectInventory({
           graph: warden.respond.graph,
@@ -45,10 +44,10 @@ export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
     notify: notifyHandler({
       adapter,
       limiter: new RateLimiter(),
+      ...(config.channel === undefined ? {} : { configuredChannel: config.channel }),
       appId: config.appId ?? "",
       db: warden.db,
       tenantId: warden.tenantId,
-      publicUrl: config.publicUrl,
       log: warden.log,
     }),
   };

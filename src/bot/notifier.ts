@@ -12,13 +12,14 @@ import type { Database } from "../store/database.js";
 import { getIncident } from "../store/incidents-repo.js";
 
 export interface NotifierDeps {
+  /** A channel named in config, used when Warden has not been installed in one yet. */
+  configuredChannel?: { id: string; serviceUrl: string };
   /** Keeps posting within Teams' per-conversation limits instead of discovering them through 429s. */
   limiter: RateLimiter;
   adapter: CloudAdapter;
   appId: string;
   db: Database;
   tenantId: string;
-  publicUrl: string;
   log: Logger;
 }
 
@@ -32,7 +33,25 @@ export function notifyHandler(deps: NotifierDeps) {
     const incidentId = String(job.data["incidentId"]);
     const incident = await getIncident(deps.db, incidentId);
     if (incident === undefined || incident.state === "merged") return;
-    const [channel] = await conversationsOf(deps.db, deps.tenantId, "channel");
+    const [installed] = await conversationsOf(deps.db, deps.tenantId, "channel");
+    const channel =
+      installed ??
+      (deps.configuredChannel === undefined
+        ? undefined
+        : {
+            conversationId: deps.configuredChannel.id,
+            reference: {
+              channelId: "msteams",
+              serviceUrl: deps.configuredChannel.serviceUrl,
+              bot: { id: `28:${deps.appId}`, name: "Warden" },
+              conversation: {
+                id: deps.configuredChannel.id,
+                conversationType: "channel",
+                tenantId: deps.tenantId,
+                isGroup: true,
+              },
+            } as Record<string, unknown>,
+          });
     if (channel === undefined) {
       deps.log.warn(
         { incidentId },
@@ -40,9 +59,7 @@ export function notifyHandler(deps: NotifierDeps) {
       );
       return;
     }
-    const card = CardFactory.adaptiveCard(
-      incidentCard(await incidentView(deps.db, incident, deps.publicUrl)),
-    );
+    const card = CardFactory.adaptiveCard(incidentCard(await incidentView(deps.db, incident)));
     await deps.limiter.take(`teams:${channel.conversationId}:second`, LIMITS.teamsPerSecond);
     await deps.limiter.take(`teams:${channel.conversationId}:30s`, LIMITS.teamsPer30Seconds);
     const reference = channel.reference as Partial<ConversationReference>;

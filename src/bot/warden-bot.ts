@@ -6,7 +6,7 @@ import {
   TeamsActivityHandler,
   type TurnContext,
 } from "botbuilder";
-import { incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
+import { auditCard, incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
 import { inventoryCard } from "../cards/inventory-card.js";
 import type { InventoryEntry } from "../inventory/collect.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
@@ -30,7 +30,6 @@ export interface BotDeps {
   queue: JobQueue;
   approvers: ApproverCheck;
   tenantId: string;
-  publicUrl: string;
 }
 
 const CARD = "application/vnd.microsoft.card.adaptive";
@@ -126,7 +125,7 @@ export class WardenBot extends TeamsActivityHandler {
           await context.sendActivity(`No incident \`${arg ?? ""}\`. \`open\` lists those waiting.`);
           return;
         }
-        const view = await incidentView(db, incident, this.deps.publicUrl);
+        const view = await incidentView(db, incident);
         await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(incidentCard(view))));
         return;
       }
@@ -204,11 +203,7 @@ export class WardenBot extends TeamsActivityHandler {
         cardVersion: version,
         detail: { verb, reason },
       });
-      const view = await incidentView(
-        db,
-        (await getIncident(db, incidentId)) ?? incident,
-        this.deps.publicUrl,
-      );
+      const view = await incidentView(db, (await getIncident(db, incidentId)) ?? incident);
       const card = incidentCard(view);
       (card["body"] as unknown[]).unshift({
         type: "TextBlock",
@@ -220,12 +215,9 @@ export class WardenBot extends TeamsActivityHandler {
       return answer(card);
     };
     const current = async () =>
-      answer(
-        incidentCard(
-          await incidentView(db, (await getIncident(db, incidentId)) ?? incident, this.deps.publicUrl),
-        ),
-      );
+      answer(incidentCard(await incidentView(db, (await getIncident(db, incidentId)) ?? incident)));
     if (verb === "refresh") return current();
+    if (verb === "history") return answer(auditCard(incidentId, await auditTrail(db, incidentId)));
     const allowed = await this.deps.approvers.check(clicker.id);
     if (!allowed.ok) return refused(allowed.reason);
     if (version !== incident.version)

@@ -3,7 +3,7 @@ import type { IncidentView } from "./incident-view.js";
 type Element = Record<string, unknown>;
 
 /** The verbs an incident card's buttons send: the bot acts on these and nothing else. */
-export const VERBS = ["approve", "approveSelected", "deny", "retry", "undo", "refresh"] as const;
+export const VERBS = ["approve", "approveSelected", "deny", "retry", "undo", "refresh", "history"] as const;
 export type Verb = (typeof VERBS)[number];
 
 const SEVERITY_COLOR: Record<string, string> = {
@@ -212,7 +212,8 @@ export function incidentCard(view: IncidentView): Element {
   if (view.state === "contained" || view.state === "auto-contained" || view.state === "partial") {
     actions.push(execute(view, "undo", "Undo", "destructive"));
   }
-  actions.push({ type: "Action.OpenUrl", title: "Audit trail", url: view.auditUrl });
+  // The trail is shown in Teams, to the people of the channel, not on an open web page.
+  actions.push(execute(view, "history", "Audit trail"));
   return {
     type: "AdaptiveCard",
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
@@ -229,5 +230,43 @@ export function noticeCard(title: string, detail: string): Element {
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
     version: "1.5",
     body: [text(title, { weight: "Bolder" }), text(detail)],
+  };
+}
+
+/** An incident's audit trail as a card: every decision and transition, who and when, oldest first. */
+export function auditCard(
+  incidentId: string,
+  trail: readonly {
+    at: number;
+    action: string;
+    actorName?: string;
+    toState?: string;
+    detail?: Record<string, unknown>;
+  }[],
+): Element {
+  const lines = trail.slice(-40).map((e) => {
+    const reason = typeof e.detail?.["reason"] === "string" ? `: ${e.detail["reason"]}` : "";
+    const outcome = typeof e.detail?.["outcome"] === "string" ? `: ${e.detail["outcome"]}` : "";
+    return text(
+      `${time(e.at)} **${e.action}**${e.actorName === undefined ? "" : ` by ${e.actorName}`}${e.toState === undefined ? "" : ` → ${e.toState}`}${reason}${outcome}`,
+      { spacing: "Small" },
+    );
+  });
+  return {
+    type: "AdaptiveCard",
+    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
+    version: "1.5",
+    body: [
+      text(`Audit trail of ${incidentId}`, { weight: "Bolder" }),
+      ...(trail.length > 40
+        ? [
+            text(
+              `(the last 40 of ${trail.length} entries; \`history ${incidentId}\` in chat lists them all)`,
+              { isSubtle: true },
+            ),
+          ]
+        : []),
+      ...lines,
+    ],
   };
 }

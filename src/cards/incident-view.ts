@@ -39,5 +39,4 @@ export interface IncidentView {
   firstApprovalBy?: string;
   /** Why the incident waits for approval instead of being contained automatically. */
   waitingBecause?: string;
-  auditUrl: string;
 }

@@ -46,11 +46,7 @@ function kindOf(f: Finding): NonNullable<IncidentView["subject"]>["kind"] {
 }
 
 /** Reads what an incident's card shows from the store. */
-export async function incidentView(
-  db: Queryable,
-  incident: IncidentRow,
-  auditBaseUrl: string,
-): Promise<IncidentView> {
+export async function incidentView(db: Queryable, incident: IncidentRow): Promise<IncidentView> {
   const findings = await findingsByIds(db, incident.findingIds);
   const actions: ActionRow[] = await actionsOf(db, incident.id);
   const trail = await auditTrail(db, incident.id);
@@ -127,6 +123,5 @@ export async function incidentView(
         }),
     ...(typeof waiting?.detail?.["reason"] === "string" ? { waitingBecause: waiting.detail["reason"] } : {}),
     ...(first === undefined ? {} : { firstApprovalBy: first.name }),
-    auditUrl: `${auditBaseUrl}/incidents/${encodeURIComponent(incident.id)}/audit`,
   };
 }

@@ -299,6 +299,10 @@ describe("incident cards and approval in the channel", () => {
       "the channel's card updated to contained",
     );
     expect(played.sim.directory.users.get(attack("hijack").subjectId)?.accountEnabled).toBe(false);
+    // The card's audit trail, shown in Teams: the approval and the actions, by whom.
+    const history = await click(incident, "history", OUTSIDER);
+    expect(cardText(history)).toContain("approved** by SOC Analyst");
+    expect(cardText(history)).toContain("action-done");
     // A second click on the same (now old) card changes nothing.
     const again = await click(incident, "approve", ANALYST);
     expect(cardText(again)).toContain("Refused");

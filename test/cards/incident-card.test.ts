@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { incidentCard, noticeCard, VERBS } from "../../src/cards/incident-card.js";
+import { auditCard, incidentCard, noticeCard, VERBS } from "../../src/cards/incident-card.js";
 import type { IncidentView } from "../../src/cards/incident-view.js";
 import { inventoryCard } from "../../src/cards/inventory-card.js";
 import type { IncidentState } from "../../src/store/incidents-repo.js";
@@ -77,7 +77,6 @@ function view(state: IncidentState, actions = 4): IncidentView {
     ...(state === "pending"
       ? { waitingBecause: "confidence 0.4 is under the automatic threshold 0.95" }
       : { decision: { by: "SOC Analyst", at: t, reason: "looks real" } }),
-    auditUrl: "https://warden.example/incidents/inc-0123456789abcdef/audit",
   };
 }
 
@@ -124,13 +123,13 @@ describe("incident cards", () => {
       });
       return found.sort();
     };
-    expect(verbs("pending")).toEqual(["approve", "approveSelected", "deny"]);
-    expect(verbs("failed")).toEqual(["retry"]);
-    expect(verbs("partial")).toEqual(["retry", "undo"]);
-    expect(verbs("contained")).toEqual(["undo"]);
-    expect(verbs("auto-contained")).toEqual(["undo"]);
-    expect(verbs("denied")).toEqual([]);
-    expect(verbs("expired")).toEqual([]);
+    expect(verbs("pending")).toEqual(["approve", "approveSelected", "deny", "history"]);
+    expect(verbs("failed")).toEqual(["history", "retry"]);
+    expect(verbs("partial")).toEqual(["history", "retry", "undo"]);
+    expect(verbs("contained")).toEqual(["history", "undo"]);
+    expect(verbs("auto-contained")).toEqual(["history", "undo"]);
+    expect(verbs("denied")).toEqual(["history"]);
+    expect(verbs("expired")).toEqual(["history"]);
   });
 
   it("carries only the incident id and version in its buttons", () => {
@@ -181,8 +180,15 @@ describe("incident cards", () => {
     expect(problems(inventoryCard([], 0))).toEqual([]);
   });
 
-  it("the notice card is valid too", () => {
+  it("the notice and audit-trail cards are valid too", () => {
     expect(problems(noticeCard("Refused", "You are not an approver."))).toEqual([]);
+    const trail = Array.from({ length: 45 }, (_, i) => ({
+      at: Date.UTC(2026, 10, 2) + i,
+      action: "refused",
+      actorName: "x",
+      detail: { reason: "r" },
+    }));
+    expect(problems(auditCard("inc-1", trail))).toEqual([]);
   });
 
   it("the checker itself catches a missing verb, a missing input id and an empty TextBlock", () => {
