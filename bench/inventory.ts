@@ -59,8 +59,9 @@ export async function benchInventory(root: string, log: (line: string) => void):
       );
     }
     // Two role listings, one role-assignable group, one listing per subscription and the root management
-    // group, two non-built-in role definitions, a lookup per 15 principals with privilege (330), risky users.
-    const minimum = 2 + 1 + (truth.subscriptions.length + 1) + 2 + Math.ceil(330 / 15) + 1;
+    // group, two non-built-in role definitions, a lookup per 15 principals with privilege (330), risky users,
+    // and one read of the audit log for who invited whom.
+    const minimum = 2 + 1 + (truth.subscriptions.length + 1) + 2 + Math.ceil(330 / 15) + 1 + 1;
     const ms = median(times);
     const results = {
       guests: 10_000,
@@ -92,7 +93,7 @@ export async function benchInventory(root: string, log: (line: string) => void):
           ],
         ),
         "",
-        "The floor is one listing per Entra role kind, per role-assignable group and per subscription (ARM has no cross-subscription listing below a management group), one read per role definition that is not a known privileged built-in, and one user read per 15 principals holding privilege (`id in (...)` takes 15). Against Microsoft, Graph's and ARM's own latency adds about the request count times their response time, limited by ARM's 20 reads a second Warden allows itself per subscription.",
+        "The floor is one listing per Entra role kind, per role-assignable group and per subscription (ARM has no cross-subscription listing below a management group), one read per role definition that is not a known privileged built-in, and one user read per 15 principals holding privilege (`id in (...)` takes 15), one read of risky users and one of the audit log's invitations. Against Microsoft, Graph's and ARM's own latency adds about the request count times their response time, limited by ARM's 20 reads a second Warden allows itself per subscription.",
       ].join("\n"),
     );
   } finally {

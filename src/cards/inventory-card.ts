@@ -47,7 +47,7 @@ export function inventoryCard(entries: readonly InventoryEntry[], page: number):
         },
         {
           type: "TextBlock",
-          text: `${e.homeDomain ?? "unknown domain"} · ${e.accountEnabled === false ? "disabled" : "enabled"} · ${e.roles
+          text: `${e.homeDomain ?? "unknown domain"} · ${e.accountEnabled === false ? "disabled" : "enabled"}${e.invitedBy === null ? "" : ` · invited by ${e.invitedBy}`}${e.lastSignIn === null ? "" : ` · last sign-in ${e.lastSignIn.slice(0, 10)}`} · ${e.roles
             .map(
               (r) =>
                 `${r.roleName} @ ${r.scope}${r.assignment === "eligible" ? " (eligible)" : ""}${r.viaGroup === undefined ? "" : ` via ${r.viaGroup}`}`,

@@ -13,6 +13,7 @@ import {
   ENTRA_ROLE_NAMES,
   isPrivilegedActionList,
 } from "../detect/roles.js";
+import { invitersFromAuditLog } from "./inviters.js";
 
 /** One privilege an external principal holds. */
 export interface HeldRole {
@@ -37,6 +38,8 @@ export interface InventoryEntry {
   createdDateTime: string | null;
   invitedBy: string | null;
   accountEnabled: boolean | null;
+  /** Last sign-in, when the tenant's licence lets Graph say (signInActivity needs Entra ID P1). */
+  lastSignIn: string | null;
   roles: HeldRole[];
   risk: { recentlyCreated: boolean; riskyUser: boolean; promotedSoonAfterCreation: boolean };
 }
@@ -167,22 +170,29 @@ export async function collectInventory(deps: InventoryDeps): Promise<InventoryEn
 
   // Only principals with privilege are read, 15 to a request: far fewer calls than listing every guest.
   const candidates = [...held.keys()];
-  const users: GraphUser[] = [];
+  const users: (GraphUser & { signInActivity?: { lastSignInDateTime?: string | null } })[] = [];
+  // Last sign-ins come with the same reads when the tenant's licence allows; else they are left out.
+  let select = `${USER_SELECT},signInActivity`;
   for (let i = 0; i < candidates.length; i += IDS_PER_FILTER) {
     const ids = candidates.slice(i, i + IDS_PER_FILTER);
-    users.push(
-      ...(await deps.graph.all<GraphUser>("/users", {
-        $filter: `id in (${ids.map((id) => `'${id}'`).join(",")})`,
-        $select: USER_SELECT,
-      })),
-    );
+    const filter = `id in (${ids.map((id) => `'${id}'`).join(",")})`;
+    try {
+      users.push(...(await deps.graph.all<GraphUser>("/users", { $filter: filter, $select: select })));
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 403 || select === USER_SELECT) throw error;
+      select = USER_SELECT;
+      users.push(...(await deps.graph.all<GraphUser>("/users", { $filter: filter, $select: select })));
+    }
     progress("principals", Math.min(i + IDS_PER_FILTER, candidates.length), candidates.length);
   }
   const externals = users.filter(isExternal);
   const risky = new Set(
     (await deps.graph.riskyUsers("riskState eq 'atRisk'")).map((r) => r.id.toLowerCase()),
   );
-  const inviters = (await deps.invitedBy?.(externals.map((u) => u.id))) ?? new Map<string, string>();
+  const inviters =
+    deps.invitedBy === undefined
+      ? await invitersFromAuditLog(deps.graph, deps.now())
+      : await deps.invitedBy(externals.map((u) => u.id));
   const now = deps.now();
   return externals
     .map((user): InventoryEntry => {
@@ -202,8 +212,9 @@ export async function collectInventory(deps: InventoryDeps): Promise<InventoryEn
         userType: user.userType,
         homeDomain: homeDomainOf(user),
         createdDateTime: user.createdDateTime,
-        invitedBy: inviters.get(user.id) ?? null,
+        invitedBy: inviters.get(user.id.toLowerCase()) ?? null,
         accountEnabled: user.accountEnabled,
+        lastSignIn: user.signInActivity?.lastSignInDateTime ?? null,
         roles,
         risk: {
           recentlyCreated: Number.isFinite(created) && now - created < RECENT_MS,

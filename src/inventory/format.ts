@@ -25,10 +25,20 @@ export function inventoryTable(entries: readonly InventoryEntry[]): string {
     e.accountEnabled === false ? "disabled" : "enabled",
     e.createdDateTime?.slice(0, 10) ?? "?",
     e.invitedBy ?? "",
+    e.lastSignIn?.slice(0, 10) ?? "",
     roleText(e),
     flags(e),
   ]);
-  const header = ["principal", "home domain", "state", "created", "invited by", "roles", "flags"];
+  const header = [
+    "principal",
+    "home domain",
+    "state",
+    "created",
+    "invited by",
+    "last sign-in",
+    "roles",
+    "flags",
+  ];
   const widths = header.map((h, i) =>
     Math.min(60, Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))),
   );
@@ -59,6 +69,7 @@ export function inventoryCsv(entries: readonly InventoryEntry[]): string {
     "accountEnabled",
     "createdDateTime",
     "invitedBy",
+    "lastSignIn",
     "role",
     "scope",
     "assignment",
@@ -74,6 +85,7 @@ export function inventoryCsv(entries: readonly InventoryEntry[]): string {
       String(e.accountEnabled),
       e.createdDateTime ?? "",
       e.invitedBy ?? "",
+      e.lastSignIn ?? "",
       r.roleName,
       r.scope,
       r.assignment,

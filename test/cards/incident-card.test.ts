@@ -158,6 +158,7 @@ describe("incident cards", () => {
       createdDateTime: "2026-11-01T00:00:00Z",
       invitedBy: null,
       accountEnabled: true,
+      lastSignIn: null,
       roles: [
         {
           kind: "entra" as const,

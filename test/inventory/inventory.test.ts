@@ -84,9 +84,15 @@ describe("the external-admin inventory", () => {
     // management group), 2 role definitions that are not built-in privileged ones (the custom role and
     // Reader, each read once), a user lookup per 15 principals with privilege (300 externals and 30 member
     // admins), and risky users. The rest are token and metadata requests. Counted by the simulation.
-    const minimum = 2 + 1 + 201 + 2 + Math.ceil(330 / 15) + 1;
+    const minimum = 2 + 1 + 201 + 2 + Math.ceil(330 / 15) + 1 + 1; // and one read of the audit log for inviters
     expect(requests).toBeGreaterThanOrEqual(minimum);
     expect(requests, JSON.stringify(endpoints)).toBeLessThanOrEqual(minimum + 6);
+  });
+
+  it("says who invited each guest while the audit log still knows, and when each last signed in", () => {
+    expect(truth.invited.size).toBe(30);
+    for (const e of entries) expect(e.invitedBy).toBe(truth.invited.get(e.id) ?? null);
+    expect(entries.filter((e) => e.lastSignIn !== null).length).toBe(100);
   });
 
   it("reads the home domain from the mail, or from the #EXT# UPN when there is no mail", () => {

@@ -32,7 +32,16 @@ export function graphRoutes(logs: PublishedLogs, baseUrl: () => string, now: () 
   const router = Router();
   for (const log of LOGS) {
     router.get(log.path, (req: Request, res: Response) => {
-      const filter = typeof req.query["$filter"] === "string" ? req.query["$filter"] : undefined;
+      let filter = typeof req.query["$filter"] === "string" ? req.query["$filter"] : undefined;
+      // The audit log may also be filtered on the activity's name, beside its time.
+      const named =
+        log.stream === "directoryAudits" && filter !== undefined
+          ? /(?:^|\s+and\s+)activityDisplayName\s+eq\s+'((?:[^']|'')*)'/i.exec(filter)
+          : null;
+      if (named !== null && filter !== undefined) {
+        filter = filter.replace(named[0], "").replace(/^\s*and\s+/i, "");
+      }
+      const activity = named?.[1]?.replace(/''/g, "'");
       const bounds = timeBounds(filter, log.timeField);
       if ("error" in bounds) return graphError(res, 400, "Request_BadRequest", bounds.error);
       const topRaw = req.query["$top"];
@@ -41,7 +50,9 @@ export function graphRoutes(logs: PublishedLogs, baseUrl: () => string, now: () 
         return graphError(res, 400, "Request_BadRequest", `Invalid $top value: must be 1 to ${log.maxTop}`);
       }
       const token = readPageToken(req, "$skiptoken") ?? { offset: 0, asOf: now() };
-      const matching = logs.query(log.stream, bounds.from, bounds.to, token.asOf);
+      const matching = logs
+        .query(log.stream, bounds.from, bounds.to, token.asOf)
+        .filter((p) => activity === undefined || p.record["activityDisplayName"] === activity);
       const page = matching.slice(token.offset, token.offset + top);
       const body: Record<string, unknown> = {
         "@odata.context": `${baseUrl()}/v1.0/$metadata#${log.path.split("/").pop()}`,

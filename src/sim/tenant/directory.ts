@@ -262,6 +262,11 @@ export class SimDirectory {
     });
   }
 
+  /** Writes a log record of something that happened outside the APIs (a seeded tenant's history). */
+  logRecord(stream: Stream, record: Record<string, unknown>): void {
+    this.publish(stream, record);
+  }
+
   private publish(stream: Stream, record: Record<string, unknown>, subscriptionId?: string): void {
     const time = this.now();
     this.logs.publish({

@@ -31,8 +31,14 @@ const USER_FILTERABLE = [
 ];
 
 export function userResource(user: DirectoryUser): Record<string, unknown> {
-  const { invitedBy: _ignored, ...rest } = user;
+  const { invitedBy: _ignored, lastSignIn, ...rest } = user;
   return {
+    // Graph returns it only when selected (and with AuditLog.Read.All and an Entra ID P1 licence).
+    signInActivity: {
+      lastSignInDateTime: lastSignIn ?? null,
+      lastNonInteractiveSignInDateTime: null,
+      lastSuccessfulSignInDateTime: lastSignIn ?? null,
+    },
     businessPhones: [],
     givenName: null,
     jobTitle: null,

@@ -1,5 +1,6 @@
 import { AZURE_ROLE, ENTRA_ROLE } from "../../detect/roles.js";
 import { Rng } from "../ids.js";
+import { inviteExternalUser } from "../records/graph-records.js";
 import type { SimDirectory } from "./directory.js";
 
 /** What an inventory of the seeded tenant must find: each privileged external principal and how. */
@@ -7,6 +8,8 @@ export interface InventoryTruth {
   /** External user id → the privileges it holds, as "entra:active:<role>", "azure:<scope>:<role>"... */
   privileged: Map<string, string[]>;
   subscriptions: string[];
+  /** Guest id → the UPN of who invited it, for the guests the audit log still shows an invitation for. */
+  invited: Map<string, string>;
 }
 
 export interface LargeTenantOptions {
@@ -33,6 +36,7 @@ export function seedLargeTenant(directory: SimDirectory, options: LargeTenantOpt
   const iso = (t: number) => new Date(t).toISOString();
   const domain = directory.tenant.domain;
   const truth = new Map<string, string[]>();
+  const invited = new Map<string, string>();
   const grant = (id: string, what: string) => truth.set(id, [...(truth.get(id) ?? []), what]);
 
   const subscriptions = Array.from({ length: options.subscriptions }, (_, i) => {
@@ -147,6 +151,40 @@ export function seedLargeTenant(directory: SimDirectory, options: LargeTenantOpt
       }
     }
   });
+  // Some of them were invited recently enough for the audit log to say by whom; most signed in lately.
+  const inviter = members[0] ?? "";
+  const inviterUser = directory.users.get(inviter);
+  privileged.forEach((id, i) => {
+    const user = directory.users.get(id);
+    if (user === undefined || inviterUser === undefined) return;
+    if (i % 3 === 0) user.lastSignIn = iso(now - rng.int(20) * DAY);
+    if (i % 10 !== 0) return;
+    const actor = {
+      id: inviterUser.id,
+      userPrincipalName: inviterUser.userPrincipalName,
+      displayName: inviterUser.displayName,
+      userType: "Member" as const,
+    };
+    directory.logRecord(
+      "directoryAudits",
+      inviteExternalUser(
+        {
+          id: `Directory_${rng.guid()}`,
+          time: iso(now - rng.int(20) * DAY),
+          actor,
+          correlationId: rng.guid(),
+        },
+        {
+          id,
+          userPrincipalName: user.userPrincipalName,
+          displayName: user.displayName,
+          mail: user.mail ?? "",
+          userType: "Guest",
+        },
+      ),
+    );
+    invited.set(id, inviterUser.userPrincipalName);
+  });
   // Decoys: unprivileged roles for externals, privileged roles for members.
   for (const id of guests.slice(options.privilegedGuests, options.privilegedGuests + 200)) {
     azure(id, `/subscriptions/${pickSubscription()}`, READER);
@@ -172,5 +210,5 @@ export function seedLargeTenant(directory: SimDirectory, options: LargeTenantOpt
       isProcessing: false,
     });
   }
-  return { privileged: truth, subscriptions };
+  return { privileged: truth, subscriptions, invited };
 }

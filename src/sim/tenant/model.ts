@@ -18,6 +18,8 @@ export interface DirectoryUser {
   signInSessionsValidFromDateTime: string;
   /** Not a Graph property of users: where the simulator keeps who invited a guest, for its ground truth. */
   invitedBy?: string;
+  /** When the user last signed in, shown as Graph's `signInActivity` when selected. */
+  lastSignIn?: string;
 }
 
 export interface DirectoryGroup {
