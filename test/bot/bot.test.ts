@@ -308,6 +308,42 @@ describe("incident cards and approval in the channel", () => {
     expect(cardText(again)).toContain("Refused");
   }, 120_000);
 
+  it("the seed's three scenarios, approved in the channel, end contained as the design says", async () => {
+    const waiting = (await listIncidents(warden.db, played.tenantId)).filter((i) => i.state === "pending");
+    const compromised = waiting.find((i) => i.rules.includes("subscription-created"));
+    const guestAdmin = waiting.find((i) => i.rules.includes("guest-vm-burst"));
+    if (compromised === undefined || guestAdmin === undefined) throw new Error("scenario incidents missing");
+    for (const incident of [compromised, guestAdmin]) {
+      expect(cardText(await click(incident, "approve", LEAD))).toContain("Approved by SOC Lead");
+    }
+    const ids = [compromised.id, guestAdmin.id];
+    await until(
+      async () =>
+        (await listIncidents(warden.db, played.tenantId))
+          .filter((i) => ids.includes(i.id))
+          .every((i) => i.state === "contained"),
+      60_000,
+      "both contained",
+    );
+    const directory = played.sim.directory;
+    for (const name of ["guest-admin", "hijack"]) {
+      const guest = attack(name).subjectId;
+      expect(directory.users.get(guest)?.accountEnabled).toBe(false);
+      expect([...directory.roleAssignments.values()].some((a) => a.principalId === guest)).toBe(false);
+      expect([...directory.azureAssignments.values()].some((a) => a.principalId === guest)).toBe(false);
+    }
+    const mfa = [...directory.groups.values()].find((g) => g.mailNickname === "warden-contained-mfa");
+    for (const name of ["compromised-admin", "guest-admin", "hijack"]) {
+      const admin = attack(name).actorId;
+      expect(mfa?.members.has(admin), name).toBe(true);
+      expect(
+        directory.changes.some((c) => c.what === "revoke-sessions" && c.target === admin),
+        name,
+      ).toBe(true);
+    }
+    expect(directory.policy.blockSubscriptionsLeavingTenant).toBe(true);
+  }, 120_000);
+
   it("a member of the approver group may approve: denied with a reason here, by the SOC lead", async () => {
     const incident = (await listIncidents(warden.db, played.tenantId)).find(
       (i) => i.state === "pending" && i.rules.includes("risky-signin-resource-group") && i.rules.length === 1,
@@ -322,7 +358,7 @@ describe("incident cards and approval in the channel", () => {
     );
   });
 
-  it("answers the inventory command with a card of the external admins", async () => {
+  it("answers the inventory command with a card of the external admins, read live", async () => {
     const before = connector.sent.length;
     const answer = await post(
       activity({
@@ -335,7 +371,9 @@ describe("incident cards and approval in the channel", () => {
     expect(answer.status).toBe(200);
     const reply = JSON.stringify(connector.sent.slice(before).at(-1)?.activity ?? {});
     expect(reply).toContain("External accounts holding admin roles");
-    expect(reply).toContain("opsbackup_protonmail.com#EXT#");
+    // Read live: the guests contained above hold no admin role any more, so they are not listed.
+    expect(reply).not.toContain("opsbackup_protonmail.com#EXT#");
+    expect(reply).toMatch(/\d+ in all/);
   });
 
   it("answers chat commands, and help for anything else", async () => {
