@@ -26,7 +26,13 @@ export class SubscriptionPolicy {
     };
   }
 
-  async write(policy: TransferPolicy): Promise<void> {
-    await this.client.subscriptionPolicy.addUpdatePolicyForTenant(policy);
+  /** Writes the policy; reports ARM's request id for the audit trail. */
+  async write(policy: TransferPolicy, onRequestId?: (requestId: string) => void): Promise<void> {
+    await this.client.subscriptionPolicy.addUpdatePolicyForTenant(policy, {
+      onResponse: (raw) => {
+        const requestId = raw.headers.get("x-ms-request-id");
+        if (requestId !== undefined) onRequestId?.(requestId);
+      },
+    });
   }
 }

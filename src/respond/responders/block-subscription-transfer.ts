@@ -35,8 +35,9 @@ export const blockSubscriptionTransfer: Responder = {
       ...(plan.data["after"] as TransferPolicy),
       exemptedPrincipals: before.exemptedPrincipals,
     };
-    await ctx.policy.write(after);
-    return { changed: { before }, requestIds: [] };
+    const requestIds: string[] = [];
+    await ctx.policy.write(after, (id) => requestIds.push(id));
+    return { changed: { before }, requestIds };
   },
   async verify(ctx, _target, plan) {
     const after = plan.data["after"] as TransferPolicy;
