@@ -65,19 +65,35 @@ export class WardenBot extends TeamsActivityHandler {
 
   constructor(private readonly deps: BotDeps) {
     super();
+    // Only Warden's own tenant may install it, talk to it or click its cards: a team of another
+    // tenant must not receive this tenant's incidents, nor learn its admins.
     this.onConversationUpdate(async (context, next) => {
-      await this.remember(context);
+      if (this.ownTenant(context)) await this.remember(context);
       await next();
     });
     this.onInstallationUpdate(async (context, next) => {
-      await this.remember(context);
+      if (this.ownTenant(context)) await this.remember(context);
       await next();
     });
     this.onMessage(async (context, next) => {
+      if (!this.ownTenant(context)) {
+        await context.sendActivity(
+          "This Warden watches another organisation's tenant: it does not answer here.",
+        );
+        return next();
+      }
       await this.remember(context);
       await this.command(context, (context.activity.text ?? "").replace(/<at>.*?<\/at>/g, "").trim());
       await next();
     });
+  }
+
+  /** The activity comes from Warden's tenant (Teams names it on every activity; none named is not ours). */
+  private ownTenant(context: TurnContext): boolean {
+    const tenant =
+      (context.activity.conversation as { tenantId?: string } | undefined)?.tenantId ??
+      (context.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
+    return tenant !== undefined && tenant.toLowerCase() === this.deps.tenantId;
   }
 
   private async remember(context: TurnContext): Promise<void> {
@@ -106,6 +122,14 @@ export class WardenBot extends TeamsActivityHandler {
   private async command(context: TurnContext, text: string): Promise<void> {
     const [word = "", arg] = text.split(/\s+/, 2);
     const db = this.deps.workflow.db;
+    // Incidents and the admin inventory are for the people who decide; help is for anyone.
+    if (["open", "incident", "history", "inventory"].includes(word.toLowerCase())) {
+      const allowed = await this.deps.approvers.check(context.activity.from?.aadObjectId);
+      if (!allowed.ok) {
+        await context.sendActivity(`Only Warden's approvers can ask this: ${allowed.reason}.`);
+        return;
+      }
+    }
     switch (word.toLowerCase()) {
       case "open": {
         const open = (await listIncidents(db, this.deps.tenantId)).filter((i) => i.state === "pending");
@@ -180,14 +204,7 @@ export class WardenBot extends TeamsActivityHandler {
     }
     const db = this.deps.workflow.db;
     const incident = await getIncident(db, incidentId);
-    const tenant =
-      (context.activity.conversation as { tenantId?: string } | undefined)?.tenantId ??
-      context.activity.channelData?.tenant?.id;
-    if (
-      incident === undefined ||
-      incident.tenantId !== this.deps.tenantId ||
-      (tenant !== undefined && tenant !== this.deps.tenantId)
-    ) {
+    if (incident === undefined || incident.tenantId !== this.deps.tenantId || !this.ownTenant(context)) {
       return answer(
         noticeCard("No such incident", "This card names no incident of this tenant. Nothing was done."),
       );

@@ -376,6 +376,34 @@ describe("incident cards and approval in the channel", () => {
     expect(reply).toMatch(/\d+ in all/);
   });
 
+  it("keeps incidents and admins from other tenants and from people who do not decide", async () => {
+    const before = connector.sent.length;
+    const foreign = activity({
+      type: "message",
+      text: "inventory",
+      from: { id: `29:${ANALYST.id}`, aadObjectId: ANALYST.id, name: ANALYST.name },
+      conversation: {
+        id: "19:other@thread.tacv2",
+        conversationType: "channel",
+        tenantId: "99999999-9999-4999-8999-999999999999",
+      },
+      channelData: { tenant: { id: "99999999-9999-4999-8999-999999999999" } },
+    });
+    expect((await post(foreign, validToken())).status).toBe(200);
+    const outsider = activity({
+      type: "message",
+      text: "open",
+      from: { id: `29:${OUTSIDER.id}`, aadObjectId: OUTSIDER.id, name: OUTSIDER.name },
+    });
+    expect((await post(outsider, validToken())).status).toBe(200);
+    const replies = connector.sent.slice(before).map((s) => String(s.activity["text"] ?? ""));
+    expect(replies[0]).toContain("another organisation's tenant");
+    expect(replies[1]).toContain("Only Warden's approvers can ask this");
+    expect((await conversationsOf(warden.db, played.tenantId)).map((c) => c.conversationId)).not.toContain(
+      "19:other@thread.tacv2",
+    );
+  });
+
   it("answers chat commands, and help for anything else", async () => {
     const say = (text: string) =>
       post(
