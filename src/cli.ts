@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { demoCommand } from "./cli/demo-command.js";
 import { detectCommand } from "./cli/detect-command.js";
 import { inventoryCommand } from "./cli/inventory-command.js";
 import { runCommand } from "./cli/run-commands.js";
@@ -45,6 +46,18 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       });
   }
 
+  program
+    .command("demo")
+    .description(
+      "The whole story on a laptop: simulated attacks, cards in a simulated Teams channel, containment",
+    )
+    .option("--headless", "no browser console: play, decide and report")
+    .option("--approve-all", "an approver clicks Approve on every card")
+    .option("--auto", "automatic containment acts instead of an approver")
+    .option("--json", "print the summary as one line of JSON")
+    .action(async (options) => {
+      setExitCode(await demoCommand(options, io()));
+    });
   program
     .command("inventory")
     .description(
