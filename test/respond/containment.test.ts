@@ -93,6 +93,15 @@ describe("containment approved in the workflow", () => {
     const r = run;
     const pending = await waitForStates(r, ["pending"], "four incidents waiting for approval");
     const directory = r.played.sim.directory;
+    // The scenario's last effects (the hijacked subscription leaving when its transfer completes) first.
+    await until(
+      async () => {
+        directory.advance();
+        return directory.pendingEffects === 0;
+      },
+      30_000,
+      "the simulated tenant to finish the scenario",
+    );
     const before = tenantState(directory);
 
     // Each planned action says exactly what it will change, read from the live tenant.

@@ -101,6 +101,11 @@ export class SimDirectory {
 
   // ---- scenario effects -------------------------------------------------------------------------
 
+  /** Scenario effects still to take hold (a transfer completes some seconds after its record). */
+  get pendingEffects(): number {
+    return this.pending.length;
+  }
+
   /** Queues an effect to take hold at `time` (epoch ms). */
   schedule(time: number, effect: DirectoryEffect): void {
     this.pending.push({ time, effect });
