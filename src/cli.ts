@@ -55,6 +55,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option("--approve-all", "an approver clicks Approve on every card")
     .option("--auto", "automatic containment acts instead of an approver")
     .option("--json", "print the summary as one line of JSON")
+    .option("--port <port>", "the console's port on 127.0.0.1 (0: any free port)", "8080")
+    .option("--play-seconds <seconds>", "how long the attacks take to play (default 60, headless 15)")
+    .option("--log-file <path>", "append Warden's JSON logs to this file (LOG_LEVEL sets the level)")
     .action(async (options) => {
       setExitCode(await demoCommand(options, io()));
     });

@@ -80,6 +80,10 @@ export function notifyHandler(deps: NotifierDeps) {
         },
       );
       await saveIncidentCard(deps.db, { ...posted, incidentId, cardVersion: incident.version });
+      deps.log.info(
+        { tenantId: deps.tenantId, incidentId, state: incident.state, version: incident.version },
+        "card updated",
+      );
       return;
     }
     // A new thread in the channel: the connector answers with the thread's conversation and message ids.
@@ -104,6 +108,10 @@ export function notifyHandler(deps: NotifierDeps) {
           cardVersion: incident.version,
         });
       },
+    );
+    deps.log.info(
+      { tenantId: deps.tenantId, incidentId, state: incident.state, version: incident.version },
+      "card posted",
     );
   };
 }

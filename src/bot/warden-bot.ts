@@ -211,7 +211,13 @@ export class WardenBot extends TeamsActivityHandler {
     }
     const from = context.activity.from;
     const clicker: Approver = { id: (from?.aadObjectId ?? "").toLowerCase(), name: from?.name ?? "unknown" };
+    const logAction = (outcome: string, reason?: string) =>
+      this.deps.workflow.log.info(
+        { tenantId: this.deps.tenantId, incidentId, verb, actorId: clicker.id, outcome, reason },
+        "card action",
+      );
     const refused = async (reason: string) => {
+      logAction("refused", reason);
       await appendAudit(db, {
         incidentId,
         action: "refused",
@@ -318,6 +324,7 @@ export class WardenBot extends TeamsActivityHandler {
         break;
       }
     }
+    logAction("accepted");
     await this.deps.queue.add(QUEUE.notify, "notify", { incidentId }, { dedupeKey: `notify:${incidentId}` });
     return current();
   }

@@ -1,15 +1,21 @@
 import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { SIM_APP } from "../../src/sim/cloud/sim-app.js";
 
 /** `warden demo --headless`: every scenario contained, by clicks on the cards or automatically. */
 
 const bin = join(import.meta.dirname, "../../bin/warden.js");
 
-function demo(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function demo(
+  args: string[],
+  extraEnv: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     // As a newcomer would run it: no NODE_EXTRA_CA_CERTS; the demo arranges its own trust of the simulator.
-    const env = { ...process.env };
+    const env = { ...process.env, ...extraEnv };
     delete env["NODE_EXTRA_CA_CERTS"];
     const child = spawn(process.execPath, [bin, "demo", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -20,8 +26,40 @@ function demo(args: string[]): Promise<{ code: number | null; stdout: string; st
   });
 }
 
+const logFile = join(mkdtempSync(join(tmpdir(), "warden-demo-log-")), "warden.log");
+
+/**
+ * A whole demo's log, at debug level: structured, with the ids an analyst greps for, and none of what
+ * must never be written down (the app's secret, any token, a card's payload).
+ */
+function checkLog(text: string, summary: Summary): void {
+  const lines = text.trim().split("\n");
+  const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(entries.length).toBeGreaterThan(100);
+  for (const e of entries) expect(typeof e["msg"]).toBe("string");
+  for (const incident of summary.incidents) {
+    const about = entries.filter((e) => e["incidentId"] === incident.id);
+    expect(about.map((e) => e["msg"])).toEqual(
+      expect.arrayContaining(["triaged", "card posted", "card action"]),
+    );
+    expect(about.every((e) => e["tenantId"] === entries[0]?.["tenantId"])).toBe(true);
+  }
+  expect(entries.filter((e) => e["msg"] === "polled").every((e) => typeof e["jobId"] === "string")).toBe(
+    true,
+  );
+  const forbidden: [string, (log: string) => boolean][] = [
+    ["the app's client secret", (log) => log.includes(SIM_APP.clientSecret)],
+    ["a JWT (access or channel token)", (log) => /eyJ[\w-]{10,}\.[\w-]{10,}/.test(log)],
+    ["an Authorization header", (log) => /bearer\s/i.test(log)],
+    ["a private key", (log) => log.includes("PRIVATE KEY")],
+    ["a card payload", (log) => /AdaptiveCard|vnd\.microsoft\.card/.test(log)],
+  ];
+  for (const [what, found] of forbidden) expect(found(text), `the log holds ${what}`).toBe(false);
+}
+
 interface Summary {
   incidents: {
+    id: string;
     rules: string[];
     state: string;
     approvedBy: string | null;
@@ -36,10 +74,13 @@ interface Summary {
 
 describe("warden demo --headless", () => {
   it("--approve-all: each scenario's incident once, approved on its card, contained; exit 0", async () => {
-    const run = await demo(["--headless", "--approve-all", "--json"]);
+    const run = await demo(["--headless", "--approve-all", "--json", "--log-file", logFile], {
+      LOG_LEVEL: "debug",
+    });
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as Summary;
     expect(summary.incidents).toHaveLength(4);
+    checkLog(readFileSync(logFile, "utf8"), summary);
     expect(summary.incidents.map((i) => i.state)).toEqual([
       "contained",
       "contained",
@@ -70,9 +111,15 @@ describe("warden demo --headless", () => {
     expect(summary.incidents.every((i) => i.approvedBy === null)).toBe(true);
   }, 240_000);
 
-  it("says what to run when asked for the console, which is not built yet", async () => {
-    const run = await demo([]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toContain("warden demo --headless --approve-all --json");
+  it("refuses options that do not go together, saying what to change", async () => {
+    const both = await demo(["--headless", "--approve-all", "--auto"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("choose one of --approve-all and --auto");
+    const port = await demo(["--port", "eighty"]);
+    expect(port.code).toBe(2);
+    expect(port.stderr).toContain('--port must be a port number (0 to 65535), not "eighty"');
+    const clicks = await demo(["--approve-all"]);
+    expect(clicks.code).toBe(2);
+    expect(clicks.stderr).toContain("--approve-all is for --headless");
   });
 });

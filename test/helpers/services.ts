@@ -83,3 +83,11 @@ export async function freshPglite(): Promise<{ db: Database; drop: () => Promise
   await migrate(db);
   return { db, drop: () => db.close() };
 }
+
+/** Debian's Chromium, which `.ci/run` installs; tests never let a tool download a browser of its own. */
+export const CHROMIUM_PATH = process.env["WARDEN_CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+
+export async function chromiumAvailable(): Promise<boolean> {
+  const { access } = await import("node:fs/promises");
+  return reachable("Chromium", () => access(CHROMIUM_PATH));
+}

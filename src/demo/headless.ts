@@ -1,0 +1,116 @@
+import type { Warden } from "../app.js";
+import type { SimDirectory } from "../sim/tenant/directory.js";
+import { actionsOf } from "../store/actions-repo.js";
+import { auditTrail, listIncidents } from "../store/incidents-repo.js";
+import { DEMO_ANALYST, type DemoWorld } from "./world.js";
+
+const FINAL = ["contained", "auto-contained", "partial", "failed", "denied", "expired", "reverted"];
+
+export type DemoSummary = Awaited<ReturnType<typeof summarise>>;
+
+/**
+ * The headless demo's decision loop: waits until the attacks have played and every incident is final,
+ * clicking Approve on each pending card as the demo analyst when `approve` is set (the same signed invoke
+ * Teams sends), then reports every incident and the subjects' final state in the tenant.
+ */
+export async function playHeadless(
+  world: DemoWorld,
+  options: { approve: boolean; progress: (line: string) => void; timeoutMs?: number },
+): Promise<DemoSummary> {
+  const { warden, day, startAt } = world;
+  const deadline = Date.now() + (options.timeoutMs ?? 150_000);
+  const clicked = new Set<string>();
+  const settleAfter = startAt + 20_000;
+  for (;;) {
+    const incidents = (await listIncidents(warden.db, day.tenant.id)).filter((i) => i.state !== "merged");
+    const settled =
+      Date.now() > settleAfter &&
+      incidents.length >= world.expectedIncidents &&
+      incidents.every((i) => FINAL.includes(i.state));
+    if (settled || Date.now() > deadline) break;
+    if (options.approve && Date.now() > settleAfter) {
+      for (const incident of incidents.filter(
+        (i) => i.state === "pending" && !clicked.has(`${i.id}:${i.version}`),
+      )) {
+        clicked.add(`${incident.id}:${incident.version}`);
+        options.progress(`warden demo: approving ${incident.id} (${incident.rules.join(", ")})`);
+        await world.send(DEMO_ANALYST, {
+          type: "invoke",
+          name: "adaptiveCard/action",
+          value: {
+            action: {
+              type: "Action.Execute",
+              verb: "approve",
+              data: { incidentId: incident.id, version: incident.version },
+            },
+          },
+        });
+      }
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return summarise(warden, day.tenant.id, world.sim.directory);
+}
+
+async function summarise(warden: Warden, tenantId: string, directory: SimDirectory) {
+  const incidents = (await listIncidents(warden.db, tenantId)).filter((i) => i.state !== "merged");
+  const subjects = new Set<string>();
+  const rows = [];
+  for (const incident of incidents) {
+    const trail = await auditTrail(warden.db, incident.id);
+    const approval = [...trail].reverse().find((e) => e.action === "approved");
+    const actions = await actionsOf(warden.db, incident.id);
+    const { rows: findings } = await warden.db.query<{ body: unknown }>(
+      "SELECT body FROM findings WHERE id = ANY($1::text[])",
+      [incident.findingIds],
+    );
+    const subject = findings
+      .map(
+        (r) =>
+          (typeof r.body === "string" ? JSON.parse(r.body) : r.body) as {
+            subject: { type: string; id?: string; userPrincipalName?: string; external?: boolean };
+          },
+      )
+      .map((f) => f.subject)
+      .sort((a, b) => Number(b.external === true) - Number(a.external === true))
+      .find((s) => s.type === "user");
+    if (subject?.id !== undefined) subjects.add(subject.id);
+    rows.push({
+      id: incident.id,
+      rules: incident.rules,
+      subject: {
+        type: subject?.type ?? "unknown",
+        id: subject?.id ?? null,
+        userPrincipalName: subject?.userPrincipalName ?? null,
+      },
+      state: incident.state,
+      approvedBy: approval?.actorName ?? null,
+      actions: actions.map((a) => ({ action: a.action, outcome: a.state, detail: a.outcome })),
+    });
+  }
+  const tenant = {
+    users: Object.fromEntries(
+      [...subjects].map((id) => {
+        const user = directory.users.get(id);
+        return [
+          id,
+          {
+            userPrincipalName: user?.userPrincipalName ?? null,
+            accountEnabled: user?.accountEnabled ?? null,
+            entraRoles: [...directory.roleAssignments.values()]
+              .filter((a) => a.principalId === id)
+              .map((a) => a.roleDefinitionId),
+            azureRoles: [...directory.azureAssignments.values()]
+              .filter((a) => a.principalId === id)
+              .map((a) => `${a.roleDefinitionGuid}@${a.scope}`),
+          },
+        ];
+      }),
+    ),
+    mfaContained:
+      [...directory.groups.values()].find((g) => g.mailNickname === "warden-contained-mfa")?.members.size ??
+      0,
+    transfersBlocked: directory.policy.blockSubscriptionsLeavingTenant,
+  };
+  return { incidents: rows, tenant };
+}

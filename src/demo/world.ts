@@ -1,0 +1,220 @@
+import { rmSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openWarden, startSchedules, startWorker, type Warden } from "../app.js";
+import { loadConfig } from "../config.js";
+import type { Logger } from "../log.js";
+import { createWebApp, listen } from "../server/web.js";
+import { BotTokenIssuer } from "../sim/bot/bot-token-issuer.js";
+import { FakeConnector } from "../sim/bot/connector.js";
+import { playBack } from "../sim/cloud/playback.js";
+import { SIM_APP } from "../sim/cloud/sim-app.js";
+import { type SimCloud, startSimCloud } from "../sim/cloud/sim-server.js";
+import { ATTACKER_RANGE, ATTACKS } from "../sim/scenarios/attacks.js";
+import { type TenantDay, tenantDay } from "../sim/scenarios/tenant-day.js";
+import { seedBaseline } from "../sim/tenant/seed.js";
+
+/** Someone in the demo's Teams channel. Only the analyst is one of Warden's approvers. */
+export interface DemoPerson {
+  id: string;
+  name: string;
+  approver: boolean;
+}
+
+export const DEMO_PEOPLE: readonly DemoPerson[] = [
+  { id: "a11ce000-0000-4000-8000-0000000a11ce", name: "Demo Analyst", approver: true },
+  { id: "5a3d0000-0000-4000-8000-00000005a3d0", name: "Sam Helpdesk", approver: false },
+];
+export const DEMO_ANALYST = DEMO_PEOPLE[0] as DemoPerson;
+
+const BOT_APP_ID = "d3e0d3e0-0000-4000-8000-00000000d3e0";
+export const DEMO_CHANNEL = "19:warden-demo@thread.tacv2";
+
+export interface DemoWorldOptions {
+  /** How long the attacks (among benign activity) take to play. */
+  playSeconds: number;
+  /** Automatic containment instead of waiting for an approver. */
+  auto: boolean;
+  log: Logger;
+  /** Extra environment for Warden (REDIS_URL, DATABASE_URL, WARDEN_LOG_LEVEL...). */
+  env: NodeJS.ProcessEnv;
+}
+
+/** What `send` returns: the bot's HTTP answer to an activity. */
+export interface BotAnswer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * The demo's world, all on loopback: the simulated Microsoft cloud playing every attack on a seeded
+ * tenant, a simulated Teams (the Bot Framework's token service and the Bot Connector), and Warden itself
+ * (embedded store and queue unless REDIS_URL/DATABASE_URL are set) with its web endpoints. `send` delivers
+ * an activity from a person as Teams would: signed by the token service, to Warden's /api/messages.
+ */
+export interface DemoWorld {
+  day: TenantDay;
+  sim: SimCloud;
+  connector: FakeConnector;
+  warden: Warden;
+  /** Warden's own endpoints (/api/messages, /healthz, /readyz, /metrics). */
+  wardenUrl: string;
+  /** When the first attack record may appear. */
+  startAt: number;
+  expectedIncidents: number;
+  send(
+    person: DemoPerson,
+    activity: Record<string, unknown>,
+    conversation?: Conversation,
+  ): Promise<BotAnswer>;
+  close(): Promise<void>;
+}
+
+export interface Conversation {
+  id: string;
+  conversationType: "channel" | "personal";
+}
+
+export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWorld> {
+  const issuer = new BotTokenIssuer();
+  const connector = new FakeConnector();
+  await issuer.start();
+  await connector.start();
+  const day = tenantDay({ attacks: ATTACKS, noiseEvents: 500, seed: 2026, nearMisses: false });
+  const subscriptions = [
+    ...new Set(day.records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId]))),
+  ];
+  const sim = await startSimCloud({
+    tenantId: day.tenant.id,
+    domain: day.tenant.domain,
+    apps: [{ ...SIM_APP }],
+    subscriptions: subscriptions.map((id, i) => ({
+      subscriptionId: id,
+      displayName: `Contoso Lab ${i + 1}`,
+      tenantId: day.tenant.id,
+      state: "Enabled",
+    })),
+  });
+  const startAt = Date.now() + 1_000;
+  seedBaseline(sim.directory, day.baseline, startAt);
+  playBack(
+    sim.logs,
+    day.records,
+    { startAt, durationMs: options.playSeconds * 1_000, lateEvery: 9, lateByMs: 2_000 },
+    sim.directory,
+  );
+  const dataDir = join(tmpdir(), `warden-demo-${process.pid}-${Date.now()}`);
+  let warden: Warden | undefined;
+  let server: Server | undefined;
+  const close = async () => {
+    server?.closeAllConnections();
+    await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
+    await warden?.close();
+    await sim.close();
+    await connector.close();
+    await issuer.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const config = loadConfig({
+      env: {
+        ...pick(options.env, ["REDIS_URL", "DATABASE_URL"]),
+        // Kept apart from a deployment's queues if the demo is pointed at a shared Redis.
+        WARDEN_QUEUE_PREFIX: options.env["WARDEN_QUEUE_PREFIX"] ?? "warden-demo",
+        WARDEN_TENANT_ID: day.tenant.id,
+        AZURE_CLIENT_ID: SIM_APP.clientId,
+        AZURE_CLIENT_SECRET: SIM_APP.clientSecret,
+        WARDEN_GRAPH_URL: sim.url,
+        WARDEN_ARM_URL: sim.url,
+        WARDEN_AUTHORITY_URL: sim.url,
+        WARDEN_DATA_DIR: dataDir,
+        WARDEN_POLL_INTERVAL_SECONDS: "1",
+        WARDEN_POLL_OVERLAP_MINUTES: "1",
+        WARDEN_INITIAL_LOOKBACK_HOURS: "1",
+        WARDEN_RISKY_IP_RANGES: ATTACKER_RANGE,
+        WARDEN_BREAK_GLASS_IDS: day.breakGlass.map((u) => u.id).join(","),
+        WARDEN_SERVICE_PRINCIPAL_ID: SIM_APP.servicePrincipalId,
+        MICROSOFT_APP_ID: BOT_APP_ID,
+        // Demo only: the bot trusts the simulated token service (loopback) instead of Microsoft's.
+        WARDEN_BOT_OPENID_METADATA_URL: issuer.openIdMetadataUrl,
+        WARDEN_APPROVERS: DEMO_PEOPLE.filter((p) => p.approver)
+          .map((p) => p.id)
+          .join(","),
+        ...(options.auto
+          ? {
+              WARDEN_AUTO_CONTAIN: "true",
+              WARDEN_AUTO_MIN_CONFIDENCE: "0.5",
+              WARDEN_AUTO_SEVERITIES: "medium,high,critical",
+            }
+          : {}),
+      },
+    });
+    warden = await openWarden(config, options.log);
+    startWorker(warden);
+    server = await listen(createWebApp(warden), 0, "127.0.0.1");
+    const wardenUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const tenantId = day.tenant.id;
+    let sequence = 0;
+    const send = async (
+      person: DemoPerson,
+      activity: Record<string, unknown>,
+      conversation: Conversation = { id: DEMO_CHANNEL, conversationType: "channel" },
+    ): Promise<BotAnswer> => {
+      sequence += 1;
+      const response = await fetch(`${wardenUrl}/api/messages`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          authorization: `Bearer ${issuer.channelToken(BOT_APP_ID, connector.url)}`,
+        },
+        body: JSON.stringify({
+          channelId: "msteams",
+          serviceUrl: connector.url,
+          recipient: { id: `28:${BOT_APP_ID}`, name: "Warden" },
+          conversation: { ...conversation, tenantId, isGroup: conversation.conversationType === "channel" },
+          channelData: {
+            tenant: { id: tenantId },
+            ...(conversation.conversationType === "channel" ? { channel: { id: DEMO_CHANNEL } } : {}),
+          },
+          from: { id: `29:${person.id}`, aadObjectId: person.id, name: person.name },
+          id: `demo-${Date.now()}-${sequence}`,
+          timestamp: new Date().toISOString(),
+          ...activity,
+        }),
+      });
+      const text = await response.text();
+      return { status: response.status, body: text === "" ? undefined : safeJson(text) };
+    };
+    // Warden is "installed" in the demo channel: this is where its incident threads start.
+    await send(DEMO_ANALYST, { type: "conversationUpdate", membersAdded: [{ id: `28:${BOT_APP_ID}` }] });
+    await startSchedules(warden);
+    return {
+      day,
+      sim,
+      connector,
+      warden,
+      wardenUrl,
+      startAt,
+      expectedIncidents: ATTACKS.length,
+      send,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
+  return Object.fromEntries(names.flatMap((n) => (env[n] === undefined ? [] : [[n, env[n] as string]])));
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,119 @@
+import { mkdirSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DemoProcess, startDemoProcess } from "../helpers/demo-process.js";
+import { CHROMIUM_PATH, chromiumAvailable } from "../helpers/services.js";
+
+/**
+ * The demo's SOC console in Debian's Chromium: the hijack card appears, a non-approver's click is refused,
+ * the analyst's click contains, and the tenant beside the channel shows the guest disabled.
+ */
+
+const HIJACK = "A guest was given admin rights and moved a subscription out of the directory";
+const GUEST_DOMAIN = "outlook-helpdesk.net";
+const hasChromium = await chromiumAvailable();
+
+function rawGet(url: string, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe.runIf(hasChromium)("warden demo: the SOC console in a browser", () => {
+  let demo: DemoProcess;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    demo = await startDemoProcess(["--port", "0", "--play-seconds", "15"]);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      // Without these, Chromium keeps calling Google's hosts, which this closed network refuses.
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  }, 90_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    if (demo !== undefined) {
+      const code = await demo.stop();
+      expect(code).toBe(0);
+      expect(demo.stdout()).toContain("Warden demo: stopped");
+    }
+  });
+
+  it("keeps its API to the page that carries its token, on a loopback Host", async () => {
+    const origin = new URL(demo.consoleUrl).origin;
+    const token = new URL(demo.consoleUrl).hash.replace("#token=", "");
+    expect(await rawGet(`${origin}/api/state`, {})).toBe(401);
+    expect(await rawGet(`${origin}/api/state`, { "x-console-token": `${token}x` })).toBe(401);
+    expect(await rawGet(`${origin}/api/state`, { "x-console-token": token })).toBe(200);
+    // DNS rebinding: a page served from another name that resolves here is refused, token or not.
+    expect(
+      await rawGet(`${origin}/api/state`, { "x-console-token": token, host: "attacker.example:80" }),
+    ).toBe(421);
+  });
+
+  it("shows the hijack card; a non-approver's Approve is refused; the analyst's contains the guest", async () => {
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(demo.consoleUrl);
+    const card = page.locator("article.message", { hasText: HIJACK });
+    await card.waitFor({ timeout: 120_000 });
+    await card.getByText("Waiting for approval").waitFor({ timeout: 60_000 });
+    const guestRow = page.locator("#tenant tr", { hasText: GUEST_DOMAIN }).first();
+    await expect.poll(() => guestRow.getAttribute("data-enabled")).toBe("true");
+
+    await page.selectOption("#person", { label: "Sam Helpdesk (not an approver)" });
+    await card.getByRole("button", { name: "Approve", exact: true }).click();
+    await card.getByText(/^Refused: /).waitFor({ timeout: 15_000 });
+    expect(await guestRow.getAttribute("data-enabled")).toBe("true");
+
+    await page.selectOption("#person", { label: "Demo Analyst (approver)" });
+    await card.getByRole("button", { name: "Approve", exact: true }).click();
+    await card.getByText(/^Contained · /).waitFor({ timeout: 90_000 });
+    await expect.poll(() => guestRow.getAttribute("data-enabled"), { timeout: 15_000 }).toBe("false");
+    await expect.poll(() => page.getByTestId("transfers").textContent()).toContain("blocked from leaving");
+    await expect(card.getByText("Approved by Demo Analyst", { exact: false }).count()).resolves.toBe(1);
+
+    // The README's picture: the contained card at the top, the tenant beside it.
+    await card.evaluate((el) => el.scrollIntoView({ block: "start" }));
+    mkdirSync("test-results", { recursive: true });
+    await page.screenshot({ path: join("test-results", "console.png") });
+    expect(errors).toEqual([]);
+  }, 240_000);
+
+  it("answers the analyst's `inventory` in chat with the external admins, and refuses it to others", async () => {
+    await page.selectOption("#person", { label: "Demo Analyst (approver)" });
+    await page.fill("#chat-text", "inventory");
+    await page.click("#chat-form button");
+    await page
+      .locator("#chat")
+      .getByText(/external account/i)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    await page.selectOption("#person", { label: "Sam Helpdesk (not an approver)" });
+    await page.fill("#chat-text", "inventory");
+    await page.click("#chat-form button");
+    await page
+      .locator("#chat")
+      .getByText("Only Warden's approvers can ask this")
+      .waitFor({ timeout: 30_000 });
+  }, 90_000);
+});
