@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { botConfigured, createBot } from "./bot/index.js";
 import { ArmActivity } from "./cloud/arm-activity.js";
 import { AzureRbac } from "./cloud/arm-rbac.js";
-import { makeCredential } from "./cloud/credential.js";
+import { credentialFor, GRAPH_SCOPE } from "./cloud/credential.js";
 import { GraphDirectory } from "./cloud/graph-directory.js";
 import { GraphLogs } from "./cloud/graph-logs.js";
 import { RateLimiter } from "./cloud/rate-limiter.js";
@@ -46,6 +46,8 @@ export interface Warden {
   directory: GraphDirectory;
   /** What the responders act through: the live tenant, under Warden's settings. */
   respond: RespondContext;
+  /** Gets a Graph token (from the cache when fresh): readiness proves the app can still sign in. */
+  graphToken(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,17 +74,7 @@ export async function openWarden(
     runtime.redisUrl === undefined
       ? new InProcessQueue()
       : new BullMqQueue(runtime.redisUrl, runtime.queuePrefix);
-  const credential = makeCredential(
-    {
-      tenantId,
-      ...(runtime.clientId === undefined ? {} : { clientId: runtime.clientId }),
-      ...(runtime.clientSecret === undefined ? {} : { clientSecret: runtime.clientSecret }),
-      ...(runtime.clientCertificatePath === undefined
-        ? {}
-        : { clientCertificatePath: runtime.clientCertificatePath }),
-    },
-    runtime.endpoints,
-  );
+  const credential = credentialFor(tenantId, runtime);
   const limiter = new RateLimiter(now);
   const graph = new GraphLogs(credential, runtime.endpoints.graph, tenantId, limiter);
   const arm = new ArmActivity(credential, runtime.endpoints.arm, tenantId, limiter);
@@ -116,6 +108,10 @@ export async function openWarden(
     arm,
     directory,
     respond,
+    async graphToken() {
+      const token = await credential.getToken(GRAPH_SCOPE);
+      if (token === null) throw new Error("the token authority gave no token");
+    },
     async close() {
       await queue.close();
       await db.close();

@@ -79,6 +79,17 @@ export interface RuntimeConfig {
   discoverIntervalMs: number;
   port: number;
   logLevel: string;
+  /** Operations endpoints: who may read /metrics and /admin/queues, where a worker serves them. */
+  ops: OpsConfig;
+}
+
+export interface OpsConfig {
+  /** WARDEN_METRICS_TOKEN: a scraper presents it as a bearer token; without it /metrics answers loopback only. */
+  metricsToken?: string;
+  /** WARDEN_METRICS_PORT: where `warden worker` serves /healthz, /readyz and /metrics. */
+  metricsPort: number;
+  /** WARDEN_ADMIN_USER and WARDEN_ADMIN_PASSWORD: the queue dashboard at /admin/queues is off without both. */
+  admin?: { user: string; password: string };
 }
 
 export interface WardenConfig {
@@ -202,6 +213,33 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     discoverIntervalMs: positive("WARDEN_DISCOVER_INTERVAL_MINUTES", 10) * 60_000,
     port: positive("WARDEN_PORT", 3978),
     logLevel: value("LOG_LEVEL") ?? "info",
+    ops: opsFromEnv(value),
+  };
+}
+
+function opsFromEnv(value: (name: string) => string | undefined): OpsConfig {
+  const metricsToken = value("WARDEN_METRICS_TOKEN");
+  if (metricsToken !== undefined && metricsToken.length < 24) {
+    throw new ConfigError(
+      "WARDEN_METRICS_TOKEN must be at least 24 characters (e.g. `openssl rand -base64 32`): a short token can be guessed",
+    );
+  }
+  const user = value("WARDEN_ADMIN_USER");
+  const password = value("WARDEN_ADMIN_PASSWORD");
+  if ((user === undefined) !== (password === undefined)) {
+    throw new ConfigError(
+      "set both WARDEN_ADMIN_USER and WARDEN_ADMIN_PASSWORD to open the queue dashboard at /admin/queues, or neither to keep it off",
+    );
+  }
+  if (password !== undefined && password.length < 16) {
+    throw new ConfigError(
+      "WARDEN_ADMIN_PASSWORD must be at least 16 characters: the dashboard can retry and delete jobs",
+    );
+  }
+  return {
+    ...(metricsToken === undefined ? {} : { metricsToken }),
+    metricsPort: portNumber("WARDEN_METRICS_PORT", value("WARDEN_METRICS_PORT"), 9464),
+    ...(user === undefined || password === undefined ? {} : { admin: { user, password } }),
   };
 }
 
@@ -250,6 +288,15 @@ function detectFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set("correlationWindowHours", number("WARDEN_CORRELATION_WINDOW_HOURS"));
   set("defaultTenantId", env["WARDEN_TENANT_ID"] || undefined);
   return values;
+}
+
+/** A TCP port; 0 lets the system choose a free one (several workers on one machine). */
+function portNumber(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new ConfigError(`${name} must be a port number from 0 to 65535 (0: any free port), got "${raw}"`);
+  return n;
 }
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {

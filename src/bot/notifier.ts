@@ -2,6 +2,7 @@ import { CardFactory, type CloudAdapter, type ConversationReference, MessageFact
 import { incidentCard } from "../cards/incident-card.js";
 import { LIMITS, type RateLimiter } from "../cloud/rate-limiter.js";
 import type { Logger } from "../log.js";
+import { cardsSent, eventToCard, incidentToCard } from "../metrics/process-metrics.js";
 import { incidentView } from "../respond/incident-view.js";
 import {
   conversationsOf,
@@ -80,6 +81,7 @@ export function notifyHandler(deps: NotifierDeps) {
         },
       );
       await saveIncidentCard(deps.db, { ...posted, incidentId, cardVersion: incident.version });
+      cardsSent.inc({ kind: "updated" });
       deps.log.info(
         { tenantId: deps.tenantId, incidentId, state: incident.state, version: incident.version },
         "card updated",
@@ -109,6 +111,10 @@ export function notifyHandler(deps: NotifierDeps) {
         });
       },
     );
+    const now = Date.now();
+    cardsSent.inc({ kind: "posted" });
+    eventToCard.observe(Math.max(0, now - incident.firstTime) / 1_000);
+    incidentToCard.observe(Math.max(0, now - incident.createdAt) / 1_000);
     deps.log.info(
       { tenantId: deps.tenantId, incidentId, state: incident.state, version: incident.version },
       "card posted",

@@ -1,6 +1,6 @@
 import { ArmActivity } from "../cloud/arm-activity.js";
 import { AzureRbac } from "../cloud/arm-rbac.js";
-import { makeCredential } from "../cloud/credential.js";
+import { credentialFor } from "../cloud/credential.js";
 import { GraphDirectory } from "../cloud/graph-directory.js";
 import { RateLimiter } from "../cloud/rate-limiter.js";
 import { ConfigError, loadConfig } from "../config.js";
@@ -28,17 +28,7 @@ export async function inventoryCommand(options: { format?: string }, io: Command
   if (runtime.tenantId === undefined)
     return fail("WARDEN_TENANT_ID is required: the GUID of the tenant to list");
   const tenantId = runtime.tenantId;
-  const credential = makeCredential(
-    {
-      tenantId,
-      ...(runtime.clientId === undefined ? {} : { clientId: runtime.clientId }),
-      ...(runtime.clientSecret === undefined ? {} : { clientSecret: runtime.clientSecret }),
-      ...(runtime.clientCertificatePath === undefined
-        ? {}
-        : { clientCertificatePath: runtime.clientCertificatePath }),
-    },
-    runtime.endpoints,
-  );
+  const credential = credentialFor(tenantId, runtime);
   const limiter = new RateLimiter();
   const arm = new ArmActivity(credential, runtime.endpoints.arm, tenantId, limiter);
   const started = Date.now();

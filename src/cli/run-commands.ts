@@ -1,8 +1,9 @@
 import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { openWarden, startSchedules, startWorker } from "../app.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { createLogger } from "../log.js";
-import { createWebApp, listen } from "../server/web.js";
+import { createOpsApp, createWebApp, listen } from "../server/web.js";
 import type { CommandIo } from "./detect-command.js";
 
 export type Role = "serve" | "worker" | "web";
@@ -44,6 +45,18 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
       unauthenticated ? "127.0.0.1" : "0.0.0.0",
     );
     log.info({ port: config.runtime.port }, "web listening");
+  } else {
+    // A worker answers health, readiness and metrics on a port of its own, for its orchestrator and scraper.
+    try {
+      server = await listen(createOpsApp(warden), config.runtime.ops.metricsPort);
+    } catch (error) {
+      io.stderr.write(
+        `warden worker: cannot serve health and metrics on port ${config.runtime.ops.metricsPort} (${(error as Error).message}): set WARDEN_METRICS_PORT to a free port, or 0 for any\n`,
+      );
+      await warden.close();
+      return 1;
+    }
+    log.info({ port: (server.address() as AddressInfo).port }, "worker health and metrics listening");
   }
   log.info({ role, tenantId: warden.tenantId }, "started");
   await new Promise<void>((resolve) => {

@@ -52,3 +52,29 @@ export function makeCredential(app: AppCredentials, endpoints: CloudEndpoints): 
   }
   return new DefaultAzureCredential({ tenantId: app.tenantId, ...options });
 }
+
+/** The credential of the app registration a runtime configuration names (the same for every process). */
+export function credentialFor(
+  tenantId: string,
+  runtime: {
+    clientId?: string;
+    clientSecret?: string;
+    clientCertificatePath?: string;
+    endpoints: CloudEndpoints;
+  },
+): TokenCredential {
+  return makeCredential(
+    {
+      tenantId,
+      ...(runtime.clientId === undefined ? {} : { clientId: runtime.clientId }),
+      ...(runtime.clientSecret === undefined ? {} : { clientSecret: runtime.clientSecret }),
+      ...(runtime.clientCertificatePath === undefined
+        ? {}
+        : { clientCertificatePath: runtime.clientCertificatePath }),
+    },
+    runtime.endpoints,
+  );
+}
+
+/** The scope Graph tokens are asked for (the SDK's own); the readiness check asks for the same. */
+export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";

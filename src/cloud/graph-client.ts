@@ -7,6 +7,7 @@ import {
   RetryHandlerOptions,
 } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
+import { GRAPH_SCOPE } from "./credential.js";
 import { LimitedGraphTransport } from "./limited-transport.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
@@ -23,7 +24,7 @@ export function makeGraphClient(
   const host = new URL(graphUrl).hostname;
   const auth = new AuthenticationHandler(
     new TokenCredentialAuthenticationProvider(credential, {
-      scopes: ["https://graph.microsoft.com/.default"],
+      scopes: [GRAPH_SCOPE],
     }),
   );
   const retry = new RetryHandler(new RetryHandlerOptions());

@@ -1,5 +1,6 @@
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { Context, Middleware } from "@microsoft/microsoft-graph-client";
+import { countCloudAnswer } from "../metrics/process-metrics.js";
 import { LIMITS, type RateLimit, type RateLimiter } from "./rate-limiter.js";
 
 /**
@@ -33,7 +34,11 @@ export class LimitedGraphTransport implements Middleware {
     const { name, limit } = graphLimitFor(url);
     await this.limiter.take(`${name}:${this.tenantId}`, limit);
     if (this.next === undefined) throw new Error("LimitedGraphTransport must not be the last middleware");
-    await this.next.execute(context);
+    try {
+      await this.next.execute(context);
+    } finally {
+      countCloudAnswer("graph", context.response?.status ?? 0);
+    }
   }
 
   setNext(next: Middleware): void {
@@ -54,7 +59,14 @@ export function limitedArmPolicy(limiter: RateLimiter, tenantId: string): Pipeli
         `arm${write ? "-write" : ""}:${tenantId}:${subscription}`,
         write ? LIMITS.armWrites : LIMITS.armReads,
       );
-      return next(request);
+      try {
+        const response = await next(request);
+        countCloudAnswer("arm", response.status);
+        return response;
+      } catch (error) {
+        countCloudAnswer("arm", (error as { statusCode?: number }).statusCode ?? 0);
+        throw error;
+      }
     },
   };
 }

@@ -1,5 +1,18 @@
-import { AZURE_ROLE_NAMES, ENTRA_ROLE_NAMES } from "../detect/roles.js";
+import { AZURE_ROLE, AZURE_ROLE_NAMES, ENTRA_ROLE, ENTRA_ROLE_NAMES } from "../detect/roles.js";
 import type { SimDirectory } from "../sim/tenant/directory.js";
+
+const TAKEOVER_ENTRA_ROLES = new Set<string>([
+  ENTRA_ROLE.globalAdministrator,
+  ENTRA_ROLE.privilegedRoleAdministrator,
+]);
+const TAKEOVER_AZURE_ROLES = new Set<string>([AZURE_ROLE.owner, AZURE_ROLE.userAccessAdministrator]);
+
+/** Roles the seeded tenant gives its partners that detection does not need to name. */
+const OTHER_ENTRA_ROLE_NAMES: Readonly<Record<string, string>> = {
+  "4a5d8f65-41da-4de4-8968-e035b65339cf": "Reports Reader",
+  "88d8e3e3-8f55-4a1e-953a-9b9898b8876b": "Directory Readers",
+  "f2ef992c-3afb-46b9-b7cf-a126ee74c451": "Global Reader",
+};
 
 export interface TenantUserView {
   id: string;
@@ -30,7 +43,8 @@ export interface TenantView {
  */
 export function tenantView(directory: SimDirectory, breakGlassIds: readonly string[]): TenantView {
   const mfaGroup = [...directory.groups.values()].find((g) => g.mailNickname === "warden-contained-mfa");
-  const entraRoleName = (id: string) => ENTRA_ROLE_NAMES[id] ?? `role ${id.slice(0, 8)}…`;
+  const entraRoleName = (id: string) =>
+    ENTRA_ROLE_NAMES[id] ?? OTHER_ENTRA_ROLE_NAMES[id] ?? `role ${id.slice(0, 8)}…`;
   const users: TenantUserView[] = [];
   for (const user of directory.users.values()) {
     const entraRoles = [...directory.roleAssignments.values()]
@@ -51,11 +65,16 @@ export function tenantView(directory: SimDirectory, breakGlassIds: readonly stri
         })),
     );
     const requiresMfa = mfaGroup?.members.has(user.id) ?? false;
-    const shown =
-      user.userType === "Guest" ||
-      !user.accountEnabled ||
-      requiresMfa ||
-      entraRoles.length + eligibleRoles.length + azureRoles.length > 0;
+    // Who a takeover is about: guests, whoever Warden contained, and the holders of the roles that own
+    // a tenant or a subscription. Readers and helpdesk staff would only bury them.
+    const ownsSomething =
+      [...directory.roleAssignments.values(), ...directory.eligibilities.values()].some(
+        (a) => a.principalId === user.id && TAKEOVER_ENTRA_ROLES.has(a.roleDefinitionId),
+      ) ||
+      [...directory.azureAssignments.values()].some(
+        (a) => a.principalId === user.id && TAKEOVER_AZURE_ROLES.has(a.roleDefinitionGuid),
+      );
+    const shown = user.userType === "Guest" || !user.accountEnabled || requiresMfa || ownsSomething;
     if (!shown) continue;
     users.push({
       id: user.id,
@@ -70,9 +89,11 @@ export function tenantView(directory: SimDirectory, breakGlassIds: readonly stri
       protected: breakGlassIds.includes(user.id),
     });
   }
-  // Guests first (the attacks' subjects), then by name: what changes is near the top.
+  // What Warden changed first, then guests, then by name: what moves is near the top.
+  const contained = (u: TenantUserView) => Number(!u.accountEnabled || u.requiresMfa);
   users.sort(
     (a, b) =>
+      contained(b) - contained(a) ||
       Number(b.userType === "Guest") - Number(a.userType === "Guest") ||
       a.displayName.localeCompare(b.displayName),
   );

@@ -24,6 +24,8 @@ export interface DetectionRun {
   ran: boolean;
   events: number;
   newFindings: number;
+  /** The rule of each new finding (one entry per finding). */
+  newRules: string[];
   /** Incidents created or grown by this run: each needs triage. */
   incidents: string[];
 }
@@ -56,7 +58,8 @@ export class TenantDetector {
         "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked",
         [`warden:detect:${this.tenantId}`],
       );
-      if (rows[0]?.locked !== true) return { ran: false, events: 0, newFindings: 0, incidents: [] };
+      if (rows[0]?.locked !== true)
+        return { ran: false, events: 0, newFindings: 0, newRules: [], incidents: [] };
       const committed = await readCursor(tx, this.tenantId);
       if (committed < this.fed) {
         // The store went back (restored, or a test reset it): start the engine afresh.
@@ -69,14 +72,21 @@ export class TenantDetector {
       const scored = [...found.values()].map((f) => this.engine.scored(f));
       const fresh = await insertFindings(tx, scored);
       await writeCursor(tx, this.tenantId, this.fed);
-      const incidents =
+      const correlated =
         fresh.size === 0
-          ? []
+          ? { incidents: [], newChains: [] }
           : await this.correlateAround(
               tx,
               scored.filter((f) => fresh.has(f.id)),
             );
-      return { ran: true, events: found.size, newFindings: fresh.size, incidents };
+      const newFindings = [...scored.filter((f) => fresh.has(f.id)), ...correlated.newChains];
+      return {
+        ran: true,
+        events: found.size,
+        newFindings: newFindings.length,
+        newRules: newFindings.map((f) => f.rule),
+        incidents: correlated.incidents,
+      };
     });
   }
 
@@ -102,7 +112,10 @@ export class TenantDetector {
    * with no incident yet makes one, a group touching one incident grows it, a group touching several
    * merges them into the oldest. Returns the incidents created or grown.
    */
-  private async correlateAround(tx: Queryable, fresh: Finding[]): Promise<string[]> {
+  private async correlateAround(
+    tx: Queryable,
+    fresh: Finding[],
+  ): Promise<{ incidents: string[]; newChains: Finding[] }> {
     const windowMs = this.config.correlationWindowHours * HOUR;
     const earliest = Math.min(...fresh.map((f) => f.time));
     const stored = await findingsSince(tx, this.tenantId, new Date(earliest - windowMs - DAY));
@@ -168,7 +181,7 @@ export class TenantDetector {
       await setIncidentOfFindings(tx, survivor.id, group.findingIds);
       touched.push(survivor.id);
     }
-    return touched;
+    return { incidents: touched, newChains: correlation.chains.filter((c) => newChains.has(c.id)) };
   }
 }
 

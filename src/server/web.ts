@@ -2,10 +2,10 @@ import type { Server } from "node:http";
 import express from "express";
 import { type Warden, workflowDeps } from "../app.js";
 import { botConfigured, createBot, messagesRoute } from "../bot/index.js";
+import { opsRoutes } from "./ops-routes.js";
 
 /**
- * The web process: health and readiness now; the bot's /api/messages, metrics and the console join it
- * in their issues. Readiness says which dependency failed, never with secrets or stack traces.
+ * The web process: the bot's /api/messages (when a bot is configured) and the operations endpoints.
  */
 export function createWebApp(warden: Warden): express.Express {
   const app = express();
@@ -18,32 +18,7 @@ export function createWebApp(warden: Warden): express.Express {
       "the Teams bot is off: set MICROSOFT_APP_ID (see docs/deploy.md) to receive and approve incident cards",
     );
   }
-  app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
-  });
-  app.get("/readyz", async (_req, res) => {
-    const checks: Record<string, "ok" | string> = {};
-    await Promise.all([
-      warden.db
-        .query("SELECT 1")
-        .then(() => {
-          checks["database"] = "ok";
-        })
-        .catch((error: Error) => {
-          checks["database"] = `failed: ${error.message}`;
-        }),
-      warden.queue
-        .counts("warden-detect")
-        .then(() => {
-          checks["queue"] = "ok";
-        })
-        .catch((error: Error) => {
-          checks["queue"] = `failed: ${error.message}`;
-        }),
-    ]);
-    const ready = Object.values(checks).every((c) => c === "ok");
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
-  });
+  app.use(opsRoutes(warden));
   return app;
 }
 
@@ -52,4 +27,12 @@ export function listen(app: express.Express, port: number, host = "0.0.0.0"): Pr
     const server = app.listen(port, host, () => resolve(server));
     server.on("error", reject);
   });
+}
+
+/** A worker's own small web server: health, readiness and its metrics, nothing else. */
+export function createOpsApp(warden: Warden): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(opsRoutes(warden));
+  return app;
 }

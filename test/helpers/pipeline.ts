@@ -72,6 +72,8 @@ export function startWarden(
       PATH: process.env["PATH"] ?? "",
       NODE_EXTRA_CA_CERTS: process.env["NODE_EXTRA_CA_CERTS"] ?? "",
       LOG_LEVEL: "warn",
+      // Several workers on one machine: each takes any free port for its health and metrics.
+      WARDEN_METRICS_PORT: "0",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

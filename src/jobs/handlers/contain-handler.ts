@@ -1,4 +1,5 @@
 import type { Logger } from "../../log.js";
+import { decisionToContained } from "../../metrics/process-metrics.js";
 import { type Decider, executeContainment, undoContainment } from "../../respond/containment.js";
 import type { WorkflowDeps } from "../../respond/workflow.js";
 import { RUNNING_LEASE_MS } from "../../store/actions-repo.js";
@@ -22,7 +23,7 @@ export function containHandler(
     const incidentId = String(job.data["incidentId"]);
     const incident = await getIncident(deps.db, incidentId);
     if (incident === undefined) return;
-    const { by, actionIds } = await decisionOf(deps, incidentId);
+    const { by, actionIds, at: decidedAt } = await decisionOf(deps, incidentId);
     if (job.name === "undo") {
       const result = await undoContainment(deps, incidentId, by);
       log.info(
@@ -40,6 +41,10 @@ export function containHandler(
         return;
       }
       const result = await executeContainment(deps, incidentId, by, actionIds);
+      const finalState = result.incident?.state;
+      if ((finalState === "contained" || finalState === "auto-contained") && decidedAt !== undefined) {
+        decisionToContained.observe({ decided_by: by.kind }, Math.max(0, deps.now() - decidedAt) / 1_000);
+      }
       log.info(
         {
           tenantId: incident.tenantId,
@@ -79,12 +84,12 @@ export function containHandler(
 async function decisionOf(
   deps: WorkflowDeps,
   incidentId: string,
-): Promise<{ by: Decider; actionIds?: ReadonlySet<string> }> {
+): Promise<{ by: Decider; actionIds?: ReadonlySet<string>; at?: number }> {
   const trail = await auditTrail(deps.db, incidentId);
   for (const entry of [...trail].reverse()) {
     const listed = entry.detail?.["actions"];
     const actionIds = Array.isArray(listed) ? new Set(listed.map(String)) : undefined;
-    const covered = actionIds === undefined ? {} : { actionIds };
+    const covered = { ...(actionIds === undefined ? {} : { actionIds }), at: entry.at };
     if (entry.action === "auto-contain") return { by: { kind: "automatic" }, ...covered };
     if ((entry.action === "approved" || entry.action === "undo-requested") && entry.actorId !== undefined) {
       return {

@@ -1,5 +1,6 @@
 import type { DetectConfig } from "../../detect/detect-config.js";
 import type { Logger } from "../../log.js";
+import { findingsRaised } from "../../metrics/process-metrics.js";
 import type { Database } from "../../store/database.js";
 import { type Job, type JobQueue, RetryLater } from "../queue/job-queue.js";
 import { QUEUE } from "../queues.js";
@@ -20,6 +21,7 @@ export function detectHandler(db: Database, config: DetectConfig, queue: JobQueu
     }
     const run = await detector.run();
     if (!run.ran) throw new RetryLater(`detection for ${tenantId} is running in another process`, 500);
+    for (const rule of run.newRules) findingsRaised.inc({ rule });
     for (const incidentId of run.incidents) {
       await queue.add(
         QUEUE.triage,

@@ -1,4 +1,5 @@
 import type { Logger } from "../../log.js";
+import { eventsIngested } from "../../metrics/process-metrics.js";
 import { type PollDeps, type PollResult, pollSource } from "../pollers/poll-source.js";
 import { type PollSource, sourceFromJob } from "../pollers/sources.js";
 import { type Job, type JobQueue, PermanentError } from "../queue/job-queue.js";
@@ -47,6 +48,7 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
     const fields = { tenantId: deps.tenantId, jobId: job.id, source: name, scope };
     try {
       const result = await pollSource(deps, source);
+      eventsIngested.inc({ source: name }, result.newEvents);
       log.info({ ...fields, ...result }, "polled");
       return result;
     } catch (error) {

@@ -104,6 +104,11 @@ export class BullMqQueue implements JobQueue {
     };
   }
 
+  /** The BullMQ queues behind these names, for the queue dashboard. */
+  bullQueues(names: readonly string[]): Queue[] {
+    return names.map((name) => this.queue(name));
+  }
+
   /** Removes every job and schedule of these queues: for tests only. */
   async obliterate(queues: readonly string[]): Promise<void> {
     for (const name of queues) await this.queue(name).obliterate({ force: true });

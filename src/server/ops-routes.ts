@@ -1,0 +1,138 @@
+import { timingSafeEqual } from "node:crypto";
+import { createBullBoard } from "@bull-board/api";
+import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
+import { ExpressAdapter } from "@bull-board/express";
+import express, { type Request, type RequestHandler } from "express";
+import type { Warden } from "../app.js";
+import { BullMqQueue } from "../jobs/queue/bullmq-queue.js";
+import { QUEUE } from "../jobs/queues.js";
+import { wardenRegistry } from "../metrics/warden-registry.js";
+
+const READY_TIMEOUT_MS = 5_000;
+
+/**
+ * What operators and orchestrators read: /healthz (the process answers), /readyz (the store, the queue
+ * and a Graph token, naming which failed), /metrics (Prometheus; a bearer token, or loopback only without
+ * one) and, when credentials are configured, the BullMQ dashboard at /admin/queues.
+ */
+export function opsRoutes(warden: Warden): express.Router {
+  const router = express.Router();
+  router.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  router.get("/readyz", async (_req, res) => {
+    const checks = Object.fromEntries(
+      await Promise.all(
+        (
+          [
+            ["database", () => warden.db.query("SELECT 1")],
+            ["queue", () => warden.queue.counts(QUEUE.detect)],
+            ["graphToken", () => warden.graphToken()],
+          ] as const
+        ).map(async ([name, check]) => [name, await outcome(check)] as const),
+      ),
+    );
+    const ready = Object.values(checks).every((c) => c === "ok");
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
+  });
+
+  const registry = wardenRegistry({ db: warden.db, queue: warden.queue, tenantId: warden.tenantId });
+  const token = warden.config.runtime.ops.metricsToken;
+  router.get("/metrics", async (req, res) => {
+    if (token === undefined ? !isLoopback(req) : !bearerMatches(req, token)) {
+      res
+        .status(token === undefined ? 403 : 401)
+        .type("text/plain")
+        .send(
+          token === undefined
+            ? "metrics answer this machine only: set WARDEN_METRICS_TOKEN and scrape with it as a bearer token\n"
+            : "metrics need the bearer token set in WARDEN_METRICS_TOKEN\n",
+        );
+      return;
+    }
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+
+  const admin = warden.config.runtime.ops.admin;
+  if (admin !== undefined && warden.queue instanceof BullMqQueue) {
+    const board = new ExpressAdapter();
+    board.setBasePath("/admin/queues");
+    createBullBoard({
+      queues: warden.queue.bullQueues(Object.values(QUEUE)).map((q) => new BullMQAdapter(q)),
+      serverAdapter: board,
+    });
+    router.use("/admin/queues", basicAuth(admin.user, admin.password), board.getRouter() as RequestHandler);
+  } else {
+    router.use("/admin/queues", (_req, res) => {
+      res
+        .status(404)
+        .type("text/plain")
+        .send(
+          admin === undefined
+            ? "the queue dashboard is off: set WARDEN_ADMIN_USER and WARDEN_ADMIN_PASSWORD to open it\n"
+            : "the queue dashboard needs the Redis queue (REDIS_URL); the embedded queue has none\n",
+        );
+    });
+  }
+  return router;
+}
+
+async function outcome(check: () => Promise<unknown>): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer in ${READY_TIMEOUT_MS / 1_000} s`)),
+          READY_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return "ok";
+  } catch (error) {
+    // The first line only: enough to say what failed, never a stack or a long SDK dump.
+    return `failed: ${String((error as Error).message ?? error)
+      .split("\n")[0]
+      ?.slice(0, 300)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function isLoopback(req: Request): boolean {
+  const address = req.socket.remoteAddress ?? "";
+  return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
+}
+
+function same(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function bearerMatches(req: Request, token: string): boolean {
+  const header = req.headers.authorization ?? "";
+  return header.startsWith("Bearer ") && same(header.slice("Bearer ".length), token);
+}
+
+function basicAuth(user: string, password: string): RequestHandler {
+  return (req, res, next) => {
+    const header = req.headers.authorization ?? "";
+    const decoded = header.startsWith("Basic ")
+      ? Buffer.from(header.slice("Basic ".length), "base64").toString("utf8")
+      : "";
+    const colon = decoded.indexOf(":");
+    // Both compared in full, whatever the first gives, so timing tells nothing about which was wrong.
+    const userOk = same(decoded.slice(0, Math.max(colon, 0)), user);
+    const passwordOk = same(decoded.slice(colon + 1), password);
+    if (colon > 0 && userOk && passwordOk) {
+      next();
+      return;
+    }
+    res
+      .set("WWW-Authenticate", 'Basic realm="Warden queues", charset="UTF-8"')
+      .status(401)
+      .send("credentials needed\n");
+  };
+}
