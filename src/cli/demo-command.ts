@@ -118,7 +118,14 @@ async function runConsole(
     () => (server?.address() as AddressInfo | null)?.port ?? port,
   );
   // Loopback only: the console acts as an approver of the demo tenant.
-  server = await listen(console.app, port, "127.0.0.1");
+  try {
+    server = await listen(console.app, port, "127.0.0.1");
+  } catch (error) {
+    io.stderr.write(
+      `warden demo: cannot open the console on 127.0.0.1:${port} (${(error as Error).message}): pass --port with a free port, or 0 for any\n`,
+    );
+    return 1;
+  }
   const address = `http://127.0.0.1:${(server.address() as AddressInfo).port}/#token=${console.token}`;
   io.stdout.write(
     [

@@ -133,6 +133,8 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
         WARDEN_POLL_INTERVAL_SECONDS: "1",
         WARDEN_POLL_OVERLAP_MINUTES: "1",
         WARDEN_INITIAL_LOOKBACK_HOURS: "1",
+        // The hijacked subscription leaves mid-demo: notice within seconds, not the default ten minutes.
+        WARDEN_DISCOVER_INTERVAL_MINUTES: "0.25",
         WARDEN_RISKY_IP_RANGES: ATTACKER_RANGE,
         WARDEN_BREAK_GLASS_IDS: day.breakGlass.map((u) => u.id).join(","),
         WARDEN_SERVICE_PRINCIPAL_ID: SIM_APP.servicePrincipalId,

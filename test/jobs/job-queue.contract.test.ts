@@ -120,6 +120,25 @@ for (const [name, available, make] of makers) {
       expect(runs).toBeLessThanOrEqual(7);
     });
 
+    it("lists its schedules and ends one, which then stops running", async () => {
+      queue = make();
+      let runs = 0;
+      queue.process("q", async () => {
+        runs += 1;
+      });
+      await queue.repeat("q", "poll:t1:activity:a", "poll", {}, 200);
+      await queue.repeat("q", "poll:t1:activity:b", "poll", {}, 10_000);
+      expect((await queue.repeats("q")).sort()).toEqual(["poll:t1:activity:a", "poll:t1:activity:b"]);
+      await queue.unrepeat("q", "poll:t1:activity:a");
+      await queue.unrepeat("q", "poll:t1:activity:never-declared");
+      expect(await queue.repeats("q")).toEqual(["poll:t1:activity:b"]);
+      await new Promise((r) => setTimeout(r, 500));
+      const settled = runs;
+      await new Promise((r) => setTimeout(r, 800));
+      // Four more ticks of the 200 ms schedule would have run by now had it not ended.
+      expect(runs).toBe(settled);
+    });
+
     it("lets a running job finish when closing", async () => {
       queue = make();
       let finished = false;

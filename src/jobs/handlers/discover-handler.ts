@@ -17,13 +17,29 @@ export function discoverHandler(
 ) {
   return async (): Promise<void> => {
     const subscriptions = await arm.subscriptions();
+    const prefix = `poll:${tenantId}:activity:`;
+    const current = new Set<string>();
     for (const s of subscriptions) {
+      const key = `${prefix}${s.subscriptionId}`;
+      current.add(key);
       await queue.repeat(
         QUEUE.poll,
-        `poll:${tenantId}:activity:${s.subscriptionId}`,
+        key,
         "poll",
         { tenantId, source: "activity", scope: s.subscriptionId },
         pollEveryMs,
+      );
+    }
+    // A subscription that left the directory (moved to another tenant, or deleted) can no longer be read:
+    // stop polling it rather than fail every interval. Its watermark stays, so polling resumes where it
+    // stopped if it comes back. Its last records (the move itself) were read while it was still here, or
+    // are in the tenant-level log.
+    for (const key of await queue.repeats(QUEUE.poll)) {
+      if (!key.startsWith(prefix) || current.has(key)) continue;
+      await queue.unrepeat(QUEUE.poll, key);
+      log.warn(
+        { tenantId, subscriptionId: key.slice(prefix.length) },
+        "a subscription left the directory: its activity log is no longer polled",
       );
     }
     log.info({ tenantId, subscriptions: subscriptions.length }, "subscriptions discovered");

@@ -51,6 +51,15 @@ export class BullMqQueue implements JobQueue {
     await this.queue(queue).upsertJobScheduler(key, { every: everyMs }, { name, data });
   }
 
+  async repeats(queue: string): Promise<string[]> {
+    const schedulers = await this.queue(queue).getJobSchedulers();
+    return schedulers.map((s) => s.key);
+  }
+
+  async unrepeat(queue: string, key: string): Promise<void> {
+    await this.queue(queue).removeJobScheduler(key);
+  }
+
   process(queue: string, handler: JobHandler, options: ProcessOptions = {}): void {
     const attempts = options.attempts ?? 5;
     const backoffMs = options.backoffMs ?? 1_000;

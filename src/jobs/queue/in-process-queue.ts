@@ -61,6 +61,17 @@ export class InProcessQueue implements JobQueue {
     this.schedules.set(scheduleKey, setInterval(fire, everyMs));
   }
 
+  async repeats(queue: string): Promise<string[]> {
+    const prefix = `${queue}\u0000`;
+    return [...this.schedules.keys()].filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+  }
+
+  async unrepeat(queue: string, key: string): Promise<void> {
+    const scheduleKey = `${queue}\u0000${key}`;
+    clearInterval(this.schedules.get(scheduleKey));
+    this.schedules.delete(scheduleKey);
+  }
+
   process(queue: string, handler: JobHandler, options: ProcessOptions = {}): void {
     const lane = this.lane(queue);
     lane.handler = handler;

@@ -45,6 +45,10 @@ export interface JobQueue {
   add(queue: string, name: string, data: JobData, options?: AddOptions): Promise<void>;
   /** Runs a job every `everyMs`: one schedule per key, however many processes ask for it. */
   repeat(queue: string, key: string, name: string, data: JobData, everyMs: number): Promise<void>;
+  /** The keys of the queue's schedules. */
+  repeats(queue: string): Promise<string[]>;
+  /** Ends a schedule (a no-op if there is none); jobs already queued still run. */
+  unrepeat(queue: string, key: string): Promise<void>;
   process(queue: string, handler: JobHandler, options?: ProcessOptions): void;
   counts(queue: string): Promise<QueueCounts>;
   /** Stops taking jobs, lets running ones finish, then closes connections. */
