@@ -75,6 +75,21 @@ export function createAdapter(config: BotConfig, log: Logger): CloudAdapter {
       { err: (error as Error).message, conversation: context.activity.conversation?.id },
       "bot turn failed",
     );
+    // A click whose handling failed gets a 500 that says so (without one, the adapter answers 501, which
+    // reads as "not supported").
+    if (context.activity.type === "invoke") {
+      await context.sendActivity({
+        type: "invokeResponse",
+        value: {
+          status: 500,
+          body: {
+            statusCode: 500,
+            type: "application/vnd.microsoft.error",
+            value: { code: "InternalError", message: "Warden could not handle this click; nothing was done" },
+          },
+        },
+      });
+    }
   };
   return adapter;
 }

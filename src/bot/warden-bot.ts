@@ -2,6 +2,7 @@ import {
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
   CardFactory,
+  type InvokeResponse,
   MessageFactory,
   TeamsActivityHandler,
   type TurnContext,
@@ -182,6 +183,36 @@ export class WardenBot extends TeamsActivityHandler {
     }
   }
 
+  /**
+   * botbuilder reads `value.action.type` before any handler runs and throws a TypeError (a 500) when
+   * `value.action` is missing: a malformed click gets a 400 that says what is wrong instead.
+   */
+  protected override async onInvokeActivity(context: TurnContext): Promise<InvokeResponse> {
+    if (context.activity.name === "adaptiveCard/action") {
+      const value = context.activity.value as { action?: unknown } | null | undefined;
+      if (
+        typeof value !== "object" ||
+        value === null ||
+        typeof value.action !== "object" ||
+        value.action === null
+      ) {
+        return {
+          status: 400,
+          body: {
+            statusCode: 400,
+            type: "application/vnd.microsoft.error",
+            value: {
+              code: "BadRequest",
+              message:
+                "an adaptiveCard/action invoke needs value.action, an Action.Execute with a verb and data",
+            },
+          },
+        };
+      }
+    }
+    return super.onInvokeActivity(context);
+  }
+
   protected override async onAdaptiveCardInvoke(
     context: TurnContext,
     invokeValue: AdaptiveCardInvokeValue,
@@ -193,13 +224,24 @@ export class WardenBot extends TeamsActivityHandler {
     });
     const verb = invokeValue?.action?.verb;
     const data = (invokeValue?.action?.data ?? {}) as Record<string, unknown>;
+    // Every button is for approvers: the inventory's pages and an incident's trail as much as a decision
+    // (the chat commands for them are approvers' too). Checked first, so nothing is read for anyone else.
+    const from = context.activity.from;
+    const clicker: Approver = { id: (from?.aadObjectId ?? "").toLowerCase(), name: from?.name ?? "unknown" };
+    const allowed = this.ownTenant(context)
+      ? await this.deps.approvers.check(clicker.id)
+      : { ok: false as const, reason: "this Warden serves another organisation" };
     if (verb === "inventoryPage") {
+      if (!allowed.ok)
+        return answer(noticeCard("Refused", `Only Warden's approvers can see this: ${allowed.reason}.`));
       const page = typeof data["page"] === "number" && Number.isInteger(data["page"]) ? data["page"] : 0;
       return answer(inventoryCard(await this.inventory(), page));
     }
     const incidentId = typeof data["incidentId"] === "string" ? data["incidentId"] : undefined;
     const version = typeof data["version"] === "number" ? data["version"] : Number.NaN;
-    if (!VERBS.includes(verb as Verb) || incidentId === undefined || !Number.isInteger(version)) {
+    // A version is a small counter the store keeps as a 32-bit integer: anything else is no card of ours.
+    const versionOk = Number.isInteger(version) && version >= 0 && version <= 2_147_483_647;
+    if (!VERBS.includes(verb as Verb) || incidentId === undefined || !versionOk) {
       return answer(noticeCard("Not understood", "This button is not one of Warden's. Nothing was done."));
     }
     const db = this.deps.workflow.db;
@@ -209,8 +251,6 @@ export class WardenBot extends TeamsActivityHandler {
         noticeCard("No such incident", "This card names no incident of this tenant. Nothing was done."),
       );
     }
-    const from = context.activity.from;
-    const clicker: Approver = { id: (from?.aadObjectId ?? "").toLowerCase(), name: from?.name ?? "unknown" };
     const logAction = (outcome: string, reason?: string) =>
       this.deps.workflow.log.info(
         { tenantId: this.deps.tenantId, incidentId, verb, actorId: clicker.id, outcome, reason },
@@ -239,10 +279,9 @@ export class WardenBot extends TeamsActivityHandler {
     };
     const current = async () =>
       answer(incidentCard(await incidentView(db, (await getIncident(db, incidentId)) ?? incident)));
+    if (!allowed.ok) return refused(allowed.reason);
     if (verb === "refresh") return current();
     if (verb === "history") return answer(auditCard(incidentId, await auditTrail(db, incidentId)));
-    const allowed = await this.deps.approvers.check(clicker.id);
-    if (!allowed.ok) return refused(allowed.reason);
     if (version !== incident.version)
       return refused(
         `the card was out of date (version ${version}, now ${incident.version}); here is the current one`,

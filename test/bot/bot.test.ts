@@ -299,10 +299,13 @@ describe("incident cards and approval in the channel", () => {
       "the channel's card updated to contained",
     );
     expect(played.sim.directory.users.get(attack("hijack").subjectId)?.accountEnabled).toBe(false);
-    // The card's audit trail, shown in Teams: the approval and the actions, by whom.
-    const history = await click(incident, "history", OUTSIDER);
+    // The card's audit trail, shown in Teams to approvers: the approval and the actions, by whom.
+    const history = await click(incident, "history", ANALYST);
     expect(cardText(history)).toContain("approved** by SOC Analyst");
     expect(cardText(history)).toContain("action-done");
+    const peek = await click(incident, "history", OUTSIDER);
+    expect(cardText(peek)).toContain("Refused: you are not");
+    expect(cardText(peek)).not.toContain("approved** by SOC Analyst");
     // A second click on the same (now old) card changes nothing.
     const again = await click(incident, "approve", ANALYST);
     expect(cardText(again)).toContain("Refused");
