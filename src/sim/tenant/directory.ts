@@ -84,6 +84,11 @@ export class SimDirectory {
     updatedBy: null,
   };
   readonly changes: RecordedChange[] = [];
+  /**
+   * Called with each API write once the state has changed, before the answer is sent: resilience tests
+   * use it to kill a worker between Microsoft's change and Warden recording it.
+   */
+  onChange: ((change: RecordedChange) => void) | undefined;
   private readonly pending: { time: number; effect: DirectoryEffect }[] = [];
   private readonly logs: PublishedLogs;
   private readonly now: () => number;
@@ -259,12 +264,14 @@ export class SimDirectory {
   }
 
   private record(actor: ChangeActor, what: string, target: string): void {
-    this.changes.push({
+    const change = {
       at: this.now(),
       actor: actor.kind === "app" ? actor.appId : actor.user.id,
       what,
       target,
-    });
+    };
+    this.changes.push(change);
+    this.onChange?.(change);
   }
 
   /** Writes a log record of something that happened outside the APIs (a seeded tenant's history). */

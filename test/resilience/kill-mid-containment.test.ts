@@ -1,0 +1,111 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
+import { QUEUE } from "../../src/jobs/queues.js";
+import type { RecordedChange } from "../../src/sim/tenant/directory.js";
+import { actionsOf } from "../../src/store/actions-repo.js";
+import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
+import { exitOf, playingSim, startWarden, until } from "../helpers/pipeline.js";
+import { freshPostgres, postgresAvailable, REDIS_URL, redisAvailable } from "../helpers/services.js";
+
+/**
+ * A worker killed with SIGKILL in the worst place: Microsoft has made the change (the account is
+ * disabled) but the worker never hears the answer, so nothing of it is recorded. Another worker takes
+ * the action over when its lease lapses, finds the change already made, and confirms it: the tenant is
+ * written once, the action ends done once, the audit trail holds one entry per action, every incident
+ * ends contained.
+ */
+
+const withServices = (await postgresAvailable()) && (await redisAvailable());
+
+describe.skipIf(!withServices)("a worker killed between Microsoft's change and recording it", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it("finishes the action once, on restart, and the tenant is written once", async () => {
+    const played = await playingSim(61, 6_000);
+    cleanups.push(() => played.sim.close());
+    const pg = await freshPostgres();
+    cleanups.push(pg.drop);
+    const prefix = `warden-test-${randomBytes(4).toString("hex")}`;
+    const queue = new BullMqQueue(REDIS_URL, prefix);
+    cleanups.push(async () => {
+      await queue.obliterate(Object.values(QUEUE));
+      await queue.close();
+    });
+    const env = {
+      ...played.env,
+      DATABASE_URL: pg.url,
+      REDIS_URL,
+      WARDEN_QUEUE_PREFIX: prefix,
+      LOG_LEVEL: "info",
+      // No click needed: automatic containment acts on every incident.
+      WARDEN_AUTO_CONTAIN: "true",
+      WARDEN_AUTO_MIN_CONFIDENCE: "0.5",
+      WARDEN_AUTO_SEVERITIES: "medium,high,critical",
+    };
+
+    const first = startWarden("worker", env);
+    let cut: RecordedChange | undefined;
+    played.sim.directory.onChange = (change) => {
+      // The first account Warden disables: the change is made, the answer is not yet sent.
+      if (cut === undefined && change.what === "disable-account") {
+        cut = change;
+        first.kill("SIGKILL");
+      }
+    };
+    await until(async () => cut !== undefined, 90_000, "the first account disable");
+    expect((await exitOf(first)).signal).toBe("SIGKILL");
+    played.sim.directory.onChange = undefined;
+    const target = cut?.target ?? "";
+    expect(played.sim.directory.users.get(target)?.accountEnabled).toBe(false);
+    // Nothing of the cut action was recorded as done.
+    const { rows: atKill } = await pg.db.query<{ state: string; attempts: number }>(
+      "SELECT state, attempts FROM actions WHERE action = 'disable-account' AND lower(target->>'id') = lower($1)",
+      [target],
+    );
+    expect(atKill).toHaveLength(1);
+    expect(atKill[0]?.state).toBe("running");
+
+    const second = startWarden("worker", env);
+    cleanups.push(async () => {
+      second.kill("SIGKILL");
+    });
+    const isFinal = (state: string) =>
+      ["auto-contained", "contained", "partial", "failed", "merged"].includes(state);
+    await until(
+      async () => {
+        const incidents = await listIncidents(pg.db, played.tenantId);
+        return incidents.length >= 4 && incidents.every((i) => isFinal(i.state));
+      },
+      150_000,
+      "every incident contained after the restart",
+    );
+
+    const incidents = (await listIncidents(pg.db, played.tenantId)).filter((i) => i.state !== "merged");
+    expect(incidents.map((i) => i.state)).toEqual(incidents.map(() => "auto-contained"));
+    // The tenant was written once per change: the disable that was cut short was confirmed, not repeated.
+    const writes = played.sim.directory.changes.map((c) => `${c.what} ${c.target}`);
+    expect(writes.filter((w) => w === `disable-account ${target}`)).toHaveLength(1);
+    expect(writes.length, writes.join("\n")).toBe(new Set(writes).size);
+    for (const incident of incidents) {
+      const actions = (await actionsOf(pg.db, incident.id)).filter((a) => a.state !== "skipped");
+      expect(actions.map((a) => `${a.action}:${a.state}`)).toEqual(actions.map((a) => `${a.action}:done`));
+      // One "action-done" entry per action, however many workers touched it.
+      const done = (await auditTrail(pg.db, incident.id)).filter((e) => e.action === "action-done");
+      expect(done.map((e) => e.detail?.["actionId"]).sort()).toEqual(actions.map((a) => a.id).sort());
+    }
+    const cutAction = (await Promise.all(incidents.map((i) => actionsOf(pg.db, i.id))))
+      .flat()
+      .find(
+        (a) =>
+          a.action === "disable-account" && String(a.target["id"]).toLowerCase() === target.toLowerCase(),
+      );
+    expect(cutAction?.state).toBe("done");
+    expect(cutAction?.attempts).toBeGreaterThanOrEqual(2);
+    second.kill("SIGTERM");
+    expect((await exitOf(second)).code).toBe(0);
+  }, 300_000);
+});
