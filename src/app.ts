@@ -13,6 +13,7 @@ import { containHandler } from "./jobs/handlers/contain-handler.js";
 import { detectHandler } from "./jobs/handlers/detect-handler.js";
 import { discoverHandler } from "./jobs/handlers/discover-handler.js";
 import { pollHandler } from "./jobs/handlers/poll-handler.js";
+import { reconcileHandler } from "./jobs/handlers/reconcile-handler.js";
 import { retentionHandler } from "./jobs/handlers/retention-handler.js";
 import { triageHandler } from "./jobs/handlers/triage-handler.js";
 import { pollSources, sourceKey } from "./jobs/pollers/sources.js";
@@ -174,9 +175,11 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
   if (bot !== undefined)
     queue.process(QUEUE.notify, (job) => bot.notify(job), { concurrency: 1, attempts: 8, backoffMs: 2_000 });
   const triage = triageHandler(workflow, queue, log, announce);
+  const reconcile = reconcileHandler(db, queue, tenantId, log, announce, bot !== undefined);
   queue.process(
     QUEUE.triage,
     async (job) => {
+      if (job.name === "reconcile") return reconcile();
       if (job.name !== "expire") return triage(job);
       for (const id of await expireStale(db, tenantId, config.containment.approval, now())) {
         log.info({ tenantId, incidentId: id }, "incident expired: no decision in time");
@@ -220,6 +223,13 @@ export async function startSchedules(warden: Warden): Promise<void> {
   );
   await queue.repeat(QUEUE.poll, `retention:${tenantId}`, "retention", { tenantId }, 24 * 3_600_000);
   await queue.repeat(QUEUE.triage, `expire:${tenantId}`, "expire", { tenantId }, 60_000);
+  await queue.repeat(
+    QUEUE.triage,
+    `reconcile:${tenantId}`,
+    "reconcile",
+    { tenantId },
+    config.runtime.reconcileIntervalMs,
+  );
   for (const source of pollSources(config.runtime.auditSource)) {
     const { source: name, scope } = sourceKey(source);
     await queue.repeat(

@@ -77,6 +77,11 @@ export interface RuntimeConfig {
   eventRetentionMs: number;
   initialLookbackMs: number;
   discoverIntervalMs: number;
+  /**
+   * How often the store is checked for work the queue should hold (WARDEN_RECONCILE_SECONDS), and the
+   * schedules declared again: after a Redis that lost its data, the longest anything waits.
+   */
+  reconcileIntervalMs: number;
   port: number;
   logLevel: string;
   /** Operations endpoints: who may read /metrics and /admin/queues, where a worker serves them. */
@@ -211,6 +216,7 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     eventRetentionMs: positive("WARDEN_EVENT_RETENTION_DAYS", 14) * 86_400_000,
     initialLookbackMs: positive("WARDEN_INITIAL_LOOKBACK_HOURS", 24) * 3_600_000,
     discoverIntervalMs: positive("WARDEN_DISCOVER_INTERVAL_MINUTES", 10) * 60_000,
+    reconcileIntervalMs: positive("WARDEN_RECONCILE_SECONDS", 60) * 1_000,
     port: positive("WARDEN_PORT", 3978),
     logLevel: value("LOG_LEVEL") ?? "info",
     ops: opsFromEnv(value),

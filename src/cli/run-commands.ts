@@ -32,9 +32,17 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
     return error instanceof ConfigError ? 2 : 1;
   }
   let server: Server | undefined;
+  let redeclare: NodeJS.Timeout | undefined;
   if (role !== "web") {
     startWorker(warden);
     await startSchedules(warden);
+    // Schedules live in Redis: declared again on a timer (idempotent), so a Redis that restarted empty
+    // gets them back, and with them the reconciler that re-queues what the store says is due.
+    redeclare = setInterval(() => {
+      startSchedules(warden).catch((error: Error) =>
+        log.warn({ err: error.message }, "could not declare the schedules; trying again"),
+      );
+    }, config.runtime.reconcileIntervalMs);
   }
   if (role !== "worker") {
     // A bot without authentication (local mode) is reachable from this machine only.
@@ -67,6 +75,7 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  clearInterval(redeclare);
   await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
   await warden.close();
   log.info("stopped");

@@ -21,6 +21,11 @@ export class FakeConnector {
   throttle = 0;
   /** How many requests were answered 429. */
   throttled = 0;
+  /** Fraction of requests (of those not throttled) answered 502, as a failing Teams front end does. */
+  badGateway = 0;
+  /** How many requests were answered 502. */
+  failed = 0;
+  private gatewayTurns = 0;
   private turns = 0;
   private server: Server | undefined;
   url = "";
@@ -36,6 +41,13 @@ export class FakeConnector {
           .status(429)
           .set("Retry-After", "1")
           .json({ error: { code: "TooManyRequests", message: "Too many requests" } });
+        return;
+      }
+      this.gatewayTurns += 1;
+      const turn = this.gatewayTurns;
+      if (Math.floor(turn * this.badGateway) !== Math.floor((turn - 1) * this.badGateway)) {
+        this.failed += 1;
+        res.status(502).json({ error: { code: "BadGateway", message: "Bad gateway" } });
         return;
       }
       next();

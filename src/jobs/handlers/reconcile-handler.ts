@@ -1,0 +1,55 @@
+import type { Logger } from "../../log.js";
+import type { Database } from "../../store/database.js";
+import type { JobQueue } from "../queue/job-queue.js";
+import { QUEUE } from "../queues.js";
+
+const BATCH = 200;
+
+/**
+ * `reconcile`: puts back the work the queue should hold for what the store says, in case the queue lost
+ * it (Redis restarted without persistence, a job deleted by hand): detection over stored events, triage
+ * of incidents still `open`, containment of incidents `approved` or `executing`, and cards behind their
+ * incident. Every job it adds has the key the normal path uses, so nothing runs twice; containment claims
+ * each action under a lease anyway.
+ */
+export function reconcileHandler(
+  db: Database,
+  queue: JobQueue,
+  tenantId: string,
+  log: Logger,
+  /** Queues the incident's card; a no-op without a bot. */
+  announce: (incidentId: string) => Promise<void>,
+  botConfigured: boolean,
+) {
+  return async (): Promise<void> => {
+    await queue.add(QUEUE.detect, "detect", { tenantId }, { dedupeKey: `detect:${tenantId}` });
+    const { rows: unfinished } = await db.query<{ id: string; state: string }>(
+      `SELECT id, state FROM incidents WHERE tenant_id = $1 AND state IN ('open', 'approved', 'executing')
+       ORDER BY created_at LIMIT ${BATCH}`,
+      [tenantId],
+    );
+    for (const { id, state } of unfinished) {
+      if (state === "open") {
+        await queue.add(QUEUE.triage, "triage", { tenantId, incidentId: id }, { dedupeKey: `triage:${id}` });
+      } else {
+        await queue.add(QUEUE.contain, "contain", { incidentId: id }, { dedupeKey: `contain:${id}` });
+      }
+    }
+    let behind: { id: string }[] = [];
+    if (botConfigured) {
+      ({ rows: behind } = await db.query<{ id: string }>(
+        `SELECT i.id FROM incidents i LEFT JOIN incident_cards c ON c.incident_id = i.id
+         WHERE i.tenant_id = $1 AND i.state <> 'merged' AND (c.card_version IS NULL OR c.card_version < i.version)
+         ORDER BY i.created_at LIMIT ${BATCH}`,
+        [tenantId],
+      ));
+      for (const { id } of behind) await announce(id);
+    }
+    if (unfinished.length + behind.length > 0) {
+      log.info(
+        { tenantId, unfinished: unfinished.length, cardsBehind: behind.length },
+        "reconciled: queued the work the store says is due",
+      );
+    }
+  };
+}

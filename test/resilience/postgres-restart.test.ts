@@ -1,0 +1,121 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, describe, expect, it } from "vitest";
+import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
+import { QUEUE } from "../../src/jobs/queues.js";
+import type { Database } from "../../src/store/database.js";
+import { countEvents } from "../../src/store/events-repo.js";
+import { listIncidents } from "../../src/store/incidents-repo.js";
+import { openPostgres } from "../../src/store/postgres.js";
+import {
+  EXPECTED_INCIDENTS,
+  exitOf,
+  playingSim,
+  settledState,
+  startWarden,
+  until,
+} from "../helpers/pipeline.js";
+import { freePort, PrivatePostgres } from "../helpers/private-services.js";
+import { REDIS_URL, redisAvailable } from "../helpers/services.js";
+
+/**
+ * PostgreSQL stopped at once (connections cut, as in a crash or a failover) and started again, twice:
+ * while the logs are being polled and while containment is writing to the tenant. The worker stays up;
+ * failed jobs are retried; every event is stored once, each attack is one incident, every incident ends
+ * contained, and the tenant is written once per change.
+ */
+
+const withServices = (await redisAvailable()) && PrivatePostgres.available();
+
+describe.skipIf(!withServices)("PostgreSQL restarted, during polling and during containment", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  });
+
+  it("loses nothing, doubles nothing, leaves no incident unfinished", async () => {
+    const postgres = new PrivatePostgres(await freePort());
+    await postgres.create();
+    cleanups.push(() => postgres.drop());
+    const played = await playingSim(73, 12_000);
+    cleanups.push(() => played.sim.close());
+    const prefix = `warden-test-${randomBytes(4).toString("hex")}`;
+    const queue = new BullMqQueue(REDIS_URL, prefix);
+    cleanups.push(async () => {
+      await queue.obliterate(Object.values(QUEUE));
+      await queue.close();
+    });
+    const env = {
+      ...played.env,
+      DATABASE_URL: postgres.url,
+      REDIS_URL,
+      WARDEN_QUEUE_PREFIX: prefix,
+      LOG_LEVEL: "info",
+      WARDEN_RECONCILE_SECONDS: "5",
+      WARDEN_AUTO_CONTAIN: "true",
+      WARDEN_AUTO_MIN_CONFIDENCE: "0.5",
+      WARDEN_AUTO_SEVERITIES: "medium,high,critical",
+    };
+    const worker = startWarden("worker", env);
+    cleanups.push(async () => {
+      worker.kill("SIGKILL");
+    });
+    // The test reads the store through connections of its own, opened again after each restart.
+    let db: Database = await openPostgres(postgres.url);
+    const reopen = async () => {
+      await db.close().catch(() => undefined);
+      db = await openPostgres(postgres.url);
+    };
+    cleanups.push(() => db.close());
+    const restart = async () => {
+      await postgres.stopNow();
+      await new Promise((r) => setTimeout(r, 2_000));
+      await postgres.start();
+      await reopen();
+    };
+    const events = async () => countEvents(db, played.tenantId).catch(() => 0);
+
+    await until(async () => (await events()) > 0, 60_000, "the first events");
+    await restart();
+    const restartedDuringPolling = await events();
+
+    let writing = false;
+    played.sim.directory.onChange = () => {
+      writing = true;
+    };
+    await until(async () => writing, 120_000, "containment writing to the tenant");
+    played.sim.directory.onChange = undefined;
+    await restart();
+    const writesAtSecondRestart = played.sim.directory.changes.length;
+
+    const finals = ["auto-contained", "contained", "partial", "failed", "merged"];
+    await until(
+      async () => {
+        const incidents = await listIncidents(db, played.tenantId);
+        return (
+          Date.now() > played.readableBy &&
+          (await events()) === played.sim.logs.eventCount() &&
+          incidents.length >= 4 &&
+          incidents.every((i) => finals.includes(i.state))
+        );
+      },
+      180_000,
+      "every event stored and every incident final",
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\n${worker.output.join("").slice(-4_000)}`);
+    });
+
+    const state = await settledState(db, played.tenantId);
+    expect(state.events).toBe(played.sim.logs.eventCount());
+    expect(state.incidents).toEqual(EXPECTED_INCIDENTS);
+    expect(state.findingsInIncidents).toBe(state.findings);
+    const incidents = (await listIncidents(db, played.tenantId)).filter((i) => i.state !== "merged");
+    expect(incidents.map((i) => i.state)).toEqual(incidents.map(() => "auto-contained"));
+    const writes = played.sim.directory.changes.map((c) => `${c.what} ${c.target}`);
+    expect(writes.length, writes.join("\n")).toBe(new Set(writes).size);
+    expect(restartedDuringPolling).toBeLessThan(played.sim.logs.eventCount());
+    expect(writesAtSecondRestart).toBeLessThan(writes.length);
+    expect(worker.exitCode).toBeNull();
+    worker.kill("SIGTERM");
+    expect((await exitOf(worker)).code).toBe(0);
+  }, 420_000);
+});
