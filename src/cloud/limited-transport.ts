@@ -9,6 +9,12 @@ import { LIMITS, type RateLimit, type RateLimiter } from "./rate-limiter.js";
  * tries); a storm of 429s cannot push the request rate past the documented limits.
  */
 
+/**
+ * The longest one HTTP attempt may take. Neither SDK sets one: a connection that never answers would
+ * hold its job (and the source it polls) forever. Graph's own gateway gives up after about 100 s.
+ */
+export const REQUEST_TIMEOUT_MS = 120_000;
+
 /** Which documented limit a Graph request falls under. */
 export function graphLimitFor(url: string): { name: string; limit: RateLimit } {
   const path = new URL(url, "https://graph.invalid").pathname;
@@ -34,6 +40,8 @@ export class LimitedGraphTransport implements Middleware {
     const { name, limit } = graphLimitFor(url);
     await this.limiter.take(`${name}:${this.tenantId}`, limit);
     if (this.next === undefined) throw new Error("LimitedGraphTransport must not be the last middleware");
+    // A fresh deadline for each attempt (the RetryHandler sends the same context again).
+    context.options = { ...context.options, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
     try {
       await this.next.execute(context);
     } finally {
@@ -59,6 +67,7 @@ export function limitedArmPolicy(limiter: RateLimiter, tenantId: string): Pipeli
         `arm${write ? "-write" : ""}:${tenantId}:${subscription}`,
         write ? LIMITS.armWrites : LIMITS.armReads,
       );
+      if (request.timeout === 0) request.timeout = REQUEST_TIMEOUT_MS;
       try {
         const response = await next(request);
         countCloudAnswer("arm", response.status);

@@ -46,12 +46,15 @@ describe("discover", () => {
     const arm = new ArmActivity(credential, sim.url, TENANT, new RateLimiter());
     // Polls are not processed here: only which schedules exist is under test.
     await queue.repeat(QUEUE.poll, `poll:${TENANT}:directoryAudits:`, "poll", {}, 3_600_000);
+    // The tenant-level activity log's poller shares the prefix; it is no subscription's and must stay.
+    await queue.repeat(QUEUE.poll, `poll:${TENANT}:activity:tenant`, "poll", {}, 3_600_000);
     const discover = discoverHandler(arm, queue, TENANT, 3_600_000, log);
     await discover();
     expect((await queue.repeats(QUEUE.poll)).sort()).toEqual(
       [
         `poll:${TENANT}:activity:${LEAVES}`,
         `poll:${TENANT}:activity:${STAYS}`,
+        `poll:${TENANT}:activity:tenant`,
         `poll:${TENANT}:directoryAudits:`,
       ].sort(),
     );
@@ -60,7 +63,11 @@ describe("discover", () => {
     sim.directory.subscriptions.splice(index, 1);
     await discover();
     expect((await queue.repeats(QUEUE.poll)).sort()).toEqual(
-      [`poll:${TENANT}:activity:${STAYS}`, `poll:${TENANT}:directoryAudits:`].sort(),
+      [
+        `poll:${TENANT}:activity:${STAYS}`,
+        `poll:${TENANT}:activity:tenant`,
+        `poll:${TENANT}:directoryAudits:`,
+      ].sort(),
     );
     const warning = lines.find((l) => l["subscriptionId"] === LEAVES);
     expect(warning?.["msg"]).toBe("a subscription left the directory: its activity log is no longer polled");

@@ -35,7 +35,10 @@ export function discoverHandler(
     // stopped if it comes back. Its last records (the move itself) were read while it was still here, or
     // are in the tenant-level log.
     for (const key of await queue.repeats(QUEUE.poll)) {
+      // Subscription pollers only: the tenant-level activity log's poller (scope "tenant") stays.
       if (!key.startsWith(prefix) || current.has(key)) continue;
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key.slice(prefix.length)))
+        continue;
       await queue.unrepeat(QUEUE.poll, key);
       log.warn(
         { tenantId, subscriptionId: key.slice(prefix.length) },

@@ -13,7 +13,9 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
   // another would read the same window again (all of it, before the first watermark exists) and spend
   // the tenant's report quota twice. Across processes, overlap stays correct (events are stored by id,
   // watermarks only move forward), only less economical.
-  const running = new Set<string>();
+  const running = new Map<string, number>();
+  // A poll still "running" after this long is stuck (requests time out well before): let the next one go.
+  const stuckAfterMs = 10 * 60_000;
 
   return async (job: Job): Promise<void> => {
     const name = String(job.data["source"]);
@@ -21,14 +23,22 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
     const source = sourceFromJob(name, scope);
     if (source === undefined) throw new PermanentError(`unknown poll source ${name}/${scope}`);
     const key = `${name}:${scope}`;
-    if (running.has(key)) {
+    const since = running.get(key);
+    if (since !== undefined && Date.now() - since < stuckAfterMs) {
       log.debug(
         { tenantId: deps.tenantId, jobId: job.id, source: key },
         "poll skipped: this source is being polled",
       );
       return;
     }
-    running.add(key);
+    if (since !== undefined) {
+      log.warn(
+        { tenantId: deps.tenantId, jobId: job.id, source: key, runningForMs: Date.now() - since },
+        "a poll of this source seems stuck: polling it again",
+      );
+    }
+    const started = Date.now();
+    running.set(key, started);
     try {
       const result = await pollLogged(job, source, name, scope);
       if (result.newEvents > 0) {
@@ -40,7 +50,8 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
         );
       }
     } finally {
-      running.delete(key);
+      // Only this poll's own mark: a stuck one that ends late must not clear a newer poll's.
+      if (running.get(key) === started) running.delete(key);
     }
   };
 
