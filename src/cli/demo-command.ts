@@ -107,7 +107,7 @@ async function runConsole(
   io: CommandIo,
 ): Promise<number> {
   let server: Server | undefined;
-  const console = createConsoleApp(
+  const soc = createConsoleApp(
     {
       people: DEMO_PEOPLE,
       channelId: DEMO_CHANNEL,
@@ -119,14 +119,14 @@ async function runConsole(
   );
   // Loopback only: the console acts as an approver of the demo tenant.
   try {
-    server = await listen(console.app, port, "127.0.0.1");
+    server = await listen(soc.app, port, "127.0.0.1");
   } catch (error) {
     io.stderr.write(
       `warden demo: cannot open the console on 127.0.0.1:${port} (${(error as Error).message}): pass --port with a free port, or 0 for any\n`,
     );
     return 1;
   }
-  const address = `http://127.0.0.1:${(server.address() as AddressInfo).port}/#token=${console.token}`;
+  const address = `http://127.0.0.1:${(server.address() as AddressInfo).port}/#token=${soc.token}`;
   io.stdout.write(
     [
       `Warden demo: open the SOC console at ${address}`,
