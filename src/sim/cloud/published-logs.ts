@@ -47,11 +47,6 @@ export class PublishedLogs {
       .sort((a, b) => b.time - a.time);
   }
 
-  /** Every record of a stream, in the order it was logged (for tests that look for a missing one). */
-  records(stream: Stream): readonly PublishedRecord[] {
-    return this.byStream.get(stream) ?? [];
-  }
-
   /** Distinct events written so far (ARM begin and end records are one), per stream. */
   eventCount(stream?: Stream): number {
     const keys = new Set<string>();
