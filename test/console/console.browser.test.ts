@@ -112,8 +112,15 @@ describe.runIf(hasChromium)("warden demo: the SOC console in a browser", () => {
     await expect.poll(() => page.getByTestId("transfers").textContent()).toContain("blocked from leaving");
     await expect(card.getByText("Approved by Demo Analyst", { exact: false }).count()).resolves.toBe(1);
 
-    // What the run looks like to Prometheus: real counts from this demo, not only declared metrics.
-    const metrics = await (await fetch(`${demo.wardenUrl}/metrics`)).text();
+    // What the run looks like to Prometheus: real counts from this demo, not only declared metrics. The
+    // other three incidents' cards may still be on their way when the hijack is contained: wait for them.
+    const scrape = async () => (await fetch(`${demo.wardenUrl}/metrics`)).text();
+    await expect
+      .poll(async () => /^warden_cards_total\{kind="posted"\} ([4-9]|\d{2,})$/m.test(await scrape()), {
+        timeout: 60_000,
+      })
+      .toBe(true);
+    const metrics = await scrape();
     const value = (series: string) => {
       const line = metrics.split("\n").find((l) => l.startsWith(`${series} `));
       return line === undefined ? Number.NaN : Number(line.slice(series.length + 1));

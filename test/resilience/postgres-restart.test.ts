@@ -82,7 +82,7 @@ describe.skipIf(!withServices)("PostgreSQL restarted, during polling and during 
     played.sim.directory.onChange = () => {
       writing = true;
     };
-    await until(async () => writing, 120_000, "containment writing to the tenant");
+    await until(async () => writing, 240_000, "containment writing to the tenant");
     played.sim.directory.onChange = undefined;
     await restart();
     const writesAtSecondRestart = played.sim.directory.changes.length;
@@ -117,5 +117,5 @@ describe.skipIf(!withServices)("PostgreSQL restarted, during polling and during 
     expect(worker.exitCode).toBeNull();
     worker.kill("SIGTERM");
     expect((await exitOf(worker)).code).toBe(0);
-  }, 420_000);
+  }, 540_000);
 });

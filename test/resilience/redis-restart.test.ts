@@ -68,7 +68,7 @@ describe.skipIf(!withServices)("Redis restarted empty, during polling and during
     played.sim.directory.onChange = () => {
       writing = true;
     };
-    await until(async () => writing, 120_000, "containment writing to the tenant");
+    await until(async () => writing, 240_000, "containment writing to the tenant");
     played.sim.directory.onChange = undefined;
     await restart();
     const writesAtSecondRestart = played.sim.directory.changes.length;
@@ -106,5 +106,5 @@ describe.skipIf(!withServices)("Redis restarted empty, during polling and during
     expect(worker.output.join("")).toContain("reconciled");
     worker.kill("SIGTERM");
     expect((await exitOf(worker)).code).toBe(0);
-  }, 420_000);
+  }, 540_000);
 });
