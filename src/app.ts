@@ -76,7 +76,7 @@ export async function openWarden(
       ? new InProcessQueue()
       : new BullMqQueue(runtime.redisUrl, runtime.queuePrefix);
   const credential = credentialFor(tenantId, runtime);
-  const limiter = new RateLimiter(now);
+  const limiter = new RateLimiter(now, runtime.requestTimeoutMs);
   const graph = new GraphLogs(credential, runtime.endpoints.graph, tenantId, limiter);
   const arm = new ArmActivity(credential, runtime.endpoints.arm, tenantId, limiter);
   const directory = new GraphDirectory(credential, runtime.endpoints.graph, tenantId, limiter);

@@ -87,6 +87,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       "answer this fraction of requests 500 or 503 for this long",
     )
     .option("--drop <fraction:seconds>", "cut this fraction of connections without an answer for this long")
+    .option(
+      "--hang <fraction:seconds>",
+      "never answer this fraction of requests for this long (client timeouts)",
+    )
     .option("--latency <ms>", "add this delay to every answer")
     .enablePositionalOptions()
     .action(async (options) => {

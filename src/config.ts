@@ -82,6 +82,8 @@ export interface RuntimeConfig {
    * schedules declared again: after a Redis that lost its data, the longest anything waits.
    */
   reconcileIntervalMs: number;
+  /** The longest one HTTP attempt to Graph or ARM may take before it counts as failed (WARDEN_REQUEST_TIMEOUT_SECONDS). */
+  requestTimeoutMs: number;
   port: number;
   logLevel: string;
   /** Operations endpoints: who may read /metrics and /admin/queues, where a worker serves them. */
@@ -217,6 +219,7 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     initialLookbackMs: positive("WARDEN_INITIAL_LOOKBACK_HOURS", 24) * 3_600_000,
     discoverIntervalMs: positive("WARDEN_DISCOVER_INTERVAL_MINUTES", 10) * 60_000,
     reconcileIntervalMs: positive("WARDEN_RECONCILE_SECONDS", 60) * 1_000,
+    requestTimeoutMs: positive("WARDEN_REQUEST_TIMEOUT_SECONDS", 120) * 1_000,
     port: positive("WARDEN_PORT", 3978),
     logLevel: value("LOG_LEVEL") ?? "info",
     ops: opsFromEnv(value),

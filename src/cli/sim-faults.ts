@@ -4,6 +4,7 @@ export interface FaultOptions {
   throttle?: string;
   errors?: string;
   drop?: string;
+  hang?: string;
   latency?: string;
 }
 
@@ -25,7 +26,7 @@ function window(
 /**
  * `warden sim`'s fault options as the simulator's fault plan, or a message saying what to fix:
  * --throttle FRACTION:SECONDS[:RETRY_AFTER|none], --errors FRACTION:SECONDS[:500|503],
- * --drop FRACTION:SECONDS, --latency MS.
+ * --drop FRACTION:SECONDS, --hang FRACTION:SECONDS, --latency MS.
  */
 export function parseFaultOptions(options: FaultOptions, now: number): FaultPlan | string {
   const plan: FaultPlan = {};
@@ -53,6 +54,11 @@ export function parseFaultOptions(options: FaultOptions, now: number): FaultPlan
     const w = window(options.drop, "--drop", now);
     if (typeof w === "string") return w;
     plan.drop = { fraction: w.fraction, until: w.until };
+  }
+  if (options.hang !== undefined) {
+    const w = window(options.hang, "--hang", now);
+    if (typeof w === "string") return w;
+    plan.hang = { fraction: w.fraction, until: w.until };
   }
   if (options.latency !== undefined) {
     const ms = Number(options.latency);

@@ -12,27 +12,51 @@ export interface CloudFailure {
 }
 
 const TRANSIENT_STATUS = new Set([408, 409, 412, 429, 500, 502, 503, 504]);
+/**
+ * No HTTP answer at all: the connection was cut, refused or timed out (our own per-attempt deadline
+ * aborts the request: "AbortError"/"TimeoutError", "The operation was aborted").
+ */
 const TRANSIENT_NETWORK =
-  /ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|socket hang up|network|fetch failed|terminated/i;
+  /ECONNRESET|ECONNREFUSED|ETIMEDOUT|ESOCKETTIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR|socket hang up|other side closed|network|fetch failed|terminated|abort|timed? ?out|REQUEST_SEND_ERROR/i;
 
 export function classifyFailure(error: unknown): CloudFailure {
   const e = error as {
     statusCode?: number;
     status?: number;
     code?: string;
+    name?: string;
     message?: string;
+    cause?: { code?: unknown; message?: unknown };
     requestId?: string;
     body?: unknown;
     response?: { headers?: { get?(name: string): string | undefined } };
   };
-  const status =
+  const raw =
     typeof e?.statusCode === "number" ? e.statusCode : typeof e?.status === "number" ? e.status : undefined;
-  const message = typeof e?.message === "string" ? e.message : String(error);
-  const code = typeof e?.code === "string" ? e.code : status === undefined ? "NetworkError" : `HTTP${status}`;
+  // The Graph SDK reports "no answer" as statusCode -1 (with an empty message and the cause in `body`):
+  // only a real HTTP status is one.
+  const status = raw !== undefined && raw >= 100 ? raw : undefined;
+  const body = typeof e?.body === "string" ? e.body : "";
+  const cause =
+    e?.cause === undefined ? "" : `${String(e.cause.code ?? "")} ${String(e.cause.message ?? "")}`;
+  const message =
+    typeof e?.message === "string" && e.message !== ""
+      ? e.message
+      : body !== ""
+        ? body
+        : error instanceof Error
+          ? error.name
+          : String(error);
+  const code =
+    typeof e?.code === "string" && e.code !== ""
+      ? e.code
+      : status === undefined
+        ? "NetworkError"
+        : `HTTP${status}`;
   // ARM's 409 for an existing assignment is not transient; only a conflict on a busy resource is.
   const transient =
     status === undefined
-      ? TRANSIENT_NETWORK.test(message) || TRANSIENT_NETWORK.test(code)
+      ? [message, code, body, cause, String(e?.name ?? "")].some((text) => TRANSIENT_NETWORK.test(text))
       : TRANSIENT_STATUS.has(status) && !(status === 409 && /Exists/i.test(code));
   const requestId =
     typeof e?.requestId === "string" ? e.requestId : e?.response?.headers?.get?.("x-ms-request-id");

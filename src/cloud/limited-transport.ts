@@ -9,12 +9,6 @@ import { LIMITS, type RateLimit, type RateLimiter } from "./rate-limiter.js";
  * tries); a storm of 429s cannot push the request rate past the documented limits.
  */
 
-/**
- * The longest one HTTP attempt may take. Neither SDK sets one: a connection that never answers would
- * hold its job (and the source it polls) forever. Graph's own gateway gives up after about 100 s.
- */
-export const REQUEST_TIMEOUT_MS = 120_000;
-
 /** Which documented limit a Graph request falls under. */
 export function graphLimitFor(url: string): { name: string; limit: RateLimit } {
   const path = new URL(url, "https://graph.invalid").pathname;
@@ -41,7 +35,7 @@ export class LimitedGraphTransport implements Middleware {
     await this.limiter.take(`${name}:${this.tenantId}`, limit);
     if (this.next === undefined) throw new Error("LimitedGraphTransport must not be the last middleware");
     // A fresh deadline for each attempt (the RetryHandler sends the same context again).
-    context.options = { ...context.options, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+    context.options = { ...context.options, signal: AbortSignal.timeout(this.limiter.requestTimeoutMs) };
     try {
       await this.next.execute(context);
     } finally {
@@ -67,7 +61,7 @@ export function limitedArmPolicy(limiter: RateLimiter, tenantId: string): Pipeli
         `arm${write ? "-write" : ""}:${tenantId}:${subscription}`,
         write ? LIMITS.armWrites : LIMITS.armReads,
       );
-      if (request.timeout === 0) request.timeout = REQUEST_TIMEOUT_MS;
+      if (request.timeout === 0) request.timeout = limiter.requestTimeoutMs;
       try {
         const response = await next(request);
         countCloudAnswer("arm", response.status);

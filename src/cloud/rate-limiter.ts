@@ -41,11 +41,24 @@ export const LIMITS = {
  */
 const HEADROOM = 1.05;
 
+/**
+ * The default longest one HTTP attempt may take. Neither SDK sets one: a connection that never answers
+ * would hold its job (and the source it polls) forever. Graph's own gateway gives up after about 100 s.
+ */
+export const REQUEST_TIMEOUT_MS = 120_000;
+
 export class RateLimiter {
   private readonly sent = new Map<string, number[]>();
   private readonly queues = new Map<string, Promise<void>>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /**
+     * The longest one HTTP attempt may take (WARDEN_REQUEST_TIMEOUT_SECONDS). It travels with the limiter
+     * because the limiter is what every attempt, in every SDK pipeline, already passes through.
+     */
+    readonly requestTimeoutMs: number = REQUEST_TIMEOUT_MS,
+  ) {}
 
   /** Resolves when a request under `key` may be sent. Calls on one key are served in order. */
   take(key: string, limit: RateLimit): Promise<void> {

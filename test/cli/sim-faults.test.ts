@@ -9,11 +9,15 @@ describe("warden sim fault options", () => {
 
   it("turns each option into the simulator's fault plan", () => {
     expect(
-      parseFaultOptions({ throttle: "0.5:60", errors: "0.1:30:500", drop: "0.05:10", latency: "250" }, now),
+      parseFaultOptions(
+        { throttle: "0.5:60", errors: "0.1:30:500", drop: "0.05:10", hang: "0.02:5", latency: "250" },
+        now,
+      ),
     ).toEqual({
       throttle: { fraction: 0.5, until: now + 60_000, retryAfterSeconds: 2 },
       unavailable: { fraction: 0.1, until: now + 30_000, status: 500 },
       drop: { fraction: 0.05, until: now + 10_000 },
+      hang: { fraction: 0.02, until: now + 5_000 },
       latencyMs: 250,
     });
     expect(parseFaultOptions({ throttle: "1:5:none" }, now)).toEqual({
@@ -28,6 +32,7 @@ describe("warden sim fault options", () => {
     expect(parseFaultOptions({ throttle: "half" }, now)).toMatch(/^--throttle takes FRACTION:SECONDS/);
     expect(parseFaultOptions({ errors: "0.5:10:502" }, now)).toMatch(/500 or 503/);
     expect(parseFaultOptions({ drop: "2:10" }, now)).toMatch(/^--drop takes/);
+    expect(parseFaultOptions({ hang: "0.5" }, now)).toMatch(/^--hang takes/);
     expect(parseFaultOptions({ latency: "-1" }, now)).toMatch(/milliseconds/);
   });
 

@@ -64,7 +64,7 @@ const bin = join(import.meta.dirname, "../../bin/warden.js");
 
 /** A `warden` process as an operator would start it; its output is kept for the failure message. */
 export function startWarden(
-  role: "worker" | "serve",
+  role: "worker" | "serve" | "web",
   env: Record<string, string>,
 ): ChildProcess & { output: string[] } {
   const child = spawn(process.execPath, [bin, role], {

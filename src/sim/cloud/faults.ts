@@ -10,35 +10,44 @@ export interface FaultPlan {
   unavailable?: { fraction: number; until: number; status?: 500 | 503 };
   /** Fraction of requests whose connection is cut without an answer until `until`. */
   drop?: { fraction: number; until: number };
+  /** Fraction of requests never answered until `until`: the connection stays open until the client gives up. */
+  hang?: { fraction: number; until: number };
   /** Added to every response, ms. */
   latencyMs?: number;
 }
 
-export type FaultDecision = { status: 429; retryAfter?: number } | { status: 500 | 503 } | { status: "drop" };
+export type FaultDecision =
+  | { status: 429; retryAfter?: number }
+  | { status: 500 | 503 }
+  | { status: "drop" }
+  | { status: "hang" };
 
 export interface RequestCounts {
   total: number;
   byEndpoint: Record<string, number>;
   throttled: number;
-  /** 500s, 503s and dropped connections. */
+  /** 500s, 503s, dropped connections and requests never answered. */
   failed: number;
 }
 
 export class FaultInjector {
   plan: FaultPlan = {};
   readonly counts: RequestCounts = { total: 0, byEndpoint: {}, throttled: 0, failed: 0 };
-  /** Every request with its time and answer (0: connection dropped), for checking a client keeps within a rate. */
+  /**
+   * Every request with its time and answer (0: connection dropped, -1: never answered), for checking a
+   * client keeps within a rate.
+   */
   readonly log: { endpoint: string; path: string; at: number; status: number }[] = [];
   /** One counter per fault: each spreads its fraction over the requests the faults before it let through. */
-  private readonly turns = { throttle: 0, unavailable: 0, drop: 0 };
+  private readonly turns = { throttle: 0, unavailable: 0, drop: 0, hang: 0 };
 
   /** Counts a request and says what fault, if any, to answer it with. */
   decide(endpoint: string, now: number, path = endpoint): FaultDecision | undefined {
     this.counts.total += 1;
     this.counts.byEndpoint[endpoint] = (this.counts.byEndpoint[endpoint] ?? 0) + 1;
-    const { throttle, unavailable, drop } = this.plan;
+    const { throttle, unavailable, drop, hang } = this.plan;
     // Deterministic spread instead of randomness: exactly `fraction` of the requests a fault sees, evenly.
-    const hit = (fault: "throttle" | "unavailable" | "drop", fraction: number) => {
+    const hit = (fault: keyof typeof this.turns, fraction: number) => {
       this.turns[fault] += 1;
       const turn = this.turns[fault];
       return Math.floor(turn * fraction) !== Math.floor((turn - 1) * fraction);
@@ -60,8 +69,18 @@ export class FaultInjector {
     } else if (drop !== undefined && now < drop.until && hit("drop", drop.fraction)) {
       this.counts.failed += 1;
       decision = { status: "drop" };
+    } else if (hang !== undefined && now < hang.until && hit("hang", hang.fraction)) {
+      this.counts.failed += 1;
+      decision = { status: "hang" };
     }
-    const status = decision === undefined ? 200 : decision.status === "drop" ? 0 : decision.status;
+    const status =
+      decision === undefined
+        ? 200
+        : decision.status === "drop"
+          ? 0
+          : decision.status === "hang"
+            ? -1
+            : decision.status;
     this.log.push({ endpoint, path, at: now, status });
     return decision;
   }

@@ -82,6 +82,8 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
       req.socket.destroy();
       return;
     }
+    // Never answered: the client's own deadline is all that ends it (the server's close cuts it too).
+    if (fault.status === "hang") return;
     const isGraph = req.path.startsWith("/v1.0/");
     // Identity Protection and conditional access throttle without Retry-After, as Microsoft documents.
     const withoutRetryAfter =
