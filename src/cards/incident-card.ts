@@ -58,6 +58,7 @@ function actionLines(view: IncidentView): Element[] {
       planned: "○",
       skipped: "–",
       running: "…",
+      waiting: "⏳",
       done: "✔",
       failed: "✖",
       undone: "↺",

@@ -1,4 +1,5 @@
 import type { Severity } from "../detect/finding.js";
+import type { ActionState } from "../store/actions-repo.js";
 import type { IncidentState } from "../store/incidents-repo.js";
 
 /**
@@ -30,7 +31,7 @@ export interface IncidentView {
     action: string;
     target: string;
     changes: string[];
-    state: "planned" | "skipped" | "running" | "done" | "failed" | "undone" | "undo-failed";
+    state: ActionState;
     outcome?: string;
   }[];
   /** The latest decision: who, when, and why (a denial's reason, an automatic decision's policy). */

@@ -119,7 +119,7 @@ export async function executeContainment(
   const rows = (await actionsOf(deps.db, incidentId)).filter((a) => only === undefined || only.has(a.id));
   for (const row of rows) {
     // Only what was decided runs: an action planned after the decision (the incident grew) waits for its own.
-    if (row.state !== "planned" && row.state !== "failed" && row.state !== "running") continue;
+    if (!["planned", "waiting", "failed", "running"].includes(row.state)) continue;
     const claimed = await claimAction(deps.db, row.id, { approvedBy, automatic });
     if (claimed === undefined) continue;
     const result = await runOne(deps, claimed);
@@ -194,7 +194,7 @@ async function runOne(
           transient: false,
         }
       : {
-          state: "failed",
+          state: "waiting",
           outcome: `executed but the tenant does not show it yet: ${plan.changes.join("; ")}`,
           changed: executed.changed,
           requestIds: executed.requestIds,
@@ -207,7 +207,9 @@ async function runOne(
       "action failed",
     );
     return {
-      state: "failed",
+      // A transient failure waits for the job's retry: a run that ends meanwhile (another worker's, or
+      // the reconciler's) must not take it for a final one and settle the incident as partial.
+      state: failure.transient ? "waiting" : "failed",
       outcome: failure.transient
         ? `waiting to retry: ${failure.code} (${failure.message})`
         : `failed: ${remedyFor(failure, responder.permission)}`,
@@ -228,7 +230,7 @@ async function settleIncident(
   const rows = (await actionsOf(deps.db, incidentId)).filter(
     (r) => decided === undefined || decided.has(r.id) || r.state !== "planned",
   );
-  if (rows.some((r) => r.state === "running" || r.state === "planned"))
+  if (rows.some((r) => r.state === "running" || r.state === "planned" || r.state === "waiting"))
     return getIncident(deps.db, incidentId);
   const acted = rows.filter((r) => r.state !== "skipped");
   const done = acted.filter((r) => r.state === "done").length;

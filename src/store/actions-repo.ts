@@ -1,6 +1,18 @@
 import type { Database, Queryable } from "./database.js";
 
-export type ActionState = "planned" | "skipped" | "running" | "done" | "failed" | "undone" | "undo-failed";
+/**
+ * `waiting`: failed transiently (throttled, unavailable, no answer) and tried again by the contain job;
+ * `failed`: failed for good (refused, missing), a person must act.
+ */
+export type ActionState =
+  | "planned"
+  | "skipped"
+  | "running"
+  | "done"
+  | "waiting"
+  | "failed"
+  | "undone"
+  | "undo-failed";
 
 export interface ActionRow {
   id: string;
@@ -111,7 +123,7 @@ export async function claimAction(
   const { rows } = await db.query<Raw>(
     `UPDATE actions SET state = 'running', attempts = attempts + 1, approved_by = COALESCE($2, approved_by),
        automatic = $3, updated_at = now()
-     WHERE id = $1 AND (state IN ('planned', 'failed')
+     WHERE id = $1 AND (state IN ('planned', 'waiting', 'failed')
        OR (state = 'running' AND updated_at < now() - make_interval(secs => $4)))
      RETURNING *`,
     [id, by.approvedBy, by.automatic, RUNNING_LEASE_MS / 1_000],

@@ -29,13 +29,18 @@ export interface PlayedSim {
 }
 
 /** Starts the simulator playing every attack among noise, some records late; returns Warden's settings for it. */
-export async function playingSim(seed: number, durationMs: number): Promise<PlayedSim> {
+export async function playingSim(
+  seed: number,
+  durationMs: number,
+  /** When the hijacked subscription's transfer completes after its request (default: the scenario's own). */
+  options: { transferCompletesAfterMs?: number } = {},
+): Promise<PlayedSim> {
   const day = tenantDay({ attacks: ATTACKS, noiseEvents: 500, seed, nearMisses: false });
   const subscriptions = [
     ...new Set(day.records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId]))),
   ];
   const sim = await simCloud(day.tenant.id, subscriptions, day.tenant.domain);
-  const playback = { startAt: Date.now() + 500, durationMs, lateEvery: 9, lateByMs: 2_500 };
+  const playback = { startAt: Date.now() + 500, durationMs, lateEvery: 9, lateByMs: 2_500, ...options };
   seedBaseline(sim.directory, day.baseline, playback.startAt);
   const written = playBack(sim.logs, day.records, playback, sim.directory);
   return {

@@ -8,7 +8,7 @@ import { QUEUE } from "../../src/jobs/queues.js";
 import { createLogger } from "../../src/log.js";
 import { executeContainment, undoContainment } from "../../src/respond/containment.js";
 import { decide } from "../../src/respond/workflow.js";
-import { actionsOf } from "../../src/store/actions-repo.js";
+import { actionsOf, finishAction } from "../../src/store/actions-repo.js";
 import { auditTrail, type IncidentRow, listIncidents } from "../../src/store/incidents-repo.js";
 import { type PlayedSim, playingSim, settle, until } from "../helpers/pipeline.js";
 import { SIM_APP } from "../helpers/sim.js";
@@ -297,6 +297,34 @@ describe("decisions checked against the store", () => {
       ),
     ).toBe(false);
   }, 120_000);
+
+  it("keeps an incident executing while an action waits to retry: a run that ends meanwhile does not settle it", async () => {
+    const r = run;
+    if (r === undefined) throw new Error("runs after the test above");
+    const deps = workflowDeps(r.warden);
+    const incident = (await incidentsOf(r)).find((i) => i.rules.includes("subscription-hijack-chain"));
+    if (incident === undefined || incident.state !== "pending") throw new Error("no pending hijack incident");
+    const analyst = { id: "5a5a5a5a-0000-4000-8000-00000000a11e", name: "SOC Analyst" };
+    expect(
+      (await decide(deps, incident.id, analyst, { approve: true, cardVersion: incident.version })).outcome,
+    ).toBe("approved");
+    const by = { kind: "approver" as const, id: analyst.id, name: analyst.name };
+    const [first, ...rest] = await actionsOf(r.warden.db, incident.id);
+    if (first === undefined || rest.length === 0) throw new Error("the hijack plans several actions");
+    // Another worker's run met an outage on the first action: it waits for that job's retry...
+    await finishAction(r.warden.db, first.id, {
+      state: "waiting",
+      outcome: "waiting to retry: HTTP503 (Service unavailable, try again later.)",
+    });
+    // ...while this run does the rest and ends: the incident must not be settled as partial.
+    const meanwhile = await executeContainment(deps, incident.id, by, new Set(rest.map((a) => a.id)));
+    expect(meanwhile.incident?.state).toBe("approved");
+    expect(meanwhile.outcomes.find((o) => o.id === first.id)?.state).toBe("waiting");
+    // The retry then finishes it.
+    const retried = await executeContainment(deps, incident.id, by);
+    expect(retried.incident?.state).toBe("contained");
+    expect((await actionsOf(r.warden.db, incident.id)).map((a) => a.state)).not.toContain("waiting");
+  }, 60_000);
 });
 
 describe("automatic containment", () => {

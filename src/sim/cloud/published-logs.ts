@@ -18,13 +18,44 @@ export interface PublishedRecord {
   eventKey: string;
 }
 
+export interface PublishedLogsOptions {
+  /**
+   * Forget records whose timestamp is older than this, relative to the newest published (Microsoft keeps
+   * 90 days; a long soak at thousands of events a second keeps minutes, to bound the simulator's memory).
+   */
+  retainMs?: number;
+}
+
+/** Records of one stream in one log (a subscription's, or the tenant-level one), kept in time order. */
+type Shelf = PublishedRecord[];
+
 export class PublishedLogs {
-  private readonly byStream = new Map<Stream, PublishedRecord[]>();
+  /** By stream, then by subscription ("" for Graph logs and the tenant-level Activity Log). */
+  private readonly shelves = new Map<Stream, Map<string, Shelf>>();
+  /** How many records held share each event key: ARM's begin and end records are one event. */
+  private readonly heldKeys = new Map<string, number>();
+  private readonly distinct = new Map<Stream, number>();
+  private newest = Number.NEGATIVE_INFINITY;
+  private published = 0;
+
+  constructor(private readonly options: PublishedLogsOptions = {}) {}
 
   publish(record: PublishedRecord): void {
-    const list = this.byStream.get(record.stream) ?? [];
-    list.push(record);
-    this.byStream.set(record.stream, list);
+    const byLog = this.shelves.get(record.stream) ?? new Map<string, Shelf>();
+    this.shelves.set(record.stream, byLog);
+    const logKey = record.subscriptionId ?? "";
+    const shelf = byLog.get(logKey) ?? [];
+    byLog.set(logKey, shelf);
+    // Mostly published in time order: appended; a late one is placed where its timestamp says.
+    if (shelf.length === 0 || (shelf.at(-1) as PublishedRecord).time <= record.time) shelf.push(record);
+    else shelf.splice(firstAtOrAfter(shelf, record.time + 1), 0, record);
+    const key = `${record.stream}\u0000${record.eventKey}`;
+    const held = this.heldKeys.get(key) ?? 0;
+    if (held === 0) this.distinct.set(record.stream, (this.distinct.get(record.stream) ?? 0) + 1);
+    this.heldKeys.set(key, held + 1);
+    this.newest = Math.max(this.newest, record.time);
+    this.published += 1;
+    if (this.options.retainMs !== undefined && this.published % 1_000 === 0) this.forget();
   }
 
   /** Records readable at `now` whose timestamps fall in [from, to], newest first as the APIs return them. */
@@ -35,27 +66,56 @@ export class PublishedLogs {
     now: number,
     subscriptionId?: string | null,
   ): PublishedRecord[] {
-    const list = this.byStream.get(stream) ?? [];
-    return list
-      .filter(
-        (r) =>
-          r.visibleAt <= now &&
-          r.time >= from &&
-          r.time <= to &&
-          (subscriptionId === undefined || (r.subscriptionId ?? null) === subscriptionId),
-      )
-      .sort((a, b) => b.time - a.time);
+    const byLog = this.shelves.get(stream);
+    if (byLog === undefined) return [];
+    const shelves =
+      subscriptionId === undefined ? [...byLog.values()] : [byLog.get(subscriptionId ?? "") ?? []];
+    const found: PublishedRecord[] = [];
+    for (const shelf of shelves) {
+      const end = firstAtOrAfter(shelf, to + 1);
+      for (let i = firstAtOrAfter(shelf, from); i < end; i++) {
+        const r = shelf[i] as PublishedRecord;
+        if (r.visibleAt <= now) found.push(r);
+      }
+    }
+    // Newest first; records of the same instant stay in the order they were logged (a stable sort).
+    return found.sort((a, b) => b.time - a.time);
   }
 
-  /** Distinct events written so far (ARM begin and end records are one), per stream. */
+  /** Distinct events written so far (ARM begin and end records are one), per stream; forgotten ones count. */
   eventCount(stream?: Stream): number {
-    const keys = new Set<string>();
-    for (const [name, list] of this.byStream) {
-      if (stream !== undefined && name !== stream) continue;
-      for (const record of list) keys.add(`${record.stream}\u0000${record.eventKey}`);
-    }
-    return keys.size;
+    if (stream !== undefined) return this.distinct.get(stream) ?? 0;
+    let total = 0;
+    for (const n of this.distinct.values()) total += n;
+    return total;
   }
+
+  private forget(): void {
+    const before = this.newest - (this.options.retainMs ?? Number.POSITIVE_INFINITY);
+    for (const [stream, byLog] of this.shelves) {
+      for (const shelf of byLog.values()) {
+        const cut = firstAtOrAfter(shelf, before);
+        for (const r of shelf.splice(0, cut)) {
+          const key = `${stream}\u0000${r.eventKey}`;
+          const held = (this.heldKeys.get(key) ?? 1) - 1;
+          if (held === 0) this.heldKeys.delete(key);
+          else this.heldKeys.set(key, held);
+        }
+      }
+    }
+  }
+}
+
+/** Index of the first record at or after `time` in a time-ordered shelf. */
+function firstAtOrAfter(shelf: Shelf, time: number): number {
+  let lo = 0;
+  let hi = shelf.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((shelf[mid] as PublishedRecord).time < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Microsoft's own identity of a record's event: ARM's begin and end records of one operation are one. */

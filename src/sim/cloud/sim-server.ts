@@ -29,6 +29,8 @@ export interface SimCloudOptions {
   now?: () => number;
   /** How long after a change made through the APIs its log record becomes readable (default 0). */
   publishDelayMs?: number;
+  /** Forget log records older than this (default: keep all); for long runs at high rates. */
+  retainLogsMs?: number;
 }
 
 export interface SimCloud {
@@ -46,7 +48,9 @@ export interface SimCloud {
  * SDK clients talk to it exactly as they would to Microsoft. Every request is counted per endpoint.
  */
 export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud> {
-  const logs = new PublishedLogs();
+  const logs = new PublishedLogs(
+    options.retainLogsMs === undefined ? {} : { retainMs: options.retainLogsMs },
+  );
   const faults = new FaultInjector();
   const subscriptions = [...options.subscriptions];
   const now = options.now ?? Date.now;

@@ -1,0 +1,159 @@
+import { Writable } from "node:stream";
+import { afterAll, describe, expect, it } from "vitest";
+import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
+import { loadConfig } from "../../src/config.js";
+import { createLogger } from "../../src/log.js";
+import { actionsOf } from "../../src/store/actions-repo.js";
+import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
+import {
+  EXPECTED_INCIDENTS,
+  type PlayedSim,
+  playingSim,
+  settle,
+  settledState,
+  until,
+} from "../helpers/pipeline.js";
+
+/**
+ * Microsoft misbehaving for two minutes: 429s (with Retry-After from Graph and ARM, without from Identity
+ * Protection and conditional access), 500s, cut connections and requests never answered (past Warden's
+ * 3 s deadline here) while the logs are polled and contained; and from the moment containment starts
+ * writing, 40 s in which Graph and ARM answer 429 or 503. Every event still arrives, every incident ends
+ * contained, nothing is written twice, the documented rates are kept throughout, and the incidents'
+ * trails (what their cards show) say which actions waited and why.
+ *
+ * Set aside once because one incident ended `partial` in a loaded run: a connection cut during a Graph
+ * write reached containment as statusCode -1, which was read as a permanent answer. test/cloud/failures
+ * pins that down; this test shows the whole of containment riding it out.
+ */
+
+function peak(
+  log: { path: string; at: number }[],
+  matches: (path: string) => boolean,
+  windowMs: number,
+): number {
+  const times = log.filter((r) => matches(r.path)).map((r) => r.at);
+  let most = 0;
+  for (let i = 0, j = 0; i < times.length; i++) {
+    while ((times[i] ?? 0) - (times[j] ?? 0) >= windowMs) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
+describe("Graph and ARM failing for minutes", () => {
+  let played: PlayedSim | undefined;
+  let warden: Warden | undefined;
+  afterAll(async () => {
+    await warden?.close();
+    await played?.sim.close();
+  });
+
+  it("everything completes after, within the limits, and the waits are on the record", async () => {
+    // The hijacked subscription leaves the directory only after this test (Azure's transfers take their
+    // time too): its log, Warden's own writes to it included, stays readable through the storm. One that
+    // leaves before Warden could read its last records is another case (docs/architecture.md).
+    played = await playingSim(53, 20_000, { transferCompletesAfterMs: 900_000 });
+    const p = played;
+    const stormEnds = Date.now() + 120_000;
+    const storm = {
+      throttle: { fraction: 0.4, until: stormEnds, retryAfterSeconds: 2 },
+      unavailable: { fraction: 0.15, until: stormEnds, status: 500 as const },
+      drop: { fraction: 0.05, until: stormEnds },
+      hang: { fraction: 0.03, until: stormEnds },
+    };
+    p.sim.faults.plan = storm;
+    let outageEnds = 0;
+    p.sim.directory.onChange = () => {
+      if (outageEnds !== 0) return;
+      // Containment has begun: 40 s in which whatever is not throttled is answered 503; then the storm again.
+      outageEnds = Date.now() + 40_000;
+      p.sim.faults.plan = { ...storm, unavailable: { fraction: 1, until: outageEnds, status: 503 } };
+      setTimeout(() => {
+        p.sim.faults.plan = storm;
+      }, 40_000);
+    };
+    const config = loadConfig({
+      env: {
+        ...p.env,
+        WARDEN_DATA_DIR: `/tmp/warden-outage-${process.pid}-${Date.now()}`,
+        WARDEN_RECONCILE_SECONDS: "10",
+        WARDEN_REQUEST_TIMEOUT_SECONDS: "3",
+        WARDEN_AUTO_CONTAIN: "true",
+        WARDEN_AUTO_MIN_CONFIDENCE: "0.5",
+        WARDEN_AUTO_SEVERITIES: "medium,high,critical",
+      },
+    });
+    warden = await openWarden(
+      config,
+      createLogger({ level: "error", destination: new Writable({ write: (_c, _e, done) => done() }) }),
+    );
+    const w = warden;
+    startWorker(w);
+    await startSchedules(w);
+
+    await until(
+      async () => outageEnds !== 0 && Date.now() > stormEnds,
+      240_000,
+      "the storm and the outage to end",
+    );
+    const finals = ["auto-contained", "contained", "partial", "failed", "merged"];
+    await until(
+      async () => {
+        const incidents = await listIncidents(w.db, p.tenantId);
+        return incidents.length >= 4 && incidents.every((i) => finals.includes(i.state));
+      },
+      180_000,
+      "every incident final after the outage",
+    );
+
+    // Then every event, Warden's own writes' records included.
+    await settle(w.db, w.queue, p, 180_000);
+    const state = await settledState(w.db, p.tenantId);
+    expect(state.incidents).toEqual(EXPECTED_INCIDENTS);
+    expect(state.events).toBe(p.sim.logs.eventCount());
+    const incidents = (await listIncidents(w.db, p.tenantId)).filter((i) => i.state !== "merged");
+    // On failure, say what each action of an incident that is not contained ended with.
+    const outcomes = await Promise.all(
+      incidents
+        .filter((i) => i.state !== "auto-contained")
+        .map(async (i) => ({
+          incident: i.id,
+          state: i.state,
+          actions: (await actionsOf(w.db, i.id)).map((a) => `${a.action} ${a.state}: ${a.outcome}`),
+        })),
+    );
+    expect(
+      incidents.map((i) => i.state),
+      JSON.stringify(outcomes, null, 1),
+    ).toEqual(incidents.map(() => "auto-contained"));
+    for (const incident of incidents) {
+      const actions = (await actionsOf(w.db, incident.id)).filter((a) => a.state !== "skipped");
+      expect(actions.map((a) => `${a.action}:${a.state}`)).toEqual(actions.map((a) => `${a.action}:done`));
+    }
+    const writes = p.sim.directory.changes.map((c) => `${c.what} ${c.target}`);
+    expect(writes.length, writes.join("\n")).toBe(new Set(writes).size);
+
+    // The faults happened, at scale.
+    const log = p.sim.faults.log;
+    expect(log.filter((r) => r.status === 429).length).toBeGreaterThan(20);
+    expect(log.filter((r) => r.status === 500).length).toBeGreaterThan(0);
+    expect(log.filter((r) => r.status === 503).length).toBeGreaterThan(5);
+    expect(log.filter((r) => r.status === 0).length).toBeGreaterThan(0);
+    expect(log.filter((r) => r.status === -1).length).toBeGreaterThan(0);
+    // What waited is on the record the card is drawn from, with Microsoft's reason.
+    const trails = (await Promise.all(incidents.map((i) => auditTrail(w.db, i.id)))).flat();
+    const waits = trails.filter(
+      (e) => e.action === "action-waiting" && String(e.detail?.["outcome"]).startsWith("waiting to retry: "),
+    );
+    expect(waits.length).toBeGreaterThan(0);
+    // Limits kept through all of it: Graph reports, Identity Protection, ARM reads per subscription.
+    expect(peak(log, (e) => e.includes("/auditLogs/"), 10_000)).toBeLessThanOrEqual(5);
+    expect(peak(log, (e) => e.includes("/identityProtection/"), 1_000)).toBeLessThanOrEqual(1);
+    for (const { subscriptionId } of p.sim.subscriptions) {
+      expect(
+        peak(log, (path) => path.toLowerCase().includes(`/subscriptions/${subscriptionId}/`), 1_000),
+      ).toBeLessThanOrEqual(20);
+    }
+  }, 600_000);
+});
