@@ -11,13 +11,7 @@ import { countEvents } from "../../src/store/events-repo.js";
 import { listIncidents } from "../../src/store/incidents-repo.js";
 import { SIM_APP, simCloud } from "./sim.js";
 
-/** Rules of each seeded attack's incident, sorted: what a correct run ends with. */
-export const EXPECTED_INCIDENTS = [
-  "external-vm-created,guest-azure-privileged-role,guest-invited,guest-privileged-role,guest-vm-burst",
-  "guest-azure-privileged-role,guest-invited,guest-privileged-role,subscription-directory-changed,subscription-hijack-chain,subscription-policy-changed",
-  "risky-ip-vm-created,risky-signin-resource-group,subscription-created",
-  "risky-signin-resource-group",
-];
+export { EXPECTED_INCIDENTS } from "../../src/sim/scenarios/expected-incidents.js";
 
 export interface PlayedSim {
   sim: SimCloud;

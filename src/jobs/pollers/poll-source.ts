@@ -10,6 +10,9 @@ import { storeEvents } from "../../store/events-repo.js";
 import { advanceWatermark, readWatermark } from "../../store/watermarks-repo.js";
 import { type PollSource, sourceKey } from "./sources.js";
 
+/** Events stored per insert: a few pages' worth, bounded so a busy window never sits whole in memory. */
+const STORE_BATCH = 2_000;
+
 export interface PollSettings {
   /** Each window starts this long before the last one ended: logs arrive late (p99 ~5 min, sometimes 30). */
   overlapMs: number;
@@ -55,8 +58,8 @@ export async function pollSource(deps: PollDeps, source: PollSource): Promise<Po
   );
   const pages = readWindow(deps, source, from, to);
   const result: PollResult = { from, to, records: 0, newEvents: 0, skipped: 0 };
+  let events: SecurityEvent[] = [];
   for await (const page of pages) {
-    const events: SecurityEvent[] = [];
     for (const record of page) {
       result.records += 1;
       const normalised = normaliseRecord(record, { tenantId: deps.tenantId });
@@ -69,8 +72,14 @@ export async function pollSource(deps: PollDeps, source: PollSource): Promise<Po
         );
       }
     }
-    result.newEvents += (await storeEvents(deps.db, events)).size;
+    // Stored in batches of several pages: each insert takes the tenant's event lock (see events-repo),
+    // and at thousands of events a second one insert per 200-record page made that lock the bottleneck.
+    if (events.length >= STORE_BATCH) {
+      result.newEvents += (await storeEvents(deps.db, events)).size;
+      events = [];
+    }
   }
+  result.newEvents += (await storeEvents(deps.db, events)).size;
   await advanceWatermark(deps.db, deps.tenantId, name, scope, to);
   return result;
 }
