@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { openWarden, startSchedules, startWorker, type Warden } from "../src/app.js";
 import { LIMITS } from "../src/cloud/rate-limiter.js";
 import { loadConfig } from "../src/config.js";
@@ -15,33 +14,14 @@ import { castOfNoise, playNoise } from "../src/sim/scenarios/noise.js";
 import { type ScenarioRecord, TenantScript } from "../src/sim/scenarios/script.js";
 import { DEMO_TENANT, tenantDay } from "../src/sim/scenarios/tenant-day.js";
 import { countEvents } from "../src/store/events-repo.js";
+import { freshDatabase } from "./databases.js";
 import { median, recordResults, table } from "./report.js";
 
-const ADMIN_URL = process.env["WARDEN_BENCH_DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const REDIS_URL = process.env["WARDEN_BENCH_REDIS_URL"] ?? "redis://127.0.0.1:6379";
 
 interface Env {
   url: string;
   drop(): Promise<void>;
-}
-
-async function freshDatabase(): Promise<Env> {
-  const name = `warden_bench_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const again = new pg.Client({ connectionString: ADMIN_URL });
-      await again.connect();
-      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await again.end();
-    },
-  };
 }
 
 function subscriptionsOf(records: readonly ScenarioRecord[]): string[] {

@@ -12,6 +12,7 @@ import { EXPECTED_INCIDENTS } from "../src/sim/scenarios/expected-incidents.js";
 import type { ScenarioRecord, Stream } from "../src/sim/scenarios/script.js";
 import { tenantDay } from "../src/sim/scenarios/tenant-day.js";
 import { seedBaseline } from "../src/sim/tenant/seed.js";
+import { freshDatabase } from "./databases.js";
 
 /**
  * The soak: the simulated tenant logs `rate` events a second for `seconds` (benign activity stamped fresh
@@ -378,25 +379,6 @@ function rssMiB(pid: number | undefined): number {
   } catch {
     return 0;
   }
-}
-
-async function freshDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `warden_soak_${randomBytes(4).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    async drop() {
-      const again = new pg.Client({ connectionString: adminUrl });
-      await again.connect();
-      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await again.end();
-    },
-  };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -37,12 +37,12 @@ export class FaultInjector {
    * Every request with its time and answer (0: connection dropped, -1: never answered), for checking a
    * client keeps within a rate.
    */
-  readonly log: { endpoint: string; path: string; at: number; status: number }[] = [];
+  readonly log: { endpoint: string; path: string; at: number; status: number; batchStep?: boolean }[] = [];
   /** One counter per fault: each spreads its fraction over the requests the faults before it let through. */
   private readonly turns = { throttle: 0, unavailable: 0, drop: 0, hang: 0 };
 
   /** Counts a request and says what fault, if any, to answer it with. */
-  decide(endpoint: string, now: number, path = endpoint): FaultDecision | undefined {
+  decide(endpoint: string, now: number, path = endpoint, batchStep = false): FaultDecision | undefined {
     this.counts.total += 1;
     this.counts.byEndpoint[endpoint] = (this.counts.byEndpoint[endpoint] ?? 0) + 1;
     const { throttle, unavailable, drop, hang } = this.plan;
@@ -81,7 +81,7 @@ export class FaultInjector {
           : decision.status === "hang"
             ? -1
             : decision.status;
-    this.log.push({ endpoint, path, at: now, status });
+    this.log.push({ endpoint, path, at: now, status, ...(batchStep ? { batchStep } : {}) });
     return decision;
   }
 }

@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { armAuthorizationRoutes } from "../tenant/arm-authorization-routes.js";
-import { batchRoute } from "../tenant/batch-route.js";
+import { BATCH_STEP_HEADER, batchRoute } from "../tenant/batch-route.js";
 import { SimDirectory } from "../tenant/directory.js";
 import { graphConditionalAccessRoutes } from "../tenant/graph-ca-routes.js";
 import { graphDirectoryRoutes } from "../tenant/graph-directory-routes.js";
@@ -79,7 +79,7 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     const endpoint = `${req.method} ${req.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, "{id}")}`;
     const latency = faults.plan.latencyMs ?? 0;
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
-    const fault = faults.decide(endpoint, now(), req.path);
+    const fault = faults.decide(endpoint, now(), req.path, req.get(BATCH_STEP_HEADER) !== undefined);
     if (fault === undefined) return next();
     if (fault.status === "drop") {
       // The connection ends with no answer at all, as a network fault or a dying front end would end it.

@@ -27,6 +27,9 @@ const MAX_REQUESTS = 20;
  * 429). Each sub-request goes back through this server over https, so it is authenticated, counted and
  * subject to faults exactly as if it had been sent alone. A request whose dependency failed gets 424.
  */
+/** Set on the requests a batch makes to the simulator for its steps. */
+export const BATCH_STEP_HEADER = "x-sim-batch-step";
+
 export function batchRoute(baseUrl: () => string): Router {
   const router = Router();
   const ca = readFileSync(simTlsFile("ca.crt"));
@@ -44,6 +47,8 @@ export function batchRoute(baseUrl: () => string): Router {
           ca,
           headers: {
             ...(authorization === undefined ? {} : { authorization }),
+            // Marks the step in the simulator's request log: the client sent one request, the batch.
+            [BATCH_STEP_HEADER]: "1",
             ...(payload === undefined ? {} : { "content-type": "application/json" }),
           },
         },
