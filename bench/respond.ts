@@ -5,6 +5,7 @@ import { GraphDirectory } from "../src/cloud/graph-directory.js";
 import { RateLimiter } from "../src/cloud/rate-limiter.js";
 import { DEMO_ANALYST, type DemoWorld, startDemoWorld } from "../src/demo/world.js";
 import type { Finding } from "../src/detect/finding.js";
+import { BullMqQueue } from "../src/jobs/queue/bullmq-queue.js";
 import { QUEUE } from "../src/jobs/queues.js";
 import { createLogger } from "../src/log.js";
 import { SIM_APP } from "../src/sim/cloud/sim-app.js";
@@ -44,15 +45,12 @@ interface Containment {
 
 async function oneWorld() {
   const db = await freshDatabase();
+  const prefix = `warden-bench-${randomBytes(4).toString("hex")}`;
   const world = await startDemoWorld({
     playSeconds: 20,
     auto: false,
     log: quiet(),
-    env: {
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      WARDEN_QUEUE_PREFIX: `warden-bench-${randomBytes(4).toString("hex")}`,
-    },
+    env: { DATABASE_URL: db.url, REDIS_URL, WARDEN_QUEUE_PREFIX: prefix },
   });
   try {
     const { warden, sim } = world;
@@ -118,6 +116,9 @@ async function oneWorld() {
   } finally {
     await world.close();
     await db.drop();
+    const queue = new BullMqQueue(REDIS_URL, prefix);
+    await queue.obliterate(Object.values(QUEUE)).catch(() => undefined);
+    await queue.close();
   }
 }
 

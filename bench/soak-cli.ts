@@ -7,7 +7,8 @@ const EXPECTED_COUNT = EXPECTED_INCIDENTS.length;
 
 /**
  * `npm run soak`: ten minutes at 10,000 events a second (`--seconds`, `--rate`, `--subscriptions` to
- * change), figures into bench/results.json and docs/performance.md.
+ * change, `--section` to keep a run beside another), figures into bench/results.json and
+ * docs/performance.md.
  */
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -27,7 +28,11 @@ const result = await runSoak({
   redisUrl: process.env["WARDEN_BENCH_REDIS_URL"] ?? "redis://127.0.0.1:6379",
   log,
 });
-await recordResults(root, "soak", result, soakMarkdown(result));
+// `--section soak-10k` keeps a second run (another rate, say) beside the main one.
+const sectionAt = process.argv.indexOf("--section");
+const section = sectionAt < 0 ? "soak" : String(process.argv[sectionAt + 1]);
+if (!/^soak[a-z0-9-]*$/.test(section)) throw new Error("--section takes a name starting with soak");
+await recordResults(root, section, result, soakMarkdown(result));
 log(`soak: figures written to bench/results.json and docs/performance.md`);
 process.exitCode = result.missingAttacks.length === 0 && result.drainSeconds !== null ? 0 : 1;
 
@@ -41,7 +46,7 @@ function soakMarkdown(r: SoakResult): string {
   const rssGrowth = first === undefined || lastSample === undefined ? 0 : lastSample.rssMiB - first.rssMiB;
   const every = Math.max(1, Math.round(during.length / 20));
   return `
-## Soak: ${r.options.rate.toLocaleString("en")} events a second for ${(r.options.seconds / 60).toFixed(0)} minutes (\`npm run soak\`)
+## Soak: ${r.options.rate.toLocaleString("en")} events a second for ${r.options.seconds >= 120 ? `${(r.options.seconds / 60).toFixed(0)} minutes` : `${r.options.seconds} s`} (\`npm run soak -- --rate ${r.options.rate} --seconds ${r.options.seconds}\`)
 
 A real \`warden worker\` process against the simulated tenant over https (PostgreSQL and Redis on this
 machine): ${r.options.subscriptions} subscriptions' Activity Logs carry 97.5 % of the volume, sign-ins 2 %,

@@ -3,6 +3,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import pg from "pg";
+import { BullMqQueue } from "../src/jobs/queue/bullmq-queue.js";
+import { QUEUE } from "../src/jobs/queues.js";
 import { playBack } from "../src/sim/cloud/playback.js";
 import { eventKeyOf, retime } from "../src/sim/cloud/published-logs.js";
 import { SIM_APP } from "../src/sim/cloud/sim-app.js";
@@ -262,6 +264,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     await client.end().catch(() => undefined);
     await sim.close();
     await db.drop();
+    // The worker's queues and schedules, under the soak's own prefix.
+    const queue = new BullMqQueue(options.redisUrl, prefix);
+    await queue.obliterate(Object.values(QUEUE)).catch(() => undefined);
+    await queue.close();
   }
 }
 

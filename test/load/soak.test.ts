@@ -10,7 +10,8 @@ import { ADMIN_DATABASE_URL, postgresAvailable, REDIS_URL, redisAvailable } from
  */
 
 const withServices = (await postgresAvailable()) && (await redisAvailable());
-const RATE = 3_000;
+// Below what this machine holds alone (docs/performance.md): CI runs other test files beside it.
+const RATE = 2_000;
 const SECONDS = 60;
 
 describe.skipIf(!withServices)("the soak, short", () => {
