@@ -164,7 +164,7 @@ async function runOne(
     const before = await deps.guard.check(target);
     if (before.protected)
       return { state: "skipped", outcome: `skipped: ${target.label} is ${before.reason}`, transient: false };
-    const plan = await responder.plan(deps.ctx, target);
+    const plan = await responder.plan(deps.ctx, target, row.plan as unknown as ActionPlan);
     const verdict = await deps.guard.check(target, userIdOf(plan));
     if (verdict.protected)
       return { state: "skipped", outcome: `skipped: ${target.label} is ${verdict.reason}`, transient: false };

@@ -70,7 +70,12 @@ export interface Responder {
   /** What Warden's app needs for this action: named in every "access denied" outcome. */
   permission: string;
   targets: ActionTarget["kind"];
-  plan(ctx: RespondContext, target: ActionTarget): Promise<ActionPlan>;
+  /**
+   * `planned` is the plan made at triage, when planning again at execution: an action whose effect the
+   * tenant cannot show as a state (a revocation) compares against it, so a retry after an answer that
+   * never came confirms instead of doing it twice.
+   */
+  plan(ctx: RespondContext, target: ActionTarget, planned?: ActionPlan): Promise<ActionPlan>;
   execute(ctx: RespondContext, target: ActionTarget, plan: ActionPlan): Promise<Executed>;
   verify(ctx: RespondContext, target: ActionTarget, plan: ActionPlan): Promise<boolean>;
   /** Restores what `changed` recorded; returns what it restored, in words. */

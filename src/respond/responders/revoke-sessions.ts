@@ -7,9 +7,26 @@ export const revokeSessions: Responder = {
   name: "revoke-sessions",
   permission: "User.RevokeSessions.All",
   targets: "user",
-  async plan(ctx, target) {
+  async plan(ctx, target, planned) {
     const user = await resolveUser(ctx, target);
     const guestNote = user.userType === "Guest" ? " (not in the guest's home tenant)" : "";
+    // Sessions revoked since triage planned this (by an earlier attempt whose answer was lost, or by an
+    // admin): every session the incident saw is already void; revoking again would only be a second write.
+    // Only against a plan that read the user (one that could not has no `validFromBefore`).
+    const readAtTriage = planned?.data !== undefined && "validFromBefore" in planned.data;
+    const plannedFrom = Date.parse(String(planned?.data["validFromBefore"] ?? ""));
+    const validFrom = Date.parse(user.signInSessionsValidFromDateTime ?? "");
+    if (
+      readAtTriage &&
+      Number.isFinite(validFrom) &&
+      (!Number.isFinite(plannedFrom) || validFrom > plannedFrom)
+    ) {
+      return {
+        needed: false,
+        changes: [`sessions of ${labelOf(user)} already revoked at ${user.signInSessionsValidFromDateTime}`],
+        data: { userId: user.id, validFromBefore: user.signInSessionsValidFromDateTime },
+      };
+    }
     return {
       needed: true,
       changes: [`Revoke every sign-in session of ${labelOf(user)}${guestNote}`],
