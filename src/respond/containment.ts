@@ -164,7 +164,13 @@ async function runOne(
     const before = await deps.guard.check(target);
     if (before.protected)
       return { state: "skipped", outcome: `skipped: ${target.label} is ${before.reason}`, transient: false };
-    const plan = await responder.plan(deps.ctx, target, row.plan as unknown as ActionPlan);
+    // On a retry only (the claim counted this attempt): an earlier attempt may have made the change
+    // without Warden hearing the answer. A first attempt plans afresh, whatever happened since triage.
+    const plan = await responder.plan(
+      deps.ctx,
+      target,
+      row.attempts > 1 ? (row.plan as unknown as ActionPlan) : undefined,
+    );
     const verdict = await deps.guard.check(target, userIdOf(plan));
     if (verdict.protected)
       return { state: "skipped", outcome: `skipped: ${target.label} is ${verdict.reason}`, transient: false };

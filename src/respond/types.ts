@@ -71,7 +71,7 @@ export interface Responder {
   permission: string;
   targets: ActionTarget["kind"];
   /**
-   * `planned` is the plan made at triage, when planning again at execution: an action whose effect the
+   * `planned` is the plan made at triage, given when an action is retried: an action whose effect the
    * tenant cannot show as a state (a revocation) compares against it, so a retry after an answer that
    * never came confirms instead of doing it twice.
    */

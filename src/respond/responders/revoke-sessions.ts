@@ -10,8 +10,9 @@ export const revokeSessions: Responder = {
   async plan(ctx, target, planned) {
     const user = await resolveUser(ctx, target);
     const guestNote = user.userType === "Guest" ? " (not in the guest's home tenant)" : "";
-    // Sessions revoked since triage planned this (by an earlier attempt whose answer was lost, or by an
-    // admin): every session the incident saw is already void; revoking again would only be a second write.
+    // On a retry, sessions revoked since triage planned this were most likely revoked by the earlier
+    // attempt whose answer was lost: revoking again would be a second write. (A first attempt always
+    // revokes: a revocation by someone else since triage may have been followed by a new sign-in.)
     // Only against a plan that read the user (one that could not has no `validFromBefore`).
     const readAtTriage = planned?.data !== undefined && "validFromBefore" in planned.data;
     const plannedFrom = Date.parse(String(planned?.data["validFromBefore"] ?? ""));
