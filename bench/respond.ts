@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import { makeCredential } from "../src/cloud/credential.js";
 import { GraphDirectory } from "../src/cloud/graph-directory.js";
 import { RateLimiter } from "../src/cloud/rate-limiter.js";
+import { approveClick } from "../src/demo/headless.js";
 import { DEMO_ANALYST, type DemoWorld, startDemoWorld } from "../src/demo/world.js";
 import type { Finding } from "../src/detect/finding.js";
 import { BullMqQueue } from "../src/jobs/queue/bullmq-queue.js";
@@ -78,17 +79,7 @@ async function oneWorld() {
         continue;
       }
       const before = sim.faults.log.length;
-      await world.send(DEMO_ANALYST, {
-        type: "invoke",
-        name: "adaptiveCard/action",
-        value: {
-          action: {
-            type: "Action.Execute",
-            verb: "approve",
-            data: { incidentId: pending.id, version: pending.version },
-          },
-        },
-      });
+      await world.send(DEMO_ANALYST, approveClick(pending));
       let approvedAt: number | undefined;
       let finishedAt: number | undefined;
       while (Date.now() < deadline) {

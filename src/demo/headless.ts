@@ -8,6 +8,21 @@ const FINAL = ["contained", "auto-contained", "partial", "failed", "denied", "ex
 
 export type DemoSummary = Awaited<ReturnType<typeof summarise>>;
 
+/** The invoke Teams sends when Approve is clicked on an incident's card, in the version it shows. */
+export function approveClick(incident: { id: string; version: number }): Record<string, unknown> {
+  return {
+    type: "invoke",
+    name: "adaptiveCard/action",
+    value: {
+      action: {
+        type: "Action.Execute",
+        verb: "approve",
+        data: { incidentId: incident.id, version: incident.version },
+      },
+    },
+  };
+}
+
 /**
  * The headless demo's decision loop: waits until the attacks have played and every incident is final,
  * clicking Approve on each pending card as the demo analyst when `approve` is set (the same signed invoke
@@ -34,17 +49,7 @@ export async function playHeadless(
       )) {
         clicked.add(`${incident.id}:${incident.version}`);
         options.progress(`warden demo: approving ${incident.id} (${incident.rules.join(", ")})`);
-        await world.send(DEMO_ANALYST, {
-          type: "invoke",
-          name: "adaptiveCard/action",
-          value: {
-            action: {
-              type: "Action.Execute",
-              verb: "approve",
-              data: { incidentId: incident.id, version: incident.version },
-            },
-          },
-        });
+        await world.send(DEMO_ANALYST, approveClick(incident));
       }
     }
     await new Promise((r) => setTimeout(r, 500));

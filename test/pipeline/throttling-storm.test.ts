@@ -11,27 +11,13 @@ import {
   settledState,
   until,
 } from "../helpers/pipeline.js";
+import { peak } from "../helpers/rates.js";
 
 /**
  * A minute-long 429 storm (half of all requests refused; Graph and ARM send Retry-After, Identity
  * Protection does not), with 503s and cut connections among the rest, while the attacks play: every event still arrives, every incident is found, and
  * the simulator, which counts every request where it arrives, sees the documented limits kept.
  */
-
-/** The most requests that arrived at the simulator within any `windowMs`, among those matching. */
-function peak(
-  log: { path: string; at: number }[],
-  matches: (path: string) => boolean,
-  windowMs: number,
-): number {
-  const times = log.filter((r) => matches(r.path)).map((r) => r.at);
-  let most = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while ((times[i] ?? 0) - (times[j] ?? 0) >= windowMs) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 describe("a 429 storm", () => {
   let played: PlayedSim | undefined;

@@ -13,6 +13,7 @@ import {
   settledState,
   until,
 } from "../helpers/pipeline.js";
+import { peak } from "../helpers/rates.js";
 
 /**
  * Microsoft misbehaving for two minutes: 429s (with Retry-After from Graph and ARM, without from Identity
@@ -26,20 +27,6 @@ import {
  * write reached containment as statusCode -1, which was read as a permanent answer. test/cloud/failures
  * pins that down; this test shows the whole of containment riding it out.
  */
-
-function peak(
-  log: { path: string; at: number }[],
-  matches: (path: string) => boolean,
-  windowMs: number,
-): number {
-  const times = log.filter((r) => matches(r.path)).map((r) => r.at);
-  let most = 0;
-  for (let i = 0, j = 0; i < times.length; i++) {
-    while ((times[i] ?? 0) - (times[j] ?? 0) >= windowMs) j++;
-    most = Math.max(most, i - j + 1);
-  }
-  return most;
-}
 
 describe("Graph and ARM failing for minutes", () => {
   let played: PlayedSim | undefined;
