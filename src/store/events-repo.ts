@@ -12,42 +12,80 @@ import type { Database, Queryable } from "./database.js";
 export async function storeEvents(db: Database, events: readonly SecurityEvent[]): Promise<Set<string>> {
   if (events.length === 0) return new Set();
   const byTenant = new Map<string, SecurityEvent[]>();
-  for (const event of events) byTenant.set(event.tenantId, [...(byTenant.get(event.tenantId) ?? []), event]);
+  for (const event of events) {
+    const list = byTenant.get(event.tenantId);
+    if (list === undefined) byTenant.set(event.tenantId, [event]);
+    else list.push(event);
+  }
   const inserted = new Set<string>();
   for (const [tenantId, list] of byTenant) {
+    // Encoded before the lock is taken: other polls of the tenant wait only for the insert itself.
+    const rows = encodeRows(list);
     const ids = await db.transaction(async (tx) => {
       await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`warden:events:${tenantId}`]);
-      return insertEvents(tx, list);
+      return insertEvents(tx, rows);
     });
     for (const id of ids) inserted.add(id);
   }
   return inserted;
 }
 
-/** The insert itself; call it through storeEvents, which holds the tenant's lock. */
-async function insertEvents(db: Queryable, events: readonly SecurityEvent[]): Promise<Set<string>> {
+/** One tenant's events as the insert's parameters: short columns as arrays, the bodies as one JSON array. */
+interface EncodedRows {
+  tenantIds: string[];
+  ids: string[];
+  sources: string[];
+  kinds: string[];
+  times: string[];
+  bodies: string;
+}
+
+function encodeRows(events: readonly SecurityEvent[]): EncodedRows {
   // One id once per statement: Postgres refuses ON CONFLICT touching the same row twice in one insert.
   const unique = new Map<string, SecurityEvent>();
   for (const event of [...events].sort((a, b) => a.time - b.time)) {
-    const key = `${event.tenantId}\u0000${event.id}`;
-    if (!unique.has(key)) unique.set(key, event);
+    if (!unique.has(event.id)) unique.set(event.id, event);
   }
-  const list = [...unique.values()];
-  const { rows } = await db.query<{ id: string; tenant_id: string }>(
+  let list = [...unique.values()];
+  let bodies = JSON.stringify(list);
+  if (bodies.includes("\\u0000")) {
+    // Postgres text cannot hold U+0000 (an id with one would fail the insert, and the poll with it,
+    // for ever): such characters are stored as U+FFFD, in the id and the body alike.
+    list = list.map((e) => JSON.parse(withoutNul(JSON.stringify(e))) as SecurityEvent);
+    bodies = JSON.stringify(list);
+  }
+  return {
+    tenantIds: list.map((e) => e.tenantId),
+    ids: list.map((e) => e.id),
+    sources: list.map((e) => e.source),
+    kinds: list.map((e) => e.kind),
+    times: list.map((e) => new Date(e.time).toISOString()),
+    bodies,
+  };
+}
+
+/** Replaces JSON's \u0000 escapes (not an escaped backslash followed by "u0000") with \ufffd. */
+export function withoutNul(json: string): string {
+  return json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, "$1\\ufffd");
+}
+
+/**
+ * The insert itself; call it through storeEvents, which holds the tenant's lock. The bodies travel as one
+ * JSON array rather than a text array of JSON: measured here, 34 µs a row against 56 µs, most of the
+ * difference the array's quoting (docs/performance.md, soak).
+ */
+async function insertEvents(db: Queryable, rows: EncodedRows): Promise<Set<string>> {
+  const { rows: inserted } = await db.query<{ id: string }>(
     `INSERT INTO events (tenant_id, id, source, kind, time, body)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::jsonb[])
+     SELECT tenant_id, id, source, kind, time, body
+     FROM ROWS FROM (unnest($1::text[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+                     unnest($5::timestamptz[]), json_array_elements($6::json))
+       AS r(tenant_id, id, source, kind, time, body)
      ON CONFLICT (tenant_id, id) DO NOTHING
-     RETURNING id, tenant_id`,
-    [
-      list.map((e) => e.tenantId),
-      list.map((e) => e.id),
-      list.map((e) => e.source),
-      list.map((e) => e.kind),
-      list.map((e) => new Date(e.time).toISOString()),
-      list.map((e) => JSON.stringify(e)),
-    ],
+     RETURNING id`,
+    [rows.tenantIds, rows.ids, rows.sources, rows.kinds, rows.times, rows.bodies],
   );
-  return new Set(rows.map((r) => r.id));
+  return new Set(inserted.map((r) => r.id));
 }
 
 export interface StoredEvent {

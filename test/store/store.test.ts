@@ -44,7 +44,7 @@ for (const [name, available, open] of drivers) {
     it("applies migrations once, however often it starts", async () => {
       expect(await migrate(db)).toEqual([]);
       const { rows } = await db.query<{ id: number }>("SELECT id FROM schema_migrations ORDER BY id");
-      expect(rows.map((r) => Number(r.id))).toEqual([1, 2]);
+      expect(rows.map((r) => Number(r.id))).toEqual([1, 2, 3]);
     });
 
     it("keeps where the bot may post and which message shows each incident's card", async () => {
@@ -99,6 +99,20 @@ for (const [name, available, open] of drivers) {
     it("keeps tenants apart: the same event id in two tenants is two events", async () => {
       await storeEvents(db, [event("a", 1, "t2")]);
       expect(await countEvents(db, "t2")).toBe(1);
+    });
+
+    it("stores an event whose id or text holds U+0000, as U+FFFD, instead of failing every poll of it", async () => {
+      // Postgres text cannot hold U+0000; a record with one must not stop its source for good. A
+      // backslash followed by "u0000" is text like any other and stays as it is.
+      const withNul = { ...event("nul\u0000id", 40, "t4"), operation: "Update\u0000user \\u0000 as typed" };
+      expect([...(await storeEvents(db, [withNul]))]).toEqual(["nul\ufffdid"]);
+      expect(await storeEvents(db, [withNul])).toEqual(new Set());
+      const [stored] = await eventsAfter(db, "t4", 0, 10);
+      expect(stored?.event).toEqual({
+        ...withNul,
+        id: "nul\ufffdid",
+        operation: "Update\ufffduser \\u0000 as typed",
+      });
     });
 
     it("moves a watermark only forward", async () => {

@@ -14,6 +14,11 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
   // the tenant's report quota twice. Across processes, overlap stays correct (events are stored by id,
   // watermarks only move forward), only less economical.
   const running = new Map<string, number>();
+  // Sources whose scheduled tick came while they were being polled. The poll running reads only up to
+  // when it started, so the skipped tick runs as soon as it ends: at thousands of events a second a
+  // window takes longer than the interval to read, and waiting for the next tick left the source idle
+  // for up to an interval each time (docs/performance.md, soak).
+  const missed = new Set<string>();
   // A poll still "running" after this long is stuck (requests time out well before): let the next one go.
   const stuckAfterMs = 10 * 60_000;
 
@@ -25,9 +30,10 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
     const key = `${name}:${scope}`;
     const since = running.get(key);
     if (since !== undefined && Date.now() - since < stuckAfterMs) {
+      missed.add(key);
       log.debug(
         { tenantId: deps.tenantId, jobId: job.id, source: key },
-        "poll skipped: this source is being polled",
+        "poll deferred: this source is being polled; it is read again when that poll ends",
       );
       return;
     }
@@ -51,7 +57,12 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
       }
     } finally {
       // Only this poll's own mark: a stuck one that ends late must not clear a newer poll's.
-      if (running.get(key) === started) running.delete(key);
+      if (running.get(key) === started) {
+        running.delete(key);
+        if (missed.delete(key)) {
+          await queue.add(QUEUE.poll, "poll", job.data, { dedupeKey: `poll-again:${deps.tenantId}:${key}` });
+        }
+      }
     }
   };
 
