@@ -76,7 +76,7 @@ export function armRoutes(
     }
     const offset = token?.offset ?? 0;
     const asOf = token?.asOf ?? now();
-    const matching = logs.query("activity", bounds.from, bounds.to, asOf, subscriptionId);
+    const matching = logs.snapshot("activity", bounds.from, bounds.to, asOf, offset, subscriptionId);
     const page = matching.slice(offset, offset + PAGE);
     const body: Record<string, unknown> = { value: page.map((p) => p.record) };
     if (offset + PAGE < matching.length) {

@@ -50,9 +50,20 @@ export function graphRoutes(logs: PublishedLogs, baseUrl: () => string, now: () 
         return graphError(res, 400, "Request_BadRequest", `Invalid $top value: must be 1 to ${log.maxTop}`);
       }
       const token = readPageToken(req, "$skiptoken") ?? { offset: 0, asOf: now() };
-      const matching = logs
-        .query(log.stream, bounds.from, bounds.to, token.asOf)
-        .filter((p) => activity === undefined || p.record["activityDisplayName"] === activity);
+      const matching = logs.snapshot(
+        log.stream,
+        bounds.from,
+        bounds.to,
+        token.asOf,
+        token.offset,
+        undefined,
+        activity === undefined
+          ? undefined
+          : {
+              key: `activityDisplayName=${activity}`,
+              keep: (p) => p.record["activityDisplayName"] === activity,
+            },
+      );
       const page = matching.slice(token.offset, token.offset + top);
       const body: Record<string, unknown> = {
         "@odata.context": `${baseUrl()}/v1.0/$metadata#${log.path.split("/").pop()}`,

@@ -37,6 +37,7 @@ export class PublishedLogs {
   private readonly distinct = new Map<Stream, number>();
   private newest = Number.NEGATIVE_INFINITY;
   private published = 0;
+  private readonly snapshots = new Map<string, { records: PublishedRecord[]; usedAt: number }>();
 
   constructor(private readonly options: PublishedLogsOptions = {}) {}
 
@@ -55,7 +56,8 @@ export class PublishedLogs {
     this.heldKeys.set(key, held + 1);
     this.newest = Math.max(this.newest, record.time);
     this.published += 1;
-    if (this.options.retainMs !== undefined && this.published % 1_000 === 0) this.forget();
+    // Forgetting cuts the front of each shelf, moving what stays: seldom, retention need not be exact.
+    if (this.options.retainMs !== undefined && this.published % 20_000 === 0) this.forget();
   }
 
   /** Records readable at `now` whose timestamps fall in [from, to], newest first as the APIs return them. */
@@ -80,6 +82,38 @@ export class PublishedLogs {
     }
     // Newest first; records of the same instant stay in the order they were logged (a stable sort).
     return found.sort((a, b) => b.time - a.time);
+  }
+
+  /**
+   * `query` for an API that pages through the answer: the first page's request (`offset` 0) computes it,
+   * the pages after it (same bounds, same `asOf` in their token) read that list again instead of computing and
+   * sorting the whole window once per page, which at thousands of records a second made a poll's cost
+   * grow with the square of its window (docs/performance.md, soak). `narrow` filters further (a Graph
+   * $filter on a field); its key names it.
+   */
+  snapshot(
+    stream: Stream,
+    from: number,
+    to: number,
+    asOf: number,
+    offset: number,
+    subscriptionId?: string | null,
+    narrow?: { key: string; keep: (r: PublishedRecord) => boolean },
+  ): PublishedRecord[] {
+    const key = `${stream}|${subscriptionId}|${from}|${to}|${asOf}|${narrow?.key ?? ""}`;
+    const cached = this.snapshots.get(key);
+    const now = Date.now();
+    if (cached !== undefined && offset > 0) {
+      cached.usedAt = now;
+      return cached.records;
+    }
+    const all = this.query(stream, from, to, asOf, subscriptionId);
+    const records = narrow === undefined ? all : all.filter(narrow.keep);
+    // A paging client reads on within seconds; a snapshot unused for a minute is done with.
+    for (const [k, v] of this.snapshots) if (now - v.usedAt > 60_000) this.snapshots.delete(k);
+    if (this.snapshots.size >= 64) this.snapshots.delete(this.snapshots.keys().next().value as string);
+    this.snapshots.set(key, { records, usedAt: now });
+    return records;
   }
 
   /** Distinct events written so far (ARM begin and end records are one), per stream; forgotten ones count. */
