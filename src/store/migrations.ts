@@ -138,11 +138,31 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     id: 3,
-    name: "events stored as json text",
+    name: "events stored as json text, by one server-side call",
     sql: `
       -- Events are written once and read back whole, never queried inside: json keeps the text as sent,
       -- which costs Postgres less to store and to return than jsonb's parsed form (docs/performance.md).
       ALTER TABLE events ALTER COLUMN body TYPE json USING body::json;
+
+      -- Stores a tenant's events under the tenant's insert lock, held to commit: sequence numbers are
+      -- taken at insert, and the lock makes seq order commit order (see events-repo). Called as one
+      -- statement outside any transaction, so the lock is held for the insert and the commit only: taken
+      -- by the client in a transaction of its own, it was also held across the round trips between, and
+      -- those waited on a busy worker's event loop while other polls queued behind it.
+      CREATE FUNCTION warden_store_events(
+        p_tenant text, p_ids text[], p_sources text[], p_kinds text[], p_times timestamptz[], p_bodies json
+      ) RETURNS SETOF text LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_advisory_xact_lock(hashtext('warden:events:' || p_tenant));
+        RETURN QUERY
+          INSERT INTO events (tenant_id, id, source, kind, time, body)
+          SELECT p_tenant, r.id, r.source, r.kind, r.time, r.body
+          FROM ROWS FROM (unnest(p_ids), unnest(p_sources), unnest(p_kinds), unnest(p_times),
+                          json_array_elements(p_bodies)) AS r(id, source, kind, time, body)
+          ON CONFLICT (tenant_id, id) DO NOTHING
+          RETURNING events.id;
+      END
+      $$;
     `,
   },
 ];
