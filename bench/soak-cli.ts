@@ -55,11 +55,14 @@ function soakMarkdown(r: SoakResult): string {
   return `
 ## Soak: ${r.options.rate.toLocaleString("en")} events a second for ${r.options.seconds >= 120 ? `${(r.options.seconds / 60).toFixed(0)} minutes` : `${r.options.seconds} s`} (\`npm run soak -- --rate ${r.options.rate} --seconds ${r.options.seconds}\`)
 
-A real \`warden worker\` process against the simulated tenant over https (PostgreSQL and Redis on this
-machine): ${r.options.subscriptions} subscriptions' Activity Logs carry 97.5 % of the volume, sign-ins 2 %,
+A real \`warden worker\` process (\`--max-semi-space-size=32\`, as [deploy.md](deploy.md) recommends for a
+busy tenant) against the simulated tenant over https, PostgreSQL (as installed, \`max_wal_size\` 1 GB) and
+Redis on this machine: ${r.options.subscriptions} subscriptions' Activity Logs carry 97.5 % of the volume, sign-ins 2 %,
 directory audits 0.5 % (Graph's report API allows no more: 5 pages of 1,000 a 10 s). The four attacks
 play among it a third of the way in. Polls every 10 s with a 3 s overlap; every record readable when it
-happens (this measures throughput and memory; lateness is tested in \`test/pipeline\`).
+happens (this measures throughput and memory; lateness is tested in \`test/pipeline\`). The simulated
+tenant keeps the last minute of its logs only (its memory): a worker more than a minute behind finds
+records gone before it reads them, and the events stored then fall short of those logged.
 
 ${table(
   ["figure", "value"],

@@ -61,7 +61,7 @@ export class ArmActivity {
       const body = parseBody(
         response.status,
         // The client's deserialization policy has parsed a JSON answer already: parsing it again cost
-        // as much again (docs/performance.md, soak).
+        // as much again (docs/reliability.md, Load).
         (response as { parsedBody?: unknown }).parsedBody,
         response.bodyAsText ?? undefined,
         response.headers.get("x-ms-request-id") ?? undefined,

@@ -66,7 +66,7 @@ export function withoutNul(json: string): string {
  * One statement, outside any transaction: the server-side function takes the tenant's lock, inserts and
  * returns, and the statement's own commit ends the lock, with no round trip to this process between
  * (migration 3 says why). The bodies travel as one JSON array rather than a text array of JSON: measured
- * here, 34 µs a row against 56 µs, most of the difference the array's quoting (docs/performance.md).
+ * here, 34 µs a row against 56 µs, most of the difference the array's quoting (docs/reliability.md, Load).
  */
 async function insertEvents(db: Queryable, tenantId: string, rows: EncodedRows): Promise<string[]> {
   const { rows: inserted } = await db.query<{ id: string }>(

@@ -141,7 +141,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "events stored as json text, by one server-side call",
     sql: `
       -- Events are written once and read back whole, never queried inside: json keeps the text as sent,
-      -- which costs Postgres less to store and to return than jsonb's parsed form (docs/performance.md).
+      -- which costs Postgres less to store and to return than jsonb's parsed form (docs/reliability.md, Load).
       ALTER TABLE events ALTER COLUMN body TYPE json USING body::json;
 
       -- Stores a tenant's events under the tenant's insert lock, held to commit: sequence numbers are

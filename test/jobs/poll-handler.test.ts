@@ -7,9 +7,12 @@ import { GraphLogs } from "../../src/cloud/graph-logs.js";
 import { RateLimiter } from "../../src/cloud/rate-limiter.js";
 import { pollHandler } from "../../src/jobs/handlers/poll-handler.js";
 import { InProcessQueue } from "../../src/jobs/queue/in-process-queue.js";
+import type { Job } from "../../src/jobs/queue/job-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
 import { createLogger } from "../../src/log.js";
+import { eventKeyOf, retime } from "../../src/sim/cloud/published-logs.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
+import { tenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import type { Database } from "../../src/store/database.js";
 import { migrate } from "../../src/store/migrate.js";
 import { openPglite } from "../../src/store/pglite.js";
@@ -17,18 +20,23 @@ import { SIM_APP, simCloud } from "../helpers/sim.js";
 
 /**
  * A scheduled poll that comes while the same source is still being polled is not run beside it (it would
- * read the same window again) and not dropped either: it runs as soon as the running poll ends. Dropping
- * it left a busy source idle for up to a whole interval after each long poll.
+ * read the same window again). If the running poll read more than a page, the source is busy and the
+ * deferred tick runs as soon as that poll ends (dropping it left a busy source idle for up to a whole
+ * interval after each long poll); a quiet source waits for its next tick.
  */
 
 const TENANT = "5e1f0a2b-4c5d-4e6f-8a9b-0c1d2e3f4a5c";
-const SUBSCRIPTION = "21111111-2222-4333-8444-555555555555";
-const ACTIVITY_PATH = `/subscriptions/${SUBSCRIPTION}/providers/Microsoft.Insights/eventtypes/management/values`;
+const BUSY = "21111111-2222-4333-8444-555555555555";
+const QUIET = "31111111-2222-4333-8444-555555555555";
+const activityPath = (subscription: string) =>
+  `/subscriptions/${subscription}/providers/Microsoft.Insights/eventtypes/management/values`;
 
 describe("the poll handler", () => {
   let sim: SimCloud;
   let db: Database;
+  let handle: (job: Job) => Promise<void>;
   const queue = new InProcessQueue();
+  const polled: string[] = [];
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({
     level: "debug",
@@ -41,24 +49,29 @@ describe("the poll handler", () => {
   });
 
   beforeAll(async () => {
-    sim = await simCloud(TENANT, [SUBSCRIPTION]);
+    sim = await simCloud(TENANT, [BUSY, QUIET]);
     db = await openPglite();
     await migrate(db);
-  });
-  afterAll(async () => {
-    await queue.close();
-    await db.close();
-    await sim.close();
-  });
-
-  it("runs a tick that came during a poll of the same source right after that poll, once", async () => {
+    // 450 records in the busy subscription's log: three pages of ARM's 200.
+    const day = tenantDay({ attacks: [], noiseEvents: 2_000, seed: 7, nearMisses: false });
+    const time = Date.now() - 30_000;
+    for (const r of day.records.filter((r) => r.stream === "activity").slice(0, 450)) {
+      sim.logs.publish({
+        stream: "activity",
+        time,
+        visibleAt: time,
+        record: retime("activity", r.record, time),
+        subscriptionId: BUSY,
+        eventKey: eventKeyOf("activity", r.record),
+      });
+    }
     const credential = credentialFor(TENANT, {
       clientId: SIM_APP.clientId,
       clientSecret: SIM_APP.clientSecret,
       endpoints: { graph: sim.url, arm: sim.url, authority: sim.url },
     });
     const limiter = new RateLimiter();
-    const handle = pollHandler(
+    handle = pollHandler(
       {
         db,
         graph: new GraphLogs(credential, sim.url, TENANT, limiter),
@@ -73,33 +86,60 @@ describe("the poll handler", () => {
       queue,
       log,
     );
-    // Every answer takes 400 ms: the first poll is still running when the next two ticks come.
-    sim.faults.plan = { latencyMs: 400 };
-    const ended: number[] = [];
+    // What the handler queues for itself runs here, as a worker would run it.
     queue.process(QUEUE.poll, async (job) => {
+      polled.push(String(job.data["scope"]));
       await handle(job);
-      ended.push(Date.now());
     });
-    const tick = { tenantId: TENANT, source: "activity", scope: SUBSCRIPTION };
-    const activityRequests = () => sim.faults.log.filter((r) => r.path.startsWith(ACTIVITY_PATH));
-    const first = handle({ id: "tick-1", name: "poll", data: tick, attempt: 1 });
-    // The next ticks come while the first poll waits for its page.
-    while (activityRequests().length === 0) await new Promise((r) => setTimeout(r, 10));
-    await handle({ id: "tick-2", name: "poll", data: tick, attempt: 1 });
-    await handle({ id: "tick-3", name: "poll", data: tick, attempt: 1 });
-    // They returned at once without reading: still only the first poll's request.
-    expect(activityRequests()).toHaveLength(1);
-    await first;
-    const deadline = Date.now() + 10_000;
-    while (ended.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Every answer takes 300 ms: a poll's reading takes a while, as a busy tenant's does.
+    sim.faults.plan = { latencyMs: 300 };
+  });
+  afterAll(async () => {
+    await queue.close();
+    await db.close();
+    await sim.close();
+  });
 
-    // One more poll for both deferred ticks, though no tick came after the first poll ended.
-    expect(activityRequests()).toHaveLength(2);
-    expect(ended).toHaveLength(1);
-    expect(lines.filter((l) => l["msg"] === "polled")).toHaveLength(2);
+  /** Polls `subscription`, two more ticks coming while it runs; returns its Activity Log requests. */
+  async function pollWithTicksDuring(subscription: string): Promise<number> {
+    const requests = () => sim.faults.log.filter((r) => r.path.startsWith(activityPath(subscription))).length;
+    const tick = (id: string) => ({
+      id,
+      name: "poll",
+      data: { tenantId: TENANT, source: "activity", scope: subscription },
+      attempt: 1,
+    });
+    // The handler marks a source as being polled before its first await: the next two ticks are deferred.
+    const first = handle(tick(`${subscription}-1`));
+    await handle(tick(`${subscription}-2`));
+    await handle(tick(`${subscription}-3`));
     expect(
-      lines.filter((l) => String(l["msg"]).startsWith("poll deferred: this source is being polled")),
+      lines.filter(
+        (l) => l["source"] === `activity:${subscription}` && String(l["msg"]).startsWith("poll deferred"),
+      ),
     ).toHaveLength(2);
+    await first;
+    // Long enough for a poll queued at the end of the first to have read its page.
+    await new Promise((r) => setTimeout(r, 2_000));
+    return requests();
+  }
+
+  it("reads a busy source again as soon as a poll that ticks came during ends, once", async () => {
+    const requests = await pollWithTicksDuring(BUSY);
+    // The first poll's three pages, then one more poll for both deferred ticks, with no tick after.
+    expect(polled).toEqual([BUSY]);
+    expect(requests).toBe(4);
+    const polls = lines.filter((l) => l["msg"] === "polled" && l["scope"] === BUSY);
+    expect(polls.map((l) => [l["pages"], l["records"]])).toEqual([
+      [3, 450],
+      [1, 0],
+    ]);
+  });
+
+  it("lets a quiet source wait for its next tick", async () => {
+    const requests = await pollWithTicksDuring(QUIET);
+    expect(requests).toBe(1);
+    expect(polled).toEqual([BUSY]);
+    expect(lines.filter((l) => l["msg"] === "polled" && l["scope"] === QUIET)).toHaveLength(1);
   });
 });

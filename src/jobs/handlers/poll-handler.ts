@@ -15,9 +15,11 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
   // watermarks only move forward), only less economical.
   const running = new Map<string, number>();
   // Sources whose scheduled tick came while they were being polled. The poll running reads only up to
-  // when it started, so the skipped tick runs as soon as it ends: at thousands of events a second a
-  // window takes longer than the interval to read, and waiting for the next tick left the source idle
-  // for up to an interval each time (docs/performance.md, soak).
+  // when it started; if it read more than one page, the source is busier than its interval and the
+  // deferred tick runs as soon as the poll ends: at thousands of events a second a window takes longer
+  // than the interval to read, and waiting for the next tick left the source idle for up to an interval
+  // each time (docs/reliability.md, Load). A quiet source whose poll only waited (for the report API's
+  // limit) waits for its next tick: polling it again at once would spend that limit on its overlap.
   const missed = new Set<string>();
   // A poll still "running" after this long is stuck (requests time out well before): let the next one go.
   const stuckAfterMs = 10 * 60_000;
@@ -45,8 +47,10 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
     }
     const started = Date.now();
     running.set(key, started);
+    let busy = false;
     try {
       const result = await pollLogged(job, source, name, scope);
+      busy = result.pages > 1;
       if (result.newEvents > 0) {
         await queue.add(
           QUEUE.detect,
@@ -59,7 +63,7 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
       // Only this poll's own mark: a stuck one that ends late must not clear a newer poll's.
       if (running.get(key) === started) {
         running.delete(key);
-        if (missed.delete(key)) {
+        if (missed.delete(key) && busy) {
           await queue.add(QUEUE.poll, "poll", job.data, { dedupeKey: `poll-again:${deps.tenantId}:${key}` });
         }
       }

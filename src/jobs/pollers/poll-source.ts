@@ -42,6 +42,8 @@ export interface PollResult {
   from: Date;
   to: Date;
   records: number;
+  /** Pages read: more than one says the source is busier than one request a poll. */
+  pages: number;
   newEvents: number;
   skipped: number;
 }
@@ -61,9 +63,10 @@ export async function pollSource(deps: PollDeps, source: PollSource): Promise<Po
       : watermark.getTime() - deps.settings.overlapMs,
   );
   const pages = readWindow(deps, source, from, to);
-  const result: PollResult = { from, to, records: 0, newEvents: 0, skipped: 0 };
+  const result: PollResult = { from, to, records: 0, pages: 0, newEvents: 0, skipped: 0 };
   let events: SecurityEvent[] = [];
   for await (const page of pages) {
+    result.pages += 1;
     for (const record of page) {
       result.records += 1;
       const normalised = normaliseRecord(record, { tenantId: deps.tenantId });

@@ -85,11 +85,11 @@ export class PublishedLogs {
   }
 
   /**
-   * `query` for an API that pages through the answer: the first page's request (`offset` 0) computes it,
-   * the pages after it (same bounds, same `asOf` in their token) read that list again instead of computing and
-   * sorting the whole window once per page, which at thousands of records a second made a poll's cost
-   * grow with the square of its window (docs/performance.md, soak). `narrow` filters further (a Graph
-   * $filter on a field); its key names it.
+   * `query` for an API that pages through the answer: the first page's request (`offset` 0) computes
+   * it, the pages after it (same bounds, same `asOf` in their token) read that list again instead of
+   * computing and sorting the whole window once per page, which at thousands of records a second made a
+   * poll's cost grow with the square of its window (docs/reliability.md, Load). `narrow` filters further
+   * (a Graph $filter on a field); its key names it.
    */
   snapshot(
     stream: Stream,
