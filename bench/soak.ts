@@ -115,9 +115,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       state: "Enabled",
     })),
     // A minute, not Microsoft's 90 days: millions of records would not fit the simulator's memory (at
-    // 10,000 a second a minute is 600,000, about 1.5 GiB of its heap, and collecting twice that took
-    // seconds of both cores at a time). A worker further behind than that loses events here, and the
-    // soak reports them as never stored.
+    // 10,000 a second a minute is 600,000 records, and the soak's process then holds about 2.5 GiB of
+    // the 4 GiB Node gives it). A worker further behind than that loses events here, and the soak reports
+    // them as never stored.
     retainLogsMs: 60_000,
   });
   const started = Date.now();

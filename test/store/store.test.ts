@@ -103,15 +103,19 @@ for (const [name, available, open] of drivers) {
 
     it("stores an event whose id or text holds U+0000, as U+FFFD, instead of failing every poll of it", async () => {
       // Postgres text cannot hold U+0000; a record with one must not stop its source for good. A
-      // backslash followed by "u0000" is text like any other and stays as it is.
-      const withNul = { ...event("nul\u0000id", 40, "t4"), operation: "Update\u0000user \\u0000 as typed" };
+      // backslash followed by "u0000" is text like any other and stays as it is, and so does a lone
+      // surrogate (which jsonb, the column's type before, refused).
+      const withNul = {
+        ...event("nul\u0000id", 40, "t4"),
+        operation: "Update\u0000user \\u0000 as typed \ud800",
+      };
       expect([...(await storeEvents(db, [withNul]))]).toEqual(["nul\ufffdid"]);
       expect(await storeEvents(db, [withNul])).toEqual(new Set());
       const [stored] = await eventsAfter(db, "t4", 0, 10);
       expect(stored?.event).toEqual({
         ...withNul,
         id: "nul\ufffdid",
-        operation: "Update\ufffduser \\u0000 as typed",
+        operation: "Update\ufffduser \\u0000 as typed \ud800",
       });
     });
 
