@@ -45,6 +45,15 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     },
     async transaction(work) {
       const client = await pool.connect();
+      // While checked out, a client's connection error (Postgres restarted between two statements of
+      // this transaction) is emitted on the client, where the pool no longer listens: with no listener,
+      // it would crash the process. Kept here, it fails the transaction's next statement instead, and the
+      // connection is discarded at release rather than handed to the next caller.
+      let lost: Error | undefined;
+      const onLost = (error: Error) => {
+        lost = error;
+      };
+      client.on("error", onLost);
       try {
         await client.query("BEGIN");
         const tx: Queryable = {
@@ -63,7 +72,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       } finally {
-        client.release();
+        client.removeListener("error", onLost);
+        client.release(lost);
       }
     },
     async close() {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import type { Database } from "../../src/store/database.js";
 import { migrate } from "../../src/store/migrate.js";
+import { MIGRATIONS, type Migration } from "../../src/store/migrations.js";
 import { openPglite } from "../../src/store/pglite.js";
 import { openPostgres } from "../../src/store/postgres.js";
 
@@ -54,7 +55,9 @@ export async function redisAvailable(): Promise<boolean> {
 }
 
 /** A database of its own for one test file, dropped by the returned cleanup. */
-export async function freshPostgres(): Promise<{ url: string; db: Database; drop: () => Promise<void> }> {
+export async function freshPostgres(
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<{ url: string; db: Database; drop: () => Promise<void> }> {
   const name = `warden_test_${randomBytes(6).toString("hex")}`;
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
   await admin.connect();
@@ -64,7 +67,7 @@ export async function freshPostgres(): Promise<{ url: string; db: Database; drop
   url.pathname = `/${name}`;
   // The drop below terminates this database's connections on purpose: not worth a warning.
   const db = await openPostgres(url.toString(), { onIdleError: () => undefined });
-  await migrate(db);
+  await migrate(db, migrations);
   return {
     url: url.toString(),
     db,
@@ -78,9 +81,11 @@ export async function freshPostgres(): Promise<{ url: string; db: Database; drop
   };
 }
 
-export async function freshPglite(): Promise<{ db: Database; drop: () => Promise<void> }> {
+export async function freshPglite(
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<{ db: Database; drop: () => Promise<void> }> {
   const db = await openPglite();
-  await migrate(db);
+  await migrate(db, migrations);
   return { db, drop: () => db.close() };
 }
 

@@ -9,6 +9,7 @@ import {
 import type { Database } from "../../src/store/database.js";
 import { countEvents, deleteEventsBefore, eventsAfter, storeEvents } from "../../src/store/events-repo.js";
 import { migrate } from "../../src/store/migrate.js";
+import { MIGRATIONS, type Migration } from "../../src/store/migrations.js";
 import { advanceWatermark, readWatermark } from "../../src/store/watermarks-repo.js";
 import { freshPglite, freshPostgres, postgresAvailable } from "../helpers/services.js";
 
@@ -27,7 +28,11 @@ function event(id: string, minute: number, tenantId = "t1"): SecurityEvent {
   };
 }
 
-const drivers: [string, boolean, () => Promise<{ db: Database; drop: () => Promise<void> }>][] = [
+const drivers: [
+  string,
+  boolean,
+  (migrations?: readonly Migration[]) => Promise<{ db: Database; drop: () => Promise<void> }>,
+][] = [
   ["PostgreSQL", withPostgres, freshPostgres],
   ["PGlite", true, freshPglite],
 ];
@@ -44,7 +49,7 @@ for (const [name, available, open] of drivers) {
     it("applies migrations once, however often it starts", async () => {
       expect(await migrate(db)).toEqual([]);
       const { rows } = await db.query<{ id: number }>("SELECT id FROM schema_migrations ORDER BY id");
-      expect(rows.map((r) => Number(r.id))).toEqual([1, 2, 3]);
+      expect(rows.map((r) => Number(r.id))).toEqual([1, 2, 3, 4]);
     });
 
     it("keeps where the bot may post and which message shows each incident's card", async () => {
@@ -133,6 +138,49 @@ for (const [name, available, open] of drivers) {
       expect(deleted).toBe(1);
       expect((await eventsAfter(db, "t3", 0, 10)).map((s) => s.event.id)).toEqual(["new"]);
     });
+
+    it("still knows the events stored before their key became a digest (migration 4)", async () => {
+      const before = await open(MIGRATIONS.filter((m) => m.id < 4));
+      try {
+        await storeEvents(before.db, [event("old-1", 1), event("old-2", 2), event("old-1", 3, "t2")]);
+        expect(await migrate(before.db)).toEqual([4]);
+        const again = await storeEvents(before.db, [
+          event("old-2", 2),
+          event("old-1", 1, "t2"),
+          event("new", 4),
+        ]);
+        expect([...again]).toEqual(["new"]);
+        const stored = await eventsAfter(before.db, "t1", 0, 10);
+        expect(stored.map((s) => s.event.id)).toEqual(["old-1", "old-2", "new"]);
+        expect(stored.slice(0, 2).map((s) => s.seq)).toEqual([1, 2]);
+      } finally {
+        await before.drop();
+      }
+    });
+
+    it.runIf(name === "PostgreSQL")(
+      "fails a transaction whose connection is lost between statements, and the process carries on",
+      async () => {
+        // Postgres restarting while a transaction waits between statements (a worker busy elsewhere): the
+        // lost connection must fail that transaction, not crash the process with an unhandled 'error'.
+        let terminated!: () => void;
+        const done = new Promise<void>((resolve) => {
+          terminated = resolve;
+        });
+        const failed = db.transaction(async (tx) => {
+          const { rows } = await tx.query<{ pid: number }>("SELECT pg_backend_pid() AS pid");
+          await db.query("SELECT pg_terminate_backend($1)", [rows[0]?.pid]);
+          await done;
+          await tx.query("SELECT 1");
+        });
+        // Long enough for the server's goodbye to reach the client and be emitted as an error.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        terminated();
+        await expect(failed).rejects.toThrow(/terminat|Connection/i);
+        const { rows } = await db.query<{ one: number }>("SELECT 1 AS one");
+        expect(rows[0]?.one).toBe(1);
+      },
+    );
 
     it("gives events sequence numbers in commit order under concurrent inserts", async () => {
       const batches = Array.from({ length: 8 }, (_, b) =>
