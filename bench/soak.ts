@@ -175,15 +175,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }
     }, 50);
 
-    // Stored: rows counted as they commit, through the seq index (a count(*) over millions of rows would
+    // Stored: rows counted as they commit, through the (tenant_id, seq) index (a count(*) over millions of rows would
     // load the database the soak measures; seq order is commit order, see events-repo). Detection's lag:
     // stored events past its cursor.
     let stored = 0;
     let seenSeq = 0;
     const sample = async (): Promise<SoakSample> => {
       const { rows: fresh } = await client.query<{ n: string; top: string | null }>(
-        "SELECT count(*) AS n, max(seq) AS top FROM events WHERE seq > $1",
-        [seenSeq],
+        "SELECT count(*) AS n, max(seq) AS top FROM events WHERE tenant_id = $1 AND seq > $2",
+        [day.tenant.id, seenSeq],
       );
       stored += Number(fresh[0]?.n ?? 0);
       seenSeq = Number(fresh[0]?.top ?? seenSeq);
@@ -191,8 +191,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         "SELECT seq AS cursor FROM detection_cursor LIMIT 1",
       );
       const { rows: lagRows } = await client.query<{ lag: string }>(
-        "SELECT count(*) AS lag FROM events WHERE seq > $1",
-        [Number(rows[0]?.cursor ?? 0)],
+        "SELECT count(*) AS lag FROM events WHERE tenant_id = $1 AND seq > $2",
+        [day.tenant.id, Number(rows[0]?.cursor ?? 0)],
       );
       const logged = sim.logs.eventCount();
       return {
