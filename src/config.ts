@@ -85,6 +85,12 @@ export interface RuntimeConfig {
   /** The longest one HTTP attempt to Graph or ARM may take before it counts as failed (WARDEN_REQUEST_TIMEOUT_SECONDS). */
   requestTimeoutMs: number;
   port: number;
+  /**
+   * WARDEN_TRUST_PROXY: which proxies in front of the web process are trusted to say who the client is
+   * (X-Forwarded-For), in Express's terms: a hop count, or addresses, CIDR ranges and the names loopback,
+   * linklocal, uniquelocal, separated by commas. Unset, the client is the connection's own address.
+   */
+  trustProxy?: number | string;
   logLevel: string;
   /** Operations endpoints: who may read /metrics and /admin/queues, where a worker serves them. */
   ops: OpsConfig;
@@ -221,9 +227,29 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     reconcileIntervalMs: positive("WARDEN_RECONCILE_SECONDS", 60) * 1_000,
     requestTimeoutMs: positive("WARDEN_REQUEST_TIMEOUT_SECONDS", 120) * 1_000,
     port: positive("WARDEN_PORT", 3978),
+    ...trustProxyFrom(value("WARDEN_TRUST_PROXY")),
     logLevel: value("LOG_LEVEL") ?? "info",
     ops: opsFromEnv(value),
   };
+}
+
+function trustProxyFrom(raw: string | undefined): { trustProxy?: number | string } {
+  if (raw === undefined) return {};
+  if (/^\d+$/.test(raw)) return { trustProxy: Number(raw) };
+  const names = new Set(["loopback", "linklocal", "uniquelocal"]);
+  const parts = raw.split(",").map((p) => p.trim());
+  const bad = parts.find((p) => {
+    if (names.has(p)) return false;
+    const [address, bits, extra] = p.split("/");
+    if (extra !== undefined || address === undefined || isIP(address) === 0) return true;
+    return bits !== undefined && !/^\d{1,3}$/.test(bits);
+  });
+  if (bad !== undefined) {
+    throw new ConfigError(
+      `WARDEN_TRUST_PROXY takes a hop count, or addresses, CIDR ranges, loopback, linklocal or uniquelocal separated by commas; "${bad}" is none of these`,
+    );
+  }
+  return { trustProxy: parts.join(",") };
 }
 
 function opsFromEnv(value: (name: string) => string | undefined): OpsConfig {

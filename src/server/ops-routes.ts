@@ -101,6 +101,9 @@ async function outcome(check: () => Promise<unknown>): Promise<string> {
 }
 
 function isLoopback(req: Request): boolean {
+  // A request a proxy on this host forwarded comes from loopback too, on behalf of anyone: a forwarding
+  // header makes it remote (a client adding one itself only gives up the loopback privilege).
+  if (req.headers["x-forwarded-for"] !== undefined || req.headers.forwarded !== undefined) return false;
   const address = req.socket.remoteAddress ?? "";
   return address === "127.0.0.1" || address === "::1" || address === "::ffff:127.0.0.1";
 }

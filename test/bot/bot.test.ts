@@ -85,6 +85,8 @@ beforeAll(async () => {
       // The compromised admin and a guest are listed too: the bot must still refuse them their own incidents.
       WARDEN_APPROVERS: `${ANALYST.id},${adminId},${attack("guest-admin").subjectId}`,
       WARDEN_APPROVER_GROUP_ID: approvers.id,
+      // As behind a reverse proxy on this host: the flood test names its clients in X-Forwarded-For.
+      WARDEN_TRUST_PROXY: "loopback",
     },
   });
   warden = await openWarden(
@@ -122,12 +124,17 @@ function activity(extra: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-async function post(body: unknown, token: string | undefined): Promise<{ status: number; body: unknown }> {
+async function post(
+  body: unknown,
+  token: string | undefined,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: unknown }> {
   const res = await fetch(`${url}/api/messages`, {
     method: "POST",
     headers: {
       "content-type": "application/json",
       ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...headers,
     },
     body: JSON.stringify(body),
   });
@@ -220,6 +227,36 @@ describe("Bot Framework authentication on /api/messages", () => {
     expect(answer.status).toBe(200);
     const stored = await conversationsOf(warden.db, played.tenantId, "channel");
     expect(stored.map((c) => c.conversationId)).toEqual([CHANNEL]);
+  });
+
+  it("answers a flood of forged requests 401 then 429, keeps serving Teams, and stays up", async () => {
+    const attacker = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
+    const forged = issuer.channelToken(BOT_APP_ID, connector.url, {}, attacker);
+    const sentBefore = connector.sent.length;
+    const statuses = new Map<number, number>();
+    const flood = async (client: string, token: string | undefined, count: number) => {
+      for (let sent = 0; sent < count; sent += 40) {
+        const answers = await Promise.all(
+          Array.from({ length: 40 }, () => post(installation(), token, { "x-forwarded-for": client })),
+        );
+        for (const { status } of answers) statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      }
+    };
+    await flood("203.0.113.9", forged, 400);
+    await flood("203.0.113.10", undefined, 200);
+    await flood("203.0.113.11", "not-a-jwt", 200);
+    // Refused every time, with the right status: 401 until each client's 30 refusals, then 429 (a batch
+    // of 40 is in flight when the 30th lands, so up to 69 401s a client).
+    expect([...statuses.keys()].sort()).toEqual([401, 429]);
+    expect(statuses.get(401)).toBeGreaterThanOrEqual(90);
+    expect(statuses.get(401)).toBeLessThanOrEqual(3 * 69);
+    expect(statuses.get(429)).toBeGreaterThanOrEqual(800 - 3 * 69);
+    expect(connector.sent.length).toBe(sentBefore);
+    // Teams, from its own address, is served; the flooding address is refused even with a valid token
+    // until its minute ends.
+    expect((await post(installation(), validToken(), { "x-forwarded-for": "52.112.0.10" })).status).toBe(200);
+    expect((await post(installation(), validToken(), { "x-forwarded-for": "203.0.113.9" })).status).toBe(429);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
   });
 
   it("refuses an oversized body with 413 and stays up", async () => {

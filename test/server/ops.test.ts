@@ -139,6 +139,14 @@ describe.runIf(withServices)("operations endpoints", () => {
     const other = await get(`${url}/metrics`, {}, "127.0.0.2");
     expect(other.status).toBe(403);
     expect(other.body).toContain("WARDEN_METRICS_TOKEN");
+    // A reverse proxy on this host forwards anyone's request from loopback: forwarded is not local.
+    const forwardedHeaders: Record<string, string>[] = [
+      { "x-forwarded-for": "198.51.100.7" },
+      { forwarded: "for=198.51.100.7" },
+    ];
+    for (const forwarded of forwardedHeaders) {
+      expect((await get(`${url}/metrics`, forwarded)).status).toBe(403);
+    }
   });
 
   it("/metrics with WARDEN_METRICS_TOKEN: the bearer token and nothing else, from anywhere", async () => {
@@ -196,5 +204,14 @@ describe.runIf(withServices)("operations endpoints", () => {
     expect(() => loadConfig({ env: { ...base, WARDEN_METRICS_PORT: "70000" } })).toThrow(
       /WARDEN_METRICS_PORT must be a port number from 0 to 65535/,
     );
+    for (const bad of ["yes", "10.0.0.0/8/1", "loopback,proxy.example", "10.0.0.0/abc"]) {
+      expect(() => loadConfig({ env: { ...base, WARDEN_TRUST_PROXY: bad } }), bad).toThrow(
+        /WARDEN_TRUST_PROXY takes a hop count, or addresses, CIDR ranges/,
+      );
+    }
+    const trusted = (v: string) => loadConfig({ env: { ...base, WARDEN_TRUST_PROXY: v } }).runtime.trustProxy;
+    expect(trusted("1")).toBe(1);
+    expect(trusted("loopback, 10.0.0.0/8,fd00::/8")).toBe("loopback,10.0.0.0/8,fd00::/8");
+    expect(loadConfig({ env: base }).runtime.trustProxy).toBeUndefined();
   });
 });
