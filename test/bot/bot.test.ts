@@ -2,16 +2,15 @@ import { generateKeyPairSync } from "node:crypto";
 import { rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/log.js";
 import { createWebApp, listen } from "../../src/server/web.js";
 import { BotTokenIssuer, signJwt } from "../../src/sim/bot/bot-token-issuer.js";
 import { FakeConnector } from "../../src/sim/bot/connector.js";
 import { conversationsOf } from "../../src/store/conversations-repo.js";
 import { auditTrail, type IncidentRow, listIncidents } from "../../src/store/incidents-repo.js";
+import { quietLogger } from "../helpers/logs.js";
 import { type PlayedSim, playingSim, settle, until } from "../helpers/pipeline.js";
 
 /**
@@ -89,10 +88,7 @@ beforeAll(async () => {
       WARDEN_TRUST_PROXY: "loopback",
     },
   });
-  warden = await openWarden(
-    config,
-    createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, d) => d() }) }),
-  );
+  warden = await openWarden(config, quietLogger("warn"));
   startWorker(warden);
   server = await listen(createWebApp(warden), 0, "127.0.0.1");
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,13 +1,12 @@
 import { rmSync } from "node:fs";
-import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, type Warden, workflowDeps } from "../../src/app.js";
 import { createBot } from "../../src/bot/index.js";
 import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/log.js";
 import { BotTokenIssuer } from "../../src/sim/bot/bot-token-issuer.js";
 import { FakeConnector } from "../../src/sim/bot/connector.js";
 import { createIncident, transitionIncident } from "../../src/store/incidents-repo.js";
+import { quietLogger } from "../helpers/logs.js";
 
 /** A channel named in config receives the cards before (or without) Warden being added to a team. */
 
@@ -40,7 +39,7 @@ describe("a channel named in config", () => {
           WARDEN_TEAMS_SERVICE_URL: connector.url,
         },
       }),
-      createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, d) => d() }) }),
+      quietLogger(),
     );
     await createIncident(warden.db, "inc-named", TENANT, {
       severity: "high",

@@ -1,21 +1,20 @@
 import { rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, type Warden } from "../../src/app.js";
 import { createAdapter } from "../../src/bot/adapter.js";
 import { BotStartError } from "../../src/bot/index.js";
 import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/log.js";
 import { createWebApp, listen } from "../../src/server/web.js";
+import { quietLogger } from "../helpers/logs.js";
 
 /**
  * The only test that runs the bot with authentication off: local mode, asked for explicitly. Without an
  * app id and without local mode, the bot refuses to start and /api/messages does not exist.
  */
 
-const quiet = createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, d) => d() }) });
+const quiet = quietLogger();
 const TENANT = "7e7e7e7e-0000-4000-8000-000000000009";
 const opened: { warden: Warden; server: Server; dir: string }[] = [];
 

@@ -1,10 +1,9 @@
-import { Writable } from "node:stream";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VERBS } from "../../src/cards/incident-card.js";
 import { DEMO_PEOPLE, type DemoPerson, type DemoWorld, startDemoWorld } from "../../src/demo/world.js";
-import { createLogger } from "../../src/log.js";
 import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
+import { quietLogger } from "../helpers/logs.js";
 import { until } from "../helpers/pipeline.js";
 
 /**
@@ -15,7 +14,7 @@ import { until } from "../helpers/pipeline.js";
  */
 
 const [ANALYST, OUTSIDER] = DEMO_PEOPLE as [DemoPerson, DemoPerson];
-const quiet = createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, d) => d() }) });
+const quiet = quietLogger();
 
 const INJECTION = [
   "' OR 1=1 --",

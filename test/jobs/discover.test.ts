@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArmActivity } from "../../src/cloud/arm-activity.js";
 import { credentialFor } from "../../src/cloud/credential.js";
@@ -6,8 +5,8 @@ import { RateLimiter } from "../../src/cloud/rate-limiter.js";
 import { discoverHandler } from "../../src/jobs/handlers/discover-handler.js";
 import { InProcessQueue } from "../../src/jobs/queue/in-process-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
-import { createLogger } from "../../src/log.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
+import { capturedLogs } from "../helpers/logs.js";
 import { SIM_APP, simCloud } from "../helpers/sim.js";
 
 /** Discovery keeps one activity-log poller per subscription in the directory, and ends a departed one's. */
@@ -19,15 +18,7 @@ const LEAVES = "66666666-7777-4888-8999-aaaaaaaaaaaa";
 describe("discover", () => {
   let sim: SimCloud;
   const queue = new InProcessQueue();
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({
-    destination: new Writable({
-      write: (chunk, _e, done) => {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    }),
-  });
+  const { log, lines } = capturedLogs();
 
   beforeAll(async () => {
     sim = await simCloud(TENANT, [STAYS, LEAVES]);

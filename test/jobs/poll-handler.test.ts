@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArmActivity } from "../../src/cloud/arm-activity.js";
 import { credentialFor } from "../../src/cloud/credential.js";
@@ -9,13 +8,13 @@ import { pollHandler } from "../../src/jobs/handlers/poll-handler.js";
 import { InProcessQueue } from "../../src/jobs/queue/in-process-queue.js";
 import type { Job } from "../../src/jobs/queue/job-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
-import { createLogger } from "../../src/log.js";
 import { eventKeyOf, retime } from "../../src/sim/cloud/published-logs.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import { tenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import type { Database } from "../../src/store/database.js";
 import { migrate } from "../../src/store/migrate.js";
 import { openPglite } from "../../src/store/pglite.js";
+import { capturedLogs } from "../helpers/logs.js";
 import { SIM_APP, simCloud } from "../helpers/sim.js";
 
 /**
@@ -37,16 +36,7 @@ describe("the poll handler", () => {
   let handle: (job: Job) => Promise<void>;
   const queue = new InProcessQueue();
   const polled: string[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const log = createLogger({
-    level: "debug",
-    destination: new Writable({
-      write: (chunk, _e, done) => {
-        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    }),
-  });
+  const { log, lines } = capturedLogs("debug");
 
   beforeAll(async () => {
     sim = await simCloud(TENANT, [BUSY, QUIET]);

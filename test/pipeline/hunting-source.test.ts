@@ -1,10 +1,9 @@
 import { rmSync } from "node:fs";
-import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/log.js";
 import { listIncidents } from "../../src/store/incidents-repo.js";
+import { quietLogger } from "../helpers/logs.js";
 import { EXPECTED_INCIDENTS, type PlayedSim, playingSim, until } from "../helpers/pipeline.js";
 
 /**
@@ -28,10 +27,7 @@ describe("Entra audit events from Defender advanced hunting", () => {
     const config = loadConfig({
       env: { ...played.env, WARDEN_DATA_DIR: dataDir, WARDEN_AUDIT_SOURCE: "hunting" },
     });
-    warden = await openWarden(
-      config,
-      createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) }),
-    );
+    warden = await openWarden(config, quietLogger("warn"));
     startWorker(warden);
     await startSchedules(warden);
     const w = warden;

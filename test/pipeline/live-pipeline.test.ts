@@ -1,10 +1,9 @@
-import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
-import { createLogger } from "../../src/log.js";
+import { quietLogger } from "../helpers/logs.js";
 import {
   EXPECTED_INCIDENTS,
   type PlayedSim,
@@ -66,10 +65,7 @@ for (const [name, available, prepare] of modes) {
       const prepared = await prepare();
       cleanup = prepared.cleanup;
       const config = loadConfig({ env: { ...played.env, ...prepared.env } });
-      warden = await openWarden(
-        config,
-        createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) }),
-      );
+      warden = await openWarden(config, quietLogger("warn"));
       startWorker(warden);
       await startSchedules(warden);
 

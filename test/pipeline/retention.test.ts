@@ -1,11 +1,10 @@
-import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import type { SecurityEvent } from "../../src/detect/event.js";
-import { createLogger } from "../../src/log.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import { eventsAfter, storeEvents } from "../../src/store/events-repo.js";
+import { quietLogger } from "../helpers/logs.js";
 import { until } from "../helpers/pipeline.js";
 import { SIM_APP, simCloud } from "../helpers/sim.js";
 
@@ -46,10 +45,7 @@ describe("event retention", () => {
         WARDEN_EVENT_RETENTION_DAYS: "2",
       },
     });
-    warden = await openWarden(
-      config,
-      createLogger({ level: "error", destination: new Writable({ write: (_c, _e, d) => d() }) }),
-    );
+    warden = await openWarden(config, quietLogger("error"));
     const day = 86_400_000;
     await storeEvents(warden.db, [
       eventAt("three-days-old", Date.now() - 3 * day),

@@ -1,8 +1,7 @@
-import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/log.js";
+import { quietLogger } from "../helpers/logs.js";
 import {
   EXPECTED_INCIDENTS,
   type PlayedSim,
@@ -39,10 +38,7 @@ describe("a 429 storm", () => {
     const config = loadConfig({
       env: { ...played.env, WARDEN_DATA_DIR: `/tmp/warden-storm-${process.pid}-${Date.now()}` },
     });
-    warden = await openWarden(
-      config,
-      createLogger({ level: "error", destination: new Writable({ write: (_c, _e, done) => done() }) }),
-    );
+    warden = await openWarden(config, quietLogger("error"));
     startWorker(warden);
     await startSchedules(warden);
 

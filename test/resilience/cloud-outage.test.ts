@@ -1,10 +1,9 @@
-import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
-import { createLogger } from "../../src/log.js";
 import { actionsOf } from "../../src/store/actions-repo.js";
 import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
+import { quietLogger } from "../helpers/logs.js";
 import {
   EXPECTED_INCIDENTS,
   type PlayedSim,
@@ -71,10 +70,7 @@ describe("Graph and ARM failing for minutes", () => {
         WARDEN_AUTO_SEVERITIES: "medium,high,critical",
       },
     });
-    warden = await openWarden(
-      config,
-      createLogger({ level: "error", destination: new Writable({ write: (_c, _e, done) => done() }) }),
-    );
+    warden = await openWarden(config, quietLogger("error"));
     const w = warden;
     startWorker(w);
     await startSchedules(w);

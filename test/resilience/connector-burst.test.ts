@@ -1,9 +1,8 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DemoWorld, startDemoWorld } from "../../src/demo/world.js";
 import { QUEUE } from "../../src/jobs/queues.js";
-import { createLogger } from "../../src/log.js";
 import { createIncident, transitionIncident } from "../../src/store/incidents-repo.js";
+import { quietLogger } from "../helpers/logs.js";
 import { until } from "../helpers/pipeline.js";
 
 /**
@@ -17,7 +16,7 @@ beforeAll(async () => {
   world = await startDemoWorld({
     playSeconds: 5,
     auto: false,
-    log: createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, d) => d() }) }),
+    log: quietLogger(),
     env: {},
   });
 }, 60_000);

@@ -1,7 +1,5 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../src/detect/finding.js";
-import { createLogger } from "../../src/log.js";
 import { expireStale } from "../../src/respond/expiry.js";
 import { Guard } from "../../src/respond/guard.js";
 import type { RespondContext } from "../../src/respond/types.js";
@@ -15,6 +13,7 @@ import {
   getIncident,
   transitionIncident,
 } from "../../src/store/incidents-repo.js";
+import { quietLogger } from "../helpers/logs.js";
 import { freshPglite } from "../helpers/services.js";
 
 /** Two approvers for critical incidents, and expiry of incidents nobody decided in time. */
@@ -35,7 +34,7 @@ beforeAll(async () => {
       { groupMemberIds: async () => [] },
     ),
     dryRun: false,
-    log: createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, d) => d() }) }),
+    log: quietLogger(),
     autoPolicy: {
       enabled: false,
       minConfidence: 1,

@@ -1,15 +1,14 @@
 import { rmSync } from "node:fs";
-import { Writable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden, workflowDeps } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { ENTRA_ROLE } from "../../src/detect/roles.js";
 import { QUEUE } from "../../src/jobs/queues.js";
-import { createLogger } from "../../src/log.js";
 import { executeContainment, undoContainment } from "../../src/respond/containment.js";
 import { decide } from "../../src/respond/workflow.js";
 import { actionsOf, finishAction } from "../../src/store/actions-repo.js";
 import { auditTrail, type IncidentRow, listIncidents } from "../../src/store/incidents-repo.js";
+import { quietLogger } from "../helpers/logs.js";
 import { type PlayedSim, playingSim, settle, until } from "../helpers/pipeline.js";
 import { SIM_APP } from "../helpers/sim.js";
 import { tenantState } from "../helpers/tenant-state.js";
@@ -20,8 +19,7 @@ import { tenantState } from "../helpers/tenant-state.js";
  * executed again without changing anything, and undone back to the tenant as it was.
  */
 
-const quiet = () =>
-  createLogger({ level: "warn", destination: new Writable({ write: (_c, _e, done) => done() }) });
+const quiet = () => quietLogger("warn");
 
 interface Run {
   played: PlayedSim;

@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AzureRbac } from "../../src/cloud/arm-rbac.js";
 import { makeCredential } from "../../src/cloud/credential.js";
@@ -6,7 +5,6 @@ import { GraphDirectory } from "../../src/cloud/graph-directory.js";
 import { RateLimiter } from "../../src/cloud/rate-limiter.js";
 import { SubscriptionPolicy } from "../../src/cloud/subscription-policy.js";
 import type { Finding } from "../../src/detect/finding.js";
-import { createLogger } from "../../src/log.js";
 import { executeContainment, planContainment } from "../../src/respond/containment.js";
 import { Guard } from "../../src/respond/guard.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
@@ -15,6 +13,7 @@ import { actionsOf } from "../../src/store/actions-repo.js";
 import type { Database } from "../../src/store/database.js";
 import { insertFindings } from "../../src/store/findings-repo.js";
 import { auditTrail, createIncident, getIncident } from "../../src/store/incidents-repo.js";
+import { quietLogger } from "../helpers/logs.js";
 import { freshPglite } from "../helpers/services.js";
 import { SIM_APP, settledTenant } from "../helpers/sim.js";
 
@@ -85,7 +84,7 @@ describe("dry run", () => {
       ctx,
       guard: new Guard({ breakGlassIds: [], users: [], groupIds: [], servicePrincipalIds: [] }, graph),
       dryRun: true,
-      log: createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, d) => d() }) }),
+      log: quietLogger(),
     };
     const incident = await getIncident(db, "inc-dry-run");
     if (incident === undefined) throw new Error("no incident");

@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AzureRbac } from "../../src/cloud/arm-rbac.js";
@@ -7,7 +6,6 @@ import { GraphDirectory } from "../../src/cloud/graph-directory.js";
 import { RateLimiter } from "../../src/cloud/rate-limiter.js";
 import { SubscriptionPolicy } from "../../src/cloud/subscription-policy.js";
 import { type Finding, RULES, type RuleId } from "../../src/detect/finding.js";
-import { createLogger } from "../../src/log.js";
 import { executeContainment, planContainment } from "../../src/respond/containment.js";
 import { Guard, type ProtectedPrincipals } from "../../src/respond/guard.js";
 import type { RespondContext } from "../../src/respond/types.js";
@@ -17,6 +15,7 @@ import { actionsOf } from "../../src/store/actions-repo.js";
 import type { Database } from "../../src/store/database.js";
 import { insertFindings } from "../../src/store/findings-repo.js";
 import { createIncident, getIncident } from "../../src/store/incidents-repo.js";
+import { quietLogger } from "../helpers/logs.js";
 import { freshPglite } from "../helpers/services.js";
 import { SIM_APP, settledTenant } from "../helpers/sim.js";
 
@@ -145,7 +144,7 @@ describe("protected principals", () => {
             ctx,
             guard: new Guard(principals, graph),
             dryRun: false,
-            log: createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, d) => d() }) }),
+            log: quietLogger(),
           };
           const incident = await getIncident(db, incidentId);
           if (incident === undefined) throw new Error("no incident");

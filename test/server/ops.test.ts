@@ -1,15 +1,14 @@
 import type { Server } from "node:http";
 import { request } from "node:http";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWarden, type Warden } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
 import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
-import { createLogger } from "../../src/log.js";
 import { createWebApp, listen } from "../../src/server/web.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
+import { quietLogger } from "../helpers/logs.js";
 import { freshPostgres, REDIS_URL, redisAvailable } from "../helpers/services.js";
 import { SIM_APP, simCloud } from "../helpers/sim.js";
 
@@ -22,8 +21,7 @@ import { SIM_APP, simCloud } from "../helpers/sim.js";
 const TENANT = "0b5e1c2d-3f4a-4b6c-8d7e-9f0a1b2c3d4e";
 const METRICS_TOKEN = "m3tr1cs-t0ken-for-the-scraper-0123456789";
 const ADMIN = { user: "ops", password: "a-long-dashboard-password" };
-const quiet = () =>
-  createLogger({ level: "silent", destination: new Writable({ write: (_c, _e, d) => d() }) });
+const quiet = () => quietLogger();
 const withServices = await redisAvailable();
 
 interface Answer {

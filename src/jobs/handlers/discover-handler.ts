@@ -1,5 +1,6 @@
 import type { ArmActivity } from "../../cloud/arm-activity.js";
 import type { Logger } from "../../log.js";
+import { sourceFromJob } from "../pollers/sources.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { QUEUE } from "../queues.js";
 
@@ -37,8 +38,7 @@ export function discoverHandler(
     for (const key of await queue.repeats(QUEUE.poll)) {
       // Subscription pollers only: the tenant-level activity log's poller (scope "tenant") stays.
       if (!key.startsWith(prefix) || current.has(key)) continue;
-      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(key.slice(prefix.length)))
-        continue;
+      if (sourceFromJob("activity", key.slice(prefix.length))?.kind !== "activity") continue;
       await queue.unrepeat(QUEUE.poll, key);
       log.warn(
         { tenantId, subscriptionId: key.slice(prefix.length) },

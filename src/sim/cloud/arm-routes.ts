@@ -1,5 +1,12 @@
 import { type Request, type Response, Router } from "express";
-import { armError, readPageToken, singleParam, timeBounds, writePageToken } from "./http-helpers.js";
+import {
+  armError,
+  needsVersion,
+  readPageToken,
+  singleParam,
+  timeBounds,
+  writePageToken,
+} from "./http-helpers.js";
 import type { PublishedLogs } from "./published-logs.js";
 
 export interface SimSubscription {
@@ -19,17 +26,6 @@ export function armRoutes(
   now: () => number,
 ): Router {
   const router = Router();
-  const needsVersion = (req: Request, res: Response): boolean => {
-    if (singleParam(req.query["api-version"]) !== undefined) return true;
-    armError(
-      res,
-      400,
-      "MissingApiVersionParameter",
-      "The api-version query parameter (?api-version=) is required for all requests.",
-    );
-    return false;
-  };
-
   router.get("/subscriptions", (req, res) => {
     if (!needsVersion(req, res)) return;
     res.json({

@@ -32,6 +32,18 @@ export function armError(
   res.status(status).set(headers).json({ error: { code, message } });
 }
 
+/** ARM refuses a request without `api-version` with this error; true when the request has one. */
+export function needsVersion(req: Request, res: Response): boolean {
+  if (singleParam(req.query["api-version"]) !== undefined) return true;
+  armError(
+    res,
+    400,
+    "MissingApiVersionParameter",
+    "The api-version query parameter (?api-version=) is required for all requests.",
+  );
+  return false;
+}
+
 /** The time bounds of an OData `$filter` on one field: Graph writes `field ge 2026-...Z`, ARM quotes the value. */
 export function timeBounds(
   filter: string | undefined,

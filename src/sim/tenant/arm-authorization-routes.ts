@@ -1,5 +1,5 @@
 import express, { type Request, type Response, Router } from "express";
-import { armError, singleParam } from "../cloud/http-helpers.js";
+import { armError, needsVersion, singleParam } from "../cloud/http-helpers.js";
 import { assignmentId, roleDefinitionId, type SimDirectory } from "./directory.js";
 import { actorOf } from "./graph-directory-routes.js";
 import type { AzureRoleAssignment, AzureRoleDefinition } from "./model.js";
@@ -75,17 +75,6 @@ function below(scope: string, candidate: string, tenantId: string): boolean {
 export function armAuthorizationRoutes(directory: SimDirectory): Router {
   const router = Router();
   const tenantId = directory.tenant.id.toLowerCase();
-
-  const needsVersion = (req: Request, res: Response): boolean => {
-    if (singleParam(req.query["api-version"]) !== undefined) return true;
-    armError(
-      res,
-      400,
-      "MissingApiVersionParameter",
-      "The api-version query parameter (?api-version=) is required for all requests.",
-    );
-    return false;
-  };
 
   const subscriptionGone = (scope: string): string | undefined => {
     const id = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1]?.toLowerCase();
