@@ -53,7 +53,7 @@ function soakMarkdown(r: SoakResult): string {
   const rssGrowth = first === undefined || lastSample === undefined ? 0 : lastSample.rssMiB - first.rssMiB;
   const every = Math.max(1, Math.round(during.length / 20));
   return `
-## Soak${section === "soak" ? "" : ` (${section})`}: ${r.options.rate.toLocaleString("en")} events a second for ${r.options.seconds >= 120 ? `${(r.options.seconds / 60).toFixed(0)} minutes` : `${r.options.seconds} s`} (\`npm run soak -- --rate ${r.options.rate} --seconds ${r.options.seconds}\`)
+## Soak${section === "soak" ? "" : ` (${section})`}: ${r.options.rate.toLocaleString("en")} events a second for ${r.options.seconds >= 120 ? `${(r.options.seconds / 60).toFixed(0)} minutes` : `${r.options.seconds} s`} (\`npm run soak -- --rate ${r.options.rate} --seconds ${r.options.seconds}${section === "soak" ? "" : ` --section ${section}`}\`)
 
 A real \`warden worker\` process (\`--max-semi-space-size=32\`, as [deploy.md](deploy.md) recommends for a
 busy tenant) against the simulated tenant over https, PostgreSQL (as installed, \`max_wal_size\` 1 GB) and

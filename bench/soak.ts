@@ -175,9 +175,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       }
     }, 50);
 
-    // Stored: rows counted as they commit, through the (tenant_id, seq) index (a count(*) over millions of rows would
-    // load the database the soak measures; seq order is commit order, see events-repo). Detection's lag:
-    // stored events past its cursor.
+    // Stored: rows counted as they commit, through the (tenant_id, seq) index (a count(*) over millions
+    // of rows would load the database the soak measures; seq order is commit order, see events-repo).
+    // Detection's lag: stored events past its cursor.
     let stored = 0;
     let seenSeq = 0;
     const sample = async (): Promise<SoakSample> => {
