@@ -182,7 +182,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let seenSeq = 0;
     const sample = async (): Promise<SoakSample> => {
       const { rows: fresh } = await client.query<{ n: string; top: string | null }>(
-        "SELECT count(*) AS n, max(seq) AS top FROM events WHERE tenant_id = $1 AND seq > $2",
+        // What was read from the logs, against what they hold (Warden's own observations are not in them).
+        "SELECT count(*) FILTER (WHERE source <> 'warden') AS n, max(seq) AS top FROM events WHERE tenant_id = $1 AND seq > $2",
         [day.tenant.id, seenSeq],
       );
       stored += Number(fresh[0]?.n ?? 0);

@@ -138,7 +138,15 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
     now,
   };
   const poll = pollHandler(pollDeps, queue, log);
-  const discover = discoverHandler(warden.arm, queue, tenantId, config.runtime.pollIntervalMs, log);
+  const discover = discoverHandler({
+    arm: warden.arm,
+    db,
+    queue,
+    tenantId,
+    pollEveryMs: config.runtime.pollIntervalMs,
+    log,
+    now,
+  });
   const retention = retentionHandler(db, config.runtime.eventRetentionMs, log, now);
   queue.process(
     QUEUE.poll,

@@ -134,7 +134,7 @@ export function correlationKeys(finding: Finding): string[] {
 /** The takeover chain: an outsider let in, then a subscription moved out. One chain per move. */
 function chainOf(group: readonly Finding[]): Finding[] {
   const grants = group.filter((f) => GRANTS_TO_OUTSIDER.has(f.rule));
-  const moves = group.filter((f) => f.rule === "subscription-directory-changed");
+  const moves = oneMovePerSubscription(group.filter((f) => f.rule === "subscription-directory-changed"));
   if (grants.length === 0 || moves.length === 0) return [];
   const outsider =
     grants.find((f) => f.rule === "guest-privileged-role" || f.rule === "guest-azure-privileged-role") ??
@@ -157,4 +157,22 @@ function chainOf(group: readonly Finding[]): Finding[] {
       ...new Set(grants.map((g) => g.rule)),
     ].join(", ")}), then ${move.summary.charAt(0).toLowerCase()}${move.summary.slice(1)}`,
   }));
+}
+
+/**
+ * A move logged by Azure and Warden's observation that the subscription is gone are one move: the chain
+ * is made from the logged one, which names who moved it. (Were the log read only after the chain was made
+ * from the observation, the incident would hold both chains.)
+ */
+function oneMovePerSubscription(moves: readonly Finding[]): Finding[] {
+  const logged = new Set(
+    moves.filter((m) => !observedOnly(m)).flatMap((m) => m.subscriptionIds.map((id) => id.toLowerCase())),
+  );
+  return moves.filter(
+    (m) => !observedOnly(m) || !m.subscriptionIds.some((id) => logged.has(id.toLowerCase())),
+  );
+}
+
+function observedOnly(finding: Finding): boolean {
+  return finding.evidence.every((e) => e.source === "warden");
 }

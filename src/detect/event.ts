@@ -4,7 +4,7 @@
  */
 
 /** Which Microsoft log the event came from, whatever pipe carried it there. */
-export type EventSource = "entra-audit" | "entra-sign-in" | "entra-risk" | "azure-activity";
+export type EventSource = "entra-audit" | "entra-sign-in" | "entra-risk" | "azure-activity" | "warden";
 
 /** The record shape it was read from; kept so an analyst can find the original. */
 export type InputShape =
@@ -19,7 +19,9 @@ export type InputShape =
   | "log-analytics-audit"
   | "log-analytics-sign-in"
   | "log-analytics-activity"
-  | "defender-cloud-app-event";
+  | "defender-cloud-app-event"
+  /** What Warden saw itself rather than read in a log (source "warden"): see detect/observations.ts. */
+  | "warden-observation";
 
 export type PrincipalType = "user" | "servicePrincipal" | "group" | "unknown";
 
@@ -99,6 +101,18 @@ export interface SubscriptionTenantChangedEvent extends EventBase {
   fromTenantId?: string;
   toTenantId?: string;
 }
+/**
+ * Warden's own observation: a subscription whose activity log it was reading is no longer in the tenant's
+ * subscription list. Moved to another directory, or Warden's access to it removed; either way the
+ * tenant has lost sight of it. Made because the move's own log record may never be read: it is written
+ * in the subscription's log, which the tenant can no longer read once the move completes.
+ */
+export interface SubscriptionGoneEvent extends EventBase {
+  kind: "subscription-gone";
+  subscriptionId: string;
+  /** When Warden last read the subscription's activity log, if it ever did: nothing after it was seen. */
+  lastReadAt?: number;
+}
 export interface SubscriptionPolicyWrittenEvent extends EventBase {
   kind: "subscription-policy-written";
   blockLeaving?: boolean;
@@ -144,6 +158,7 @@ export type SecurityEvent =
   | AzureRoleDefinedEvent
   | SubscriptionCreatedEvent
   | SubscriptionTenantChangedEvent
+  | SubscriptionGoneEvent
   | SubscriptionPolicyWrittenEvent
   | ElevateAccessEvent
   | VmCreatedEvent

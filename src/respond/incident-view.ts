@@ -28,6 +28,10 @@ const TITLES: [string, string][] = [
 function portalLink(f: Finding, tenantId: string): string | undefined {
   const ev = f.evidence[0];
   if (ev === undefined) return undefined;
+  if (ev.source === "warden" && f.subject.type === "subscription") {
+    // Warden saw the subscription leave the list: the list is where an analyst confirms it is gone.
+    return "https://portal.azure.com/#view/HubsExtension/BrowseResource/resourceType/Microsoft.Resources%2Fsubscriptions";
+  }
   if (ev.source === "azure-activity") {
     return "https://portal.azure.com/#view/Microsoft_Azure_ActivityLog/ActivityLogBlade";
   }

@@ -98,10 +98,19 @@ export async function eventsAfter(
   }));
 }
 
-export async function countEvents(db: Queryable, tenantId: string): Promise<number> {
-  const { rows } = await db.query<{ n: string }>("SELECT count(*) AS n FROM events WHERE tenant_id = $1", [
-    tenantId,
-  ]);
+/**
+ * Events of a tenant read from its logs, or with `observations` Warden's own observations (source
+ * "warden") instead: what was read is what can be checked against what the tenant logged.
+ */
+export async function countEvents(
+  db: Queryable,
+  tenantId: string,
+  which: "read" | "observations" = "read",
+): Promise<number> {
+  const { rows } = await db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM events WHERE tenant_id = $1 AND source ${which === "read" ? "<>" : "="} 'warden'`,
+    [tenantId],
+  );
   return Number(rows[0]?.n ?? 0);
 }
 

@@ -18,6 +18,8 @@ export interface PlayedSim {
   day: TenantDay;
   tenantId: string;
   written: number;
+  /** Events written where no poller of the tenant can read them (a moved subscription's own log). */
+  unreadable: number;
   readableBy: number;
   env: Record<string, string>;
 }
@@ -27,7 +29,7 @@ export async function playingSim(
   seed: number,
   durationMs: number,
   /** When the hijacked subscription's transfer completes after its request (default: the scenario's own). */
-  options: { transferCompletesAfterMs?: number } = {},
+  options: { transferCompletesAfterMs?: number; transferReadableAfterMove?: boolean } = {},
 ): Promise<PlayedSim> {
   const day = tenantDay({ attacks: ATTACKS, noiseEvents: 500, seed, nearMisses: false });
   const subscriptions = [
@@ -42,6 +44,10 @@ export async function playingSim(
     day,
     tenantId: day.tenant.id,
     written,
+    unreadable:
+      options.transferReadableAfterMove === true
+        ? day.records.filter((r) => r.effect?.type === "subscription-moved").length
+        : 0,
     readableBy: playback.startAt + playback.durationMs + playback.lateByMs,
     env: {
       WARDEN_TENANT_ID: day.tenant.id,
@@ -104,14 +110,19 @@ export async function settle(
   played: PlayedSim,
   timeoutMs = 60_000,
 ): Promise<void> {
-  await until(
-    // Everything the simulation logged so far: the scenario's events, and the changes Warden itself made.
-    async () =>
-      Date.now() > played.readableBy &&
-      (await countEvents(db, played.tenantId)) === played.sim.logs.eventCount(),
-    timeoutMs,
-    "every event to be stored",
-  );
+  try {
+    await until(
+      // Everything the simulation logged so far: the scenario's events, and the changes Warden itself made.
+      async () =>
+        Date.now() > played.readableBy &&
+        (await countEvents(db, played.tenantId)) === played.sim.logs.eventCount() - played.unreadable,
+      timeoutMs,
+      "every event to be stored",
+    );
+  } catch (error) {
+    // Which log fell short says where to look (a source never read again, a subscription gone first).
+    throw new Error(`${(error as Error).message}: ${await shortfall(db, played)}`);
+  }
   await until(
     async () => {
       const c = await queue.counts(QUEUE.detect);
@@ -120,6 +131,27 @@ export async function settle(
     30_000,
     "detection to finish",
   );
+}
+
+/** Events logged against events stored, per log: "directoryAudits 120/120, activity 301/298, …". */
+async function shortfall(db: Database, played: PlayedSim): Promise<string> {
+  const { rows } = await db.query<{ source: string; n: string }>(
+    "SELECT source, count(*) AS n FROM events WHERE tenant_id = $1 GROUP BY source",
+    [played.tenantId],
+  );
+  const stored = new Map(rows.map((r) => [r.source, Number(r.n)]));
+  const sourceOf = {
+    directoryAudits: "entra-audit",
+    signIns: "entra-sign-in",
+    riskDetections: "entra-risk",
+    activity: "azure-activity",
+  } as const;
+  return Object.entries(sourceOf)
+    .map(([stream, source]) => {
+      const logged = played.sim.logs.eventCount(stream as keyof typeof sourceOf);
+      return `${stream} logged ${logged}, stored ${stored.get(source) ?? 0}`;
+    })
+    .join("; ");
 }
 
 /** The end state a correct run reaches: every event once, each attack one incident, each finding once. */

@@ -2,6 +2,8 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VERBS } from "../../src/cards/incident-card.js";
 import { DEMO_PEOPLE, type DemoPerson, type DemoWorld, startDemoWorld } from "../../src/demo/world.js";
+import { QUEUE } from "../../src/jobs/queues.js";
+import { countEvents } from "../../src/store/events-repo.js";
 import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
 import { quietLogger } from "../helpers/logs.js";
 import { until } from "../helpers/pipeline.js";
@@ -49,13 +51,23 @@ async function snapshot() {
 
 beforeAll(async () => {
   world = await startDemoWorld({ playSeconds: 5, auto: false, log: quiet, env: {} });
+  const { db, queue } = world.warden;
+  const idle = async (name: string) => {
+    const c = await queue.counts(name);
+    return c.waiting + c.active + c.delayed === 0;
+  };
   await until(
     async () => {
-      const incidents = await listIncidents(world.warden.db, world.day.tenant.id);
+      const incidents = await listIncidents(db, world.day.tenant.id);
       return (
         Date.now() > world.startAt + 15_000 &&
         incidents.length >= world.expectedIncidents &&
-        incidents.every((i) => i.state === "pending" || i.state === "merged")
+        incidents.every((i) => i.state === "pending" || i.state === "merged") &&
+        // The hijacked subscription's departure, which Warden observes after the move completes, grows
+        // its incident: the snapshot below is taken once that is detected and triaged.
+        (await countEvents(db, world.day.tenant.id, "observations")) > 0 &&
+        (await idle(QUEUE.detect)) &&
+        (await idle(QUEUE.triage))
       );
     },
     120_000,

@@ -6,10 +6,17 @@ import { discoverHandler } from "../../src/jobs/handlers/discover-handler.js";
 import { InProcessQueue } from "../../src/jobs/queue/in-process-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
+import type { Database } from "../../src/store/database.js";
+import { countEvents, eventsAfter } from "../../src/store/events-repo.js";
+import { advanceWatermark } from "../../src/store/watermarks-repo.js";
 import { capturedLogs } from "../helpers/logs.js";
+import { freshPglite } from "../helpers/services.js";
 import { SIM_APP, simCloud } from "../helpers/sim.js";
 
-/** Discovery keeps one activity-log poller per subscription in the directory, and ends a departed one's. */
+/**
+ * Discovery keeps one activity-log poller per subscription in the directory, and ends a departed one's
+ * after recording the departure as an event Warden observed (its move's own record may never be read).
+ */
 
 const TENANT = "3d1f0a2b-4c5d-4e6f-8a9b-0c1d2e3f4a5b";
 const STAYS = "11111111-2222-4333-8444-555555555555";
@@ -17,18 +24,22 @@ const LEAVES = "66666666-7777-4888-8999-aaaaaaaaaaaa";
 
 describe("discover", () => {
   let sim: SimCloud;
+  let db: Database;
+  let drop: () => Promise<void>;
   const queue = new InProcessQueue();
   const { log, lines } = capturedLogs();
 
   beforeAll(async () => {
     sim = await simCloud(TENANT, [STAYS, LEAVES]);
+    ({ db, drop } = await freshPglite());
   });
   afterAll(async () => {
     await queue.close();
     await sim.close();
+    await drop?.();
   });
 
-  it("schedules each subscription, then stops polling one that left the directory, and says so", async () => {
+  it("schedules each subscription, then records one that left the directory, stops polling it, and says so", async () => {
     const credential = credentialFor(TENANT, {
       clientId: SIM_APP.clientId,
       clientSecret: SIM_APP.clientSecret,
@@ -39,7 +50,16 @@ describe("discover", () => {
     await queue.repeat(QUEUE.poll, `poll:${TENANT}:directoryAudits:`, "poll", {}, 3_600_000);
     // The tenant-level activity log's poller shares the prefix; it is no subscription's and must stay.
     await queue.repeat(QUEUE.poll, `poll:${TENANT}:activity:tenant`, "poll", {}, 3_600_000);
-    const discover = discoverHandler(arm, queue, TENANT, 3_600_000, log);
+    const observedAt = Date.parse("2026-12-01T10:00:00Z");
+    const discover = discoverHandler({
+      arm,
+      db,
+      queue,
+      tenantId: TENANT,
+      pollEveryMs: 3_600_000,
+      log,
+      now: () => observedAt,
+    });
     await discover();
     expect((await queue.repeats(QUEUE.poll)).sort()).toEqual(
       [
@@ -50,6 +70,12 @@ describe("discover", () => {
       ].sort(),
     );
 
+    expect(await countEvents(db, TENANT, "observations")).toBe(0);
+    expect((await queue.counts(QUEUE.detect)).waiting).toBe(0);
+
+    // Its log was last read at 09:58; then it left.
+    const lastRead = new Date("2026-12-01T09:58:00Z");
+    await advanceWatermark(db, TENANT, "activity", LEAVES, lastRead);
     const index = sim.directory.subscriptions.findIndex((s) => s.subscriptionId === LEAVES);
     sim.directory.subscriptions.splice(index, 1);
     await discover();
@@ -61,6 +87,33 @@ describe("discover", () => {
       ].sort(),
     );
     const warning = lines.find((l) => l["subscriptionId"] === LEAVES);
-    expect(warning?.["msg"]).toBe("a subscription left the directory: its activity log is no longer polled");
+    expect(warning?.["msg"]).toBe(
+      "a subscription left the directory: its activity log is no longer polled, and its departure is detected",
+    );
+    // The departure, as an event Warden observed, and detection asked to read it.
+    const stored = (await eventsAfter(db, TENANT, 0, 10)).map((e) => e.event);
+    expect(stored).toEqual([
+      {
+        id: `warden:subscription-gone:${LEAVES}:${lastRead.getTime()}`,
+        source: "warden",
+        shape: "warden-observation",
+        tenantId: TENANT,
+        time: observedAt,
+        operation: "Warden/subscriptionNoLongerListed",
+        succeeded: true,
+        kind: "subscription-gone",
+        subscriptionId: LEAVES,
+        lastReadAt: lastRead.getTime(),
+      },
+    ]);
+    expect(await countEvents(db, TENANT, "observations")).toBe(1);
+    expect(await countEvents(db, TENANT)).toBe(0);
+    expect((await queue.counts(QUEUE.detect)).waiting).toBe(1);
+
+    // A discovery that stored the observation but failed to end the poller runs again: stored once.
+    await queue.repeat(QUEUE.poll, `poll:${TENANT}:activity:${LEAVES}`, "poll", {}, 3_600_000);
+    await discover();
+    expect(await countEvents(db, TENANT, "observations")).toBe(1);
+    expect(await queue.repeats(QUEUE.poll)).not.toContain(`poll:${TENANT}:activity:${LEAVES}`);
   });
 });

@@ -1,11 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SecurityEvent } from "../../src/detect/event.js";
 import { normaliseRecord } from "../../src/detect/normalise/recognise.js";
+import { subscriptionGone } from "../../src/detect/observations.js";
 import { TenantDetector } from "../../src/jobs/tenant-detector.js";
 import { ATTACKS } from "../../src/sim/scenarios/attacks.js";
+import { EXPECTED_INCIDENTS } from "../../src/sim/scenarios/expected-incidents.js";
 import { tenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import type { Database } from "../../src/store/database.js";
 import { storeEvents } from "../../src/store/events-repo.js";
+import { findingsByIds } from "../../src/store/findings-repo.js";
 import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
 import { detect, TEST_CONFIG } from "../helpers/detection.js";
 import { freshPglite, freshPostgres, postgresAvailable } from "../helpers/services.js";
@@ -84,3 +87,64 @@ for (const [name, available, open] of drivers) {
       });
   });
 }
+
+/**
+ * The move's own record is in the subscription's log, which the tenant cannot read once the move completes:
+ * when it was never read, Warden's observation that the subscription is gone takes its place.
+ */
+describe("a subscription that left the directory", () => {
+  const move = events.find((e) => e.kind === "subscription-tenant-changed");
+  const movedId = move?.kind === "subscription-tenant-changed" ? (move.subscriptionId ?? "") : "";
+  const gone = subscriptionGone(tenantId, movedId, (move?.time ?? 0) - 60_000, (move?.time ?? 0) + 90_000);
+  let db: Database;
+  let drop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ db, drop } = await freshPglite());
+  });
+  afterAll(async () => drop?.());
+
+  it("makes the same takeover incident from the observation when the move's record was never read", async () => {
+    expect(movedId).toMatch(/^[0-9a-f-]{36}$/);
+    const offline = await detect(
+      day.records.map((r) => r.record),
+      config,
+    );
+    await storeEvents(db, [...events.filter((e) => e !== move), gone]);
+    expect((await new TenantDetector(db, tenantId, config).run()).ran).toBe(true);
+
+    const incidents = (await listIncidents(db, tenantId)).filter((i) => i.state !== "merged");
+    expect(rulesOf(incidents)).toEqual(rulesOf(offline.incidents));
+    const hijack = incidents.find((i) => i.rules.includes("subscription-hijack-chain"));
+    const findings = await findingsByIds(db, hijack?.findingIds ?? []);
+    const moved = findings.filter((f) => f.rule === "subscription-directory-changed");
+    expect(moved.map((f) => f.summary)).toEqual([
+      `Subscription ${movedId} is no longer in the directory: moved to another directory, or Warden's access to it was removed (its activity log was last read at ${new Date(gone.lastReadAt ?? 0).toISOString()})`,
+    ]);
+    expect(moved[0]?.evidence).toEqual([
+      { source: "warden", id: gone.id, time: gone.time, operation: "Warden/subscriptionNoLongerListed" },
+    ]);
+    expect(findings.filter((f) => f.rule === "subscription-hijack-chain")).toHaveLength(1);
+  });
+
+  it("keeps one takeover chain, made from the logged move, when the record was read before the observation", async () => {
+    const other = await freshPglite();
+    try {
+      await storeEvents(other.db, events);
+      await new TenantDetector(other.db, tenantId, config).run();
+      await storeEvents(other.db, [gone]);
+      const run = await new TenantDetector(other.db, tenantId, config).run();
+      expect(run.newRules).toEqual(["subscription-directory-changed"]);
+      const incidents = (await listIncidents(other.db, tenantId)).filter((i) => i.state !== "merged");
+      const hijack = incidents.find((i) => i.rules.includes("subscription-hijack-chain"));
+      const findings = await findingsByIds(other.db, hijack?.findingIds ?? []);
+      // Both say the subscription left, each with evidence the analyst can open; one chain, naming the mover.
+      expect(findings.filter((f) => f.rule === "subscription-directory-changed")).toHaveLength(2);
+      const chains = findings.filter((f) => f.rule === "subscription-hijack-chain");
+      expect(chains).toHaveLength(1);
+      expect(chains[0]?.actor).toEqual(expect.objectContaining({ type: "user" }));
+      expect(incidents).toHaveLength(EXPECTED_INCIDENTS.length);
+    } finally {
+      await other.drop();
+    }
+  });
+});

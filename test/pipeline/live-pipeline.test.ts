@@ -3,6 +3,10 @@ import { openWarden, startSchedules, startWorker, type Warden } from "../../src/
 import { loadConfig } from "../../src/config.js";
 import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
+import { incidentView } from "../../src/respond/incident-view.js";
+import { countEvents } from "../../src/store/events-repo.js";
+import { findingsByIds } from "../../src/store/findings-repo.js";
+import { type IncidentRow, listIncidents } from "../../src/store/incidents-repo.js";
 import { quietLogger } from "../helpers/logs.js";
 import {
   EXPECTED_INCIDENTS,
@@ -89,3 +93,56 @@ for (const [name, available, prepare] of modes) {
     }, 120_000);
   });
 }
+
+/**
+ * A subscription moved out whose move record becomes readable only after it left (Activity Log records
+ * are often minutes late; the move completes sooner): the record is in the subscription's own log, which
+ * the tenant can no longer read. Warden finds the poll's 404, confirms the departure at once and detects
+ * its own observation: the takeover is still one incident with the same steps.
+ */
+describe("the live pipeline, when a moved subscription's record can never be read", () => {
+  let played: PlayedSim | undefined;
+  let warden: Warden | undefined;
+  afterAll(async () => {
+    await warden?.close();
+    await played?.sim.close();
+  });
+
+  it("finds the takeover from Warden's own observation, and stores every event that could be read", async () => {
+    played = await playingSim(31, 4_000, { transferReadableAfterMove: true });
+    expect(played.unreadable).toBe(1);
+    const config = loadConfig({
+      env: { ...played.env, WARDEN_DATA_DIR: `/tmp/warden-e2e-gone-${process.pid}-${Date.now()}` },
+    });
+    warden = await openWarden(config, quietLogger("warn"));
+    startWorker(warden);
+    await startSchedules(warden);
+
+    // Discovery runs every 10 minutes by default: only the poll's 404 can bring it on within this wait.
+    await until(
+      async () =>
+        (await countEvents((warden as Warden).db, (played as PlayedSim).tenantId, "observations")) > 0,
+      60_000,
+      "the departure to be observed",
+    );
+    await settle(warden.db, warden.queue, played);
+    const state = await settledState(warden.db, played.tenantId);
+    expect(state.events).toBe(played.written - 1);
+    expect(await countEvents(warden.db, played.tenantId, "observations")).toBe(1);
+    expect(state.incidents).toEqual(EXPECTED_INCIDENTS);
+    expect(state.findingsInIncidents).toBe(state.findings);
+    const hijack = (await listIncidents(warden.db, played.tenantId)).find((i) =>
+      i.rules.includes("subscription-hijack-chain"),
+    );
+    const moved = (await findingsByIds(warden.db, hijack?.findingIds ?? [])).filter(
+      (f) => f.rule === "subscription-directory-changed",
+    );
+    expect(moved.map((f) => f.evidence.map((e) => e.source))).toEqual([["warden"]]);
+    // The card shows it among the evidence, linked to the list where the analyst confirms it is gone.
+    const view = await incidentView(warden.db, hijack as IncidentRow);
+    expect(view.evidence).toContainEqual({
+      text: "subscription-directory-changed: Warden/subscriptionNoLongerListed",
+      url: "https://portal.azure.com/#view/HubsExtension/BrowseResource/resourceType/Microsoft.Resources%2Fsubscriptions",
+    });
+  }, 120_000);
+});

@@ -1,21 +1,31 @@
 import type { ArmActivity } from "../../cloud/arm-activity.js";
+import { subscriptionGone } from "../../detect/observations.js";
 import type { Logger } from "../../log.js";
+import type { Database } from "../../store/database.js";
+import { storeEvents } from "../../store/events-repo.js";
+import { readWatermark } from "../../store/watermarks-repo.js";
 import { sourceFromJob } from "../pollers/sources.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { QUEUE } from "../queues.js";
 
+export interface DiscoverDeps {
+  arm: ArmActivity;
+  db: Database;
+  queue: JobQueue;
+  tenantId: string;
+  pollEveryMs: number;
+  log: Logger;
+  now: () => number;
+}
+
 /**
  * `discover`: lists the tenant's subscriptions and keeps one activity-log poller per subscription.
  * Re-run on a schedule, so a subscription an attacker creates is watched from its next discovery on
- * (its creation itself is in the tenant-level log, which is always polled).
+ * (its creation itself is in the tenant-level log, which is always polled), and at once when a poll finds
+ * its subscription gone.
  */
-export function discoverHandler(
-  arm: ArmActivity,
-  queue: JobQueue,
-  tenantId: string,
-  pollEveryMs: number,
-  log: Logger,
-) {
+export function discoverHandler(deps: DiscoverDeps) {
+  const { arm, db, queue, tenantId, log } = deps;
   return async (): Promise<void> => {
     const subscriptions = await arm.subscriptions();
     const prefix = `poll:${tenantId}:activity:`;
@@ -28,21 +38,35 @@ export function discoverHandler(
         key,
         "poll",
         { tenantId, source: "activity", scope: s.subscriptionId },
-        pollEveryMs,
+        deps.pollEveryMs,
       );
     }
-    // A subscription that left the directory (moved to another tenant, or deleted) can no longer be read:
-    // stop polling it rather than fail every interval. Its watermark stays, so polling resumes where it
-    // stopped if it comes back. Its last records (the move itself) were read while it was still here, or
-    // are in the tenant-level log.
+    // A subscription that left the directory (moved to another tenant, or Warden's access removed) can no
+    // longer be read. Its move's own record is in its own log, often minutes late: it may never be read.
+    // So the departure is stored as an event Warden observed, and detected like any other; then the
+    // poller ends rather than fail every interval. Its watermark stays: polling resumes where it stopped
+    // if it comes back.
+    const departed: string[] = [];
     for (const key of await queue.repeats(QUEUE.poll)) {
       // Subscription pollers only: the tenant-level activity log's poller (scope "tenant") stays.
       if (!key.startsWith(prefix) || current.has(key)) continue;
-      if (sourceFromJob("activity", key.slice(prefix.length))?.kind !== "activity") continue;
+      const source = sourceFromJob("activity", key.slice(prefix.length));
+      if (source?.kind !== "activity") continue;
+      const lastRead = await readWatermark(db, tenantId, "activity", source.subscriptionId);
+      await storeEvents(db, [
+        subscriptionGone(tenantId, source.subscriptionId, lastRead?.getTime(), deps.now()),
+      ]);
+      departed.push(key);
+    }
+    if (departed.length > 0) {
+      // Detection first, so the observation is detected even if ending a poller fails and this job retries.
+      await queue.add(QUEUE.detect, "detect", { tenantId }, { dedupeKey: `detect:${tenantId}` });
+    }
+    for (const key of departed) {
       await queue.unrepeat(QUEUE.poll, key);
       log.warn(
         { tenantId, subscriptionId: key.slice(prefix.length) },
-        "a subscription left the directory: its activity log is no longer polled",
+        "a subscription left the directory: its activity log is no longer polled, and its departure is detected",
       );
     }
     log.info({ tenantId, subscriptions: subscriptions.length }, "subscriptions discovered");

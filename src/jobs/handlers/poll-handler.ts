@@ -1,3 +1,4 @@
+import { classifyFailure } from "../../cloud/errors.js";
 import type { Logger } from "../../log.js";
 import { eventsIngested } from "../../metrics/process-metrics.js";
 import { type PollDeps, type PollResult, pollSource } from "../pollers/poll-source.js";
@@ -87,6 +88,18 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
         { ...fields, attempt: job.attempt, err: message, ...(hint === undefined ? {} : { hint }) },
         "poll failed",
       );
+      if (source.kind === "activity" && classifyFailure(error).status === 404) {
+        // The subscription may have left the directory: discovery confirms it now, not at its next run,
+        // and records the departure. Retrying the same read would only fail again; while the subscription
+        // is listed its schedule keeps polling it, from the same watermark.
+        await queue.add(
+          QUEUE.poll,
+          "discover",
+          { tenantId: deps.tenantId },
+          { dedupeKey: `discover-now:${deps.tenantId}` },
+        );
+        throw new PermanentError(`subscription ${source.subscriptionId} not found: ${message}`);
+      }
       throw error;
     }
   }

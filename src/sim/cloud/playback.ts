@@ -17,6 +17,11 @@ export interface PlaybackOptions {
    * after. Default: 10 s past the lateness, so a poller at the test's interval can read the record first.
    */
   transferCompletesAfterMs?: number;
+  /**
+   * The transfer's record becomes readable only once the subscription has left (Activity Log records are
+   * often minutes late, a move may complete sooner): no poller of the tenant can ever read it.
+   */
+  transferReadableAfterMove?: boolean;
 }
 
 /**
@@ -36,21 +41,21 @@ export function playBack(
   records.forEach((r, index) => {
     const time = Math.round(options.startAt + ((r.time - first) / span) * options.durationMs);
     // The tenant changes when the step happens, whenever its record becomes readable.
+    let completes = 0;
     if (r.effect !== undefined) {
-      const completes =
-        r.effect.type === "subscription-moved"
-          ? (options.transferCompletesAfterMs ?? (options.lateByMs ?? 0) + 10_000)
-          : 0;
+      if (r.effect.type === "subscription-moved")
+        completes = options.transferCompletesAfterMs ?? (options.lateByMs ?? 0) + 10_000;
       directory?.schedule(time + completes, r.effect);
     }
     const late =
       options.lateEvery !== undefined &&
       options.lateEvery > 0 &&
       index % options.lateEvery === options.lateEvery - 1;
+    const readableAfterMove = r.effect?.type === "subscription-moved" && options.transferReadableAfterMove;
     logs.publish({
       stream: r.stream,
       time,
-      visibleAt: time + (late ? (options.lateByMs ?? 0) : 0),
+      visibleAt: readableAfterMove ? time + completes + 1_000 : time + (late ? (options.lateByMs ?? 0) : 0),
       record: retime(r.stream, r.record, time),
       ...(r.subscriptionId === undefined ? {} : { subscriptionId: r.subscriptionId }),
       eventKey: eventKeyOf(r.stream, r.record),

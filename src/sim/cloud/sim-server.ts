@@ -91,14 +91,31 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     }
     // Never answered: the client's own deadline is all that ends it (the server's close cuts it too).
     if (fault.status === "hang") return;
+    const retryAfter: Record<string, string> =
+      fault.status === 429 && "retryAfter" in fault && fault.retryAfter !== undefined
+        ? { "Retry-After": String(fault.retryAfter) }
+        : {};
+    if (req.path.endsWith("/oauth2/v2.0/token")) {
+      // The token endpoint answers in OAuth's shape, not Graph's or ARM's: an error code string and an
+      // AADSTS description (a Graph-shaped body reached the SDKs as "[object Object]: Error(s): Not Available").
+      res
+        .status(fault.status)
+        .set(retryAfter)
+        .json({
+          error: "temporarily_unavailable",
+          error_description: `AADSTS90033: A transient error has occurred. Please try again. Trace ID: ${randomUUID()} Timestamp: ${new Date(now()).toISOString()}`,
+          error_codes: [90033],
+          timestamp: new Date(now()).toISOString(),
+          trace_id: randomUUID(),
+          correlation_id: randomUUID(),
+        });
+      return;
+    }
     const isGraph = req.path.startsWith("/v1.0/");
     // Identity Protection and conditional access throttle without Retry-After, as Microsoft documents.
     const withoutRetryAfter =
       req.path.includes("/identityProtection/") || req.path.includes("/conditionalAccess/");
-    const headers: Record<string, string> =
-      fault.status === 429 && "retryAfter" in fault && fault.retryAfter !== undefined && !withoutRetryAfter
-        ? { "Retry-After": String(fault.retryAfter) }
-        : {};
+    const headers = withoutRetryAfter ? {} : retryAfter;
     if (fault.status === 429) {
       return isGraph
         ? graphError(res, 429, "TooManyRequests", "Too many requests.", headers)
