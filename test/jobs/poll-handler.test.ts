@@ -6,7 +6,7 @@ import { GraphLogs } from "../../src/cloud/graph-logs.js";
 import { RateLimiter } from "../../src/cloud/rate-limiter.js";
 import { pollHandler } from "../../src/jobs/handlers/poll-handler.js";
 import { InProcessQueue } from "../../src/jobs/queue/in-process-queue.js";
-import type { Job } from "../../src/jobs/queue/job-queue.js";
+import { type Job, PermanentError } from "../../src/jobs/queue/job-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
 import { eventKeyOf, retime } from "../../src/sim/cloud/published-logs.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
@@ -15,6 +15,7 @@ import type { Database } from "../../src/store/database.js";
 import { migrate } from "../../src/store/migrate.js";
 import { openPglite } from "../../src/store/pglite.js";
 import { capturedLogs } from "../helpers/logs.js";
+import { until } from "../helpers/pipeline.js";
 import { SIM_APP, simCloud } from "../helpers/sim.js";
 
 /**
@@ -36,6 +37,7 @@ describe("the poll handler", () => {
   let handle: (job: Job) => Promise<void>;
   const queue = new InProcessQueue();
   const polled: string[] = [];
+  const discoveries: Record<string, unknown>[] = [];
   const { log, lines } = capturedLogs("debug");
 
   beforeAll(async () => {
@@ -78,6 +80,10 @@ describe("the poll handler", () => {
     );
     // What the handler queues for itself runs here, as a worker would run it.
     queue.process(QUEUE.poll, async (job) => {
+      if (job.name === "discover") {
+        discoveries.push(job.data);
+        return;
+      }
       polled.push(String(job.data["scope"]));
       await handle(job);
     });
@@ -131,5 +137,21 @@ describe("the poll handler", () => {
     expect(requests).toBe(1);
     expect(polled).toEqual([BUSY]);
     expect(lines.filter((l) => l["msg"] === "polled" && l["scope"] === QUIET)).toHaveLength(1);
+  });
+
+  it("asks discovery to look at once, and does not retry, when a subscription's log refuses Warden", async () => {
+    // QUIET moves to another directory: its log answers 404 from now on.
+    const index = sim.directory.subscriptions.findIndex((s) => s.subscriptionId === QUIET);
+    sim.directory.subscriptions.splice(index, 1);
+    const poll = handle({
+      id: "gone-1",
+      name: "poll",
+      data: { tenantId: TENANT, source: "activity", scope: QUIET },
+      attempt: 1,
+    });
+    await expect(poll).rejects.toBeInstanceOf(PermanentError);
+    await expect(poll).rejects.toThrow(`subscription ${QUIET} refused its log`);
+    await until(async () => discoveries.length > 0, 5_000, "discovery to be queued");
+    expect(discoveries).toEqual([{ tenantId: TENANT }]);
   });
 });

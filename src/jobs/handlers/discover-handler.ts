@@ -1,4 +1,5 @@
 import type { ArmActivity } from "../../cloud/arm-activity.js";
+import { classifyFailure } from "../../cloud/errors.js";
 import { subscriptionGone } from "../../detect/observations.js";
 import type { Logger } from "../../log.js";
 import type { Database } from "../../store/database.js";
@@ -52,6 +53,14 @@ export function discoverHandler(deps: DiscoverDeps) {
       if (!key.startsWith(prefix) || current.has(key)) continue;
       const source = sourceFromJob("activity", key.slice(prefix.length));
       if (source?.kind !== "activity") continue;
+      if (!(await refusesItsLog(arm, source.subscriptionId, deps.now()))) {
+        // Missing from one listing but its log still answers: a listing glitch, not a departure.
+        log.warn(
+          { tenantId, subscriptionId: source.subscriptionId },
+          "a subscription is missing from the listing but its activity log still answers: kept",
+        );
+        continue;
+      }
       const lastRead = await readWatermark(db, tenantId, "activity", source.subscriptionId);
       await storeEvents(db, [
         subscriptionGone(tenantId, source.subscriptionId, lastRead?.getTime(), deps.now()),
@@ -71,4 +80,24 @@ export function discoverHandler(deps: DiscoverDeps) {
     }
     log.info({ tenantId, subscriptions: subscriptions.length }, "subscriptions discovered");
   };
+}
+
+/** Refusals that say the tenant cannot read this subscription any more (another tenant's, or access removed). */
+const GONE_STATUSES = new Set([401, 403, 404]);
+
+/**
+ * Whether the subscription's activity log refuses Warden: ARM answers 404 (SubscriptionNotFound) or 401
+ * (InvalidAuthenticationTokenTenant) once a subscription is in another directory, 403 once Warden's role
+ * on it is removed. A departure is recorded only when the listing and the log agree; any other failure
+ * throws, and discovery runs again.
+ */
+async function refusesItsLog(arm: ArmActivity, subscriptionId: string, now: number): Promise<boolean> {
+  try {
+    for await (const _page of arm.events(subscriptionId, new Date(now - 60_000), new Date(now))) break;
+    return false;
+  } catch (error) {
+    const failure = classifyFailure(error);
+    if (failure.status !== undefined && GONE_STATUSES.has(failure.status)) return true;
+    throw error;
+  }
 }

@@ -88,9 +88,11 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
         { ...fields, attempt: job.attempt, err: message, ...(hint === undefined ? {} : { hint }) },
         "poll failed",
       );
-      if (source.kind === "activity" && classifyFailure(error).status === 404) {
-        // The subscription may have left the directory: discovery confirms it now, not at its next run,
-        // and records the departure. Retrying the same read would only fail again; while the subscription
+      const status = classifyFailure(error).status;
+      if (source.kind === "activity" && (status === 401 || status === 403 || status === 404)) {
+        // The subscription may have left the directory (ARM: 404 SubscriptionNotFound, or 401
+        // InvalidAuthenticationTokenTenant once it is another tenant's; 403 once Warden's role on it is
+        // removed): discovery confirms it now, not at its next run, and records the departure. Retrying the same read would only fail again; while the subscription
         // is listed its schedule keeps polling it, from the same watermark.
         await queue.add(
           QUEUE.poll,
@@ -98,7 +100,7 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
           { tenantId: deps.tenantId },
           { dedupeKey: `discover-now:${deps.tenantId}` },
         );
-        throw new PermanentError(`subscription ${source.subscriptionId} not found: ${message}`);
+        throw new PermanentError(`subscription ${source.subscriptionId} refused its log: ${message}`);
       }
       throw error;
     }
