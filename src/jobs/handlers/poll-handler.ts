@@ -92,8 +92,9 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
       if (source.kind === "activity" && (status === 401 || status === 403 || status === 404)) {
         // The subscription may have left the directory (ARM: 404 SubscriptionNotFound, or 401
         // InvalidAuthenticationTokenTenant once it is another tenant's; 403 once Warden's role on it is
-        // removed): discovery confirms it now, not at its next run, and records the departure. Retrying the same read would only fail again; while the subscription
-        // is listed its schedule keeps polling it, from the same watermark.
+        // removed): discovery confirms it now, not at its next run, and records the departure. Retrying
+        // the same read would only fail again; while the subscription is listed, its schedule keeps
+        // polling it from the same watermark.
         await queue.add(
           QUEUE.poll,
           "discover",
