@@ -5,6 +5,7 @@ import {
   actionsOf,
   claimAction,
   finishAction,
+  recordAttemptPlan,
   recordPlannedActions,
 } from "../store/actions-repo.js";
 import type { Database } from "../store/database.js";
@@ -182,6 +183,13 @@ async function runOne(
         outcome: `dry run, nothing changed; would: ${plan.changes.join("; ")}`,
         transient: false,
       };
+    // The plan this attempt acts on becomes the one a retry compares against: an attempt whose answer is
+    // lost, or whose check fails after the change, must be recognised by the next (a revocation is not a
+    // state the tenant shows, only a time that moved since this read), whatever triage could read.
+    await recordAttemptPlan(deps.db, row.id, {
+      ...plan,
+      because: (row.plan as { because?: unknown }).because,
+    });
     const executed = await responder.execute(deps.ctx, target, plan);
     // Record what changed before anything else can fail: undo needs it even if verification does not pass.
     await finishAction(deps.db, row.id, {

@@ -71,9 +71,9 @@ export interface Responder {
   permission: string;
   targets: ActionTarget["kind"];
   /**
-   * `planned` is the plan made at triage, given when an action is retried: an action whose effect the
-   * tenant cannot show as a state (a revocation) compares against it, so a retry after an answer that
-   * never came confirms instead of doing it twice.
+   * `planned` is the plan the last attempt acted on (or triage's, if none did), given when an action is
+   * retried: an action whose effect the tenant cannot show as a state (a revocation) compares against it,
+   * so a retry after an answer that never came, or a check that failed, confirms instead of doing it twice.
    */
   plan(ctx: RespondContext, target: ActionTarget, planned?: ActionPlan): Promise<ActionPlan>;
   execute(ctx: RespondContext, target: ActionTarget, plan: ActionPlan): Promise<Executed>;

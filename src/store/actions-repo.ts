@@ -131,6 +131,18 @@ export async function claimAction(
   return rows[0] === undefined ? undefined : fromRaw(rows[0]);
 }
 
+/** Records the plan an attempt is about to act on, in place of the one before it (see runOne). */
+export async function recordAttemptPlan(
+  db: Queryable,
+  id: string,
+  plan: Record<string, unknown>,
+): Promise<void> {
+  await db.query("UPDATE actions SET plan = $2, updated_at = now() WHERE id = $1", [
+    id,
+    JSON.stringify(plan),
+  ]);
+}
+
 export async function finishAction(
   db: Queryable,
   id: string,

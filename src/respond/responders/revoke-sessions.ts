@@ -10,10 +10,11 @@ export const revokeSessions: Responder = {
   async plan(ctx, target, planned) {
     const user = await resolveUser(ctx, target);
     const guestNote = user.userType === "Guest" ? " (not in the guest's home tenant)" : "";
-    // On a retry, sessions revoked since triage planned this were most likely revoked by the earlier
-    // attempt whose answer was lost: revoking again would be a second write. (A first attempt always
+    // On a retry, sessions revoked since the last attempt read the user were most likely revoked by that
+    // attempt, whose answer was lost: revoking again would be a second write. (A first attempt always
     // revokes: a revocation by someone else since triage may have been followed by a new sign-in.)
-    // Only against a plan that read the user (one that could not has no `validFromBefore`).
+    // Only against a plan that read the user (one that could not has no `validFromBefore`; a user never
+    // revoked has it as null, which JSON keeps).
     const readAtTriage = planned?.data !== undefined && "validFromBefore" in planned.data;
     const plannedFrom = Date.parse(String(planned?.data["validFromBefore"] ?? ""));
     const validFrom = Date.parse(user.signInSessionsValidFromDateTime ?? "");
@@ -25,13 +26,13 @@ export const revokeSessions: Responder = {
       return {
         needed: false,
         changes: [`sessions of ${labelOf(user)} already revoked at ${user.signInSessionsValidFromDateTime}`],
-        data: { userId: user.id, validFromBefore: user.signInSessionsValidFromDateTime },
+        data: { userId: user.id, validFromBefore: user.signInSessionsValidFromDateTime ?? null },
       };
     }
     return {
       needed: true,
       changes: [`Revoke every sign-in session of ${labelOf(user)}${guestNote}`],
-      data: { userId: user.id, validFromBefore: user.signInSessionsValidFromDateTime },
+      data: { userId: user.id, validFromBefore: user.signInSessionsValidFromDateTime ?? null },
     };
   },
   async execute(ctx, _target, plan) {
