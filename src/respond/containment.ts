@@ -55,11 +55,15 @@ const userIdOf = (plan: ActionPlan) =>
  */
 export async function planContainment(deps: ContainmentDeps, incident: IncidentRow): Promise<ActionRow[]> {
   const findings = await findingsByIds(deps.db, incident.findingIds);
-  const known = new Set((await actionsOf(deps.db, incident.id)).map((a) => a.id));
+  const existing = await actionsOf(deps.db, incident.id);
+  const known = new Set(existing.map((a) => a.id));
   const rows = [];
   for (const proposal of proposeActions(findings, incident.tenantId)) {
     const id = actionId(incident.id, proposal.action, proposal.target);
     if (known.has(id)) continue;
+    // A user first known by UPN alone, then by id as the incident grew, is one user: an action on them
+    // planned under the UPN stands (a second would revoke their sessions twice).
+    if (existing.some((a) => a.action === proposal.action && sameUser(a, proposal.target))) continue;
     const base = {
       id,
       tenantId: incident.tenantId,
@@ -100,6 +104,21 @@ export async function planContainment(deps: ContainmentDeps, incident: IncidentR
   }
   await recordPlannedActions(deps.db, rows);
   return actionsOf(deps.db, incident.id);
+}
+
+/** Whether a recorded action's target is this user, by object id (as targeted or as its plan read it) or UPN. */
+function sameUser(row: ActionRow, target: ActionTarget): boolean {
+  if (target.kind !== "user" || row.target["kind"] !== "user") return false;
+  const lower = (v: unknown) => (typeof v === "string" ? v.toLowerCase() : undefined);
+  const ids = new Set([
+    lower(row.target["id"]),
+    lower(row.plan["data"] && (row.plan["data"] as Record<string, unknown>)["userId"]),
+  ]);
+  const upn = lower(row.target["userPrincipalName"]);
+  return (
+    (target.id !== undefined && ids.has(target.id.toLowerCase())) ||
+    (target.userPrincipalName !== undefined && upn === target.userPrincipalName.toLowerCase())
+  );
 }
 
 /**

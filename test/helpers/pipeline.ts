@@ -18,6 +18,8 @@ export interface PlayedSim {
   day: TenantDay;
   tenantId: string;
   written: number;
+  /** The simulated tenant's subscriptions at the start. */
+  startedWith: string[];
   /** Events written where no poller of the tenant can read them (a moved subscription's own log). */
   unreadable: number;
   readableBy: number;
@@ -44,6 +46,7 @@ export async function playingSim(
     day,
     tenantId: day.tenant.id,
     written,
+    startedWith: subscriptions,
     unreadable:
       options.transferReadableAfterMove === true
         ? day.records.filter((r) => r.effect?.type === "subscription-moved").length
@@ -123,10 +126,30 @@ export async function settle(
     // Which log fell short says where to look (a source never read again, a subscription gone first).
     throw new Error(`${(error as Error).message}: ${await shortfall(db, played)}`);
   }
+  // A subscription moved out so far is observed by Warden once gone, which grows the takeover's incident:
+  // whole incidents (and card versions that stay current) come after it. (A move still to complete,
+  // as in the outage test, is not waited for.)
+  await until(
+    async () => {
+      played.sim.directory.advance();
+      const here = new Set(played.sim.directory.subscriptions.map((s) => s.subscriptionId));
+      const departed = played.startedWith.filter((id) => !here.has(id)).length;
+      return (await countEvents(db, played.tenantId, "observations")) >= departed;
+    },
+    timeoutMs,
+    "each moved subscription's departure to be observed",
+  );
   await until(
     async () => {
       const c = await queue.counts(QUEUE.detect);
-      return c.waiting + c.active + c.delayed === 0;
+      // Idle, and past every stored event: an event stored just before its detection job is queued
+      // would otherwise pass for detected.
+      const { rows } = await db.query<{ behind: boolean }>(
+        `SELECT coalesce((SELECT max(seq) FROM events WHERE tenant_id = $1), 0)
+                > coalesce((SELECT seq FROM detection_cursor WHERE tenant_id = $1), 0) AS behind`,
+        [played.tenantId],
+      );
+      return c.waiting + c.active + c.delayed === 0 && rows[0]?.behind === false;
     },
     30_000,
     "detection to finish",

@@ -28,6 +28,16 @@ export interface DiscoverDeps {
 export function discoverHandler(deps: DiscoverDeps) {
   const { arm, db, queue, tenantId, log } = deps;
   return async (): Promise<void> => {
+    try {
+      await discover();
+    } catch (error) {
+      // The queue retries; the log says why each attempt failed.
+      log.warn({ tenantId, err: (error as Error).message }, "discovery failed");
+      throw error;
+    }
+  };
+
+  async function discover(): Promise<void> {
     const subscriptions = await arm.subscriptions();
     const prefix = `poll:${tenantId}:activity:`;
     const current = new Set<string>();
@@ -79,7 +89,7 @@ export function discoverHandler(deps: DiscoverDeps) {
       );
     }
     log.info({ tenantId, subscriptions: subscriptions.length }, "subscriptions discovered");
-  };
+  }
 }
 
 /** Refusals that say the tenant cannot read this subscription any more (another tenant's, or access removed). */
