@@ -1,19 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AzureRbac } from "../../src/cloud/arm-rbac.js";
-import { makeCredential } from "../../src/cloud/credential.js";
-import { GraphDirectory } from "../../src/cloud/graph-directory.js";
-import { RateLimiter } from "../../src/cloud/rate-limiter.js";
-import { SubscriptionPolicy } from "../../src/cloud/subscription-policy.js";
 import { executeContainment } from "../../src/respond/containment.js";
-import { Guard } from "../../src/respond/guard.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import { actionsOf, recordPlannedActions } from "../../src/store/actions-repo.js";
 import type { Database } from "../../src/store/database.js";
 import { createIncident } from "../../src/store/incidents-repo.js";
-import { quietLogger } from "../helpers/logs.js";
+import { containmentDeps } from "../helpers/respond.js";
 import { freshPglite } from "../helpers/services.js";
-import { SIM_APP, settledTenant } from "../helpers/sim.js";
+import { settledTenant } from "../helpers/sim.js";
 
 /**
  * A revocation is not a state the tenant shows, only a time that moves: a retry must compare against what
@@ -38,31 +32,7 @@ afterAll(async () => {
 
 describe("an action retried after its check failed", () => {
   it("confirms the revocation the first attempt made, when triage could not read the user", async () => {
-    const credential = makeCredential(
-      { tenantId: day.tenant.id, clientId: SIM_APP.clientId, clientSecret: SIM_APP.clientSecret },
-      { graph: sim.url, arm: sim.url, authority: sim.url },
-    );
-    const limiter = new RateLimiter();
-    const graph = new GraphDirectory(credential, sim.url, day.tenant.id, limiter);
-    const deps = {
-      db,
-      ctx: {
-        graph,
-        rbac: new AzureRbac(credential, sim.url, day.tenant.id, limiter),
-        policy: new SubscriptionPolicy(credential, sim.url, day.tenant.id, limiter),
-        subscriptions: async () => sim.directory.subscriptions.map((s) => s.subscriptionId),
-        exclusive: <T>(_key: string, work: () => Promise<T>) => work(),
-        settings: {
-          graphUrl: sim.url,
-          breakGlassIds: [],
-          policyState: "enabled" as const,
-          blockEntering: false,
-        },
-      },
-      guard: new Guard({ breakGlassIds: [], users: [], groupIds: [], servicePrincipalIds: [] }, graph),
-      dryRun: false,
-      log: quietLogger(),
-    };
+    const deps = containmentDeps(sim, day, db);
     const guest = day.attacks.find((a) => a.name === "guest-admin");
     if (guest === undefined) throw new Error("no guest-admin attack");
     await createIncident(db, "inc-lost", day.tenant.id, {

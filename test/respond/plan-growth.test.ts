@@ -1,20 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AzureRbac } from "../../src/cloud/arm-rbac.js";
-import { makeCredential } from "../../src/cloud/credential.js";
-import { GraphDirectory } from "../../src/cloud/graph-directory.js";
-import { RateLimiter } from "../../src/cloud/rate-limiter.js";
-import { SubscriptionPolicy } from "../../src/cloud/subscription-policy.js";
 import type { Finding } from "../../src/detect/finding.js";
 import { planContainment } from "../../src/respond/containment.js";
-import { Guard } from "../../src/respond/guard.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import type { Database } from "../../src/store/database.js";
 import { insertFindings } from "../../src/store/findings-repo.js";
 import { createIncident, getIncident, updateIncidentContent } from "../../src/store/incidents-repo.js";
-import { quietLogger } from "../helpers/logs.js";
+import { containmentDeps } from "../helpers/respond.js";
 import { freshPglite } from "../helpers/services.js";
-import { SIM_APP, settledTenant } from "../helpers/sim.js";
+import { settledTenant } from "../helpers/sim.js";
 
 /**
  * An incident grows: a guest first known by address alone (the invitation) is later known by object id
@@ -37,31 +31,7 @@ afterAll(async () => {
 
 describe("planning an incident that grew", () => {
   it("keeps one action per user when a user known by UPN is later known by id", async () => {
-    const credential = makeCredential(
-      { tenantId: day.tenant.id, clientId: SIM_APP.clientId, clientSecret: SIM_APP.clientSecret },
-      { graph: sim.url, arm: sim.url, authority: sim.url },
-    );
-    const limiter = new RateLimiter();
-    const graph = new GraphDirectory(credential, sim.url, day.tenant.id, limiter);
-    const deps = {
-      db,
-      ctx: {
-        graph,
-        rbac: new AzureRbac(credential, sim.url, day.tenant.id, limiter),
-        policy: new SubscriptionPolicy(credential, sim.url, day.tenant.id, limiter),
-        subscriptions: async () => sim.directory.subscriptions.map((s) => s.subscriptionId),
-        exclusive: <T>(_key: string, work: () => Promise<T>) => work(),
-        settings: {
-          graphUrl: sim.url,
-          breakGlassIds: [],
-          policyState: "enabled" as const,
-          blockEntering: false,
-        },
-      },
-      guard: new Guard({ breakGlassIds: [], users: [], groupIds: [], servicePrincipalIds: [] }, graph),
-      dryRun: false,
-      log: quietLogger(),
-    };
+    const deps = containmentDeps(sim, day, db);
     const attack = day.attacks.find((a) => a.name === "guest-admin");
     const upn = sim.directory.users.get(attack?.subjectId ?? "")?.userPrincipalName;
     if (attack === undefined || upn === undefined) throw new Error("no guest-admin attack in the tenant");

@@ -1,0 +1,41 @@
+import { AzureRbac } from "../../src/cloud/arm-rbac.js";
+import { makeCredential } from "../../src/cloud/credential.js";
+import { GraphDirectory } from "../../src/cloud/graph-directory.js";
+import { RateLimiter } from "../../src/cloud/rate-limiter.js";
+import { SubscriptionPolicy } from "../../src/cloud/subscription-policy.js";
+import type { ContainmentDeps } from "../../src/respond/containment.js";
+import { Guard } from "../../src/respond/guard.js";
+import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
+import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
+import type { Database } from "../../src/store/database.js";
+import { quietLogger } from "./logs.js";
+import { SIM_APP } from "./sim.js";
+
+/** What containment needs, against the simulated tenant through the real SDK clients; nobody protected. */
+export function containmentDeps(
+  sim: SimCloud,
+  day: TenantDay,
+  db: Database,
+  dryRun = false,
+): ContainmentDeps {
+  const credential = makeCredential(
+    { tenantId: day.tenant.id, clientId: SIM_APP.clientId, clientSecret: SIM_APP.clientSecret },
+    { graph: sim.url, arm: sim.url, authority: sim.url },
+  );
+  const limiter = new RateLimiter();
+  const graph = new GraphDirectory(credential, sim.url, day.tenant.id, limiter);
+  return {
+    db,
+    ctx: {
+      graph,
+      rbac: new AzureRbac(credential, sim.url, day.tenant.id, limiter),
+      policy: new SubscriptionPolicy(credential, sim.url, day.tenant.id, limiter),
+      subscriptions: async () => sim.directory.subscriptions.map((s) => s.subscriptionId),
+      exclusive: <T>(_key: string, work: () => Promise<T>) => work(),
+      settings: { graphUrl: sim.url, breakGlassIds: [], policyState: "enabled", blockEntering: false },
+    },
+    guard: new Guard({ breakGlassIds: [], users: [], groupIds: [], servicePrincipalIds: [] }, graph),
+    dryRun,
+    log: quietLogger(),
+  };
+}
