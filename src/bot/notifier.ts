@@ -61,63 +61,75 @@ export function notifyHandler(deps: NotifierDeps) {
       return;
     }
     const card = CardFactory.adaptiveCard(incidentCard(await incidentView(deps.db, incident)));
-    await deps.limiter.take(`teams:${channel.conversationId}:second`, LIMITS.teamsPerSecond);
-    await deps.limiter.take(`teams:${channel.conversationId}:30s`, LIMITS.teamsPer30Seconds);
-    const reference = channel.reference as Partial<ConversationReference>;
-    const posted = await postedCard(deps.db, incidentId);
-    if (posted !== undefined) {
-      if (posted.cardVersion >= incident.version) return;
-      await deps.adapter.continueConversationAsync(
+    // Both of Teams' windows start when the send (with the connector's own retries) has ended.
+    const perSecond = await deps.limiter.take(
+      `teams:${channel.conversationId}:second`,
+      LIMITS.teamsPerSecond,
+    );
+    const per30Seconds = await deps.limiter.take(
+      `teams:${channel.conversationId}:30s`,
+      LIMITS.teamsPer30Seconds,
+    );
+    try {
+      const reference = channel.reference as Partial<ConversationReference>;
+      const posted = await postedCard(deps.db, incidentId);
+      if (posted !== undefined) {
+        if (posted.cardVersion >= incident.version) return;
+        await deps.adapter.continueConversationAsync(
+          deps.appId,
+          {
+            ...reference,
+            conversation: {
+              ...reference.conversation,
+              id: posted.conversationId,
+            } as ConversationReference["conversation"],
+          },
+          async (context) => {
+            await context.updateActivity({ ...MessageFactory.attachment(card), id: posted.activityId });
+          },
+        );
+        await saveIncidentCard(deps.db, { ...posted, incidentId, cardVersion: incident.version });
+        cardsSent.inc({ kind: "updated" });
+        deps.log.info(
+          { tenantId: deps.tenantId, incidentId, state: incident.state, version: incident.version },
+          "card updated",
+        );
+        return;
+      }
+      // A new thread in the channel: the connector answers with the thread's conversation and message ids.
+      await deps.adapter.createConversationAsync(
         deps.appId,
+        reference.channelId ?? "msteams",
+        reference.serviceUrl ?? "",
+        "https://api.botframework.com",
         {
-          ...reference,
-          conversation: {
-            ...reference.conversation,
-            id: posted.conversationId,
-          } as ConversationReference["conversation"],
-        },
+          isGroup: true,
+          channelData: { channel: { id: channel.conversationId } },
+          activity: MessageFactory.attachment(card),
+          bot: reference.bot,
+        } as never,
         async (context) => {
-          await context.updateActivity({ ...MessageFactory.attachment(card), id: posted.activityId });
+          const thread = context.activity.conversation.id;
+          const activityId = thread.split(";messageid=")[1] ?? context.activity.id ?? "";
+          await saveIncidentCard(deps.db, {
+            incidentId,
+            conversationId: thread,
+            activityId,
+            cardVersion: incident.version,
+          });
         },
       );
-      await saveIncidentCard(deps.db, { ...posted, incidentId, cardVersion: incident.version });
-      cardsSent.inc({ kind: "updated" });
+      const now = Date.now();
+      cardsSent.inc({ kind: "posted" });
+      eventToCard.observe(Math.max(0, now - incident.firstTime) / 1_000);
+      incidentToCard.observe(Math.max(0, now - incident.createdAt) / 1_000);
       deps.log.info(
         { tenantId: deps.tenantId, incidentId, state: incident.state, version: incident.version },
-        "card updated",
+        "card posted",
       );
-      return;
+    } finally {
+      perSecond();
+      per30Seconds();
     }
-    // A new thread in the channel: the connector answers with the thread's conversation and message ids.
-    await deps.adapter.createConversationAsync(
-      deps.appId,
-      reference.channelId ?? "msteams",
-      reference.serviceUrl ?? "",
-      "https://api.botframework.com",
-      {
-        isGroup: true,
-        channelData: { channel: { id: channel.conversationId } },
-        activity: MessageFactory.attachment(card),
-        bot: reference.bot,
-      } as never,
-      async (context) => {
-        const thread = context.activity.conversation.id;
-        const activityId = thread.split(";messageid=")[1] ?? context.activity.id ?? "";
-        await saveIncidentCard(deps.db, {
-          incidentId,
-          conversationId: thread,
-          activityId,
-          cardVersion: incident.version,
-        });
-      },
-    );
-    const now = Date.now();
-    cardsSent.inc({ kind: "posted" });
-    eventToCard.observe(Math.max(0, now - incident.firstTime) / 1_000);
-    incidentToCard.observe(Math.max(0, now - incident.createdAt) / 1_000);
-    deps.log.info(
-      { tenantId: deps.tenantId, incidentId, state: incident.state, version: incident.version },
-      "card posted",
-    );
   };
 }

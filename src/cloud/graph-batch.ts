@@ -1,6 +1,6 @@
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { graphLimitFor } from "./limited-transport.js";
-import type { RateLimiter } from "./rate-limiter.js";
+import type { RateLimiter, Release } from "./rate-limiter.js";
 
 export interface BatchStep {
   id: string;
@@ -40,28 +40,8 @@ export async function runBatch(
   for (let round = 0; pending.length > 0; round++) {
     const retry: BatchStep[] = [];
     let waitMs = 0;
-    for (let i = 0; i < pending.length; i += MAX_STEPS) {
-      const chunk = pending.slice(i, i + MAX_STEPS);
-      const inChunk = new Set(chunk.map((s) => s.id));
-      for (const step of chunk) {
-        const { name, limit } = graphLimitFor(step.url);
-        await limiter.take(`${name}:${tenantId}`, limit);
-      }
-      const requests = chunk.map((step) => {
-        // A dependency answered in an earlier request or round is done: Graph only orders within one batch.
-        const dependsOn = (step.dependsOn ?? []).filter((d) => inChunk.has(d));
-        return {
-          id: step.id,
-          method: step.method,
-          url: step.url,
-          ...(step.body === undefined
-            ? {}
-            : { body: step.body, headers: { "Content-Type": "application/json" } }),
-          ...(dependsOn.length > 0 ? { dependsOn } : {}),
-        };
-      });
-      const result = (await client.api("/$batch").post({ requests })) as { responses?: BatchAnswer[] };
-      for (const answer of result.responses ?? []) {
+    for (const chunk of chunksWithinLimits(pending)) {
+      for (const answer of await sendWithinLimits(client, limiter, tenantId, chunk)) {
         const step = chunk.find((s) => s.id === answer.id);
         if (step === undefined) continue;
         const again = RETRYABLE.has(answer.status) || answer.status === 424;
@@ -81,4 +61,73 @@ export async function runBatch(
     }
   }
   return answers;
+}
+
+/**
+ * Sends one `$batch` request. Each step holds its own limit's slot until the batch is answered: Graph
+ * counts the steps, at their arrival, against the limits of the APIs they call.
+ */
+async function sendWithinLimits(
+  client: Client,
+  limiter: RateLimiter,
+  tenantId: string,
+  chunk: readonly BatchStep[],
+): Promise<BatchAnswer[]> {
+  const inChunk = new Set(chunk.map((s) => s.id));
+  const requests = chunk.map((step) => {
+    // A dependency answered in an earlier request or round is done: Graph only orders within one batch.
+    const dependsOn = (step.dependsOn ?? []).filter((d) => inChunk.has(d));
+    return {
+      id: step.id,
+      method: step.method,
+      url: step.url,
+      ...(step.body === undefined
+        ? {}
+        : { body: step.body, headers: { "Content-Type": "application/json" } }),
+      ...(dependsOn.length > 0 ? { dependsOn } : {}),
+    };
+  });
+  const releases: Release[] = [];
+  try {
+    // Taken in one order of limits everywhere, so two batches never each hold what the other waits for.
+    const limits = chunk.map((step) => graphLimitFor(step.url)).sort((a, b) => a.name.localeCompare(b.name));
+    for (const { name, limit } of limits) releases.push(await limiter.take(`${name}:${tenantId}`, limit));
+    const result = (await client.api("/$batch").post({ requests })) as { responses?: BatchAnswer[] };
+    return result.responses ?? [];
+  } finally {
+    for (const release of releases) release();
+  }
+}
+
+/**
+ * Splits steps into requests of at most 20 steps, with no more steps under one rate limit than that limit
+ * allows at once (one conditional access write a request, at 1 a second): the steps of one request arrive
+ * together. A step whose dependency went to a later request goes with it, so the order holds.
+ */
+export function chunksWithinLimits(steps: readonly BatchStep[]): BatchStep[][] {
+  const chunks: BatchStep[][] = [];
+  let remaining = [...steps];
+  while (remaining.length > 0) {
+    const chunk: BatchStep[] = [];
+    const deferred: BatchStep[] = [];
+    const deferredIds = new Set<string>();
+    const perLimit = new Map<string, number>();
+    for (const step of remaining) {
+      const { name, limit } = graphLimitFor(step.url);
+      const fits =
+        chunk.length < MAX_STEPS &&
+        (perLimit.get(name) ?? 0) < limit.requests &&
+        !(step.dependsOn ?? []).some((d) => deferredIds.has(d));
+      if (fits) {
+        chunk.push(step);
+        perLimit.set(name, (perLimit.get(name) ?? 0) + 1);
+      } else {
+        deferred.push(step);
+        deferredIds.add(step.id);
+      }
+    }
+    chunks.push(chunk);
+    remaining = deferred;
+  }
+  return chunks;
 }

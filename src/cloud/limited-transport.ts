@@ -5,7 +5,7 @@ import { LIMITS, type RateLimit, type RateLimiter } from "./rate-limiter.js";
 
 /**
  * The rate limiter placed inside each SDK's pipeline, after its retry logic: every HTTP attempt, first
- * try or retry, waits for a slot. The SDKs keep their own retry behaviour (Retry-After honoured, three
+ * try or retry, waits for a slot, and holds it until its answer (or failure) is in. The SDKs keep their own retry behaviour (Retry-After honoured, three
  * tries); a storm of 429s cannot push the request rate past the documented limits.
  */
 
@@ -32,13 +32,17 @@ export class LimitedGraphTransport implements Middleware {
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === "string" ? context.request : context.request.url;
     const { name, limit } = graphLimitFor(url);
-    await this.limiter.take(`${name}:${this.tenantId}`, limit);
     if (this.next === undefined) throw new Error("LimitedGraphTransport must not be the last middleware");
-    // A fresh deadline for each attempt (the RetryHandler sends the same context again).
-    context.options = { ...context.options, signal: AbortSignal.timeout(this.limiter.requestTimeoutMs) };
+    const release = await this.limiter.take(`${name}:${this.tenantId}`, limit);
+    // A fresh deadline for each attempt (the RetryHandler sends the same context again), covering the
+    // body's read too. Not AbortSignal.timeout: fetch listens on its signal and never lets go, and a timer
+    // with a listener keeps the process alive, so a worker told to stop waited out its last requests'
+    // deadlines (94 s after SIGTERM, seen in the PostgreSQL restart test). This timer never holds it up.
+    context.options = { ...context.options, signal: withDeadline(undefined, this.limiter.requestTimeoutMs) };
     try {
       await this.next.execute(context);
     } finally {
+      release();
       countCloudAnswer("graph", context.response?.status ?? 0);
     }
   }
@@ -57,11 +61,18 @@ export function limitedArmPolicy(limiter: RateLimiter, tenantId: string): Pipeli
         /\/subscriptions\/([0-9a-f-]{36})/i.exec(request.url)?.[1]?.toLowerCase() ?? "tenant";
       // ARM's buckets are per principal and subscription, reads apart from writes.
       const write = request.method !== "GET" && request.method !== "HEAD";
-      await limiter.take(
+      const release = await limiter.take(
         `arm${write ? "-write" : ""}:${tenantId}:${subscription}`,
         write ? LIMITS.armWrites : LIMITS.armReads,
       );
-      if (request.timeout === 0) request.timeout = limiter.requestTimeoutMs;
+      // A deadline of our own rather than request.timeout: the SDK's HTTP client clears its timeout timer
+      // only when an answer comes, so every failed attempt left one running that kept a stopping worker
+      // alive for up to two minutes (seen in the PostgreSQL restart test). This one never holds it up.
+      if (request.timeout === 0)
+        request.abortSignal = withDeadline(
+          request.abortSignal as AbortSignal | undefined,
+          limiter.requestTimeoutMs,
+        );
       try {
         const response = await next(request);
         countCloudAnswer("arm", response.status);
@@ -69,7 +80,19 @@ export function limitedArmPolicy(limiter: RateLimiter, tenantId: string): Pipeli
       } catch (error) {
         countCloudAnswer("arm", (error as { statusCode?: number }).statusCode ?? 0);
         throw error;
+      } finally {
+        release();
       }
     },
   };
+}
+
+/**
+ * A signal that aborts after `ms` (or with `signal`), on a timer that does not keep the process alive:
+ * a worker told to stop exits once its work is done, not when its last requests' deadlines pass.
+ */
+function withDeadline(signal: AbortSignal | undefined, ms: number): AbortSignal {
+  const deadline = new AbortController();
+  setTimeout(() => deadline.abort(new DOMException("The request timed out.", "TimeoutError")), ms).unref();
+  return signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]);
 }

@@ -34,53 +34,110 @@ export const LIMITS = {
 } as const satisfies Record<string, RateLimit>;
 
 /**
- * A sliding-window log per key: at most `requests` sends in any `windowMs`, plus headroom. A token bucket
- * of the same size would let a sixth report request through two seconds after a burst of five, and
- * Microsoft counts per window, at its end: a request held up in transit (a TLS handshake on a busy host
- * took over 100 ms in our tests) arrives later than it left, so sends are spaced by the window plus 5%.
+ * Spacing on top of each window: Microsoft's clock and ours, and its window's edges, are not the same.
  */
 const HEADROOM = 1.05;
 
 /**
- * The default longest one HTTP attempt may take. Neither SDK sets one: a connection that never answers
- * would hold its job (and the source it polls) forever. Graph's own gateway gives up after about 100 s.
+ * Paces requests by when they *ended*, not only when they left, so that the limit holds where Microsoft
+ * counts it, at arrival. A slot is held from `take` until the caller releases it (the answer came, or the
+ * attempt failed or timed out); only then does it start its window. A request that leaves the process
+ * late (a busy event loop, a slow TLS handshake) arrives before its answer does, and the next request
+ * under the key leaves only a window after that answer: so no `requests + 1` of them can arrive within
+ * one window, however late each one left. Pacing by departure alone (spaced by the window plus 5 %) let
+ * two Identity Protection requests arrive within a second on a loaded machine (issue 15).
  */
 export const REQUEST_TIMEOUT_MS = 120_000;
 
+/** Ends a request's hold on its slot; its window starts now. Calling it again does nothing. */
+export type Release = () => void;
+
+interface Slot {
+  /** When the request left, while it is open; when it ended, once released. */
+  at: number;
+  open: boolean;
+}
+
 export class RateLimiter {
-  private readonly sent = new Map<string, number[]>();
-  private readonly queues = new Map<string, Promise<void>>();
+  private readonly slots = new Map<string, Slot[]>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+  /** Wakes the one caller (calls on a key are served in order) waiting on a key for a slot to end. */
+  private readonly wakers = new Map<string, () => void>();
 
   constructor(
     private readonly now: () => number = Date.now,
     /**
      * The longest one HTTP attempt may take (WARDEN_REQUEST_TIMEOUT_SECONDS). It travels with the limiter
-     * because the limiter is what every attempt, in every SDK pipeline, already passes through.
+     * because the limiter is what every attempt, in every SDK pipeline, already passes through. A slot
+     * never released (a caller's bug) counts as ended this long after it was taken, so it cannot block
+     * its key for ever.
      */
     readonly requestTimeoutMs: number = REQUEST_TIMEOUT_MS,
   ) {}
 
-  /** Resolves when a request under `key` may be sent. Calls on one key are served in order. */
-  take(key: string, limit: RateLimit): Promise<void> {
+  /**
+   * Resolves when a request under `key` may be sent, with the function to call once its attempt has
+   * ended (in a `finally`). Calls on one key are served in order.
+   */
+  take(key: string, limit: RateLimit): Promise<Release> {
     const previous = this.queues.get(key) ?? Promise.resolve();
-    const turn = previous.then(async () => {
-      const log = this.sent.get(key) ?? [];
-      this.sent.set(key, log);
-      for (;;) {
-        const now = this.now();
-        const windowMs = limit.windowMs * HEADROOM;
-        while (log.length > 0 && (log[0] as number) <= now - windowMs) log.shift();
-        if (log.length < limit.requests) {
-          log.push(now);
-          return;
-        }
-        await new Promise((r) => setTimeout(r, (log[0] as number) + windowMs - now + 1));
-      }
-    });
+    const turn = previous.then(() => this.waitForSlot(key, limit));
     this.queues.set(
       key,
       turn.catch(() => undefined),
     );
     return turn;
+  }
+
+  /** Runs `send` in a slot under `key`, released when it settles. */
+  async within<T>(key: string, limit: RateLimit, send: () => Promise<T>): Promise<T> {
+    const release = await this.take(key, limit);
+    try {
+      return await send();
+    } finally {
+      release();
+    }
+  }
+
+  private async waitForSlot(key: string, limit: RateLimit): Promise<Release> {
+    const slots = this.slots.get(key) ?? [];
+    this.slots.set(key, slots);
+    const windowMs = limit.windowMs * HEADROOM;
+    for (;;) {
+      const now = this.now();
+      // A slot left open past the longest attempt ended then, at the latest.
+      for (const slot of slots) {
+        if (slot.open && slot.at + this.requestTimeoutMs <= now) {
+          slot.open = false;
+          slot.at += this.requestTimeoutMs;
+        }
+      }
+      for (let i = slots.length - 1; i >= 0; i--) {
+        const slot = slots[i] as Slot;
+        if (!slot.open && slot.at <= now - windowMs) slots.splice(i, 1);
+      }
+      if (slots.length < limit.requests) {
+        const slot: Slot = { at: now, open: true };
+        slots.push(slot);
+        return () => {
+          if (!slot.open) return;
+          slot.open = false;
+          slot.at = this.now();
+          this.wakers.get(key)?.();
+        };
+      }
+      // Wait for the first ended slot to leave the window, or an open one to end, or to time out.
+      const leaves = slots.map((s) => (s.open ? s.at + this.requestTimeoutMs : s.at + windowMs));
+      const delayMs = Math.max(1, Math.min(...leaves) - now + 1);
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.wakers.delete(key);
+          resolve();
+        };
+        const timer = setTimeout(wake, delayMs);
+        this.wakers.set(key, wake);
+      });
+    }
   }
 }
