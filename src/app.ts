@@ -74,7 +74,7 @@ export async function openWarden(
   const queue: JobQueue =
     runtime.redisUrl === undefined
       ? new InProcessQueue()
-      : new BullMqQueue(runtime.redisUrl, runtime.queuePrefix);
+      : new BullMqQueue(runtime.redisUrl, runtime.queuePrefix, runtime.timings.jobLockMs);
   const credential = credentialFor(tenantId, runtime);
   const limiter = new RateLimiter(now, runtime.requestTimeoutMs);
   const graph = new GraphLogs(credential, runtime.endpoints.graph, tenantId, limiter);
@@ -123,6 +123,8 @@ export async function openWarden(
 /** Takes poll and detect jobs. Any number of processes may do this against one Redis and one store. */
 export function startWorker(warden: Warden, now: () => number = Date.now): void {
   const { config, db, queue, log, tenantId } = warden;
+  const { timings } = config.runtime;
+  const retry = { backoffMs: timings.retryBaseMs, maxBackoffMs: timings.retryMaxMs };
   const pollDeps = {
     db,
     graph: warden.graph,
@@ -154,7 +156,7 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
     // Polls spend their time waiting (for the rate limiter, for Microsoft): with four slots, report polls
     // waiting on their 5-per-10-s limit starved the activity-log polls. Overlapping polls of one source
     // are harmless: events are stored by id and watermarks only move forward.
-    { concurrency: 16, attempts: 5, backoffMs: 2_000 },
+    { concurrency: 16, attempts: 5, ...retry },
   );
   queue.process(
     QUEUE.detect,
@@ -171,7 +173,7 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
       queue,
       log,
     ),
-    { concurrency: 1 },
+    { concurrency: 1, ...retry },
   );
   const workflow = workflowDeps(warden, now);
   // With a bot, each change of an incident refreshes its card in Teams; without one there is no card.
@@ -181,7 +183,7 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
       await queue.add(QUEUE.notify, "notify", { incidentId }, { dedupeKey: `notify:${incidentId}` });
   };
   if (bot !== undefined)
-    queue.process(QUEUE.notify, (job) => bot.notify(job), { concurrency: 1, attempts: 8, backoffMs: 2_000 });
+    queue.process(QUEUE.notify, (job) => bot.notify(job), { concurrency: 1, attempts: 8, ...retry });
   const triage = triageHandler(workflow, queue, log, announce);
   const reconcile = reconcileHandler(db, queue, tenantId, log, announce, bot !== undefined);
   queue.process(
@@ -194,12 +196,12 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
         await announce(id);
       }
     },
-    { concurrency: 4 },
+    { concurrency: 4, ...retry },
   );
-  queue.process(QUEUE.contain, containHandler(workflow, queue, log, announce), {
+  queue.process(QUEUE.contain, containHandler(workflow, queue, log, announce, retry.backoffMs), {
     concurrency: 4,
     attempts: 8,
-    backoffMs: 2_000,
+    ...retry,
   });
 }
 
@@ -212,6 +214,7 @@ export function workflowDeps(warden: Warden, now: () => number = Date.now): Work
     guard: new Guard(config.containment.protected, warden.directory),
     dryRun: config.containment.dryRun,
     log: warden.log,
+    actionLeaseMs: config.runtime.timings.actionLeaseMs,
     autoPolicy: config.containment.auto,
     twoApproversForCritical: config.containment.approval.twoApproversForCritical,
     now,

@@ -9,6 +9,8 @@ import {
   parseContainmentConfig,
 } from "./containment-config.js";
 import { DEFAULT_DETECT_CONFIG, type DetectConfig } from "./detect/detect-config.js";
+import { DEFAULT_JOB_LOCK_MS, DEFAULT_MAX_BACKOFF_MS } from "./jobs/queue/job-queue.js";
+import { DEFAULT_ACTION_LEASE_MS } from "./store/actions-repo.js";
 
 /**
  * The only reader of the environment. Everything configurable is validated here, at start, with
@@ -84,6 +86,8 @@ export interface RuntimeConfig {
   reconcileIntervalMs: number;
   /** The longest one HTTP attempt to Graph or ARM may take before it counts as failed (WARDEN_REQUEST_TIMEOUT_SECONDS). */
   requestTimeoutMs: number;
+  /** How long Warden waits on itself: leases, retries, locks. Production keeps the defaults; tests shorten them. */
+  timings: Timings;
   port: number;
   /**
    * WARDEN_TRUST_PROXY: which proxies in front of the web process are trusted to say who the client is
@@ -94,6 +98,17 @@ export interface RuntimeConfig {
   logLevel: string;
   /** Operations endpoints: who may read /metrics and /admin/queues, where a worker serves them. */
   ops: OpsConfig;
+}
+
+export interface Timings {
+  /** WARDEN_ACTION_LEASE_SECONDS: how long a worker holds a containment action before another may take it over. */
+  actionLeaseMs: number;
+  /** WARDEN_RETRY_BASE_SECONDS: a failed job's first back-off, doubled each try with jitter... */
+  retryBaseMs: number;
+  /** ...up to WARDEN_RETRY_MAX_SECONDS. */
+  retryMaxMs: number;
+  /** WARDEN_JOB_LOCK_SECONDS: how soon a job held by a dead worker is handed to another (BullMQ's lock). */
+  jobLockMs: number;
 }
 
 export interface OpsConfig {
@@ -226,11 +241,26 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     discoverIntervalMs: positive("WARDEN_DISCOVER_INTERVAL_MINUTES", 10) * 60_000,
     reconcileIntervalMs: positive("WARDEN_RECONCILE_SECONDS", 60) * 1_000,
     requestTimeoutMs: positive("WARDEN_REQUEST_TIMEOUT_SECONDS", 120) * 1_000,
+    timings: timingsFrom(positive),
     port: positive("WARDEN_PORT", 3978),
     ...trustProxyFrom(value("WARDEN_TRUST_PROXY")),
     logLevel: value("LOG_LEVEL") ?? "info",
     ops: opsFromEnv(value),
   };
+}
+
+function timingsFrom(positive: (name: string, fallback: number) => number): Timings {
+  const timings = {
+    actionLeaseMs: positive("WARDEN_ACTION_LEASE_SECONDS", DEFAULT_ACTION_LEASE_MS / 1_000) * 1_000,
+    retryBaseMs: positive("WARDEN_RETRY_BASE_SECONDS", 2) * 1_000,
+    retryMaxMs: positive("WARDEN_RETRY_MAX_SECONDS", DEFAULT_MAX_BACKOFF_MS / 1_000) * 1_000,
+    jobLockMs: positive("WARDEN_JOB_LOCK_SECONDS", DEFAULT_JOB_LOCK_MS / 1_000) * 1_000,
+  };
+  if (timings.retryMaxMs < timings.retryBaseMs)
+    throw new ConfigError("WARDEN_RETRY_MAX_SECONDS must be at least WARDEN_RETRY_BASE_SECONDS");
+  // BullMQ renews a lock every half of its length: under a second, a busy event loop loses jobs it holds.
+  if (timings.jobLockMs < 1_000) throw new ConfigError("WARDEN_JOB_LOCK_SECONDS must be at least 1");
+  return timings;
 }
 
 function trustProxyFrom(raw: string | undefined): { trustProxy?: number | string } {

@@ -29,6 +29,8 @@ export interface ContainmentDeps {
   /** Plan and show everything, change nothing. */
   dryRun: boolean;
   log: Logger;
+  /** How long a claimed action is held before another worker may take it over (default 30 s). */
+  actionLeaseMs?: number;
 }
 
 /** Who decided: an approver (Entra object id and name) or the automatic policy. */
@@ -140,7 +142,7 @@ export async function executeContainment(
   for (const row of rows) {
     // Only what was decided runs: an action planned after the decision (the incident grew) waits for its own.
     if (!["planned", "waiting", "failed", "running"].includes(row.state)) continue;
-    const claimed = await claimAction(deps.db, row.id, { approvedBy, automatic });
+    const claimed = await claimAction(deps.db, row.id, { approvedBy, automatic }, deps.actionLeaseMs);
     if (claimed === undefined) continue;
     const result = await runOne(deps, claimed);
     transient ||= result.transient;

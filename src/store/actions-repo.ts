@@ -107,8 +107,12 @@ export async function actionsOf(db: Queryable, incidentId: string): Promise<Acti
   return rows.map(fromRaw);
 }
 
-/** How long a worker holds an action it is running; past it, the action counts as left by a crashed worker. */
-export const RUNNING_LEASE_MS = 30_000;
+/**
+ * How long a worker holds an action it is running, unless configured (WARDEN_ACTION_LEASE_SECONDS); past
+ * it, the action counts as left by a crashed worker and another may take it over. Longer than any one
+ * action's run, retries inside the SDKs included.
+ */
+export const DEFAULT_ACTION_LEASE_MS = 30_000;
 
 /**
  * Claims an action for execution: from `planned` or `failed` (a retry), or `running` whose lease has
@@ -119,6 +123,7 @@ export async function claimAction(
   db: Queryable,
   id: string,
   by: { approvedBy: string | null; automatic: boolean },
+  leaseMs: number = DEFAULT_ACTION_LEASE_MS,
 ): Promise<ActionRow | undefined> {
   const { rows } = await db.query<Raw>(
     `UPDATE actions SET state = 'running', attempts = attempts + 1, approved_by = COALESCE($2, approved_by),
@@ -126,7 +131,7 @@ export async function claimAction(
      WHERE id = $1 AND (state IN ('planned', 'waiting', 'failed')
        OR (state = 'running' AND updated_at < now() - make_interval(secs => $4)))
      RETURNING *`,
-    [id, by.approvedBy, by.automatic, RUNNING_LEASE_MS / 1_000],
+    [id, by.approvedBy, by.automatic, leaseMs / 1_000],
   );
   return rows[0] === undefined ? undefined : fromRaw(rows[0]);
 }

@@ -2,7 +2,7 @@ import type { Logger } from "../../log.js";
 import { decisionToContained } from "../../metrics/process-metrics.js";
 import { type Decider, executeContainment, undoContainment } from "../../respond/containment.js";
 import type { WorkflowDeps } from "../../respond/workflow.js";
-import { RUNNING_LEASE_MS } from "../../store/actions-repo.js";
+import { DEFAULT_ACTION_LEASE_MS } from "../../store/actions-repo.js";
 import { auditTrail, getIncident, transitionIncident } from "../../store/incidents-repo.js";
 import { type Job, type JobQueue, RetryLater } from "../queue/job-queue.js";
 import { QUEUE } from "../queues.js";
@@ -18,6 +18,8 @@ export function containHandler(
   log: Logger,
   /** Tells the channel the incident changed (queues its card); a no-op without a bot. */
   announce: (incidentId: string) => Promise<void>,
+  /** How soon a run with actions waiting to retry comes back (WARDEN_RETRY_BASE_SECONDS). */
+  retryMs = 2_000,
 ) {
   return async (job: Job): Promise<void> => {
     const incidentId = String(job.data["incidentId"]);
@@ -57,10 +59,10 @@ export function containHandler(
       );
       // The card shows each run's outcome, including "waiting to retry".
       await announce(incidentId);
-      if (result.transient) throw new RetryLater("some actions wait to be retried", 2_000);
+      if (result.transient) throw new RetryLater("some actions wait to be retried", retryMs);
       if (result.incident?.state === "executing") {
         // Another worker holds an action (or one was left by a crashed worker): come back after its lease.
-        throw new RetryLater("actions held by another worker", RUNNING_LEASE_MS);
+        throw new RetryLater("actions held by another worker", deps.actionLeaseMs ?? DEFAULT_ACTION_LEASE_MS);
       }
       // Actions planned after the decision (the incident grew meanwhile) need one of their own.
       if (result.outcomes.some((o) => o.state === "planned")) {

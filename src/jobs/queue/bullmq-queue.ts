@@ -3,6 +3,8 @@ import { Redis } from "ioredis";
 import {
   type AddOptions,
   backoffDelay,
+  DEFAULT_JOB_LOCK_MS,
+  DEFAULT_MAX_BACKOFF_MS,
   type JobData,
   type JobHandler,
   type JobQueue,
@@ -29,6 +31,12 @@ export class BullMqQueue implements JobQueue {
     private readonly redisUrl: string,
     /** Namespaces every key, so tests and several deployments can share one Redis. */
     private readonly prefix = "warden",
+    /**
+     * How long a worker's hold on a job lasts without renewal (WARDEN_JOB_LOCK_SECONDS). A worker that
+     * dies holding a job (SIGKILL, a lost host) keeps it "active" until the lock lapses and the stalled
+     * check, every third of it, hands it back: 15 s bounds that to about 20 s instead of BullMQ's minute.
+     */
+    private readonly lockMs = DEFAULT_JOB_LOCK_MS,
   ) {
     this.producer = new Redis(redisUrl, {
       maxRetriesPerRequest: 1,
@@ -63,6 +71,7 @@ export class BullMqQueue implements JobQueue {
   process(queue: string, handler: JobHandler, options: ProcessOptions = {}): void {
     const attempts = options.attempts ?? 5;
     const backoffMs = options.backoffMs ?? 1_000;
+    const maxBackoffMs = options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
     const connection = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
     connection.on("error", () => undefined); // ioredis reconnects; BullMQ reports what fails
     this.connections.push(connection);
@@ -76,7 +85,8 @@ export class BullMqQueue implements JobQueue {
           if (error instanceof PermanentError) throw new UnrecoverableError(error.message);
           if (attempt >= attempts) throw error;
           // Retries are scheduled here rather than by BullMQ's backoff, so RetryLater and errors share one path.
-          const delay = error instanceof RetryLater ? error.delayMs : backoffDelay(attempt, backoffMs);
+          const delay =
+            error instanceof RetryLater ? error.delayMs : backoffDelay(attempt, backoffMs, maxBackoffMs);
           await job.moveToDelayed(Date.now() + delay, token);
           throw new DelayedError();
         }
@@ -86,11 +96,9 @@ export class BullMqQueue implements JobQueue {
         prefix: this.prefix,
         concurrency: options.concurrency ?? 1,
         autorun: true,
-        // A worker that dies holding a job (SIGKILL, lost host) keeps it "active" until its lock lapses and
-        // the stalled check returns it: 15 s locks, renewed every 7.5 s, checked every 5 s bound that to
-        // about 20 s instead of BullMQ's default minute.
-        lockDuration: 15_000,
-        stalledInterval: 5_000,
+        // Locks are renewed every half of their length; the stalled check runs every third of it.
+        lockDuration: this.lockMs,
+        stalledInterval: Math.round(this.lockMs / 3),
       },
     );
     worker.on("error", () => undefined);

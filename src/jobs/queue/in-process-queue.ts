@@ -1,6 +1,7 @@
 import {
   type AddOptions,
   backoffDelay,
+  DEFAULT_MAX_BACKOFF_MS,
   type Job,
   type JobData,
   type JobHandler,
@@ -79,6 +80,7 @@ export class InProcessQueue implements JobQueue {
       concurrency: options.concurrency ?? 1,
       attempts: options.attempts ?? 5,
       backoffMs: options.backoffMs ?? 1_000,
+      maxBackoffMs: options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS,
     };
     this.pump(queue);
   }
@@ -110,7 +112,7 @@ export class InProcessQueue implements JobQueue {
         pending: [],
         active: new Set(),
         failed: 0,
-        options: { concurrency: 1, attempts: 5, backoffMs: 1_000 },
+        options: { concurrency: 1, attempts: 5, backoffMs: 1_000, maxBackoffMs: DEFAULT_MAX_BACKOFF_MS },
       };
       this.lanes.set(queue, lane);
     }
@@ -142,7 +144,9 @@ export class InProcessQueue implements JobQueue {
         lane.failed += 1;
       } else {
         const delay =
-          error instanceof RetryLater ? error.delayMs : backoffDelay(attempt, lane.options.backoffMs);
+          error instanceof RetryLater
+            ? error.delayMs
+            : backoffDelay(attempt, lane.options.backoffMs, lane.options.maxBackoffMs);
         lane.pending.push({
           ...pending,
           job: { ...pending.job, attempt: attempt + 1 },

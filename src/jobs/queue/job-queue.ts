@@ -3,6 +3,12 @@
  * contain, undo, expire. Jobs carry ids, never state only they know: the store is the source of truth.
  */
 
+/** The longest a failed job waits before its next try, unless its lane says otherwise. */
+export const DEFAULT_MAX_BACKOFF_MS = 60_000;
+
+/** How long a worker's hold on a job lasts without renewal (BullMQ's lock; see BullMqQueue). */
+export const DEFAULT_JOB_LOCK_MS = 15_000;
+
 export type JobData = Record<string, string | number | boolean>;
 
 export interface Job {
@@ -29,8 +35,10 @@ export interface ProcessOptions {
   concurrency?: number;
   /** Tries before a job is failed for good (default 5). */
   attempts?: number;
-  /** First back-off; doubles each try, with jitter (default 1 s). */
+  /** First back-off; doubles each try, with jitter (default 1 s)... */
   backoffMs?: number;
+  /** ...up to this (default 60 s): a job on its eighth try waits a minute, not four. */
+  maxBackoffMs?: number;
 }
 
 export interface QueueCounts {
@@ -71,8 +79,13 @@ export class RetryLater extends Error {
   }
 }
 
-/** Exponential back-off with full jitter: spreads retries of many jobs instead of syncing them. */
-export function backoffDelay(attempt: number, baseMs: number, random: () => number = Math.random): number {
-  const ceiling = baseMs * 2 ** Math.max(0, attempt - 1);
+/** Exponential back-off with jitter, capped: spreads retries of many jobs instead of syncing them. */
+export function backoffDelay(
+  attempt: number,
+  baseMs: number,
+  maxMs: number = DEFAULT_MAX_BACKOFF_MS,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }
