@@ -74,9 +74,13 @@ interface Summary {
 
 describe("warden demo --headless", () => {
   it("--approve-all: each scenario's incident once, approved on its card, contained; exit 0", async () => {
-    const run = await demo(["--headless", "--approve-all", "--json", "--log-file", logFile], {
-      LOG_LEVEL: "debug",
-    });
+    // The attacks play over 5 s, the shortest the demo allows (15 s by default): the same story, sooner.
+    const run = await demo(
+      ["--headless", "--approve-all", "--json", "--play-seconds", "5", "--log-file", logFile],
+      {
+        LOG_LEVEL: "debug",
+      },
+    );
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as Summary;
     expect(summary.incidents).toHaveLength(4);
@@ -99,7 +103,7 @@ describe("warden demo --headless", () => {
   }, 240_000);
 
   it("--auto: the same without a click, every incident auto-contained; exit 0", async () => {
-    const run = await demo(["--headless", "--auto", "--json"]);
+    const run = await demo(["--headless", "--auto", "--json", "--play-seconds", "5"]);
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as Summary;
     expect(summary.incidents.map((i) => i.state)).toEqual([

@@ -109,7 +109,7 @@ export async function until(check: () => Promise<boolean>, timeoutMs: number, wh
 /** Waits until every event the simulator wrote is stored and detection has nothing left to do. */
 export async function settle(
   db: Database,
-  queue: { counts(queue: string): Promise<{ waiting: number; active: number; delayed: number }> },
+  queue: Counting,
   played: PlayedSim,
   timeoutMs = 60_000,
 ): Promise<void> {
@@ -139,16 +139,23 @@ export async function settle(
     timeoutMs,
     "each moved subscription's departure to be observed",
   );
+  await detectionDone(db, queue, played.tenantId);
+}
+
+type Counting = { counts(queue: string): Promise<{ waiting: number; active: number; delayed: number }> };
+
+/** Waits until detection has read every event stored so far (and so made every incident it will). */
+export async function detectionDone(db: Database, queue: Counting, tenantId: string): Promise<void> {
   await until(
     async () => {
-      const c = await queue.counts(QUEUE.detect);
       // Idle, and past every stored event: an event stored just before its detection job is queued
       // would otherwise pass for detected.
       const { rows } = await db.query<{ behind: boolean }>(
         `SELECT coalesce((SELECT max(seq) FROM events WHERE tenant_id = $1), 0)
                 > coalesce((SELECT seq FROM detection_cursor WHERE tenant_id = $1), 0) AS behind`,
-        [played.tenantId],
+        [tenantId],
       );
+      const c = await queue.counts(QUEUE.detect);
       return c.waiting + c.active + c.delayed === 0 && rows[0]?.behind === false;
     },
     30_000,

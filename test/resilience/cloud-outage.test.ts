@@ -15,10 +15,10 @@ import {
 import { peak } from "../helpers/rates.js";
 
 /**
- * Microsoft misbehaving for two minutes: 429s (with Retry-After from Graph and ARM, without from Identity
+ * Microsoft misbehaving for most of a minute: 429s (with Retry-After from Graph and ARM, without from Identity
  * Protection and conditional access), 500s, cut connections and requests never answered (past Warden's
  * 3 s deadline here) while the logs are polled and contained; and from the moment containment starts
- * writing, 40 s in which Graph and ARM answer 429 or 503. Every event still arrives, every incident ends
+ * writing, 20 s in which Graph and ARM answer 429 or 503. Every event still arrives, every incident ends
  * contained, nothing is written twice, the documented rates are kept throughout, and the incidents'
  * trails (what their cards show) say which actions waited and why.
  *
@@ -39,9 +39,11 @@ describe("Graph and ARM failing for minutes", () => {
     // The hijacked subscription leaves the directory only after this test (Azure's transfers take their
     // time too): its log, Warden's own writes to it included, stays readable through the storm. One that
     // leaves before Warden could read its last records is another case (docs/architecture.md).
-    played = await playingSim(53, 20_000, { transferCompletesAfterMs: 900_000 });
+    // The attacks play over 10 s; the storm covers their polling, detection and the start of containment
+    // (the storm was two minutes, the outage 40 s: as long only made the test wait longer).
+    played = await playingSim(53, 10_000, { transferCompletesAfterMs: 900_000 });
     const p = played;
-    const stormEnds = Date.now() + 120_000;
+    const stormEnds = Date.now() + 50_000;
     const storm = {
       throttle: { fraction: 0.4, until: stormEnds, retryAfterSeconds: 2 },
       unavailable: { fraction: 0.15, until: stormEnds, status: 500 as const },
@@ -52,12 +54,12 @@ describe("Graph and ARM failing for minutes", () => {
     let outageEnds = 0;
     p.sim.directory.onChange = () => {
       if (outageEnds !== 0) return;
-      // Containment has begun: 40 s in which whatever is not throttled is answered 503; then the storm again.
-      outageEnds = Date.now() + 40_000;
+      // Containment has begun: 20 s in which whatever is not throttled is answered 503; then the storm again.
+      outageEnds = Date.now() + 20_000;
       p.sim.faults.plan = { ...storm, unavailable: { fraction: 1, until: outageEnds, status: 503 } };
       setTimeout(() => {
         p.sim.faults.plan = storm;
-      }, 40_000);
+      }, 20_000);
     };
     const config = loadConfig({
       env: {

@@ -41,6 +41,11 @@ describe.skipIf(!withServices)("a worker killed between Microsoft's change and r
       REDIS_URL,
       WARDEN_QUEUE_PREFIX: prefix,
       LOG_LEVEL: "info",
+      // The takeover's waits, shortened (production: a 30 s action lease, 15 s job locks): the killed
+      // worker's job comes back within about 4 s, its action's lease lapses 8 s after it was claimed.
+      WARDEN_ACTION_LEASE_SECONDS: "8",
+      WARDEN_JOB_LOCK_SECONDS: "3",
+      WARDEN_RETRY_BASE_SECONDS: "1",
       // No click needed: automatic containment acts on every incident.
       WARDEN_AUTO_CONTAIN: "true",
       WARDEN_AUTO_MIN_CONFIDENCE: "0.5",

@@ -51,6 +51,10 @@ describe.skipIf(!withServices)("PostgreSQL restarted, during polling and during 
       WARDEN_QUEUE_PREFIX: prefix,
       LOG_LEVEL: "info",
       WARDEN_RECONCILE_SECONDS: "5",
+      // An action whose outcome could not be recorded while the database was down stays "running" until
+      // its lease lapses (30 s in production); retries start at 1 s instead of 2.
+      WARDEN_ACTION_LEASE_SECONDS: "8",
+      WARDEN_RETRY_BASE_SECONDS: "1",
       WARDEN_AUTO_CONTAIN: "true",
       WARDEN_AUTO_MIN_CONFIDENCE: "0.5",
       WARDEN_AUTO_SEVERITIES: "medium,high,critical",
@@ -100,8 +104,11 @@ describe.skipIf(!withServices)("PostgreSQL restarted, during polling and during 
       },
       180_000,
       "every event stored and every incident final",
-    ).catch((error: Error) => {
-      throw new Error(`${error.message}\n${worker.output.join("").slice(-4_000)}`);
+    ).catch(async (error: Error) => {
+      // What fell short: events, or which incidents in which state.
+      const incidents = await listIncidents(db, played.tenantId).catch(() => []);
+      const where = `events ${await events()} of ${played.sim.logs.eventCount()}; incidents ${incidents.map((i) => `${i.state} ${i.rules.join(",")}`).join("; ")}`;
+      throw new Error(`${error.message} (${where})\n${worker.output.join("").slice(-4_000)}`);
     });
 
     const state = await settledState(db, played.tenantId);
@@ -115,7 +122,10 @@ describe.skipIf(!withServices)("PostgreSQL restarted, during polling and during 
     expect(restartedDuringPolling).toBeLessThan(played.sim.logs.eventCount());
     expect(writesAtSecondRestart).toBeLessThan(writes.length);
     expect(worker.exitCode).toBeNull();
+    // A worker told to stop exits once its work is done: it waited out its last failed requests'
+    // two-minute deadlines before (94 s here), which an orchestrator would have answered with SIGKILL.
     worker.kill("SIGTERM");
+    await until(async () => worker.exitCode !== null, 30_000, "the worker to exit after SIGTERM");
     expect((await exitOf(worker)).code).toBe(0);
   }, 540_000);
 });

@@ -44,6 +44,10 @@ describe.skipIf(!withServices)("Redis restarted empty, during polling and during
       REDIS_URL: redis.url,
       LOG_LEVEL: "info",
       WARDEN_RECONCILE_SECONDS: String(RECONCILE_SECONDS),
+      // An action running when its job was lost stays "running" until its lease lapses (30 s in
+      // production); retries start at 1 s instead of 2.
+      WARDEN_ACTION_LEASE_SECONDS: "8",
+      WARDEN_RETRY_BASE_SECONDS: "1",
       WARDEN_AUTO_CONTAIN: "true",
       WARDEN_AUTO_MIN_CONFIDENCE: "0.5",
       WARDEN_AUTO_SEVERITIES: "medium,high,critical",
