@@ -9,6 +9,7 @@ import {
 } from "botbuilder";
 import { auditCard, incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
 import { inventoryCard } from "../cards/inventory-card.js";
+import { markdownText as md } from "../cards/markdown-text.js";
 import type { InventoryEntry } from "../inventory/collect.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
 import { QUEUE } from "../jobs/queues.js";
@@ -127,7 +128,7 @@ export class WardenBot extends TeamsActivityHandler {
     if (["open", "incident", "history", "inventory"].includes(word.toLowerCase())) {
       const allowed = await this.deps.approvers.check(context.activity.from?.aadObjectId);
       if (!allowed.ok) {
-        await context.sendActivity(`Only Warden's approvers can ask this: ${allowed.reason}.`);
+        await context.sendActivity(`Only Warden's approvers can ask this: ${md(allowed.reason)}.`);
         return;
       }
     }
@@ -147,7 +148,8 @@ export class WardenBot extends TeamsActivityHandler {
       case "incident": {
         const incident = arg === undefined ? undefined : await getIncident(db, arg);
         if (incident === undefined || incident.tenantId !== this.deps.tenantId) {
-          await context.sendActivity(`No incident \`${arg ?? ""}\`. \`open\` lists those waiting.`);
+          // What was typed is echoed as escaped text, not in a code span (a backtick would end it).
+          await context.sendActivity(`No incident ${md(arg ?? "")}. \`open\` lists those waiting.`);
           return;
         }
         const view = await incidentView(db, incident);
@@ -157,7 +159,7 @@ export class WardenBot extends TeamsActivityHandler {
       case "history": {
         const incident = arg === undefined ? undefined : await getIncident(db, arg);
         if (incident === undefined || incident.tenantId !== this.deps.tenantId) {
-          await context.sendActivity(`No incident \`${arg ?? ""}\`.`);
+          await context.sendActivity(`No incident ${md(arg ?? "")}.`);
           return;
         }
         const trail = await auditTrail(db, incident.id);
@@ -165,7 +167,7 @@ export class WardenBot extends TeamsActivityHandler {
           trail
             .map(
               (e) =>
-                `- ${new Date(e.at).toISOString().slice(0, 19)}Z **${e.action}**${e.actorName === undefined ? "" : ` by ${e.actorName}`}${e.toState === undefined ? "" : ` → ${e.toState}`}`,
+                `- ${new Date(e.at).toISOString().slice(0, 19)}Z **${e.action}**${e.actorName === undefined ? "" : ` by ${md(e.actorName)}`}${e.toState === undefined ? "" : ` → ${e.toState}`}`,
             )
             .join("\n"),
         );
@@ -270,7 +272,7 @@ export class WardenBot extends TeamsActivityHandler {
       const card = incidentCard(view);
       (card["body"] as unknown[]).unshift({
         type: "TextBlock",
-        text: `Refused: ${reason}`,
+        text: `Refused: ${md(reason)}`,
         wrap: true,
         color: "attention",
         weight: "Bolder",
