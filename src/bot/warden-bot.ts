@@ -24,6 +24,7 @@ import {
   listIncidents,
   transitionIncident,
 } from "../store/incidents-repo.js";
+import { withoutMentions } from "./mentions.js";
 
 export interface BotDeps {
   /** Reads the inventory live from the tenant; the bot keeps the last one a few minutes for paging. */
@@ -85,7 +86,7 @@ export class WardenBot extends TeamsActivityHandler {
         return next();
       }
       await this.remember(context);
-      await this.command(context, (context.activity.text ?? "").replace(/<at>.*?<\/at>/g, "").trim());
+      await this.command(context, withoutMentions(context.activity.text ?? "").trim());
       await next();
     });
   }
