@@ -58,6 +58,11 @@ export interface RuntimeConfig {
   /** A PEM file with the app's certificate and private key (AZURE_CLIENT_CERTIFICATE_PATH): preferred to a secret. */
   clientCertificatePath?: string;
   endpoints: CloudEndpoints;
+  /**
+   * NODE_EXTRA_CA_CERTS, the extra CAs Node trusted when this process started: Warden refuses to talk to
+   * Microsoft while it holds the simulator's test CA (src/simulator-trust.ts).
+   */
+  extraCaCerts?: string;
   /** PostgreSQL (DATABASE_URL); without it, PGlite in `dataDir`. */
   databaseUrl?: string;
   /** Redis for BullMQ (REDIS_URL); without it, the in-process queue. */
@@ -214,6 +219,7 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
       arm: url("WARDEN_ARM_URL", MICROSOFT_CLOUD.arm),
       authority: url("WARDEN_AUTHORITY_URL", MICROSOFT_CLOUD.authority),
     },
+    ...optional("extraCaCerts", value("NODE_EXTRA_CA_CERTS")),
     ...optional("databaseUrl", value("DATABASE_URL")),
     ...optional("redisUrl", value("REDIS_URL")),
     queuePrefix: value("WARDEN_QUEUE_PREFIX") ?? "warden",

@@ -1,0 +1,54 @@
+import { X509Certificate } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { ConfigError, type RuntimeConfig } from "./config.js";
+import { simTlsFile } from "./sim/cloud/tls.js";
+
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
+/** SHA-256 fingerprints of the certificates in a PEM bundle; none for a file that cannot be read. */
+function fingerprintsIn(path: string): string[] {
+  let pem: string;
+  try {
+    pem = readFileSync(path, "utf8");
+  } catch {
+    return [];
+  }
+  const prints: string[] = [];
+  for (const block of pem.match(PEM_CERTIFICATE) ?? []) {
+    try {
+      prints.push(new X509Certificate(block).fingerprint256);
+    } catch {
+      // Not a certificate Node would load either: it adds no trust.
+    }
+  }
+  return prints;
+}
+
+/** A URL whose host is this machine: `localhost`, 127.0.0.0/8 or ::1. */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === "localhost" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * Refuses to start a process that talks to Microsoft while it trusts the simulator's test CA
+ * (sim-tls/ca.crt) through NODE_EXTRA_CA_CERTS. The CA is name-constrained to loopback, so it cannot
+ * vouch for graph.microsoft.com; this makes a test setting that leaked into production fail loudly
+ * instead. The CA is recognised by fingerprint, so a copy of it under another name is caught too.
+ */
+export function refuseSimulatorTrustOffLoopback(runtime: RuntimeConfig): void {
+  if (runtime.extraCaCerts === undefined) return;
+  const simulatorCa = new X509Certificate(readFileSync(simTlsFile("ca.crt"))).fingerprint256;
+  if (!fingerprintsIn(runtime.extraCaCerts).includes(simulatorCa)) return;
+  const remote = (
+    [
+      ["WARDEN_GRAPH_URL", runtime.endpoints.graph],
+      ["WARDEN_ARM_URL", runtime.endpoints.arm],
+      ["WARDEN_AUTHORITY_URL", runtime.endpoints.authority],
+    ] as const
+  ).filter(([, url]) => !isLoopbackUrl(url));
+  if (remote.length === 0) return;
+  throw new ConfigError(
+    `NODE_EXTRA_CA_CERTS (${runtime.extraCaCerts}) trusts the simulator's test CA (sim-tls/ca.crt, SHA-256 ${simulatorCa.slice(0, 23)}…) while ${remote.map(([name, url]) => `${name} (${url})`).join(", ")} ${remote.length === 1 ? "is" : "are"} not on this machine. A Warden that talks to Microsoft must not trust it: unset NODE_EXTRA_CA_CERTS or point it at a bundle without that CA; or, to run against the simulator, point WARDEN_GRAPH_URL, WARDEN_ARM_URL and WARDEN_AUTHORITY_URL at it on 127.0.0.1.`,
+  );
+}
