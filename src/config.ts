@@ -49,6 +49,19 @@ const detectSchema = z
 const fileSchema = z.object({ detect: detectSchema.optional() }).strict();
 
 /** Where Warden runs and what it talks to. Secrets come from the environment only, never a file. */
+/** How long a client may take to send a request, and how many it may have in progress. */
+export interface HttpLimits {
+  /** WARDEN_HTTP_HEADERS_TIMEOUT_SECONDS (10): a request's headers must arrive within this. */
+  headersTimeoutMs: number;
+  /**
+   * WARDEN_HTTP_BODY_TIMEOUT_SECONDS (10): the bot's request body must arrive within this once its token
+   * passed (Teams sends at most ~100 KB at once); the whole request is also cut at headers + body.
+   */
+  bodyTimeoutMs: number;
+  /** WARDEN_HTTP_MAX_REQUESTS_PER_CLIENT (32): requests one address may have in progress on /api/messages. */
+  maxInFlightPerClient: number;
+}
+
 export interface RuntimeConfig {
   /** The Entra tenant watched (WARDEN_TENANT_ID). Required by serve and worker. */
   tenantId?: string;
@@ -90,6 +103,7 @@ export interface RuntimeConfig {
   /** The longest one HTTP attempt to Graph or ARM may take before it counts as failed (WARDEN_REQUEST_TIMEOUT_SECONDS). */
   requestTimeoutMs: number;
   port: number;
+  http: HttpLimits;
   /**
    * WARDEN_TRUST_PROXY: which proxies in front of the web process are trusted to say who the client is
    * (X-Forwarded-For), in Express's terms: a hop count, or addresses, CIDR ranges and the names loopback,
@@ -233,6 +247,11 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     reconcileIntervalMs: positive("WARDEN_RECONCILE_SECONDS", 60) * 1_000,
     requestTimeoutMs: positive("WARDEN_REQUEST_TIMEOUT_SECONDS", 120) * 1_000,
     port: positive("WARDEN_PORT", 3978),
+    http: {
+      headersTimeoutMs: positive("WARDEN_HTTP_HEADERS_TIMEOUT_SECONDS", 10) * 1_000,
+      bodyTimeoutMs: positive("WARDEN_HTTP_BODY_TIMEOUT_SECONDS", 10) * 1_000,
+      maxInFlightPerClient: Math.floor(positive("WARDEN_HTTP_MAX_REQUESTS_PER_CLIENT", 32)),
+    },
     ...trustProxyFrom(value("WARDEN_TRUST_PROXY")),
     logLevel: value("LOG_LEVEL") ?? "info",
     ops: opsFromEnv(value),
