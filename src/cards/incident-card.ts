@@ -1,5 +1,5 @@
 import type { IncidentView } from "./incident-view.js";
-import { markdownText as md, portalLinkText } from "./markdown-text.js";
+import { markdownText as md, plainText, portalLinkText } from "./markdown-text.js";
 
 type Element = Record<string, unknown>;
 
@@ -189,7 +189,8 @@ export function incidentCard(view: IncidentView): Element {
             label: "Actions to run",
             isRequired: true,
             errorMessage: "Choose at least one action",
-            choices: planned.map((a) => ({ title: `${a.action} on ${a.target}`, value: a.id })),
+            // A choice's title is plain text: the target is shown as logged, on one line, nothing hidden.
+            choices: planned.map((a) => ({ title: `${a.action} on ${plainText(a.target)}`, value: a.id })),
           },
         ],
         actions: [execute(view, "approveSelected", "Approve these", "positive")],

@@ -17,20 +17,32 @@
  * the escaped text, never inside it.
  */
 export function markdownText(value: string): string {
-  return value
-    .replace(LINE_BREAKS, " ")
-    .replace(INVISIBLE_OR_CONTROL, "\uFFFD")
-    .replace(MARKDOWN_PUNCTUATION, (c) => `\\${c}`);
+  return plainText(value).replace(MARKDOWN_PUNCTUATION, (c) => `\\${c}`);
+}
+
+/**
+ * Text from a log or the tenant for a card field Teams shows as plain text, never markdown (a choice's
+ * title): one line, with invisible and direction-changing characters shown as U+FFFD, but no backslashes
+ * (there they would be shown as typed). The choice set of "Approve selected" names the accounts an
+ * approver is about to disable: a right-to-left mark there would make one account read as another.
+ */
+export function plainText(value: string): string {
+  return value.replace(LINE_BREAKS, " ").replace(INVISIBLE_OR_CONTROL, "\uFFFD");
 }
 
 /** Every character a markdown parser or autolinker may act on (CommonMark's escapable punctuation). */
 const MARKDOWN_PUNCTUATION = /[\\`*_{}[\]()#+\-.!|<>~:@&]/g;
 const LINE_BREAKS = /\r\n|[\r\n\t\v\f\u0085\u2028\u2029]/g;
 /**
- * C0/C1 controls, zero-width spaces, direction marks and overrides (text that reads in another order),
- * invisible operators and the BOM. Joiners (U+200C, U+200D) stay: scripts and emoji need them.
+ * C0/C1 controls and every format character (Unicode's Cf: zero-width spaces, direction marks, embeddings,
+ * overrides and isolates, the Arabic letter mark U+061C, the soft hyphen, invisible operators, the BOM,
+ * and the tag characters U+E0000–E007F that can carry a whole hidden ASCII text), lone surrogates, and
+ * the fillers that show as blank letters (U+034F, Hangul U+115F, U+1160, U+3164, U+FFA0, Khmer U+17B4,
+ * U+17B5): a name made of them reads as empty, or as another. Joiners (U+200C, U+200D) stay: scripts and
+ * emoji need them. Each is one code point matched on its own, so this runs in linear time.
  */
-const INVISIBLE_OR_CONTROL = /[\p{Cc}\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/gu;
+const INVISIBLE_OR_CONTROL =
+  /(?![\u200c\u200d])(?:[\p{Cc}\p{Cf}\p{Cs}\u115f\u1160\u3164\uffa0]|\u034f|\u17b4|\u17b5)/gu;
 
 /**
  * Hosts Warden links to from a card: the Entra admin center and the Azure portal. A link to anything

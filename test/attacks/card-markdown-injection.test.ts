@@ -195,6 +195,46 @@ describe("log and tenant text in Warden's cards and chat", () => {
     expect(texts.map((t) => reading(t).shown)).toContain("evidence");
   });
 
+  it("no invisible or direction-changing character survives, in markdown text or in a choice's title", () => {
+    // Each hides or reorders text the way U+202E does, but is outside the first list of them: the Arabic
+    // letter mark (bidi), a soft hyphen, a Hangul filler (a blank letter), a deprecated format character,
+    // and tag characters, which carry a whole hidden ASCII text ("ignore" here) invisibly.
+    const hidden = [
+      "\u061C",
+      "\u00AD",
+      "\u3164",
+      "\u206A",
+      "\u{E0069}\u{E0067}\u{E006E}\u{E006F}\u{E0072}\u{E0065}",
+    ];
+    const name = `admin${hidden.join("x")}@contoso-lab.onmicrosoft.com`;
+    const card = incidentCard({
+      id: "inc-2",
+      version: 1,
+      state: "pending",
+      severity: "high",
+      confidence: 0.9,
+      title: "A guest was given a privileged Entra role",
+      subject: { name, kind: "guest" },
+      timeline: [{ time: 0, text: name }],
+      evidence: [],
+      actions: [
+        {
+          id: "a1",
+          action: "disable-account",
+          target: `${name}\u202Eevil`,
+          changes: [`Set accountEnabled of ${name} from true to false`],
+          state: "planned",
+        },
+      ],
+    });
+    const choices = JSON.stringify(card).match(/"title":"disable-account on [^"]*"/g) ?? [];
+    expect(choices).toHaveLength(1);
+    const invisible = /[\u061C\u00AD\u3164\u206A\u202E]|\u{E0069}/u;
+    for (const text of [...cardTexts(card), ...choices]) expect(text).not.toMatch(invisible);
+    // A choice's title is plain text: shown without markdown's backslashes.
+    expect(choices[0]).not.toContain("\\\\");
+  });
+
   it("the audit trail and notice cards show names, reasons and outcomes as text", async () => {
     const { auditTrail } = await import("../../src/store/incidents-repo.js");
     const texts = [
