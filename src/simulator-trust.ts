@@ -3,23 +3,41 @@ import { readFileSync } from "node:fs";
 import { ConfigError, type RuntimeConfig } from "./config.js";
 import { simTlsFile } from "./sim/cloud/tls.js";
 
-const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+/**
+ * The labels OpenSSL's PEM_read_bio_X509, which loads NODE_EXTRA_CA_CERTS, reads as a certificate:
+ * `CERTIFICATE` and the older `X509 CERTIFICATE`. A bundle with the simulator's CA under the older label
+ * is trusted by Node as much as under the usual one, so both must be recognised here.
+ */
+const CERTIFICATE_LABELS = new Set(["CERTIFICATE", "X509 CERTIFICATE"]);
 
-/** SHA-256 fingerprints of the certificates in a PEM bundle; none for a file that cannot be read. */
+/**
+ * SHA-256 fingerprints of the certificates in a PEM bundle; none for a file that cannot be read. Read
+ * line by line as OpenSSL reads it: a block's label, any `Name: value` header lines, then base64.
+ */
 function fingerprintsIn(path: string): string[] {
   let pem: string;
   try {
-    pem = readFileSync(path, "utf8");
+    pem = readFileSync(path, "latin1");
   } catch {
     return [];
   }
   const prints: string[] = [];
-  for (const block of pem.match(PEM_CERTIFICATE) ?? []) {
-    try {
-      prints.push(new X509Certificate(block).fingerprint256);
-    } catch {
-      // Not a certificate Node would load either: it adds no trust.
+  let body: string[] | undefined;
+  for (const raw of pem.split("\n")) {
+    const line = raw.trimEnd();
+    if (body === undefined) {
+      const label = line.startsWith("-----BEGIN ") && line.endsWith("-----") ? line.slice(11, -5) : "";
+      if (CERTIFICATE_LABELS.has(label)) body = [];
+      continue;
     }
+    if (line.startsWith("-----END ")) {
+      try {
+        prints.push(new X509Certificate(Buffer.from(body.join(""), "base64")).fingerprint256);
+      } catch {
+        // Not a certificate Node would load either: it adds no trust.
+      }
+      body = undefined;
+    } else if (!line.includes(":")) body.push(line);
   }
   return prints;
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -97,6 +98,28 @@ describe("the simulator's CA", () => {
     // The loopback one is not at fault.
     expect(said).not.toContain("WARDEN_ARM_URL (");
   }, 5_000);
+
+  it("is recognised under the older PEM label OpenSSL also loads, `X509 CERTIFICATE`", async () => {
+    const bundle = join(folder, "old-label.pem");
+    const ca = readFileSync(simTlsFile("ca.crt"), "utf8").replace(
+      /(BEGIN|END) CERTIFICATE/g,
+      "$1 X509 CERTIFICATE",
+    );
+    await writeFile(bundle, ca);
+    // Node trusts it under that label: a child process with it verifies the simulator's certificate.
+    const probe = [
+      'const tls = require("node:tls"); const fs = require("node:fs");',
+      `const s = tls.createServer({ cert: fs.readFileSync(${JSON.stringify(simTlsFile("localhost.crt"))}), key: fs.readFileSync(${JSON.stringify(simTlsFile("localhost.key"))}) }, (c) => c.end());`,
+      's.listen(0, "127.0.0.1", () => { const c = tls.connect({ port: s.address().port, host: "127.0.0.1", servername: "localhost" }, () => { process.stdout.write(String(c.authorized)); c.destroy(); s.close(); }); c.on("error", (e) => { process.stdout.write(e.code); s.close(); }); });',
+    ].join("\n");
+    const trusted = execFileSync(process.execPath, ["-e", probe], {
+      env: { ...process.env, NODE_EXTRA_CA_CERTS: bundle },
+      encoding: "utf8",
+    });
+    expect(trusted).toBe("true");
+    const runtime = loadConfig({ env: { NODE_EXTRA_CA_CERTS: bundle } }).runtime;
+    expect(() => refuseSimulatorTrustOffLoopback(runtime)).toThrow(/trusts the simulator's test CA/);
+  });
 
   it("is allowed where every Microsoft URL is loopback, and a bundle without it changes nothing", async () => {
     const runtime = (env: Record<string, string>) => loadConfig({ env }).runtime;
