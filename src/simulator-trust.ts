@@ -42,6 +42,15 @@ function fingerprintsIn(path: string): string[] {
   return prints;
 }
 
+/**
+ * SHA-256 fingerprints of the simulator's CAs that sim-tls/ca.crt no longer holds: the first one (until
+ * issue 17) had no name constraints, so a bundle made from an older checkout that still trusts it must
+ * be refused all the more.
+ */
+const RETIRED_SIMULATOR_CAS: readonly string[] = [
+  "A4:71:60:24:6E:13:F8:93:05:D3:99:AD:9F:C4:18:76:4B:EF:31:8E:EE:61:07:E5:F3:61:DE:A9:D0:E3:A5:9B",
+];
+
 /** A URL whose host is this machine: `localhost`, 127.0.0.0/8 or ::1. */
 export function isLoopbackUrl(url: string): boolean {
   const host = new URL(url).hostname;
@@ -56,8 +65,12 @@ export function isLoopbackUrl(url: string): boolean {
  */
 export function refuseSimulatorTrustOffLoopback(runtime: RuntimeConfig): void {
   if (runtime.extraCaCerts === undefined) return;
-  const simulatorCa = new X509Certificate(readFileSync(simTlsFile("ca.crt"))).fingerprint256;
-  if (!fingerprintsIn(runtime.extraCaCerts).includes(simulatorCa)) return;
+  const known = [
+    new X509Certificate(readFileSync(simTlsFile("ca.crt"))).fingerprint256,
+    ...RETIRED_SIMULATOR_CAS,
+  ];
+  const simulatorCa = fingerprintsIn(runtime.extraCaCerts).find((print) => known.includes(print));
+  if (simulatorCa === undefined) return;
   const remote = (
     [
       ["WARDEN_GRAPH_URL", runtime.endpoints.graph],

@@ -121,6 +121,13 @@ describe("the simulator's CA", () => {
     expect(() => refuseSimulatorTrustOffLoopback(runtime)).toThrow(/trusts the simulator's test CA/);
   });
 
+  it("its first, unconstrained version, still in bundles made from older checkouts, is refused too", () => {
+    const retired = new URL("../fixtures/sim-tls/retired-ca.crt", import.meta.url).pathname;
+    expect(nameConstraints(readFileSync(retired))).toBeUndefined();
+    const runtime = loadConfig({ env: { NODE_EXTRA_CA_CERTS: retired } }).runtime;
+    expect(() => refuseSimulatorTrustOffLoopback(runtime)).toThrow(/trusts the simulator's test CA/);
+  });
+
   it("is allowed where every Microsoft URL is loopback, and a bundle without it changes nothing", async () => {
     const runtime = (env: Record<string, string>) => loadConfig({ env }).runtime;
     const loopback = {
