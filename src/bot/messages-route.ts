@@ -48,6 +48,9 @@ export function messagesRoute(adapter: CloudAdapter, bot: WardenBot, options: Me
       res.status(401).json({ error: "the Bot Framework token was refused" });
       return;
     }
+    // Authenticated: what goes wrong from here (a slow or malformed body) is no failed authentication,
+    // and must not count toward the refusals that shut out an address Teams shares with nobody else.
+    res.locals[AUTHENTICATED] = true;
     next();
   };
   // A body that trickles in holds its slot: past the deadline the request is answered 408 and its

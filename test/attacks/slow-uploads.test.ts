@@ -163,6 +163,23 @@ describe("slow uploads to /api/messages", () => {
     expect(statuses.filter((s) => s === 408)).toHaveLength(8);
   }, 20_000);
 
+  it("requests with a valid token whose bodies fail do not count as failed authentication against their address", async () => {
+    const token = issuer.channelToken(BOT_APP_ID, connector.url);
+    // 40 malformed bodies, one at a time (past the 30 refusals a minute that close an address to anyone
+    // failing authentication): each is a 400, none a 429.
+    for (let i = 0; i < 40; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/api/messages`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: "{",
+      });
+      await res.arrayBuffer();
+      expect(res.status).toBe(400);
+    }
+    // Teams, from that same address, is still answered.
+    expect(await teamsAsksForHelp()).toBe(200);
+  }, 20_000);
+
   it("headers that never finish are cut at the headers deadline", async () => {
     const status = await stalledRequest("127.0.0.4", `${post("x")}X-Slow: 1`);
     // Node answers 408 and closes, or closes: either way the socket is not held.
