@@ -192,6 +192,13 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
       throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
     return n;
   };
+  // A count of requests: "0.5" floored to 0 would answer every request 429, Teams' too.
+  const count = (name: string, fallback: number): number => {
+    const n = positive(name, fallback);
+    if (!Number.isInteger(n))
+      throw new ConfigError(`${name} must be a whole number of at least 1, got "${value(name)}"`);
+    return n;
+  };
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const raw = value(name);
     if (raw === undefined) return fallback;
@@ -250,7 +257,7 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     http: {
       headersTimeoutMs: positive("WARDEN_HTTP_HEADERS_TIMEOUT_SECONDS", 10) * 1_000,
       bodyTimeoutMs: positive("WARDEN_HTTP_BODY_TIMEOUT_SECONDS", 10) * 1_000,
-      maxInFlightPerClient: Math.floor(positive("WARDEN_HTTP_MAX_REQUESTS_PER_CLIENT", 32)),
+      maxInFlightPerClient: count("WARDEN_HTTP_MAX_REQUESTS_PER_CLIENT", 32),
     },
     ...trustProxyFrom(value("WARDEN_TRUST_PROXY")),
     logLevel: value("LOG_LEVEL") ?? "info",

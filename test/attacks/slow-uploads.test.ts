@@ -180,6 +180,11 @@ describe("slow uploads to /api/messages", () => {
     expect(await teamsAsksForHelp()).toBe(200);
   }, 20_000);
 
+  it("a per-address cap that is not a whole number is refused, not floored to 0 (which would refuse Teams too)", () => {
+    const env = { WARDEN_TENANT_ID: TENANT, WARDEN_HTTP_MAX_REQUESTS_PER_CLIENT: "0.5" };
+    expect(() => loadConfig({ env })).toThrow(/WARDEN_HTTP_MAX_REQUESTS_PER_CLIENT must be a whole number/);
+  });
+
   it("headers that never finish are cut at the headers deadline", async () => {
     const status = await stalledRequest("127.0.0.4", `${post("x")}X-Slow: 1`);
     // Node answers 408 and closes, or closes: either way the socket is not held.
