@@ -19,18 +19,8 @@ async function api(path, body) {
   return response.json();
 }
 
-function escapeHtml(text) {
-  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
-}
-
-// The little Markdown Teams cards use (bold, code), applied only after escaping everything.
-function markdown(text) {
-  return escapeHtml(text)
-    .replace(/\*\*(.+?)\*\*/g, "<strong>$1</strong>")
-    .replace(/`([^`]+)`/g, "<code>$1</code>")
-    .replace(/\[([^\]]+)\]\((https:\/\/[^)\s"]+)\)/g, '<a href="$2" target="_blank" rel="noopener noreferrer">$1</a>')
-    .replace(/\n/g, "<br>");
-}
+// console/markdown.js: HTML-escapes everything, then draws bold, code and links to the portals only.
+const markdown = globalThis.wardenMarkdown;
 
 AdaptiveCards.AdaptiveCard.onProcessMarkdown = (text, result) => {
   result.outputHtml = markdown(text);

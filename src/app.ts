@@ -26,6 +26,7 @@ import { expireStale } from "./respond/expiry.js";
 import { Guard } from "./respond/guard.js";
 import type { RespondContext } from "./respond/types.js";
 import type { WorkflowDeps } from "./respond/workflow.js";
+import { refuseSimulatorTrustOffLoopback } from "./simulator-trust.js";
 import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { openPglite } from "./store/pglite.js";
@@ -60,6 +61,7 @@ export async function openWarden(
   const { runtime } = config;
   if (runtime.tenantId === undefined)
     throw new ConfigError("WARDEN_TENANT_ID is required: the GUID of the tenant to watch");
+  refuseSimulatorTrustOffLoopback(runtime);
   const tenantId = runtime.tenantId;
   let db: Database;
   if (runtime.databaseUrl !== undefined) {

@@ -51,6 +51,19 @@ const detectSchema = z
 const fileSchema = z.object({ detect: detectSchema.optional() }).strict();
 
 /** Where Warden runs and what it talks to. Secrets come from the environment only, never a file. */
+/** How long a client may take to send a request, and how many it may have in progress. */
+export interface HttpLimits {
+  /** WARDEN_HTTP_HEADERS_TIMEOUT_SECONDS (10): a request's headers must arrive within this. */
+  headersTimeoutMs: number;
+  /**
+   * WARDEN_HTTP_BODY_TIMEOUT_SECONDS (10): the bot's request body must arrive within this once its token
+   * passed (Teams sends at most ~100 KB at once); the whole request is also cut at headers + body.
+   */
+  bodyTimeoutMs: number;
+  /** WARDEN_HTTP_MAX_REQUESTS_PER_CLIENT (32): requests one address may have in progress on /api/messages. */
+  maxInFlightPerClient: number;
+}
+
 export interface RuntimeConfig {
   /** The Entra tenant watched (WARDEN_TENANT_ID). Required by serve and worker. */
   tenantId?: string;
@@ -60,6 +73,11 @@ export interface RuntimeConfig {
   /** A PEM file with the app's certificate and private key (AZURE_CLIENT_CERTIFICATE_PATH): preferred to a secret. */
   clientCertificatePath?: string;
   endpoints: CloudEndpoints;
+  /**
+   * NODE_EXTRA_CA_CERTS, the extra CAs Node trusted when this process started: Warden refuses to talk to
+   * Microsoft while it holds the simulator's test CA (src/simulator-trust.ts).
+   */
+  extraCaCerts?: string;
   /** PostgreSQL (DATABASE_URL); without it, PGlite in `dataDir`. */
   databaseUrl?: string;
   /** Redis for BullMQ (REDIS_URL); without it, the in-process queue. */
@@ -89,6 +107,7 @@ export interface RuntimeConfig {
   /** How long Warden waits on itself: leases, retries, locks. Production keeps the defaults; tests shorten them. */
   timings: Timings;
   port: number;
+  http: HttpLimits;
   /**
    * WARDEN_TRUST_PROXY: which proxies in front of the web process are trusted to say who the client is
    * (X-Forwarded-For), in Express's terms: a hop count, or addresses, CIDR ranges and the names loopback,
@@ -188,6 +207,13 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
       throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
     return n;
   };
+  // A count of requests: "0.5" floored to 0 would answer every request 429, Teams' too.
+  const count = (name: string, fallback: number): number => {
+    const n = positive(name, fallback);
+    if (!Number.isInteger(n))
+      throw new ConfigError(`${name} must be a whole number of at least 1, got "${value(name)}"`);
+    return n;
+  };
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const raw = value(name);
     if (raw === undefined) return fallback;
@@ -229,6 +255,7 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
       arm: url("WARDEN_ARM_URL", MICROSOFT_CLOUD.arm),
       authority: url("WARDEN_AUTHORITY_URL", MICROSOFT_CLOUD.authority),
     },
+    ...optional("extraCaCerts", value("NODE_EXTRA_CA_CERTS")),
     ...optional("databaseUrl", value("DATABASE_URL")),
     ...optional("redisUrl", value("REDIS_URL")),
     queuePrefix: value("WARDEN_QUEUE_PREFIX") ?? "warden",
@@ -243,6 +270,11 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     requestTimeoutMs: positive("WARDEN_REQUEST_TIMEOUT_SECONDS", 120) * 1_000,
     timings: timingsFrom(positive),
     port: positive("WARDEN_PORT", 3978),
+    http: {
+      headersTimeoutMs: positive("WARDEN_HTTP_HEADERS_TIMEOUT_SECONDS", 10) * 1_000,
+      bodyTimeoutMs: positive("WARDEN_HTTP_BODY_TIMEOUT_SECONDS", 10) * 1_000,
+      maxInFlightPerClient: count("WARDEN_HTTP_MAX_REQUESTS_PER_CLIENT", 32),
+    },
     ...trustProxyFrom(value("WARDEN_TRUST_PROXY")),
     logLevel: value("LOG_LEVEL") ?? "info",
     ops: opsFromEnv(value),

@@ -36,11 +36,11 @@ class SimulatorCredentialsFactory extends ServiceClientCredentialsFactory {
 }
 
 /**
- * The Bot Framework adapter with inbound authentication on. Without an app id it refuses to start,
- * unless local mode is asked for explicitly (then authentication is off and the web process binds to
- * loopback only).
+ * How inbound tokens are checked: Microsoft's Bot Framework metadata, or the loopback simulator's when
+ * configured. Without an app id it refuses, unless local mode is asked for explicitly (then
+ * authentication is off and the web process binds to loopback only).
  */
-export function createAdapter(config: BotConfig, log: Logger): CloudAdapter {
+export function createAuthentication(config: BotConfig): ConfigurationBotFrameworkAuthentication {
   if (config.appId === undefined && !config.localMode) {
     throw new BotStartError(
       "MICROSOFT_APP_ID is not set: the bot would accept unauthenticated requests. Set the Azure Bot's app id (and MICROSOFT_APP_PASSWORD), or WARDEN_BOT_LOCAL_MODE=true for a loopback-only trial.",
@@ -68,7 +68,25 @@ export function createAdapter(config: BotConfig, log: Logger): CloudAdapter {
     simulated !== undefined
       ? new SimulatorCredentialsFactory(appId)
       : new PasswordServiceClientCredentialFactory(appId, config.appPassword ?? "", config.appTenantId ?? "");
-  const auth = new ConfigurationBotFrameworkAuthentication(options, credentials);
+  return new ConfigurationBotFrameworkAuthentication(options, credentials);
+}
+
+/**
+ * A check of the bearer token alone (signature, issuer, audience, expiry, endorsed for Teams), made
+ * before the request's body is read; the adapter checks it again with the activity once it is.
+ */
+export function tokenCheck(auth: ConfigurationBotFrameworkAuthentication) {
+  return async (authorization: string): Promise<void> => {
+    await auth.authenticateStreamingRequest(authorization, "msteams");
+  };
+}
+
+/** The Bot Framework adapter with inbound authentication on (see createAuthentication). */
+export function createAdapter(
+  config: BotConfig,
+  log: Logger,
+  auth: ConfigurationBotFrameworkAuthentication = createAuthentication(config),
+): CloudAdapter {
   const adapter = new CloudAdapter(auth);
   adapter.onTurnError = async (context, error) => {
     log.error(

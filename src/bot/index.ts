@@ -4,7 +4,7 @@ import { RateLimiter } from "../cloud/rate-limiter.js";
 import { collectInventory } from "../inventory/collect.js";
 import { ApproverCheck } from "../respond/approvers.js";
 import type { WorkflowDeps } from "../respond/workflow.js";
-import { createAdapter } from "./adapter.js";
+import { createAdapter, createAuthentication, tokenCheck } from "./adapter.js";
 import { notifyHandler } from "./notifier.js";
 import { WardenBot } from "./warden-bot.js";
 
@@ -15,6 +15,8 @@ export interface BotParts {
   adapter: CloudAdapter;
   bot: WardenBot;
   notify: ReturnType<typeof notifyHandler>;
+  /** Checks a request's bearer token before its body is read (see messagesRoute). */
+  authenticate: (authorization: string) => Promise<void>;
 }
 
 /** Whether this deployment has a bot: an app id, or local mode asked for explicitly. */
@@ -25,9 +27,11 @@ export function botConfigured(warden: Warden): boolean {
 /** The bot, its adapter and the card poster, built from Warden's settings (the only botbuilder wiring). */
 export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
   const { bot: config } = warden.config;
-  const adapter = createAdapter(config, warden.log);
+  const auth = createAuthentication(config);
+  const adapter = createAdapter(config, warden.log, auth);
   return {
     adapter,
+    authenticate: tokenCheck(auth),
     bot: new WardenBot({
       workflow,
       queue: warden.queue,

@@ -12,16 +12,25 @@ import type { WardenBot } from "./warden-bot.js";
 /** Teams' own limit on a message is about 100 KB: anything much larger is not from Teams. */
 const MAX_BODY = "256kb";
 
+export interface MessagesRouteOptions {
+  requireToken: boolean;
+  guard: RequestHandler;
+  /**
+   * Checks the bearer token (signature, issuer, audience, expiry) before the body is read, so a client
+   * without a token from the Bot Framework never holds a slot while it sends its body slowly. The
+   * adapter checks it again with the activity (its serviceUrl) once the body is in.
+   */
+  authenticate?: (authorization: string) => Promise<void>;
+  /** The body must arrive within this long once the token passed, or the request is answered 408. */
+  bodyTimeoutMs: number;
+}
+
 /**
  * `POST /api/messages`: every request is authenticated by the Bot Framework adapter before the bot sees
  * it. botbuilder answers two forged forms (an attacker's key under our key id, `alg: none`) with 500
  * instead of 401; a failure before the bot was reached is an authentication failure, so it is a 401.
  */
-export function messagesRoute(
-  adapter: CloudAdapter,
-  bot: WardenBot,
-  options: { requireToken: boolean; guard: RequestHandler },
-): Router {
+export function messagesRoute(adapter: CloudAdapter, bot: WardenBot, options: MessagesRouteOptions): Router {
   const router = Router();
   // Without a bearer token there is nothing to check: refused before its body is read (outside local mode).
   const tokenPresent: RequestHandler = (req, res, next) => {
@@ -31,10 +40,41 @@ export function messagesRoute(
     }
     next();
   };
+  const tokenValid: RequestHandler = async (req, res, next) => {
+    if (options.authenticate === undefined) return next();
+    try {
+      await options.authenticate(req.headers.authorization ?? "");
+    } catch {
+      res.status(401).json({ error: "the Bot Framework token was refused" });
+      return;
+    }
+    // Authenticated: what goes wrong from here (a slow or malformed body) is no failed authentication,
+    // and must not count toward the refusals that shut out an address Teams shares with nobody else.
+    res.locals[AUTHENTICATED] = true;
+    next();
+  };
+  // A body that trickles in holds its slot: past the deadline the request is answered 408 and its
+  // connection closed, whatever the client is still sending.
+  const bodyDeadline: RequestHandler = (req, res, next) => {
+    const timer = setTimeout(() => {
+      if (!res.headersSent) {
+        res.once("finish", () => req.socket.destroy());
+        res
+          .status(408)
+          .set("Connection", "close")
+          .json({ error: `the request body did not arrive within ${options.bodyTimeoutMs / 1_000} s` });
+      } else req.socket.destroy();
+    }, options.bodyTimeoutMs);
+    req.once("end", () => clearTimeout(timer));
+    res.once("close", () => clearTimeout(timer));
+    next();
+  };
   router.post(
     "/api/messages",
     options.guard,
     tokenPresent,
+    tokenValid,
+    bodyDeadline,
     express.json({ limit: MAX_BODY }),
     async (req: Request, res: Response) => {
       let reached = false;
@@ -55,6 +95,8 @@ export function messagesRoute(
       res: Response,
       _next: NextFunction,
     ) => {
+      // Cut off by the body deadline: the 408 is already on its way.
+      if (res.headersSent) return;
       const status = error.type === "entity.too.large" ? 413 : error.status === 400 ? 400 : 500;
       res
         .status(status)

@@ -9,6 +9,7 @@ import {
 } from "botbuilder";
 import { auditCard, incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
 import { inventoryCard } from "../cards/inventory-card.js";
+import { markdownText as md } from "../cards/markdown-text.js";
 import type { InventoryEntry } from "../inventory/collect.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
 import { QUEUE } from "../jobs/queues.js";
@@ -23,6 +24,7 @@ import {
   listIncidents,
   transitionIncident,
 } from "../store/incidents-repo.js";
+import { withoutMentions } from "./mentions.js";
 
 export interface BotDeps {
   /** Reads the inventory live from the tenant; the bot keeps the last one a few minutes for paging. */
@@ -84,7 +86,7 @@ export class WardenBot extends TeamsActivityHandler {
         return next();
       }
       await this.remember(context);
-      await this.command(context, (context.activity.text ?? "").replace(/<at>.*?<\/at>/g, "").trim());
+      await this.command(context, withoutMentions(context.activity.text ?? "").trim());
       await next();
     });
   }
@@ -127,7 +129,7 @@ export class WardenBot extends TeamsActivityHandler {
     if (["open", "incident", "history", "inventory"].includes(word.toLowerCase())) {
       const allowed = await this.deps.approvers.check(context.activity.from?.aadObjectId);
       if (!allowed.ok) {
-        await context.sendActivity(`Only Warden's approvers can ask this: ${allowed.reason}.`);
+        await context.sendActivity(`Only Warden's approvers can ask this: ${md(allowed.reason)}.`);
         return;
       }
     }
@@ -147,7 +149,8 @@ export class WardenBot extends TeamsActivityHandler {
       case "incident": {
         const incident = arg === undefined ? undefined : await getIncident(db, arg);
         if (incident === undefined || incident.tenantId !== this.deps.tenantId) {
-          await context.sendActivity(`No incident \`${arg ?? ""}\`. \`open\` lists those waiting.`);
+          // What was typed is echoed as escaped text, not in a code span (a backtick would end it).
+          await context.sendActivity(`No incident ${md(arg ?? "")}. \`open\` lists those waiting.`);
           return;
         }
         const view = await incidentView(db, incident);
@@ -157,7 +160,7 @@ export class WardenBot extends TeamsActivityHandler {
       case "history": {
         const incident = arg === undefined ? undefined : await getIncident(db, arg);
         if (incident === undefined || incident.tenantId !== this.deps.tenantId) {
-          await context.sendActivity(`No incident \`${arg ?? ""}\`.`);
+          await context.sendActivity(`No incident ${md(arg ?? "")}.`);
           return;
         }
         const trail = await auditTrail(db, incident.id);
@@ -165,7 +168,7 @@ export class WardenBot extends TeamsActivityHandler {
           trail
             .map(
               (e) =>
-                `- ${new Date(e.at).toISOString().slice(0, 19)}Z **${e.action}**${e.actorName === undefined ? "" : ` by ${e.actorName}`}${e.toState === undefined ? "" : ` → ${e.toState}`}`,
+                `- ${new Date(e.at).toISOString().slice(0, 19)}Z **${e.action}**${e.actorName === undefined ? "" : ` by ${md(e.actorName)}`}${e.toState === undefined ? "" : ` → ${e.toState}`}`,
             )
             .join("\n"),
         );
@@ -270,7 +273,7 @@ export class WardenBot extends TeamsActivityHandler {
       const card = incidentCard(view);
       (card["body"] as unknown[]).unshift({
         type: "TextBlock",
-        text: `Refused: ${reason}`,
+        text: `Refused: ${md(reason)}`,
         wrap: true,
         color: "attention",
         weight: "Bolder",

@@ -1,4 +1,5 @@
 import type { IncidentView } from "./incident-view.js";
+import { markdownText as md, plainText, portalLinkText } from "./markdown-text.js";
 
 type Element = Record<string, unknown>;
 
@@ -34,12 +35,13 @@ function text(value: string, extra: Element = {}): Element {
   return { type: "TextBlock", text: value, wrap: true, ...extra };
 }
 
+/** Facts whose values are data (names, UPNs, addresses): escaped, as a fact's value is markdown too. */
 function facts(pairs: [string, string | undefined][]): Element {
   return {
     type: "FactSet",
     facts: pairs
       .filter((p): p is [string, string] => p[1] !== undefined && p[1] !== "")
-      .map(([title, value]) => ({ title, value })),
+      .map(([title, value]) => ({ title, value: md(value) })),
   };
 }
 
@@ -64,8 +66,9 @@ function actionLines(view: IncidentView): Element[] {
       undone: "↺",
       "undo-failed": "✖",
     }[a.state];
+    // The action's name is Warden's; its target and what it changes name the tenant's objects.
     const detail = a.state === "planned" ? a.changes.join("; ") : (a.outcome ?? a.changes.join("; "));
-    return text(`${mark} **${a.action}** on ${a.target}: ${detail}`, {
+    return text(`${mark} **${a.action}** on ${md(a.target)}: ${md(detail)}`, {
       spacing: "Small",
       isSubtle: a.state === "skipped",
     });
@@ -83,7 +86,7 @@ export function incidentCard(view: IncidentView): Element {
       type: "Container",
       style: view.severity === "critical" || view.severity === "high" ? "attention" : "emphasis",
       items: [
-        text(view.title, { size: "Medium", weight: "Bolder" }),
+        text(md(view.title), { size: "Medium", weight: "Bolder" }),
         text(
           `${STATE_LINE[view.state]} · ${view.severity} severity · confidence ${Math.round(view.confidence * 100)}%`,
           {
@@ -105,21 +108,24 @@ export function incidentCard(view: IncidentView): Element {
             : "Approved";
     body.push(
       text(
-        `${verb} by ${view.decision.by} at ${time(view.decision.at)}${view.decision.reason === undefined ? "" : `: ${view.decision.reason}`}`,
+        `${verb} by ${md(view.decision.by)} at ${time(view.decision.at)}${view.decision.reason === undefined ? "" : `: ${md(view.decision.reason)}`}`,
         { weight: "Bolder" },
       ),
     );
   }
   if (view.firstApprovalBy !== undefined && view.state === "pending") {
     body.push(
-      text(`Approved by ${view.firstApprovalBy}; a critical incident needs a second, different approver`, {
-        weight: "Bolder",
-      }),
+      text(
+        `Approved by ${md(view.firstApprovalBy)}; a critical incident needs a second, different approver`,
+        {
+          weight: "Bolder",
+        },
+      ),
     );
   }
   if (view.waitingBecause !== undefined && view.state === "pending") {
     body.push(
-      text(`Not contained automatically: ${view.waitingBecause}`, { isSubtle: true, spacing: "Small" }),
+      text(`Not contained automatically: ${md(view.waitingBecause)}`, { isSubtle: true, spacing: "Small" }),
     );
   }
   if (view.subject !== undefined) {
@@ -146,14 +152,14 @@ export function incidentCard(view: IncidentView): Element {
   if (view.timeline.length > 0) {
     body.push(text("What happened", { weight: "Bolder", spacing: "Medium" }));
     for (const step of view.timeline.slice(-12))
-      body.push(text(`${time(step.time)}: ${step.text}`, { spacing: "Small" }));
+      body.push(text(`${time(step.time)}: ${md(step.text)}`, { spacing: "Small" }));
     if (view.timeline.length > 12)
       body.push(text(`(${view.timeline.length - 12} earlier steps in the audit trail)`, { isSubtle: true }));
   }
   if (view.evidence.length > 0) {
     body.push(text("Evidence", { weight: "Bolder", spacing: "Medium" }));
     for (const e of view.evidence.slice(0, 8))
-      body.push(text(e.url === undefined ? e.text : `[${e.text}](${e.url})`, { spacing: "Small" }));
+      body.push(text(portalLinkText(e.text, e.url), { spacing: "Small" }));
   }
   body.push(
     text(view.state === "pending" ? "Planned actions (what each will change)" : "Actions", {
@@ -183,7 +189,8 @@ export function incidentCard(view: IncidentView): Element {
             label: "Actions to run",
             isRequired: true,
             errorMessage: "Choose at least one action",
-            choices: planned.map((a) => ({ title: `${a.action} on ${a.target}`, value: a.id })),
+            // A choice's title is plain text: the target is shown as logged, on one line, nothing hidden.
+            choices: planned.map((a) => ({ title: `${a.action} on ${plainText(a.target)}`, value: a.id })),
           },
         ],
         actions: [execute(view, "approveSelected", "Approve these", "positive")],
@@ -224,13 +231,13 @@ export function incidentCard(view: IncidentView): Element {
   };
 }
 
-/** A short card that answers a click: refused, or what happened, always with a reason. */
+/** A short card that answers a click: refused, or what happened, always with a reason (plain text, escaped). */
 export function noticeCard(title: string, detail: string): Element {
   return {
     type: "AdaptiveCard",
     $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
     version: "1.5",
-    body: [text(title, { weight: "Bolder" }), text(detail)],
+    body: [text(md(title), { weight: "Bolder" }), text(md(detail))],
   };
 }
 
@@ -245,11 +252,12 @@ export function auditCard(
     detail?: Record<string, unknown>;
   }[],
 ): Element {
+  // Audit actions and states are Warden's own words; names, reasons and outcomes are anyone's.
   const lines = trail.slice(-40).map((e) => {
-    const reason = typeof e.detail?.["reason"] === "string" ? `: ${e.detail["reason"]}` : "";
-    const outcome = typeof e.detail?.["outcome"] === "string" ? `: ${e.detail["outcome"]}` : "";
+    const reason = typeof e.detail?.["reason"] === "string" ? `: ${md(e.detail["reason"])}` : "";
+    const outcome = typeof e.detail?.["outcome"] === "string" ? `: ${md(e.detail["outcome"])}` : "";
     return text(
-      `${time(e.at)} **${e.action}**${e.actorName === undefined ? "" : ` by ${e.actorName}`}${e.toState === undefined ? "" : ` → ${e.toState}`}${reason}${outcome}`,
+      `${time(e.at)} **${e.action}**${e.actorName === undefined ? "" : ` by ${md(e.actorName)}`}${e.toState === undefined ? "" : ` → ${e.toState}`}${reason}${outcome}`,
       { spacing: "Small" },
     );
   });

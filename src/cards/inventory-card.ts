@@ -1,4 +1,5 @@
 import type { InventoryEntry } from "../inventory/collect.js";
+import { markdownText as md } from "./markdown-text.js";
 
 const PAGE = 8;
 
@@ -42,15 +43,16 @@ export function inventoryCard(entries: readonly InventoryEntry[], page: number):
       items: [
         {
           type: "TextBlock",
-          text: `**${e.userPrincipalName ?? e.id}**${flags === "" ? "" : ` (${flags})`}`,
+          text: `**${md(e.userPrincipalName ?? e.id)}**${flags === "" ? "" : ` (${flags})`}`,
           wrap: true,
         },
         {
           type: "TextBlock",
-          text: `${e.homeDomain ?? "unknown domain"} · ${e.accountEnabled === false ? "disabled" : "enabled"}${e.invitedBy === null ? "" : ` · invited by ${e.invitedBy}`}${e.lastSignIn === null ? "" : ` · last sign-in ${e.lastSignIn.slice(0, 10)}`} · ${e.roles
+          // Every value here is the tenant's (names, domains, scopes, groups): escaped, one by one.
+          text: `${e.homeDomain === null ? "unknown domain" : md(e.homeDomain)} · ${e.accountEnabled === false ? "disabled" : "enabled"}${e.invitedBy === null ? "" : ` · invited by ${md(e.invitedBy)}`}${e.lastSignIn === null ? "" : ` · last sign-in ${md(e.lastSignIn.slice(0, 10))}`} · ${e.roles
             .map(
               (r) =>
-                `${r.roleName} @ ${r.scope}${r.assignment === "eligible" ? " (eligible)" : ""}${r.viaGroup === undefined ? "" : ` via ${r.viaGroup}`}`,
+                `${md(r.roleName)} @ ${md(r.scope)}${r.assignment === "eligible" ? " (eligible)" : ""}${r.viaGroup === undefined ? "" : ` via ${md(r.viaGroup)}`}`,
             )
             .join("; ")}`,
           wrap: true,

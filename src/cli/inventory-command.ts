@@ -6,6 +6,7 @@ import { RateLimiter } from "../cloud/rate-limiter.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { collectInventory } from "../inventory/collect.js";
 import { inventoryCsv, inventoryTable } from "../inventory/format.js";
+import { refuseSimulatorTrustOffLoopback } from "../simulator-trust.js";
 import type { CommandIo } from "./detect-command.js";
 
 /** `warden inventory`: every external account holding an admin role, from the live tenant. */
@@ -27,6 +28,12 @@ export async function inventoryCommand(options: { format?: string }, io: Command
   const { runtime } = config;
   if (runtime.tenantId === undefined)
     return fail("WARDEN_TENANT_ID is required: the GUID of the tenant to list");
+  try {
+    refuseSimulatorTrustOffLoopback(runtime);
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(error.message);
+    throw error;
+  }
   const tenantId = runtime.tenantId;
   const credential = credentialFor(tenantId, runtime);
   const limiter = new RateLimiter();

@@ -51,12 +51,18 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
       createWebApp(warden),
       config.runtime.port,
       unauthenticated ? "127.0.0.1" : "0.0.0.0",
+      config.runtime.http,
     );
     log.info({ port: config.runtime.port }, "web listening");
   } else {
     // A worker answers health, readiness and metrics on a port of its own, for its orchestrator and scraper.
     try {
-      server = await listen(createOpsApp(warden), config.runtime.ops.metricsPort);
+      server = await listen(
+        createOpsApp(warden),
+        config.runtime.ops.metricsPort,
+        "0.0.0.0",
+        config.runtime.http,
+      );
     } catch (error) {
       io.stderr.write(
         `warden worker: cannot serve health and metrics on port ${config.runtime.ops.metricsPort} (${(error as Error).message}): set WARDEN_METRICS_PORT to a free port, or 0 for any\n`,

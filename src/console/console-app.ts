@@ -74,6 +74,9 @@ export function createConsoleApp(deps: ConsoleDeps, port: () => number): Console
   app.get("/console.js", (_req, res) =>
     res.type("text/javascript").sendFile(packageFile("console/console.js")),
   );
+  app.get("/markdown.js", (_req, res) =>
+    res.type("text/javascript").sendFile(packageFile("console/markdown.js")),
+  );
   app.get("/console.css", (_req, res) => res.type("text/css").sendFile(packageFile("console/console.css")));
   app.get("/vendor/adaptivecards.min.js", (_req, res) => res.type("text/javascript").sendFile(vendor));
 

@@ -79,12 +79,22 @@ export type AzureScopeLevel =
   | "resource"
   | "unknown";
 
+/**
+ * How much an Azure scope covers. ARM reads repeated slashes as one (SDKs send `//subscriptions/...`), so
+ * the scope is read as its non-empty segments, in one pass: no regex here may backtrack over a run of
+ * slashes, which made a 150,000-slash scope cost 20 s (issue 17).
+ */
 export function scopeLevel(scope: string | undefined): AzureScopeLevel {
   if (scope === undefined) return "unknown";
-  const s = scope.toLowerCase().replace(/\/+$/, "");
-  if (s === "" || s === "/") return "root";
-  if (/^\/providers\/microsoft\.management\/managementgroups\/[^/]+$/.test(s)) return "management-group";
-  if (/^\/subscriptions\/[^/]+$/.test(s)) return "subscription";
-  if (/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+$/.test(s)) return "resource-group";
-  return s.startsWith("/subscriptions/") ? "resource" : "unknown";
+  const s = scope.toLowerCase();
+  const parts = s.split("/").filter((part) => part !== "");
+  if (parts.length === 0) return s === "" || s.startsWith("/") ? "root" : "unknown";
+  if (!s.startsWith("/")) return "unknown";
+  const [first, second, third, fourth] = parts;
+  if (first === "providers" && second === "microsoft.management" && third === "managementgroups")
+    return parts.length === 4 ? "management-group" : "unknown";
+  if (first !== "subscriptions" || second === undefined) return "unknown";
+  if (parts.length === 2) return "subscription";
+  if (parts.length === 4 && third === "resourcegroups" && fourth !== undefined) return "resource-group";
+  return "resource";
 }

@@ -1,5 +1,6 @@
 import type { IncidentView } from "../cards/incident-view.js";
 import type { Finding } from "../detect/finding.js";
+import { isGuid } from "../detect/normalise/fields.js";
 import type { ActionRow } from "../store/actions-repo.js";
 import { actionsOf } from "../store/actions-repo.js";
 import type { Queryable } from "../store/database.js";
@@ -25,6 +26,10 @@ const TITLES: [string, string][] = [
   ["guest-invited", "A guest was invited"],
 ];
 
+/**
+ * The portal page where an analyst checks a finding. Built only from fixed addresses and ids checked to
+ * be GUIDs: a user id or tenant id from a log is the attacker's choice, and must never shape a link.
+ */
 function portalLink(f: Finding, tenantId: string): string | undefined {
   const ev = f.evidence[0];
   if (ev === undefined) return undefined;
@@ -35,7 +40,7 @@ function portalLink(f: Finding, tenantId: string): string | undefined {
   if (ev.source === "azure-activity") {
     return "https://portal.azure.com/#view/Microsoft_Azure_ActivityLog/ActivityLogBlade";
   }
-  if (f.subject.type === "user" && f.subject.id !== undefined) {
+  if (f.subject.type === "user" && isGuid(f.subject.id) && isGuid(tenantId)) {
     return `https://entra.microsoft.com/${tenantId}/#view/Microsoft_AAD_UsersAndTenants/UserProfileMenuBlade/~/overview/userId/${f.subject.id}`;
   }
   return "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/AuditLogList.ReactView";

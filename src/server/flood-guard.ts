@@ -6,6 +6,12 @@ export interface FloodGuardOptions {
   windowMs: number;
   /** Requests this route handles at once; more are answered 503 without being read. */
   maxInFlight: number;
+  /**
+   * Requests one client may have in progress at once; more are answered 429 without being read, so one
+   * address holding slow requests open cannot take every slot of `maxInFlight`. Teams reaches the bot
+   * from a few Microsoft addresses, so this leaves it room for bursts: half the route's cap by default.
+   */
+  maxInFlightPerClient: number;
   /** Clients remembered at once: an address flood cannot grow the table without bound. */
   maxClients: number;
   now?: () => number;
@@ -17,6 +23,7 @@ export const DEFAULT_FLOOD_GUARD: FloodGuardOptions = {
   refusalsPerWindow: 30,
   windowMs: 60_000,
   maxInFlight: 64,
+  maxInFlightPerClient: 32,
   maxClients: 10_000,
 };
 
@@ -32,7 +39,8 @@ interface Window {
 /**
  * In front of a route that authenticates each request (`/api/messages`): a client whose requests keep
  * failing authentication is answered 429, with Retry-After, before its body is read or its token checked;
- * and past `maxInFlight` requests at once, the rest are answered 503 (Retry-After 1) before being read.
+ * a client with `maxInFlightPerClient` requests in progress is answered 429 (Retry-After 1); and past
+ * `maxInFlight` requests at once, the rest are answered 503 (Retry-After 1) before being read.
  * Only unauthenticated refusals count, so Teams' own traffic, which authenticates, is never limited by
  * another client's flood unless both reach Warden from one address: behind a reverse proxy, set
  * WARDEN_TRUST_PROXY so the client is the address the proxy saw (docs/deploy.md).
@@ -41,6 +49,8 @@ export function floodGuard(options: FloodGuardOptions = DEFAULT_FLOOD_GUARD): Re
   const now = options.now ?? Date.now;
   const windows = new Map<string, Window>();
   let inFlight = 0;
+  /** Requests in progress per client; a client leaves the map when its last one ends (at most maxInFlight). */
+  const inFlightOf = new Map<string, number>();
 
   const current = (client: string, at: number): Window | undefined => {
     const window = windows.get(client);
@@ -84,9 +94,21 @@ export function floodGuard(options: FloodGuardOptions = DEFAULT_FLOOD_GUARD): Re
       res.status(503).set("Retry-After", "1").json({ error: "busy; retry after 1 s" });
       return;
     }
+    const mine = inFlightOf.get(client) ?? 0;
+    if (mine >= options.maxInFlightPerClient) {
+      res
+        .status(429)
+        .set("Retry-After", "1")
+        .json({ error: `${mine} requests from this address are in progress; retry after 1 s` });
+      return;
+    }
     inFlight += 1;
+    inFlightOf.set(client, mine + 1);
     res.once("close", () => {
       inFlight -= 1;
+      const left = (inFlightOf.get(client) ?? 1) - 1;
+      if (left <= 0) inFlightOf.delete(client);
+      else inFlightOf.set(client, left);
       const refused = res.statusCode >= 400 && res.statusCode < 500;
       if (refused && res.locals[AUTHENTICATED] !== true) remember(client, now());
     });

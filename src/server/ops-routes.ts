@@ -12,7 +12,8 @@ const READY_TIMEOUT_MS = 5_000;
 
 /**
  * What operators and orchestrators read: /healthz (the process answers), /readyz (the store, the queue
- * and a Graph token, naming which failed), /metrics (Prometheus; a bearer token, or loopback only without
+ * and a Graph token: ok or failed to anyone, and why it failed only to loopback or the metrics bearer
+ * token, since an error's first line can name hosts, users and databases), /metrics (Prometheus; a bearer token, or loopback only without
  * one) and, when credentials are configured, the BullMQ dashboard at /admin/queues.
  */
 export function opsRoutes(warden: Warden): express.Router {
@@ -20,7 +21,8 @@ export function opsRoutes(warden: Warden): express.Router {
   router.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
   });
-  router.get("/readyz", async (_req, res) => {
+  const token = warden.config.runtime.ops.metricsToken;
+  router.get("/readyz", async (req, res) => {
     const checks = Object.fromEntries(
       await Promise.all(
         (
@@ -33,11 +35,14 @@ export function opsRoutes(warden: Warden): express.Router {
       ),
     );
     const ready = Object.values(checks).every((c) => c === "ok");
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "not ready", checks });
+    const detailed = isLoopback(req) || (token !== undefined && bearerMatches(req, token));
+    res.status(ready ? 200 : 503).json({
+      status: ready ? "ready" : "not ready",
+      checks: detailed ? checks : withoutDetail(checks),
+    });
   });
 
   const registry = wardenRegistry({ db: warden.db, queue: warden.queue, tenantId: warden.tenantId });
-  const token = warden.config.runtime.ops.metricsToken;
   router.get("/metrics", async (req, res) => {
     if (token === undefined ? !isLoopback(req) : !bearerMatches(req, token)) {
       res
@@ -75,6 +80,11 @@ export function opsRoutes(warden: Warden): express.Router {
     });
   }
   return router;
+}
+
+/** Each check as "ok" or "failed", without the error's text. */
+function withoutDetail(checks: Record<string, string>): Record<string, "ok" | "failed"> {
+  return Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, c === "ok" ? "ok" : "failed"]));
 }
 
 async function outcome(check: () => Promise<unknown>): Promise<string> {

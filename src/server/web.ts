@@ -1,7 +1,8 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import express from "express";
 import { type Warden, workflowDeps } from "../app.js";
 import { botConfigured, createBot, messagesRoute } from "../bot/index.js";
+import type { HttpLimits } from "../config.js";
 import { DEFAULT_FLOOD_GUARD, floodGuard } from "./flood-guard.js";
 import { opsRoutes } from "./ops-routes.js";
 
@@ -15,16 +16,26 @@ export function createWebApp(warden: Warden): express.Express {
   if (warden.config.runtime.trustProxy !== undefined)
     app.set("trust proxy", warden.config.runtime.trustProxy);
   if (botConfigured(warden)) {
-    const { adapter, bot } = createBot(warden, workflowDeps(warden));
+    const { adapter, bot, authenticate } = createBot(warden, workflowDeps(warden));
+    const limits = warden.config.runtime.http;
     const guard = floodGuard({
       ...DEFAULT_FLOOD_GUARD,
+      maxInFlightPerClient: limits.maxInFlightPerClient,
       onLimited: (client, refusals) =>
         warden.log.warn(
           { client, refusals },
           "answering 429 to a client whose requests to /api/messages keep failing authentication",
         ),
     });
-    app.use(messagesRoute(adapter, bot, { requireToken: warden.config.bot.appId !== undefined, guard }));
+    const requireToken = warden.config.bot.appId !== undefined;
+    app.use(
+      messagesRoute(adapter, bot, {
+        requireToken,
+        guard,
+        ...(requireToken ? { authenticate } : {}),
+        bodyTimeoutMs: limits.bodyTimeoutMs,
+      }),
+    );
   } else {
     warden.log.warn(
       "the Teams bot is off: set MICROSOFT_APP_ID (see docs/deploy.md) to receive and approve incident cards",
@@ -34,9 +45,34 @@ export function createWebApp(warden: Warden): express.Express {
   return app;
 }
 
-export function listen(app: express.Express, port: number, host = "0.0.0.0"): Promise<Server> {
+/** Production's limits, for servers whose caller names none (tests, the demo console). */
+const DEFAULT_HTTP_LIMITS: Pick<HttpLimits, "headersTimeoutMs" | "bodyTimeoutMs"> = {
+  headersTimeoutMs: 10_000,
+  bodyTimeoutMs: 10_000,
+};
+
+/**
+ * Serves `app`. A client must send its headers within `headersTimeoutMs` and its whole request within
+ * headers + body time, or Node answers 408 and closes the connection: slow clients cannot hold sockets
+ * for Node's defaults (a minute, five). Node checks these every `connectionsCheckingInterval`, set here
+ * to a quarter of the headers' time (its default, 30 s, would let a short limit run long).
+ */
+export function listen(
+  app: express.Express,
+  port: number,
+  host = "0.0.0.0",
+  limits: Pick<HttpLimits, "headersTimeoutMs" | "bodyTimeoutMs"> = DEFAULT_HTTP_LIMITS,
+): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, () => resolve(server));
+    const server = createServer(
+      {
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.headersTimeoutMs + limits.bodyTimeoutMs,
+        connectionsCheckingInterval: Math.max(100, Math.floor(limits.headersTimeoutMs / 4)),
+      },
+      app,
+    );
+    server.listen(port, host, () => resolve(server));
     server.on("error", reject);
   });
 }

@@ -27,6 +27,7 @@ async function guarded(options: Partial<FloodGuardOptions> & { clock?: { now: nu
       refusalsPerWindow: 5,
       windowMs: 60_000,
       maxInFlight: 100,
+      maxInFlightPerClient: 100,
       maxClients: 1_000,
       ...options,
       ...(options.clock === undefined ? {} : { now: () => options.clock?.now ?? 0 }),

@@ -1,9 +1,9 @@
 import { createReadStream } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
+import { boundedLines } from "./bounded-lines.js";
 import { expandContainer } from "./expand-container.js";
 import type { InputItem } from "./input-item.js";
 
@@ -15,6 +15,28 @@ export type { InputItem } from "./input-item.js";
  * gzip-compressed or not. JSON lines are streamed, so memory stays flat however long the input is.
  * A broken line or an unreadable document is yielded as a problem with its place, never thrown.
  */
+
+const MiB = 1024 * 1024;
+
+/** How much of the input one record or document may take before it is skipped with a reason. */
+export interface ReadLimits {
+  /**
+   * The longest line read (bytes, after gzip). A record is a few KB and a one-line API page (Graph,
+   * Log Analytics) a few MB: 64 MiB leaves room for both, and keeps a line well under the longest
+   * string V8 can hold (~512 M characters), which a gzip inflating to one huge line used to exceed.
+   */
+  maxLineBytes: number;
+  /**
+   * The largest pretty-printed (multi-line) JSON document read whole, in characters. Past it the
+   * document is refused with a reason: parsed whole, it would take several times its size in memory.
+   * JSON lines have no such limit.
+   */
+  maxDocumentChars: number;
+}
+
+export const DEFAULT_READ_LIMITS: ReadLimits = { maxLineBytes: 64 * MiB, maxDocumentChars: 128 * MiB };
+
+const inMiB = (n: number) => `${Math.round((n / MiB) * 10) / 10} MiB`;
 
 export class InputError extends Error {}
 
@@ -40,18 +62,25 @@ export async function listInputFiles(path: string): Promise<string[]> {
   return files;
 }
 
-export async function* readInput(path: string): AsyncGenerator<InputItem> {
+export async function* readInput(
+  path: string,
+  limits: ReadLimits = DEFAULT_READ_LIMITS,
+): AsyncGenerator<InputItem> {
   if (path === "-") {
-    yield* readStream(process.stdin, "stdin");
+    yield* readStream(process.stdin, "stdin", limits);
     return;
   }
   for (const file of await listInputFiles(path)) {
-    yield* readStream(createReadStream(file), file);
+    yield* readStream(createReadStream(file), file, limits);
   }
 }
 
 /** Reads one stream; exported for tests and for callers that already hold a stream. */
-export async function* readStream(source: Readable, name: string): AsyncGenerator<InputItem> {
+export async function* readStream(
+  source: Readable,
+  name: string,
+  limits: ReadLimits = DEFAULT_READ_LIMITS,
+): AsyncGenerator<InputItem> {
   let stream: Readable;
   try {
     stream = await decompressIfGzip(source);
@@ -59,14 +88,36 @@ export async function* readStream(source: Readable, name: string): AsyncGenerato
     yield { kind: "problem", place: name, reason: `cannot be read: ${(error as Error).message}` };
     return;
   }
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNumber = 0;
   let mode: "undecided" | "lines" | "document" = "undecided";
   const documentParts: string[] = [];
+  let documentChars = 0;
   try {
-    for await (const line of lines) {
+    for await (const read of boundedLines(stream, limits.maxLineBytes)) {
       lineNumber += 1;
+      if (read.kind === "too-long") {
+        // Inside a document a line cannot be skipped (the rest would not parse): the document goes.
+        if (mode === "document") {
+          yield tooLarge(name, `line ${lineNumber} is longer than ${inMiB(limits.maxLineBytes)}`);
+          stream.destroy();
+          return;
+        }
+        mode = "lines";
+        yield {
+          kind: "problem",
+          place: `${name}:${lineNumber}`,
+          reason: `skipped: a line of ${read.bytes} bytes, over the ${inMiB(limits.maxLineBytes)} a line may take (no log record is that long; one JSON document on one line? Write it as JSON lines, one record a line)`,
+        };
+        continue;
+      }
+      const line = read.text;
       if (mode === "document") {
+        documentChars += line.length + 1;
+        if (documentChars > limits.maxDocumentChars) {
+          yield tooLarge(name, `it is over ${inMiB(limits.maxDocumentChars)}`);
+          stream.destroy();
+          return;
+        }
         documentParts.push(line);
         continue;
       }
@@ -80,6 +131,7 @@ export async function* readStream(source: Readable, name: string): AsyncGenerato
         if (mode === "undecided" && (trimmed.startsWith("{") || trimmed.startsWith("["))) {
           mode = "document";
           documentParts.push(line);
+          documentChars = line.length + 1;
           continue;
         }
         if (mode === "undecided") {
@@ -89,7 +141,6 @@ export async function* readStream(source: Readable, name: string): AsyncGenerato
             place: name,
             reason: `is not JSON or JSON lines (line ${lineNumber}: ${(error as Error).message})`,
           };
-          lines.close();
           stream.destroy();
           return;
         }
@@ -125,6 +176,15 @@ export async function* readStream(source: Readable, name: string): AsyncGenerato
     }
     yield* expandContainer(document, name);
   }
+}
+
+/** A pretty-printed document past the limits: refused whole, with what to do instead. */
+function tooLarge(name: string, why: string): InputItem {
+  return {
+    kind: "problem",
+    place: name,
+    reason: `not read: a multi-line JSON document is read whole, and ${why}. Write it as JSON lines, one record a line (for example \`jq -c '.[]'\`, or \`'.value[]'\` for a Graph page)`,
+  };
 }
 
 /** Looks at the first two bytes (gzip's magic number) instead of trusting a file name. */

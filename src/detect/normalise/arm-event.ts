@@ -3,6 +3,7 @@ import { isExternalUpn } from "../identity.js";
 import type { MapperInput } from "./context.js";
 import {
   arr,
+  capped,
   field,
   guid,
   ipAddress,
@@ -80,7 +81,7 @@ export function mapEventData(event: JsonObject, input: MapperInput): SecurityEve
   switch (op) {
     case "microsoft.authorization/roleassignments/write": {
       const body = bodyProperties(properties);
-      const scope = strField(body, "scope") ?? scopeOfAssignment(resourceId);
+      const scope = strField(body, "scope") ?? scopeOfAssignment(field(event, "resourceId"));
       const principalType = strField(body, "principalType")?.toLowerCase();
       return {
         ...header,
@@ -94,7 +95,9 @@ export function mapEventData(event: JsonObject, input: MapperInput): SecurityEve
     case "microsoft.authorization/roledefinitions/write": {
       const body = bodyProperties(properties);
       const actions = objects(field(body, "permissions")).flatMap((p) =>
-        arr(field(p, "actions")).filter((a): a is string => typeof a === "string"),
+        arr(field(p, "actions"))
+          .filter((a): a is string => typeof a === "string")
+          .map(capped),
       );
       return { ...header, kind: "azure-role-defined", roleDefinitionId: lastGuid(resourceId), actions };
     }
@@ -194,10 +197,15 @@ function bodyProperties(properties: JsonObject, preferred?: "responseBody"): Jso
   return {};
 }
 
-function scopeOfAssignment(resourceId: string): string | undefined {
+/**
+ * The scope before `/providers/Microsoft.Authorization/roleAssignments/` in the whole resource id (not its
+ * capped start, which may have lost that part), itself capped like any field.
+ */
+function scopeOfAssignment(resourceId: unknown): string | undefined {
+  if (typeof resourceId !== "string") return undefined;
   const at = resourceId.toLowerCase().indexOf("/providers/microsoft.authorization/roleassignments/");
   if (at < 0) return undefined;
-  return at === 0 ? "/" : resourceId.slice(0, at);
+  return at === 0 ? "/" : capped(resourceId.slice(0, at));
 }
 
 function bool(value: unknown): boolean | undefined {

@@ -19,8 +19,24 @@ export function field(record: JsonObject, name: string): unknown {
   return record[flipped];
 }
 
+/**
+ * The longest text Warden keeps from one field of a log record. Microsoft writes far less in any field
+ * detection reads (a display name holds at most 256 characters, a UPN 113, a resource id or scope what
+ * an ARM request URL can carry), so only a forged or broken record reaches it. Longer values are cut
+ * here, where every string is read, rather than the record skipped: a record padded to be skipped would
+ * hide what it logs, while a cut value is still judged, and a cut scope is a prefix of its path, so it
+ * can only read as broader (more severe), never narrower. Every parser after this sees bounded text.
+ */
+export const MAX_FIELD_CHARS = 8_192;
+
+/** `text`, cut to MAX_FIELD_CHARS. */
+export function capped(text: string): string {
+  return text.length > MAX_FIELD_CHARS ? text.slice(0, MAX_FIELD_CHARS) : text;
+}
+
+/** A non-empty string (a number as its text), cut to MAX_FIELD_CHARS; undefined for anything else. */
 export function str(value: unknown): string | undefined {
-  if (typeof value === "string") return value.length > 0 ? value : undefined;
+  if (typeof value === "string") return value.length > 0 ? capped(value) : undefined;
   if (typeof value === "number" && Number.isFinite(value)) return String(value);
   return undefined;
 }
@@ -109,9 +125,9 @@ export function guid(value: unknown): string | undefined {
 
 /** The GUID at the end of a resource id such as `/subscriptions/x/providers/.../roleDefinitions/{guid}`. */
 export function lastGuid(value: unknown): string | undefined {
-  const text = str(value);
-  if (text === undefined) return undefined;
-  return guid(text.slice(text.lastIndexOf("/") + 1));
+  // The end of the whole value, not of its capped start: the id is what ends it, however long the path.
+  if (typeof value !== "string") return undefined;
+  return guid(value.slice(value.lastIndexOf("/") + 1));
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;

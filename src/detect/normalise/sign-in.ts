@@ -1,7 +1,7 @@
 import type { RiskLevel, SecurityEvent } from "../event.js";
 import { isExternalUpn } from "../identity.js";
 import type { MapperInput } from "./context.js";
-import { arr, field, guid, ipAddress, type JsonObject, obj, str, strField } from "./fields.js";
+import { arr, capped, field, guid, ipAddress, type JsonObject, obj, str, strField } from "./fields.js";
 import { principal } from "./principal.js";
 import { parseTime } from "./time.js";
 
@@ -77,7 +77,7 @@ export function riskLevel(value: unknown): RiskLevel {
 
 function riskEventTypes(signIn: JsonObject): string[] {
   const list = arr(field(signIn, "riskEventTypes_v2") ?? field(signIn, "riskEventTypes"));
-  return list.filter((v): v is string => typeof v === "string");
+  return list.filter((v): v is string => typeof v === "string").map(capped);
 }
 
 /**
