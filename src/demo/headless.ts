@@ -1,6 +1,7 @@
 import type { Warden } from "../app.js";
 import type { SimDirectory } from "../sim/tenant/directory.js";
 import { actionsOf } from "../store/actions-repo.js";
+import { countEvents } from "../store/events-repo.js";
 import { auditTrail, listIncidents } from "../store/incidents-repo.js";
 import { DEMO_ANALYST, type DemoWorld } from "./world.js";
 
@@ -41,7 +42,8 @@ export async function playHeadless(
     const settled =
       Date.now() > settleAfter &&
       incidents.length >= world.expectedIncidents &&
-      incidents.every((i) => FINAL.includes(i.state));
+      incidents.every((i) => FINAL.includes(i.state)) &&
+      (await attacksPlayedOut(world));
     if (settled || Date.now() > deadline) break;
     if (options.approve && Date.now() > settleAfter) {
       for (const incident of incidents.filter(
@@ -55,6 +57,31 @@ export async function playHeadless(
     await new Promise((r) => setTimeout(r, 500));
   }
   return summarise(warden, day.tenant.id, world.sim.directory);
+}
+
+/**
+ * Whether the attacks have run to their end and Warden has read all of it: the tenant has no effect
+ * still to come (the hijacked subscription's transfer completes after its request), each subscription
+ * that left has been seen to leave, and detection has read every stored event. Until then an incident
+ * may still grow: the summary once reported a takeover contained before its last step had happened.
+ */
+async function attacksPlayedOut(world: DemoWorld): Promise<boolean> {
+  const { sim, day, warden } = world;
+  sim.directory.advance();
+  if (sim.directory.pendingEffects > 0) return false;
+  const present = new Set(sim.directory.subscriptions.map((s) => s.subscriptionId));
+  const departed = new Set(
+    day.records.flatMap((r) =>
+      r.subscriptionId === undefined || present.has(r.subscriptionId) ? [] : [r.subscriptionId],
+    ),
+  ).size;
+  if ((await countEvents(warden.db, day.tenant.id, "observations")) < departed) return false;
+  const { rows } = await warden.db.query<{ behind: boolean }>(
+    `SELECT coalesce((SELECT max(seq) FROM events WHERE tenant_id = $1), 0)
+            > coalesce((SELECT seq FROM detection_cursor WHERE tenant_id = $1), 0) AS behind`,
+    [day.tenant.id],
+  );
+  return rows[0]?.behind === false;
 }
 
 async function summarise(warden: Warden, tenantId: string, directory: SimDirectory) {

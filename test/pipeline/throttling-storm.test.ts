@@ -13,7 +13,7 @@ import {
 import { peak } from "../helpers/rates.js";
 
 /**
- * A 35-second 429 storm (half of all requests refused; Graph and ARM send Retry-After, Identity
+ * A 45-second 429 storm (half of all requests refused; Graph and ARM send Retry-After, Identity
  * Protection does not), with 503s and cut connections among the rest, while the attacks play: every event still arrives, every incident is found, and
  * the simulator, which counts every request where it arrives, sees the documented limits kept.
  */
@@ -29,10 +29,11 @@ describe("a 429 storm", () => {
   it("loses no event and keeps every request rate within Microsoft's documented limits", async () => {
     // The hijacked subscription leaves once the storm is over: a move completing during it could leave
     // its record unread for good, which is another test's subject (live-pipeline: Warden's observation).
-    // 35 s: over three of the report API's 10-second windows, the longest limit checked below (the storm
-    // was a minute; longer only waited longer). The attacks play within it.
-    played = await playingSim(47, 12_000, { transferCompletesAfterMs: 45_000 });
-    const stormEnds = Date.now() + 35_000;
+    // 45 s: four of the report API's 10-second windows, the longest limit checked below, so that more
+    // report requests are read than two windows allow (the storm was a minute; at 35 s a loaded run read
+    // only 10). The attacks play within it.
+    played = await playingSim(47, 12_000, { transferCompletesAfterMs: 55_000 });
+    const stormEnds = Date.now() + 45_000;
     // Half refused with 429; of the rest, some answered 503 and some connections cut without an answer.
     played.sim.faults.plan = {
       throttle: { fraction: 0.5, until: stormEnds, retryAfterSeconds: 2 },

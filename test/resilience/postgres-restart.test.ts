@@ -4,7 +4,7 @@ import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
 import type { Database } from "../../src/store/database.js";
 import { countEvents } from "../../src/store/events-repo.js";
-import { listIncidents } from "../../src/store/incidents-repo.js";
+import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
 import { openPostgres } from "../../src/store/postgres.js";
 import {
   EXPECTED_INCIDENTS,
@@ -107,7 +107,12 @@ describe.skipIf(!withServices)("PostgreSQL restarted, during polling and during 
     ).catch(async (error: Error) => {
       // What fell short: events, or which incidents in which state.
       const incidents = await listIncidents(db, played.tenantId).catch(() => []);
-      const where = `events ${await events()} of ${played.sim.logs.eventCount()}; incidents ${incidents.map((i) => `${i.state} ${i.rules.join(",")}`).join("; ")}`;
+      const trails = await Promise.all(
+        incidents
+          .filter((i) => !finals.includes(i.state))
+          .map(async (i) => JSON.stringify((await auditTrail(db, i.id)).map((e) => [e.action, e.detail]))),
+      );
+      const where = `events ${await events()} of ${played.sim.logs.eventCount()}; incidents ${incidents.map((i) => `${i.state} ${i.rules.join(",")}`).join("; ")}; unfinished: ${trails.join("\n")}`;
       throw new Error(`${error.message} (${where})\n${worker.output.join("").slice(-4_000)}`);
     });
 
