@@ -74,6 +74,8 @@ export function armRoutes(
     const asOf = token?.asOf ?? now();
     const matching = logs.snapshot("activity", bounds.from, bounds.to, asOf, offset, subscriptionId);
     const page = matching.slice(offset, offset + PAGE);
+    // What a client has read, for tests that count what it could not (a moved subscription's last records).
+    if (token === undefined && subscriptionId !== null) logs.noteRead(subscriptionId, asOf);
     const body: Record<string, unknown> = { value: page.map((p) => p.record) };
     if (offset + PAGE < matching.length) {
       const next = new URL(req.path, baseUrl());

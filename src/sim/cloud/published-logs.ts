@@ -116,6 +116,26 @@ export class PublishedLogs {
     return records;
   }
 
+  /** When each subscription's Activity Log was last read from its first page (the read's as-of time). */
+  private readonly lastReads = new Map<string, number>();
+
+  /** Notes a read of a subscription's Activity Log that began at `asOf` (its first page was answered). */
+  noteRead(subscriptionId: string, asOf: number): void {
+    this.lastReads.set(subscriptionId, Math.max(asOf, this.lastReads.get(subscriptionId) ?? 0));
+  }
+
+  /**
+   * Events in a subscription's Activity Log that no read could have returned: readable only after its
+   * last read began. Once the subscription has left the directory its log is out of reach, and these are
+   * lost to the tenant (Warden's own writes just before a move, the move's own record).
+   */
+  unreadIn(subscriptionId: string): number {
+    const lastRead = this.lastReads.get(subscriptionId) ?? Number.NEGATIVE_INFINITY;
+    const shelf = this.shelves.get("activity")?.get(subscriptionId) ?? [];
+    const readable = new Set(shelf.filter((r) => r.visibleAt <= lastRead).map((r) => r.eventKey));
+    return new Set(shelf.filter((r) => !readable.has(r.eventKey)).map((r) => r.eventKey)).size;
+  }
+
   /** Distinct events written so far (ARM begin and end records are one), per stream; forgotten ones count. */
   eventCount(stream?: Stream): number {
     if (stream !== undefined) return this.distinct.get(stream) ?? 0;
