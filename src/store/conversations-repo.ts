@@ -9,12 +9,15 @@ export interface StoredConversation {
   reference: Record<string, unknown>;
 }
 
-export async function saveConversation(db: Queryable, c: StoredConversation): Promise<void> {
-  await db.query(
+/** Remembers a conversation; true when it was not known before (xmax is 0 on a row just inserted). */
+export async function saveConversation(db: Queryable, c: StoredConversation): Promise<boolean> {
+  const { rows } = await db.query<{ inserted: boolean }>(
     `INSERT INTO conversations (tenant_id, conversation_id, kind, reference) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET kind = $3, reference = $4, updated_at = now()`,
+     ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET kind = $3, reference = $4, updated_at = now()
+     RETURNING (xmax = 0) AS inserted`,
     [c.tenantId, c.conversationId, c.kind, JSON.stringify(c.reference)],
   );
+  return rows[0]?.inserted === true;
 }
 
 export async function conversationsOf(db: Queryable, tenantId: string, kind?: StoredConversation["kind"]) {
