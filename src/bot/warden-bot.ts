@@ -44,6 +44,8 @@ export interface BotDeps {
 }
 
 const CARD = "application/vnd.microsoft.card.adaptive";
+/** An installation announced again within this long is the same installation. */
+const REPEAT_MS = 60_000;
 
 const HELP = [
   "**Warden** answers:",
@@ -113,7 +115,7 @@ export class WardenBot extends TeamsActivityHandler {
    * Remembers where an activity came from and decides what that place may do. Nothing pinned yet: an
    * approver's installation (or message) there pins the incident channel. Pinned: the channel stays
    * where it is, and another team channel is reported to it when Warden is added there, or the first
-   * time it hears from it, so the SOC sees every team Warden is in (issue 17, finding 1).
+   * time Warden hears from it, so the SOC sees every team Warden is in (issue 17, finding 1).
    */
   private async arrived(context: TurnContext, event: OtherPlace["event"]): Promise<void> {
     const place = await this.remember(context);
@@ -121,7 +123,9 @@ export class WardenBot extends TeamsActivityHandler {
     const channel = await incidentChannel(this.channelSettings());
     if (channel === undefined) return this.pinIfApprover(context, place);
     if (channel.conversationId === place.conversationId) return;
-    if (event !== "installed" && !place.isNew) return;
+    // Teams announces one installation twice (conversationUpdate and installationUpdate): one notice.
+    const seenJustNow = place.lastSeenAt !== undefined && Date.now() - place.lastSeenAt < REPEAT_MS;
+    if (event === "installed" ? seenJustNow : place.lastSeenAt !== undefined) return;
     const data = context.activity.channelData as
       | { team?: { id?: string; name?: string }; channel?: { id?: string; name?: string } }
       | undefined;
@@ -206,13 +210,13 @@ export class WardenBot extends TeamsActivityHandler {
       serviceUrl: activity.serviceUrl,
       locale: activity.locale,
     };
-    const isNew = await saveConversation(this.deps.workflow.db, {
+    const { lastSeenAt } = await saveConversation(this.deps.workflow.db, {
       tenantId: this.deps.tenantId,
       conversationId: channelId,
       kind,
       reference,
     });
-    return { conversationId: channelId, kind, reference: reference as Record<string, unknown>, isNew };
+    return { conversationId: channelId, kind, reference: reference as Record<string, unknown>, lastSeenAt };
   }
 
   private async command(context: TurnContext, text: string): Promise<void> {

@@ -9,15 +9,23 @@ export interface StoredConversation {
   reference: Record<string, unknown>;
 }
 
-/** Remembers a conversation; true when it was not known before (xmax is 0 on a row just inserted). */
-export async function saveConversation(db: Queryable, c: StoredConversation): Promise<boolean> {
-  const { rows } = await db.query<{ inserted: boolean }>(
-    `INSERT INTO conversations (tenant_id, conversation_id, kind, reference) VALUES ($1, $2, $3, $4)
+/**
+ * Remembers a conversation; says when it was last seen before this (undefined: never). The CTE reads the
+ * row as it was before the upsert, in the same statement.
+ */
+export async function saveConversation(
+  db: Queryable,
+  c: StoredConversation,
+): Promise<{ lastSeenAt: number | undefined }> {
+  const { rows } = await db.query<{ last_seen_ms: string | number | null }>(
+    `WITH before AS (SELECT updated_at FROM conversations WHERE tenant_id = $1 AND conversation_id = $2)
+     INSERT INTO conversations (tenant_id, conversation_id, kind, reference) VALUES ($1, $2, $3, $4)
      ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET kind = $3, reference = $4, updated_at = now()
-     RETURNING (xmax = 0) AS inserted`,
+     RETURNING (SELECT extract(epoch FROM updated_at) * 1000 FROM before) AS last_seen_ms`,
     [c.tenantId, c.conversationId, c.kind, JSON.stringify(c.reference)],
   );
-  return rows[0]?.inserted === true;
+  const last = rows[0]?.last_seen_ms;
+  return { lastSeenAt: last === null || last === undefined ? undefined : Number(last) };
 }
 
 export async function conversationsOf(db: Queryable, tenantId: string, kind?: StoredConversation["kind"]) {

@@ -143,6 +143,10 @@ describe("the incident channel", () => {
     // Mallory, a member of the tenant but no approver, adds Warden to her team and talks to it there,
     // then talks to it in another channel of hers without any installation event.
     await post(install(MALLORY_CHANNEL, HOSTILE_TEAM, MALLORY));
+    // Teams announces the same installation a second time: reported once.
+    await post(
+      inChannel(MALLORY_CHANNEL, HOSTILE_TEAM, MALLORY, { type: "installationUpdate", action: "add" }),
+    );
     await post(say(MALLORY_CHANNEL, HOSTILE_TEAM, MALLORY, "hi"));
     await post(say(MALLORY_OTHER, HOSTILE_TEAM, MALLORY, "hi"));
     await newIncident(warden, "inc-after-mallory");
