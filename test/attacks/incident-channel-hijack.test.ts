@@ -1,4 +1,3 @@
-import { rmSync } from "node:fs";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,6 +10,7 @@ import { FakeConnector } from "../../src/sim/bot/connector.js";
 import { createIncident, transitionIncident } from "../../src/store/incidents-repo.js";
 import { quietLogger } from "../helpers/logs.js";
 import { until } from "../helpers/pipeline.js";
+import { freshPostgres } from "../helpers/services.js";
 
 /**
  * Issue 17, finding 1: any member of the tenant could move the incident cards to their own team. Every
@@ -34,7 +34,7 @@ const HOSTILE_TEAM = "**Security** [Verify](https://evil.example/login)";
 
 const issuer = new BotTokenIssuer();
 const connector = new FakeConnector();
-const wardens: { warden: Warden; server: Server; dir: string }[] = [];
+const wardens: { warden: Warden; server: Server; drop: () => Promise<void> }[] = [];
 
 beforeAll(async () => {
   await issuer.start();
@@ -45,19 +45,20 @@ afterAll(async () => {
   for (const w of wardens) {
     w.server.close();
     await w.warden.close();
-    rmSync(w.dir, { recursive: true, force: true });
+    await w.drop();
   }
   await connector.close();
   await issuer.close();
 });
 
 async function startBot(env: Record<string, string> = {}) {
-  const dir = `/tmp/warden-channel-hijack-${process.pid}-${wardens.length}-${Date.now()}`;
+  // PostgreSQL rather than the embedded store: it opens in a fraction of PGlite's time.
+  const database = await freshPostgres();
   const warden = await openWarden(
     loadConfig({
       env: {
         WARDEN_TENANT_ID: TENANT,
-        WARDEN_DATA_DIR: dir,
+        DATABASE_URL: database.url,
         MICROSOFT_APP_ID: BOT_APP_ID,
         WARDEN_BOT_OPENID_METADATA_URL: issuer.openIdMetadataUrl,
         WARDEN_APPROVERS: ANALYST.id,
@@ -68,7 +69,7 @@ async function startBot(env: Record<string, string> = {}) {
   );
   startWorker(warden);
   const server = await listen(createWebApp(warden), 0, "127.0.0.1");
-  wardens.push({ warden, server, dir });
+  wardens.push({ warden, server, drop: database.drop });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/messages`;
   const post = async (activity: Record<string, unknown>) => {
     const res = await fetch(url, {
