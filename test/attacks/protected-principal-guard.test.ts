@@ -4,6 +4,7 @@ import { openWarden, startSchedules, startWorker, type Warden } from "../../src/
 import { runCommand } from "../../src/cli/run-commands.js";
 import { loadConfig } from "../../src/config.js";
 import { ENTRA_ROLE } from "../../src/detect/roles.js";
+import { Guard } from "../../src/respond/guard.js";
 import { playBack } from "../../src/sim/cloud/playback.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { SimUser } from "../../src/sim/records/people.js";
@@ -212,4 +213,23 @@ describe("the protected-principal guard", () => {
     expect(stderr).toContain(`WARDEN_PROTECTED_USERS names "ghost.admin@${TENANT.domain}"`);
     expect(stderr).toContain("#EXT#");
   }, 8_000);
+  it("denies on doubt when Graph cannot say who the protected users or the target are", async () => {
+    const unreachable = async () => Promise.reject(new Error("Graph answered 503"));
+    const guard = new Guard(
+      { breakGlassIds: [], users: [carol.userPrincipalName], groupIds: [], servicePrincipalIds: [] },
+      { transitiveMemberIds: async () => [], user: unreachable },
+    );
+    // Named by id: the protected UPN cannot be turned into its id, so nobody is known to be unprotected.
+    expect(await guard.check({ kind: "user", id: eve.id, label: "eve" })).toEqual({
+      protected: true,
+      reason: expect.stringContaining("the protected users could not be read (Graph answered 503)"),
+    });
+    // Named by UPN only: the account itself cannot be read.
+    expect(
+      await guard.check({ kind: "user", userPrincipalName: eve.userPrincipalName, label: "eve" }),
+    ).toEqual({
+      protected: true,
+      reason: expect.stringContaining("its account could not be read (Graph answered 503)"),
+    });
+  });
 });
