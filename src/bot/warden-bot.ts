@@ -2,7 +2,6 @@ import {
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
   CardFactory,
-  type ConversationReference,
   type InvokeResponse,
   MessageFactory,
   TeamsActivityHandler,
@@ -17,8 +16,6 @@ import { QUEUE } from "../jobs/queues.js";
 import type { ApproverCheck } from "../respond/approvers.js";
 import { incidentView } from "../respond/incident-view.js";
 import { type Approver, decide, type WorkflowDeps } from "../respond/workflow.js";
-import { saveConversation } from "../store/conversations-repo.js";
-import { pinIncidentChannel } from "../store/incident-channel-repo.js";
 import {
   appendAudit,
   auditTrail,
@@ -26,9 +23,8 @@ import {
   listIncidents,
   transitionIncident,
 } from "../store/incidents-repo.js";
-import { type IncidentChannelSettings, incidentChannel } from "./incident-channel.js";
+import { type ArrivalDeps, arrived } from "./arrivals.js";
 import { withoutMentions } from "./mentions.js";
-import { type OtherPlace, otherPlaceNotice } from "./other-place-notice.js";
 
 export interface BotDeps {
   /** Reads the inventory live from the tenant; the bot keeps the last one a few minutes for paging. */
@@ -44,8 +40,6 @@ export interface BotDeps {
 }
 
 const CARD = "application/vnd.microsoft.card.adaptive";
-/** An installation announced again within this long is the same installation. */
-const REPEAT_MS = 60_000;
 
 const HELP = [
   "**Warden** answers:",
@@ -57,10 +51,10 @@ const HELP = [
 ].join("\n");
 
 /**
- * The Teams side of Warden: keeps incident cards in one pinned channel and reports other teams to it,
- * answers chat commands, and turns card
- * clicks into decisions. A click is never trusted: it names an incident and the version its card showed;
- * who clicked is checked against the approvers on every click, and what runs is read from the store.
+ * The Teams side of Warden: keeps incident cards in one pinned channel and reports other teams to it
+ * (arrivals.ts), answers chat commands, and turns card clicks into decisions. A click is never trusted:
+ * it names an incident and the version its card showed; who clicked is checked against the approvers on
+ * every click, and what runs is read from the store.
  */
 export class WardenBot extends TeamsActivityHandler {
   private inventoryCache: { at: number; entries: Promise<InventoryEntry[]> } | undefined;
@@ -83,13 +77,13 @@ export class WardenBot extends TeamsActivityHandler {
     // tenant must not receive this tenant's incidents, nor learn its admins.
     this.onConversationUpdate(async (context, next) => {
       if (this.ownTenant(context))
-        await this.arrived(context, this.addsWarden(context) ? "installed" : "talked");
+        await arrived(this.arrivalDeps(), context, this.addsWarden(context) ? "installed" : "talked");
       await next();
     });
     this.onInstallationUpdate(async (context, next) => {
       const action = String((context.activity as { action?: unknown }).action ?? "");
       if (this.ownTenant(context))
-        await this.arrived(context, action.startsWith("add") ? "installed" : "talked");
+        await arrived(this.arrivalDeps(), context, action.startsWith("add") ? "installed" : "talked");
       await next();
     });
     this.onMessage(async (context, next) => {
@@ -99,10 +93,21 @@ export class WardenBot extends TeamsActivityHandler {
         );
         return next();
       }
-      await this.arrived(context, "talked");
+      await arrived(this.arrivalDeps(), context, "talked");
       await this.command(context, withoutMentions(context.activity.text ?? "").trim());
       await next();
     });
+  }
+
+  private arrivalDeps(): ArrivalDeps {
+    return {
+      db: this.deps.workflow.db,
+      tenantId: this.deps.tenantId,
+      appId: this.deps.appId ?? "",
+      ...(this.deps.configuredChannel === undefined ? {} : { configured: this.deps.configuredChannel }),
+      approvers: this.deps.approvers,
+      log: this.deps.workflow.log,
+    };
   }
 
   /** A conversationUpdate that adds Warden itself: Warden was just installed there. */
@@ -111,112 +116,12 @@ export class WardenBot extends TeamsActivityHandler {
     return (context.activity.membersAdded ?? []).some((m) => m.id === self);
   }
 
-  /**
-   * Remembers where an activity came from and decides what that place may do. Nothing pinned yet: an
-   * approver's installation (or message) there pins the incident channel. Pinned: the channel stays
-   * where it is, and another team channel is reported to it when Warden is added there, or the first
-   * time Warden hears from it, so the SOC sees every team Warden is in (issue 17, finding 1).
-   */
-  private async arrived(context: TurnContext, event: OtherPlace["event"]): Promise<void> {
-    const place = await this.remember(context);
-    if (place === undefined || place.kind !== "channel") return;
-    const channel = await incidentChannel(this.channelSettings());
-    if (channel === undefined) return this.pinIfApprover(context, place);
-    if (channel.conversationId === place.conversationId) return;
-    // Teams announces one installation twice (conversationUpdate and installationUpdate): one notice.
-    const seenJustNow = place.lastSeenAt !== undefined && Date.now() - place.lastSeenAt < REPEAT_MS;
-    if (event === "installed" ? seenJustNow : place.lastSeenAt !== undefined) return;
-    const data = context.activity.channelData as
-      | { team?: { id?: string; name?: string }; channel?: { id?: string; name?: string } }
-      | undefined;
-    const from = context.activity.from;
-    const text = otherPlaceNotice({
-      event,
-      team: data?.team?.name ?? data?.team?.id ?? "(unnamed)",
-      channel: data?.channel?.name ?? data?.channel?.id ?? place.conversationId,
-      who: { name: from?.name ?? "someone", id: from?.aadObjectId ?? from?.id ?? "unknown" },
-    });
-    try {
-      await context.adapter.continueConversationAsync(
-        this.deps.appId ?? "",
-        channel.reference as Partial<ConversationReference>,
-        async (turn) => {
-          await turn.sendActivity(text);
-        },
-      );
-    } catch (error) {
-      // The notice must not cost the person their answer; the log keeps it for the SOC.
-      this.deps.workflow.log.warn(
-        { tenantId: this.deps.tenantId, conversationId: place.conversationId, err: (error as Error).message },
-        "could not tell the incident channel about another team",
-      );
-    }
-    this.deps.workflow.log.warn(
-      { tenantId: this.deps.tenantId, conversationId: place.conversationId, event, by: from?.aadObjectId },
-      "Warden in a team channel other than the incident channel",
-    );
-  }
-
-  private async pinIfApprover(
-    context: TurnContext,
-    place: { conversationId: string; reference: Record<string, unknown> },
-  ) {
-    const by = (context.activity.from?.aadObjectId ?? "").toLowerCase();
-    if (!(await this.deps.approvers.check(by)).ok) return;
-    const pinned = await pinIncidentChannel(this.deps.workflow.db, this.deps.tenantId, {
-      conversationId: place.conversationId,
-      reference: place.reference,
-      pinnedBy: by,
-    });
-    // Said in the log, not the channel: the installation itself is the SOC's own act.
-    if (pinned)
-      this.deps.workflow.log.info(
-        { tenantId: this.deps.tenantId, conversationId: place.conversationId, by },
-        "incident channel pinned: incident cards go here from now on",
-      );
-  }
-
-  private channelSettings(): IncidentChannelSettings {
-    return {
-      db: this.deps.workflow.db,
-      tenantId: this.deps.tenantId,
-      appId: this.deps.appId ?? "",
-      ...(this.deps.configuredChannel === undefined ? {} : { configured: this.deps.configuredChannel }),
-    };
-  }
-
   /** The activity comes from Warden's tenant (Teams names it on every activity; none named is not ours). */
   private ownTenant(context: TurnContext): boolean {
     const tenant =
       (context.activity.conversation as { tenantId?: string } | undefined)?.tenantId ??
       (context.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
     return tenant !== undefined && tenant.toLowerCase() === this.deps.tenantId;
-  }
-
-  /** Stores where an activity came from; says what kind of place it is and whether it is new. */
-  private async remember(context: TurnContext) {
-    const conversation = context.activity.conversation;
-    if (conversation?.id === undefined) return undefined;
-    const type = conversation.conversationType;
-    const kind = type === "channel" ? "channel" : type === "groupChat" ? "groupChat" : "personal";
-    // A channel's reference without the thread part: new incident threads start from the channel itself.
-    const channelId = conversation.id.split(";messageid=")[0] ?? conversation.id;
-    const activity = { ...context.activity, conversation: { ...conversation, id: channelId } };
-    const reference = {
-      activityId: activity.id,
-      bot: activity.recipient,
-      channelId: activity.channelId,
-      conversation: activity.conversation,
-      serviceUrl: activity.serviceUrl,
-      locale: activity.locale,
-    };
-    const { lastSeenAt } = await saveConversation(this.deps.workflow.db, {
-      tenantId: this.deps.tenantId,
-      conversationId: channelId,
-      kind,
-      reference,
-    });
-    return { conversationId: channelId, kind, reference: reference as Record<string, unknown>, lastSeenAt };
   }
 
   private async command(context: TurnContext, text: string): Promise<void> {
