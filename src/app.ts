@@ -24,6 +24,7 @@ import { QUEUE } from "./jobs/queues.js";
 import type { Logger } from "./log.js";
 import { expireStale } from "./respond/expiry.js";
 import { Guard } from "./respond/guard.js";
+import { UnknownProtectedUser } from "./respond/protected-users.js";
 import type { RespondContext } from "./respond/types.js";
 import type { WorkflowDeps } from "./respond/workflow.js";
 import { refuseSimulatorTrustOffLoopback } from "./simulator-trust.js";
@@ -48,6 +49,8 @@ export interface Warden {
   directory: GraphDirectory;
   /** What the responders act through: the live tenant, under Warden's settings. */
   respond: RespondContext;
+  /** Who is never acted on: one per process, so its protected ids and group members are read once. */
+  guard: Guard;
   /** Gets a Graph token (from the cache when fresh): readiness proves the app can still sign in. */
   graphToken(): Promise<void>;
   close(): Promise<void>;
@@ -63,6 +66,11 @@ export async function openWarden(
     throw new ConfigError("WARDEN_TENANT_ID is required: the GUID of the tenant to watch");
   refuseSimulatorTrustOffLoopback(runtime);
   const tenantId = runtime.tenantId;
+  const credential = credentialFor(tenantId, runtime);
+  const limiter = new RateLimiter(now, runtime.requestTimeoutMs);
+  const directory = new GraphDirectory(credential, runtime.endpoints.graph, tenantId, limiter);
+  const guard = new Guard(config.containment.protected, directory);
+  await resolveProtectedUsers(guard, log);
   let db: Database;
   if (runtime.databaseUrl !== undefined) {
     db = await openPostgres(runtime.databaseUrl, {
@@ -77,11 +85,8 @@ export async function openWarden(
     runtime.redisUrl === undefined
       ? new InProcessQueue()
       : new BullMqQueue(runtime.redisUrl, runtime.queuePrefix, runtime.timings.jobLockMs);
-  const credential = credentialFor(tenantId, runtime);
-  const limiter = new RateLimiter(now, runtime.requestTimeoutMs);
   const graph = new GraphLogs(credential, runtime.endpoints.graph, tenantId, limiter);
   const arm = new ArmActivity(credential, runtime.endpoints.arm, tenantId, limiter);
-  const directory = new GraphDirectory(credential, runtime.endpoints.graph, tenantId, limiter);
   const respond: RespondContext = {
     graph: directory,
     rbac: new AzureRbac(credential, runtime.endpoints.arm, tenantId, limiter),
@@ -111,6 +116,7 @@ export async function openWarden(
     arm,
     directory,
     respond,
+    guard,
     async graphToken() {
       const token = await credential.getToken(GRAPH_SCOPE);
       if (token === null) throw new Error("the token authority gave no token");
@@ -120,6 +126,23 @@ export async function openWarden(
       await db.close();
     },
   };
+}
+
+/**
+ * Turns WARDEN_PROTECTED_USERS into object ids before anything starts: an entry that names nobody stops
+ * Warden (a protected person who is not protected is worse than no Warden). When Graph cannot answer now,
+ * Warden starts and the guard treats every user as protected until it can (deny on doubt).
+ */
+async function resolveProtectedUsers(guard: Guard, log: Logger): Promise<void> {
+  try {
+    await guard.protectedUsers.ids();
+  } catch (error) {
+    if (error instanceof UnknownProtectedUser) throw new ConfigError(error.message);
+    log.warn(
+      { err: (error as Error).message },
+      "the protected users could not be read: no user is acted on until they can",
+    );
+  }
 }
 
 /** Takes poll and detect jobs. Any number of processes may do this against one Redis and one store. */
@@ -213,7 +236,7 @@ export function workflowDeps(warden: Warden, now: () => number = Date.now): Work
   return {
     db: warden.db,
     ctx: warden.respond,
-    guard: new Guard(config.containment.protected, warden.directory),
+    guard: warden.guard,
     dryRun: config.containment.dryRun,
     log: warden.log,
     actionLeaseMs: config.runtime.timings.actionLeaseMs,

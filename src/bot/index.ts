@@ -37,6 +37,8 @@ export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
       queue: warden.queue,
       approvers: new ApproverCheck(config, warden.directory),
       tenantId: warden.tenantId,
+      appId: config.appId ?? "",
+      ...(config.channel === undefined ? {} : { configuredChannel: config.channel }),
       inventory: () =>
         collectInventory({
           graph: warden.respond.graph,

@@ -4,16 +4,13 @@ import { LIMITS, type RateLimiter } from "../cloud/rate-limiter.js";
 import type { Logger } from "../log.js";
 import { cardsSent, eventToCard, incidentToCard } from "../metrics/process-metrics.js";
 import { incidentView } from "../respond/incident-view.js";
-import {
-  conversationsOf,
-  incidentCard as postedCard,
-  saveIncidentCard,
-} from "../store/conversations-repo.js";
+import { incidentCard as postedCard, saveIncidentCard } from "../store/conversations-repo.js";
 import type { Database } from "../store/database.js";
 import { getIncident } from "../store/incidents-repo.js";
+import { incidentChannel } from "./incident-channel.js";
 
 export interface NotifierDeps {
-  /** A channel named in config, used when Warden has not been installed in one yet. */
+  /** A channel named in config: incident cards go there, whatever installations say. */
   configuredChannel?: { id: string; serviceUrl: string };
   /** Keeps posting within Teams' per-conversation limits instead of discovering them through 429s. */
   limiter: RateLimiter;
@@ -25,7 +22,8 @@ export interface NotifierDeps {
 }
 
 /**
- * `notify`: posts an incident's card to the channel Warden was installed in, one thread per incident, or
+ * `notify`: posts an incident's card to the incident channel (configured, or pinned by the first
+ * installation an approver made: see incidentChannel), one thread per incident, or
  * updates the card already posted so everyone sees the same state. Connector throttling (429) is retried
  * by the Bot Framework client; a failure fails the job, which the queue retries.
  */
@@ -34,29 +32,16 @@ export function notifyHandler(deps: NotifierDeps) {
     const incidentId = String(job.data["incidentId"]);
     const incident = await getIncident(deps.db, incidentId);
     if (incident === undefined || incident.state === "merged") return;
-    const [installed] = await conversationsOf(deps.db, deps.tenantId, "channel");
-    const channel =
-      installed ??
-      (deps.configuredChannel === undefined
-        ? undefined
-        : {
-            conversationId: deps.configuredChannel.id,
-            reference: {
-              channelId: "msteams",
-              serviceUrl: deps.configuredChannel.serviceUrl,
-              bot: { id: `28:${deps.appId}`, name: "Warden" },
-              conversation: {
-                id: deps.configuredChannel.id,
-                conversationType: "channel",
-                tenantId: deps.tenantId,
-                isGroup: true,
-              },
-            } as Record<string, unknown>,
-          });
+    const channel = await incidentChannel({
+      db: deps.db,
+      tenantId: deps.tenantId,
+      appId: deps.appId,
+      ...(deps.configuredChannel === undefined ? {} : { configured: deps.configuredChannel }),
+    });
     if (channel === undefined) {
       deps.log.warn(
         { incidentId },
-        "no Teams channel yet: install Warden in a team to receive incident cards",
+        "no incident channel yet: an approver installs Warden in the SOC's team, or set WARDEN_TEAMS_CHANNEL_ID",
       );
       return;
     }

@@ -16,7 +16,6 @@ import { QUEUE } from "../jobs/queues.js";
 import type { ApproverCheck } from "../respond/approvers.js";
 import { incidentView } from "../respond/incident-view.js";
 import { type Approver, decide, type WorkflowDeps } from "../respond/workflow.js";
-import { saveConversation } from "../store/conversations-repo.js";
 import {
   appendAudit,
   auditTrail,
@@ -24,6 +23,7 @@ import {
   listIncidents,
   transitionIncident,
 } from "../store/incidents-repo.js";
+import { type ArrivalDeps, arrived } from "./arrivals.js";
 import { withoutMentions } from "./mentions.js";
 
 export interface BotDeps {
@@ -33,6 +33,10 @@ export interface BotDeps {
   queue: JobQueue;
   approvers: ApproverCheck;
   tenantId: string;
+  /** The Azure Bot's app id: notices to the incident channel are sent as it (none in local mode). */
+  appId?: string;
+  /** WARDEN_TEAMS_CHANNEL_ID with its service URL, when the incident channel is named in config. */
+  configuredChannel?: { id: string; serviceUrl: string };
 }
 
 const CARD = "application/vnd.microsoft.card.adaptive";
@@ -47,9 +51,10 @@ const HELP = [
 ].join("\n");
 
 /**
- * The Teams side of Warden: remembers where it was installed, answers chat commands, and turns card
- * clicks into decisions. A click is never trusted: it names an incident and the version its card showed;
- * who clicked is checked against the approvers on every click, and what runs is read from the store.
+ * The Teams side of Warden: keeps incident cards in one pinned channel and reports other teams to it
+ * (arrivals.ts), answers chat commands, and turns card clicks into decisions. A click is never trusted:
+ * it names an incident and the version its card showed; who clicked is checked against the approvers on
+ * every click, and what runs is read from the store.
  */
 export class WardenBot extends TeamsActivityHandler {
   private inventoryCache: { at: number; entries: Promise<InventoryEntry[]> } | undefined;
@@ -71,11 +76,14 @@ export class WardenBot extends TeamsActivityHandler {
     // Only Warden's own tenant may install it, talk to it or click its cards: a team of another
     // tenant must not receive this tenant's incidents, nor learn its admins.
     this.onConversationUpdate(async (context, next) => {
-      if (this.ownTenant(context)) await this.remember(context);
+      if (this.ownTenant(context))
+        await arrived(this.arrivalDeps(), context, this.addsWarden(context) ? "installed" : "talked");
       await next();
     });
     this.onInstallationUpdate(async (context, next) => {
-      if (this.ownTenant(context)) await this.remember(context);
+      const action = String((context.activity as { action?: unknown }).action ?? "");
+      if (this.ownTenant(context))
+        await arrived(this.arrivalDeps(), context, action.startsWith("add") ? "installed" : "talked");
       await next();
     });
     this.onMessage(async (context, next) => {
@@ -85,10 +93,27 @@ export class WardenBot extends TeamsActivityHandler {
         );
         return next();
       }
-      await this.remember(context);
+      await arrived(this.arrivalDeps(), context, "talked");
       await this.command(context, withoutMentions(context.activity.text ?? "").trim());
       await next();
     });
+  }
+
+  private arrivalDeps(): ArrivalDeps {
+    return {
+      db: this.deps.workflow.db,
+      tenantId: this.deps.tenantId,
+      appId: this.deps.appId ?? "",
+      ...(this.deps.configuredChannel === undefined ? {} : { configured: this.deps.configuredChannel }),
+      approvers: this.deps.approvers,
+      log: this.deps.workflow.log,
+    };
+  }
+
+  /** A conversationUpdate that adds Warden itself: Warden was just installed there. */
+  private addsWarden(context: TurnContext): boolean {
+    const self = context.activity.recipient?.id;
+    return (context.activity.membersAdded ?? []).some((m) => m.id === self);
   }
 
   /** The activity comes from Warden's tenant (Teams names it on every activity; none named is not ours). */
@@ -97,29 +122,6 @@ export class WardenBot extends TeamsActivityHandler {
       (context.activity.conversation as { tenantId?: string } | undefined)?.tenantId ??
       (context.activity.channelData as { tenant?: { id?: string } } | undefined)?.tenant?.id;
     return tenant !== undefined && tenant.toLowerCase() === this.deps.tenantId;
-  }
-
-  private async remember(context: TurnContext): Promise<void> {
-    const conversation = context.activity.conversation;
-    if (conversation?.id === undefined) return;
-    const type = conversation.conversationType;
-    const kind = type === "channel" ? "channel" : type === "groupChat" ? "groupChat" : "personal";
-    // A channel's reference without the thread part: new incident threads start from the channel itself.
-    const channelId = conversation.id.split(";messageid=")[0] ?? conversation.id;
-    const reference = { ...context.activity, conversation: { ...conversation, id: channelId } };
-    await saveConversation(this.deps.workflow.db, {
-      tenantId: this.deps.tenantId,
-      conversationId: channelId,
-      kind,
-      reference: {
-        activityId: reference.id,
-        bot: reference.recipient,
-        channelId: reference.channelId,
-        conversation: reference.conversation,
-        serviceUrl: reference.serviceUrl,
-        locale: reference.locale,
-      },
-    });
   }
 
   private async command(context: TurnContext, text: string): Promise<void> {

@@ -203,10 +203,21 @@ export class GraphDirectory {
       .post({ ...g, securityEnabled: true, mailEnabled: false })) as GraphGroup;
   }
 
+  /** A group's direct members only (nested groups are not opened): see transitiveMemberIds. */
   groupMemberIds(groupId: string): Promise<string[]> {
     return this.all<{ id: string }>(`/groups/${encodeURIComponent(groupId)}/members`, { $select: "id" }).then(
       (members) => members.map((m) => m.id),
     );
+  }
+
+  /**
+   * Everyone in a group, through any depth of nested groups (`GET /groups/{id}/transitiveMembers`, all
+   * pages): users, service principals and the nested groups themselves, by object id.
+   */
+  transitiveMemberIds(groupId: string): Promise<string[]> {
+    return this.all<{ id: string }>(`/groups/${encodeURIComponent(groupId)}/transitiveMembers`, {
+      $select: "id",
+    }).then((members) => members.map((m) => m.id));
   }
 
   async addGroupMember(groupId: string, memberId: string, graphUrl: string): Promise<void> {

@@ -9,12 +9,23 @@ export interface StoredConversation {
   reference: Record<string, unknown>;
 }
 
-export async function saveConversation(db: Queryable, c: StoredConversation): Promise<void> {
-  await db.query(
-    `INSERT INTO conversations (tenant_id, conversation_id, kind, reference) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET kind = $3, reference = $4, updated_at = now()`,
+/**
+ * Remembers a conversation; says when it was last seen before this (undefined: never). The CTE reads the
+ * row as it was before the upsert, in the same statement.
+ */
+export async function saveConversation(
+  db: Queryable,
+  c: StoredConversation,
+): Promise<{ lastSeenAt: number | undefined }> {
+  const { rows } = await db.query<{ last_seen_ms: string | number | null }>(
+    `WITH before AS (SELECT updated_at FROM conversations WHERE tenant_id = $1 AND conversation_id = $2)
+     INSERT INTO conversations (tenant_id, conversation_id, kind, reference) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (tenant_id, conversation_id) DO UPDATE SET kind = $3, reference = $4, updated_at = now()
+     RETURNING (SELECT extract(epoch FROM updated_at) * 1000 FROM before) AS last_seen_ms`,
     [c.tenantId, c.conversationId, c.kind, JSON.stringify(c.reference)],
   );
+  const last = rows[0]?.last_seen_ms;
+  return { lastSeenAt: last === null || last === undefined ? undefined : Number(last) };
 }
 
 export async function conversationsOf(db: Queryable, tenantId: string, kind?: StoredConversation["kind"]) {

@@ -213,4 +213,20 @@ export const MIGRATIONS: readonly Migration[] = [
       $$;
     `,
   },
+  {
+    id: 5,
+    name: "the Teams channel incident cards go to, pinned once",
+    sql: `
+      -- Issue 17, finding 1: cards went to whichever channel spoke to the bot last, so anyone in the
+      -- tenant could move them to a team of their own. One channel per tenant, pinned by the first
+      -- installation an approver made (or named in config, which is not stored), never replaced.
+      CREATE TABLE incident_channels (
+        tenant_id       text        PRIMARY KEY,
+        conversation_id text        NOT NULL,
+        reference       jsonb       NOT NULL,
+        pinned_by       text        NOT NULL,
+        pinned_at       timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];

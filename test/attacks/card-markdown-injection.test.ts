@@ -287,7 +287,7 @@ describe("log and tenant text in Warden's cards and chat", () => {
       ctx: undefined as unknown as RespondContext,
       guard: new Guard(
         { breakGlassIds: [], users: [], groupIds: [], servicePrincipalIds: [] },
-        { groupMemberIds: async () => [] },
+        { transitiveMemberIds: async () => [], user: async () => undefined },
       ),
       dryRun: false,
       log: quietLogger(),

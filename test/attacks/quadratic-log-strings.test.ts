@@ -125,7 +125,8 @@ describe("super-linear work on log strings", () => {
     const approvers = { check: async () => ({ ok: true as const }) } as unknown as ApproverCheck;
     const bot = new WardenBot({
       inventory: async () => [],
-      workflow: {} as WorkflowDeps,
+      // Stored nowhere: WardenBot remembers the conversation, so give it a store that takes anything.
+      workflow: { db: { query: async () => ({ rows: [] }) } } as unknown as WorkflowDeps,
       queue: {} as never,
       approvers,
       tenantId: TENANT,
@@ -140,8 +141,6 @@ describe("super-linear work on log strings", () => {
         name: "",
       },
     } as never);
-    // Stored nowhere: WardenBot remembers the conversation, so give it a store that takes anything.
-    (bot as unknown as { remember: () => Promise<void> }).remember = async () => undefined;
     await adapter.send({
       type: "message",
       text: `<at>Warden</at> help ${"<at>".repeat(62_000)}`,

@@ -31,7 +31,7 @@ beforeAll(async () => {
     ctx: undefined as unknown as RespondContext,
     guard: new Guard(
       { breakGlassIds: [], users: [], groupIds: [], servicePrincipalIds: [] },
-      { groupMemberIds: async () => [] },
+      { transitiveMemberIds: async () => [], user: async () => undefined },
     ),
     dryRun: false,
     log: quietLogger(),

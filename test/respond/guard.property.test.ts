@@ -182,7 +182,10 @@ describe("protected principals", () => {
   }, 240_000);
 
   it("denies on doubt: when the protected group cannot be read, no user is acted on", async () => {
-    const failing = { groupMemberIds: async () => Promise.reject(new Error("Graph answered 503")) };
+    const failing = {
+      transitiveMemberIds: async () => Promise.reject(new Error("Graph answered 503")),
+      user: async () => undefined,
+    };
     const guard = new Guard(
       {
         breakGlassIds: [],

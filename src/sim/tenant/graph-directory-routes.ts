@@ -175,19 +175,44 @@ export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => str
     res.json(select(groupResource(group), req));
   });
 
-  const members = (req: Request, res: Response) => {
-    const group = directory.groups.get(String(req.params["id"]));
-    if (group === undefined) return notFound(res, String(req.params["id"]));
-    const rows = [...group.members].flatMap((id) => {
-      const user = directory.users.get(id);
-      return user === undefined ? [] : [{ "@odata.type": "#microsoft.graph.user", ...userView(user, req) }];
-    });
+  /** A member as Graph lists it: a user or a nested group, typed by `@odata.type`. */
+  const memberView = (id: string, req: Request): Record<string, unknown>[] => {
+    const user = directory.users.get(id);
+    if (user !== undefined) return [{ "@odata.type": "#microsoft.graph.user", ...userView(user, req) }];
+    const group = directory.groups.get(id);
+    if (group !== undefined)
+      return [{ "@odata.type": "#microsoft.graph.group", ...select(groupResource(group), req) }];
+    return [];
+  };
+  const listMembers = (ids: Iterable<string>, req: Request, res: Response) => {
+    const rows = [...ids].flatMap((id) => memberView(id, req));
     const result = page(rows, req, baseUrl(), { defaultTop: 100, maxTop: 999, context: "directoryObjects" });
     if ("error" in result) return graphError(res, 400, "Request_BadRequest", result.error);
     res.json(result.body);
   };
-  router.get("/v1.0/groups/:id/members", members);
-  router.get("/v1.0/groups/:id/transitiveMembers", members);
+  router.get("/v1.0/groups/:id/members", (req, res) => {
+    const group = directory.groups.get(String(req.params["id"]));
+    if (group === undefined) return notFound(res, String(req.params["id"]));
+    listMembers(group.members, req, res);
+  });
+  // GET /groups/{id}/transitiveMembers (graph-v1.0.csdl: group.transitiveMembers, Collection(directoryObject);
+  // https://learn.microsoft.com/graph/api/group-list-transitivemembers): the direct members and, through
+  // every nested group, theirs; each object once, the nested groups themselves among them; paged.
+  router.get("/v1.0/groups/:id/transitiveMembers", (req, res) => {
+    const group = directory.groups.get(String(req.params["id"]));
+    if (group === undefined) return notFound(res, String(req.params["id"]));
+    const seen = new Set<string>();
+    const visit = (members: Iterable<string>) => {
+      for (const id of members) {
+        if (seen.has(id) || id === group.id) continue;
+        seen.add(id);
+        const nested = directory.groups.get(id);
+        if (nested !== undefined) visit(nested.members);
+      }
+    };
+    visit(group.members);
+    listMembers(seen, req, res);
+  });
 
   router.post("/v1.0/groups/:id/members/\\$ref", (req, res) => {
     const group = directory.groups.get(String(req.params["id"]));

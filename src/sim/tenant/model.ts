@@ -32,6 +32,7 @@ export interface DirectoryGroup {
   isAssignableToRole: boolean;
   groupTypes: string[];
   createdDateTime: string;
+  /** Object ids of the direct members: users, or groups nested in this one. */
   members: Set<string>;
 }
 
