@@ -129,8 +129,8 @@ describe("expiry", () => {
       expireHours: { critical: 1, high: 0.0002, medium: 24, low: 72 },
       twoApproversForCritical: false,
     };
-    await new Promise((r) => setTimeout(r, 1_000)); // 0.0002 h is 0.72 s
-    expect(await expireStale(db, TENANT, policy, Date.now())).toEqual(["inc-old"]);
+    // A second from now, as expiry is told the time: past high's 0.0002 h (0.72 s), within critical's hour.
+    expect(await expireStale(db, TENANT, policy, Date.now() + 1_000)).toEqual(["inc-old"]);
     expect((await getIncident(db, "inc-old"))?.state).toBe("expired");
     expect((await getIncident(db, "inc-new"))?.state).toBe("pending");
     const trail = await auditTrail(db, "inc-old");
