@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
 import { loadConfig } from "../../src/config.js";
+import { countEvents } from "../../src/store/events-repo.js";
 import { listIncidents } from "../../src/store/incidents-repo.js";
 import { quietLogger } from "../helpers/logs.js";
 import { EXPECTED_INCIDENTS, type PlayedSim, playingSim, until } from "../helpers/pipeline.js";
@@ -43,7 +44,12 @@ describe("Entra audit events from Defender advanced hunting", () => {
       // Hunting allows 45 queries a minute: once spent, the next waits out the rest of the minute.
       120_000,
       "the expected incidents",
-    );
+    ).catch(async (error: Error) => {
+      const hunted = p.sim.faults.log.filter((r) => r.path.includes("runHuntingQuery"));
+      throw new Error(
+        `${error.message}: found ${JSON.stringify(await incidents())}; ${hunted.length} hunting queries, the last ${Math.round((Date.now() - (hunted.at(-1)?.at ?? 0)) / 1000)} s ago; events stored ${await countEvents(w.db, p.tenantId)} of ${p.sim.logs.eventCount()}`,
+      );
+    });
     const endpoints = p.sim.faults.counts.byEndpoint;
     expect(endpoints["POST /v1.0/security/runHuntingQuery"]).toBeGreaterThan(0);
     expect(endpoints["GET /v1.0/auditLogs/directoryAudits"]).toBeUndefined();
