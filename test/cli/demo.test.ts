@@ -74,13 +74,11 @@ interface Summary {
 
 describe("warden demo --headless", () => {
   it("--approve-all: each scenario's incident once, approved on its card, contained; exit 0", async () => {
-    // The attacks play over 5 s, the shortest the demo allows (15 s by default): the same story, sooner.
-    const run = await demo(
-      ["--headless", "--approve-all", "--json", "--play-seconds", "5", "--log-file", logFile],
-      {
-        LOG_LEVEL: "debug",
-      },
-    );
+    // The default 15 s play: at 5 s the approved block on transfers could land before the hijacked
+    // subscription's move, which then never happened, and the takeover had no chain to show.
+    const run = await demo(["--headless", "--approve-all", "--json", "--log-file", logFile], {
+      LOG_LEVEL: "debug",
+    });
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.stdout) as Summary;
     expect(summary.incidents).toHaveLength(4);
