@@ -91,3 +91,28 @@ export async function undoDecision(db: Queryable, incident: IncidentRow): Promis
   }
   return { ok: true, decision: { by, at: request.at } };
 }
+
+/** Trail actions that decide on an incident, or put it to a decision: a person's, the policy's, triage's. */
+const DECISIONS: ReadonlySet<string> = new Set([
+  "awaiting-approval",
+  "grew",
+  "auto-contain",
+  "first-approval",
+  "approved",
+  "denied",
+  "expired",
+  "undo-requested",
+  "reverted",
+]);
+
+/**
+ * Whether detection added to the incident ("grown", "merged") since it was last decided on or put to a
+ * decision. Only then may triage decide on it again: a triage job written to the queue by hand must not
+ * reopen a denial, contain automatically what a person denied or undid, or decide again on evidence a
+ * decision already saw (the circuit breaker's count, or the policy, may have changed since).
+ */
+export async function grewSinceLastDecision(db: Queryable, incidentId: string): Promise<boolean> {
+  const trail = await auditTrail(db, incidentId);
+  const lastDecision = trail.findLastIndex((e) => DECISIONS.has(e.action));
+  return trail.slice(lastDecision + 1).some((e) => e.action === "grown" || e.action === "merged");
+}

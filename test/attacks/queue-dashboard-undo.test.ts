@@ -259,4 +259,32 @@ describe.runIf(withServices)("containment only on a recorded decision (finding 7
       expect.arrayContaining(["contain", "reconcile"]),
     );
   });
+
+  it("a triage job nobody's detection asked for leaves a denied incident denied", async () => {
+    // Triage re-decides an incident that grew; a job written by hand must not reopen a person's denial
+    // (nor, with automatic containment on, contain what the person denied).
+    const target = guest(3);
+    const denied = await incidentAbout(target);
+    await warden.queue.add(QUEUE.triage, "triage", { tenantId: TENANT, incidentId: denied });
+    await until(async () => (await getIncident(warden.db, denied))?.state === "pending", 4_000, "pending");
+    const pending = await getIncident(warden.db, denied);
+    const denial = await decide(workflowDeps(warden), denied, ANALYST, {
+      approve: false,
+      cardVersion: pending?.version ?? -1,
+      reason: "a partner we invited on purpose",
+    });
+    expect(denial.outcome).toBe("denied");
+    const trailBefore = await auditTrail(warden.db, denied);
+
+    const triage = new Queue(QUEUE.triage, { connection: { url: REDIS_URL }, prefix });
+    try {
+      const job = await triage.add("triage", { tenantId: TENANT, incidentId: denied });
+      await until(async () => ["completed", "failed"].includes(await job.getState()), 4_000, "triage to end");
+    } finally {
+      await triage.close();
+    }
+    expect((await getIncident(warden.db, denied))?.state).toBe("denied");
+    expect((await auditTrail(warden.db, denied)).slice(trailBefore.length)).toEqual([]);
+    expect(enabled(target)).toBe(true);
+  });
 });
