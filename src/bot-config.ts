@@ -24,6 +24,13 @@ export interface BotConfig {
 
 export class BotConfigError extends Error {}
 
+/** Local mode without an app id: nothing authenticates the bot's callers but local-mode-guard.ts. */
+export function authenticationOff(config: BotConfig): boolean {
+  return config.localMode && config.appId === undefined;
+}
+
+const LOOPBACK_URL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/i;
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseBotConfig(value: (name: string) => string | undefined): BotConfig {
@@ -62,13 +69,19 @@ export function parseBotConfig(value: (name: string) => string | undefined): Bot
       `WARDEN_TEAMS_CHANNEL_ID must be a Teams channel id (19:...@thread.tacv2), got "${channelId}"`,
     );
   }
+  // Without authentication the bot is a loopback trial: it must not post to a real Teams either.
+  if (localOn(local) && appId === undefined && serviceUrl !== undefined && !LOOPBACK_URL.test(serviceUrl)) {
+    throw new BotConfigError(
+      `in local mode without MICROSOFT_APP_ID, WARDEN_TEAMS_SERVICE_URL must be on loopback (http://127.0.0.1:PORT/), got "${serviceUrl}"`,
+    );
+  }
   const password = value("MICROSOFT_APP_PASSWORD");
   const tenant = value("MICROSOFT_APP_TENANT_ID");
   return {
     ...(appId === undefined ? {} : { appId }),
     ...(password === undefined ? {} : { appPassword: password }),
     ...(tenant === undefined ? {} : { appTenantId: tenant }),
-    localMode: local === "true" || local === "1",
+    localMode: localOn(local),
     ...(group === undefined ? {} : { approverGroupId: group.toLowerCase() }),
     approvers: approvers.map((a) => a.toLowerCase()),
     ...(openId === undefined ? {} : { openIdMetadataUrl: openId }),
@@ -76,4 +89,8 @@ export function parseBotConfig(value: (name: string) => string | undefined): Bot
       ? {}
       : { channel: { id: channelId, serviceUrl } }),
   };
+}
+
+function localOn(value: string): boolean {
+  return value === "true" || value === "1";
 }

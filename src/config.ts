@@ -330,7 +330,7 @@ function opsFromEnv(value: (name: string) => string | undefined): OpsConfig {
   }
   if (password !== undefined && password.length < 16) {
     throw new ConfigError(
-      "WARDEN_ADMIN_PASSWORD must be at least 16 characters: the dashboard can retry and delete jobs",
+      "WARDEN_ADMIN_PASSWORD must be at least 16 characters: the dashboard shows every job's data (incident ids, tenant ids)",
     );
   }
   return {

@@ -7,6 +7,7 @@ import express, {
   Router,
 } from "express";
 import { AUTHENTICATED } from "../server/flood-guard.js";
+import { localCallerOnly, loopbackServiceUrlOnly } from "./local-mode-guard.js";
 import type { WardenBot } from "./warden-bot.js";
 
 /** Teams' own limit on a message is about 100 KB: anything much larger is not from Teams. */
@@ -23,6 +24,11 @@ export interface MessagesRouteOptions {
   authenticate?: (authorization: string) => Promise<void>;
   /** The body must arrive within this long once the token passed, or the request is answered 408. */
   bodyTimeoutMs: number;
+  /**
+   * Local mode (no Bot Framework authentication): the per-run token `warden web` printed. Requests must
+   * then carry it, name a loopback Host and a loopback serviceUrl (see local-mode-guard.ts).
+   */
+  localModeToken?: string;
 }
 
 /**
@@ -69,13 +75,17 @@ export function messagesRoute(adapter: CloudAdapter, bot: WardenBot, options: Me
     res.once("close", () => clearTimeout(timer));
     next();
   };
+  const local = options.localModeToken;
+  const none: RequestHandler = (_req, _res, next) => next();
   router.post(
     "/api/messages",
     options.guard,
+    local === undefined ? none : localCallerOnly(local),
     tokenPresent,
     tokenValid,
     bodyDeadline,
     express.json({ limit: MAX_BODY }),
+    local === undefined ? none : loopbackServiceUrlOnly,
     async (req: Request, res: Response) => {
       let reached = false;
       const status = res.status.bind(res);

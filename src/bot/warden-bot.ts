@@ -15,6 +15,7 @@ import type { JobQueue } from "../jobs/queue/job-queue.js";
 import { QUEUE } from "../jobs/queues.js";
 import type { ApproverCheck } from "../respond/approvers.js";
 import { incidentView } from "../respond/incident-view.js";
+import { UNDOABLE_STATES } from "../respond/recorded-decision.js";
 import { type Approver, decide, type WorkflowDeps } from "../respond/workflow.js";
 import {
   appendAudit,
@@ -355,7 +356,7 @@ export class WardenBot extends TeamsActivityHandler {
         break;
       }
       case "undo": {
-        if (!["contained", "auto-contained", "partial"].includes(incident.state))
+        if (!UNDOABLE_STATES.includes(incident.state))
           return refused(`an incident that is ${incident.state} has nothing to undo`);
         await appendAudit(db, {
           incidentId,

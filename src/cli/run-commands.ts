@@ -1,6 +1,8 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { openWarden, startSchedules, startWorker } from "../app.js";
+import { LOCAL_TOKEN_HEADER, newLocalModeToken } from "../bot/local-mode-guard.js";
+import { authenticationOff } from "../bot-config.js";
 import { ConfigError, loadConfig } from "../config.js";
 import { createLogger } from "../log.js";
 import { createOpsApp, createWebApp, listen } from "../server/web.js";
@@ -45,15 +47,23 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
     }, config.runtime.reconcileIntervalMs);
   }
   if (role !== "worker") {
-    // A bot without authentication (local mode) is reachable from this machine only.
-    const unauthenticated = config.bot.localMode && config.bot.appId === undefined;
+    // A bot without authentication (local mode) is reachable from this machine only, by whoever was
+    // shown this run's token: printed here, never logged (logs hold no secrets).
+    const unauthenticated = authenticationOff(config.bot);
+    const localModeToken = unauthenticated ? newLocalModeToken() : undefined;
     server = await listen(
-      createWebApp(warden),
+      createWebApp(warden, localModeToken === undefined ? {} : { localModeToken }),
       config.runtime.port,
       unauthenticated ? "127.0.0.1" : "0.0.0.0",
       config.runtime.http,
     );
-    log.info({ port: config.runtime.port }, "web listening");
+    const port = (server.address() as AddressInfo).port;
+    if (localModeToken !== undefined) {
+      io.stdout.write(
+        `local mode, no Bot Framework authentication: send activities to http://127.0.0.1:${port}/api/messages (Host 127.0.0.1:${port} or localhost:${port}, a loopback serviceUrl) with the header\n  ${LOCAL_TOKEN_HEADER}: ${localModeToken}\n(a new token each run; keep it to yourself)\n`,
+      );
+    }
+    log.info({ port }, "web listening");
   } else {
     // A worker answers health, readiness and metrics on a port of its own, for its orchestrator and scraper.
     try {

@@ -11,6 +11,7 @@ import {
 } from "../store/incidents-repo.js";
 import { type AutoContainPolicy, decideAuto } from "./auto-policy.js";
 import { type ContainmentDeps, planContainment } from "./containment.js";
+import { grewSinceLastDecision } from "./recorded-decision.js";
 import type { ActionName } from "./types.js";
 
 /**
@@ -58,6 +59,11 @@ async function triageOnce(
 ): Promise<TriageResult | "changed-meanwhile"> {
   const incident = await getIncident(deps.db, incidentId);
   if (incident === undefined || incident.state === "merged") return { outcome: "unchanged", incident };
+  // An incident already decided on is triaged again only for what detection added since: triage comes
+  // from detection (and the runs that follow it), but anyone who can write to the queue can ask for it.
+  if (incident.state !== "open" && !(await grewSinceLastDecision(deps.db, incident.id))) {
+    return { outcome: "unchanged", incident };
+  }
   const actions = await planContainment(deps, incident);
   const waiting = actions.filter((a) => a.state === "planned");
   // A waiting incident is decided again as it grows (its confidence may now meet the automatic policy);

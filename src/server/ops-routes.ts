@@ -1,12 +1,10 @@
 import { timingSafeEqual } from "node:crypto";
-import { createBullBoard } from "@bull-board/api";
-import { BullMQAdapter } from "@bull-board/api/bullMQAdapter";
-import { ExpressAdapter } from "@bull-board/express";
 import express, { type Request, type RequestHandler } from "express";
 import type { Warden } from "../app.js";
 import { BullMqQueue } from "../jobs/queue/bullmq-queue.js";
 import { QUEUE } from "../jobs/queues.js";
 import { wardenRegistry } from "../metrics/warden-registry.js";
+import { readOnlyQueueDashboard } from "./queue-dashboard.js";
 
 const READY_TIMEOUT_MS = 5_000;
 
@@ -14,7 +12,7 @@ const READY_TIMEOUT_MS = 5_000;
  * What operators and orchestrators read: /healthz (the process answers), /readyz (the store, the queue
  * and a Graph token: ok or failed to anyone, and why it failed only to loopback or the metrics bearer
  * token, since an error's first line can name hosts, users and databases), /metrics (Prometheus; a bearer token, or loopback only without
- * one) and, when credentials are configured, the BullMQ dashboard at /admin/queues.
+ * one) and, when credentials are configured, the BullMQ dashboard at /admin/queues, read-only.
  */
 export function opsRoutes(warden: Warden): express.Router {
   const router = express.Router();
@@ -60,13 +58,11 @@ export function opsRoutes(warden: Warden): express.Router {
 
   const admin = warden.config.runtime.ops.admin;
   if (admin !== undefined && warden.queue instanceof BullMqQueue) {
-    const board = new ExpressAdapter();
-    board.setBasePath("/admin/queues");
-    createBullBoard({
-      queues: warden.queue.bullQueues(Object.values(QUEUE)).map((q) => new BullMQAdapter(q)),
-      serverAdapter: board,
-    });
-    router.use("/admin/queues", basicAuth(admin.user, admin.password), board.getRouter() as RequestHandler);
+    router.use(
+      "/admin/queues",
+      basicAuth(admin.user, admin.password),
+      readOnlyQueueDashboard("/admin/queues", warden.queue.bullQueues(Object.values(QUEUE))),
+    );
   } else {
     router.use("/admin/queues", (_req, res) => {
       res

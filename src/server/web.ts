@@ -1,21 +1,36 @@
 import { createServer, type Server } from "node:http";
 import express from "express";
 import { type Warden, workflowDeps } from "../app.js";
-import { botConfigured, createBot, messagesRoute } from "../bot/index.js";
+import { BotStartError, botConfigured, createBot, messagesRoute } from "../bot/index.js";
+import { authenticationOff } from "../bot-config.js";
 import type { HttpLimits } from "../config.js";
 import { DEFAULT_FLOOD_GUARD, floodGuard } from "./flood-guard.js";
 import { opsRoutes } from "./ops-routes.js";
 
+export interface WebAppOptions {
+  /**
+   * The per-run token a local-mode bot (no app id) requires of every request (`warden web` makes and
+   * prints one). Without it such a bot does not start: its /api/messages would have no authentication.
+   */
+  localModeToken?: string;
+}
+
 /**
  * The web process: the bot's /api/messages (when a bot is configured) and the operations endpoints.
  */
-export function createWebApp(warden: Warden): express.Express {
+export function createWebApp(warden: Warden, options: WebAppOptions = {}): express.Express {
   const app = express();
   app.disable("x-powered-by");
   // Behind a reverse proxy, the client is the address it forwards (WARDEN_TRUST_PROXY); unset, the socket's.
   if (warden.config.runtime.trustProxy !== undefined)
     app.set("trust proxy", warden.config.runtime.trustProxy);
   if (botConfigured(warden)) {
+    const local = authenticationOff(warden.config.bot);
+    if (local && (options.localModeToken ?? "").length < 32) {
+      throw new BotStartError(
+        "local mode (WARDEN_BOT_LOCAL_MODE without MICROSOFT_APP_ID) needs a per-run token of 32+ characters: start it with `warden web` or `warden serve`, which make one and print it",
+      );
+    }
     const { adapter, bot, authenticate } = createBot(warden, workflowDeps(warden));
     const limits = warden.config.runtime.http;
     const guard = floodGuard({
@@ -34,6 +49,7 @@ export function createWebApp(warden: Warden): express.Express {
         guard,
         ...(requireToken ? { authenticate } : {}),
         bodyTimeoutMs: limits.bodyTimeoutMs,
+        ...(local ? { localModeToken: options.localModeToken } : {}),
       }),
     );
   } else {

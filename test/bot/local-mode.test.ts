@@ -17,6 +17,7 @@ import { quietLogger } from "../helpers/logs.js";
 const quiet = quietLogger();
 const TENANT = "7e7e7e7e-0000-4000-8000-000000000009";
 const opened: { warden: Warden; server: Server; dir: string }[] = [];
+const LOCAL_TOKEN = "a-per-run-token-for-this-test-0123456789";
 
 async function web(env: Record<string, string>): Promise<string> {
   const dir = `/tmp/warden-local-${process.pid}-${Date.now()}-${opened.length}`;
@@ -24,7 +25,7 @@ async function web(env: Record<string, string>): Promise<string> {
     loadConfig({ env: { WARDEN_TENANT_ID: TENANT, WARDEN_DATA_DIR: dir, ...env } }),
     quiet,
   );
-  const server = await listen(createWebApp(warden), 0, "127.0.0.1");
+  const server = await listen(createWebApp(warden, { localModeToken: LOCAL_TOKEN }), 0, "127.0.0.1");
   opened.push({ warden, server, dir });
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
@@ -64,14 +65,34 @@ describe("the bot without an app id", () => {
     expect(res.status).toBe(404);
   });
 
-  it("in local mode, accepts an unauthenticated request (loopback only, see run-commands)", async () => {
+  it("in local mode, accepts a request without Bot Framework token that carries the run's own token", async () => {
+    // Loopback only, and Host, token and serviceUrl checked: test/attacks/local-mode-rebinding.test.ts.
     const url = await web({ WARDEN_BOT_LOCAL_MODE: "true" });
     const res = await fetch(`${url}/api/messages`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "x-warden-local-token": LOCAL_TOKEN },
       body: JSON.stringify({ ...message, type: "conversationUpdate" }),
     });
     expect(res.status).toBe(200);
+  });
+
+  it("in local mode, the web app does not start without a per-run token", () => {
+    // The local-mode Warden the test above opened.
+    const local = opened.find((o) => o.warden.config.bot.localMode);
+    if (local === undefined) throw new Error("runs after the test above");
+    expect(() => createWebApp(local.warden)).toThrow(/needs a per-run token/);
+  });
+
+  it("in local mode, refuses a configured Teams channel off loopback", () => {
+    expect(() =>
+      loadConfig({
+        env: {
+          WARDEN_BOT_LOCAL_MODE: "true",
+          WARDEN_TEAMS_CHANNEL_ID: "19:abc@thread.tacv2",
+          WARDEN_TEAMS_SERVICE_URL: "https://smba.trafficmanager.net/emea/",
+        },
+      }),
+    ).toThrow(/WARDEN_TEAMS_SERVICE_URL must be on loopback/);
   });
 
   it("refuses an outside token service unless it is on loopback", () => {

@@ -1,15 +1,24 @@
 import type { Logger } from "../../log.js";
 import { decisionToContained } from "../../metrics/process-metrics.js";
-import { type Decider, executeContainment, undoContainment } from "../../respond/containment.js";
+import { executeContainment, undoContainment } from "../../respond/containment.js";
+import {
+  CONTAINABLE_STATES,
+  containDecision,
+  type DecisionCheck,
+  UNDOABLE_STATES,
+  undoDecision,
+} from "../../respond/recorded-decision.js";
 import type { WorkflowDeps } from "../../respond/workflow.js";
 import { DEFAULT_ACTION_LEASE_MS } from "../../store/actions-repo.js";
-import { auditTrail, getIncident, transitionIncident } from "../../store/incidents-repo.js";
+import { getIncident, type IncidentRow, transitionIncident } from "../../store/incidents-repo.js";
 import { type Job, type JobQueue, RetryLater } from "../queue/job-queue.js";
 import { QUEUE } from "../queues.js";
 
 /**
- * `contain` runs an incident's approved or automatic actions; `undo` reverts them. Who decided is read
- * from the incident's audit trail, never from the job. A transient failure (throttling, an outage) is
+ * `contain` runs an incident's approved or automatic actions; `undo` reverts them. A job only says which
+ * incident: who decided, and what, is read from the incident's audit trail (src/respond/recorded-decision.ts),
+ * and a job the trail holds no decision for is refused, logged as a security warning, and changes nothing
+ * (anyone who can write to the queue can write a job). A transient failure (throttling, an outage) is
  * retried with the job; the card is refreshed after each run.
  */
 export function containHandler(
@@ -21,11 +30,48 @@ export function containHandler(
   /** How soon a run with actions waiting to retry comes back (WARDEN_RETRY_BASE_SECONDS). */
   retryMs = 2_000,
 ) {
+  /** Logs a job that asked for a change nobody decided on: someone wrote to the queue who should not have. */
+  const refuse = (job: Job, incident: IncidentRow, reason: string) =>
+    log.warn(
+      {
+        security: true,
+        tenantId: incident.tenantId,
+        incidentId: incident.id,
+        jobId: job.id,
+        job: job.name,
+        reason,
+      },
+      `refused a ${job.name} job with no recorded decision: nothing was changed (jobs come from Warden's own workflow only; check who can write to the queue)`,
+    );
   return async (job: Job): Promise<void> => {
     const incidentId = String(job.data["incidentId"]);
     const incident = await getIncident(deps.db, incidentId);
     if (incident === undefined) return;
-    const { by, actionIds, at: decidedAt } = await decisionOf(deps, incidentId);
+    if (job.name !== "contain" && job.name !== "undo") {
+      refuse(job, incident, `"${job.name}" is not a job of the contain queue`);
+      return;
+    }
+    const applies = job.name === "undo" ? UNDOABLE_STATES : CONTAINABLE_STATES;
+    const movedOn = async () =>
+      !applies.includes((await getIncident(deps.db, incidentId))?.state ?? "merged");
+    if (await movedOn()) {
+      // A late or repeated job for an incident that moved on (contained, reverted): nothing to do.
+      log.info(
+        { incidentId, job: job.name, state: incident.state },
+        `${job.name} skipped: the incident moved on`,
+      );
+      return;
+    }
+    const check: DecisionCheck =
+      job.name === "undo" ? await undoDecision(deps.db, incident) : await containDecision(deps.db, incident);
+    if (!check.ok) {
+      // A run that finished meanwhile (a double click's second job) is no attack: only say it moved on.
+      if (await movedOn())
+        log.info({ incidentId, job: job.name }, `${job.name} skipped: the incident moved on`);
+      else refuse(job, incident, check.reason);
+      return;
+    }
+    const { by, actionIds, at: decidedAt } = check.decision;
     if (job.name === "undo") {
       const result = await undoContainment(deps, incidentId, by);
       log.info(
@@ -38,13 +84,10 @@ export function containHandler(
           action: "executing",
           ...(by.kind === "approver" ? { actorId: by.id, actorName: by.name } : {}),
         });
-      } else if (incident.state !== "executing") {
-        log.info({ incidentId, state: incident.state }, "contain skipped: the incident is not approved");
-        return;
       }
       const result = await executeContainment(deps, incidentId, by, actionIds);
       const finalState = result.incident?.state;
-      if ((finalState === "contained" || finalState === "auto-contained") && decidedAt !== undefined) {
+      if (finalState === "contained" || finalState === "auto-contained") {
         decisionToContained.observe({ decided_by: by.kind }, Math.max(0, deps.now() - decidedAt) / 1_000);
       }
       log.info(
@@ -77,28 +120,4 @@ export function containHandler(
     }
     await announce(incidentId);
   };
-}
-
-/**
- * The latest decision on the incident, from its audit trail: who (an approver or the automatic policy)
- * and which actions it covered.
- */
-async function decisionOf(
-  deps: WorkflowDeps,
-  incidentId: string,
-): Promise<{ by: Decider; actionIds?: ReadonlySet<string>; at?: number }> {
-  const trail = await auditTrail(deps.db, incidentId);
-  for (const entry of [...trail].reverse()) {
-    const listed = entry.detail?.["actions"];
-    const actionIds = Array.isArray(listed) ? new Set(listed.map(String)) : undefined;
-    const covered = { ...(actionIds === undefined ? {} : { actionIds }), at: entry.at };
-    if (entry.action === "auto-contain") return { by: { kind: "automatic" }, ...covered };
-    if ((entry.action === "approved" || entry.action === "undo-requested") && entry.actorId !== undefined) {
-      return {
-        by: { kind: "approver", id: entry.actorId, name: entry.actorName ?? entry.actorId },
-        ...covered,
-      };
-    }
-  }
-  return { by: { kind: "automatic" } };
 }

@@ -1,5 +1,7 @@
 import type { Logger } from "../../log.js";
+import { containDecision } from "../../respond/recorded-decision.js";
 import type { Database } from "../../store/database.js";
+import { getIncident } from "../../store/incidents-repo.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { QUEUE } from "../queues.js";
 
@@ -8,9 +10,10 @@ const BATCH = 200;
 /**
  * `reconcile`: puts back the work the queue should hold for what the store says, in case the queue lost
  * it (Redis restarted without persistence, a job deleted by hand): detection over stored events, triage
- * of incidents still `open`, containment of incidents `approved` or `executing`, and cards behind their
- * incident. Every job it adds has the key the normal path uses, so nothing runs twice; containment claims
- * each action under a lease anyway.
+ * of incidents still `open`, containment of incidents `approved` or `executing` whose trail holds the
+ * decision that asked for it (the state alone, which a restored backup or a hand-edited row can set, is
+ * not a decision), and cards behind their incident. Every job it adds has the key the normal path uses,
+ * so nothing runs twice; containment claims each action under a lease anyway.
  */
 export function reconcileHandler(
   db: Database,
@@ -32,6 +35,15 @@ export function reconcileHandler(
       if (state === "open") {
         await queue.add(QUEUE.triage, "triage", { tenantId, incidentId: id }, { dedupeKey: `triage:${id}` });
       } else {
+        const incident = await getIncident(db, id);
+        const check = incident === undefined ? undefined : await containDecision(db, incident);
+        if (check?.ok === false) {
+          log.warn(
+            { security: true, tenantId, incidentId: id, state, reason: check.reason },
+            "not re-queueing containment: the incident's trail holds no decision for it (check who can write to the database)",
+          );
+          continue;
+        }
         await queue.add(QUEUE.contain, "contain", { incidentId: id }, { dedupeKey: `contain:${id}` });
       }
     }
