@@ -65,18 +65,15 @@ export function limitedArmPolicy(limiter: RateLimiter, tenantId: string): Pipeli
         `arm${write ? "-write" : ""}:${tenantId}:${subscription}`,
         write ? LIMITS.armWrites : LIMITS.armReads,
       );
+      // A deadline of our own rather than request.timeout: the SDK's HTTP client clears its timeout timer
+      // only when an answer comes, so every failed attempt left one running that kept a stopping worker
+      // alive for up to two minutes (seen in the PostgreSQL restart test). This one never holds it up.
+      if (request.timeout === 0)
+        request.abortSignal = withDeadline(
+          request.abortSignal as AbortSignal | undefined,
+          limiter.requestTimeoutMs,
+        );
       try {
-        // A deadline of our own rather than request.timeout: the SDK's HTTP client clears its timeout timer
-        // only when an answer comes, so every failed attempt left one running that kept a stopping worker
-        // alive for up to two minutes (seen in the PostgreSQL restart test). This one never holds it up.
-        // Each attempt gets a fresh one around the caller's own signal, not around the last attempt's.
-        if (request.timeout === 0) {
-          const callerSignal = callerSignals.has(request)
-            ? callerSignals.get(request)
-            : (request.abortSignal as AbortSignal | undefined);
-          callerSignals.set(request, callerSignal);
-          request.abortSignal = withDeadline(callerSignal, limiter.requestTimeoutMs);
-        }
         const response = await next(request);
         countCloudAnswer("arm", response.status);
         return response;
@@ -89,9 +86,6 @@ export function limitedArmPolicy(limiter: RateLimiter, tenantId: string): Pipeli
     },
   };
 }
-
-/** The signal a request came with, before the first attempt's deadline was put around it. */
-const callerSignals = new WeakMap<object, AbortSignal | undefined>();
 
 /**
  * A signal that aborts after `ms` (or with `signal`), on a timer that does not keep the process alive:
