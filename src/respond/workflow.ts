@@ -37,6 +37,9 @@ const REOPENABLE: readonly IncidentState[] = [
   "reverted",
 ];
 
+/** Thrown inside the automatic decision's transaction to roll its reservation back. */
+const CHANGED_MEANWHILE = new Error("the incident changed while it was triaged");
+
 export type TriageResult =
   | { outcome: "auto"; incident: IncidentRow }
   | { outcome: "pending"; incident: IncidentRow; reason: string }
@@ -78,32 +81,42 @@ async function triageOnce(
   const actionNames = waiting.map((a) => a.action as ActionName);
   let decision = decideAuto(deps.autoPolicy, incident, actionNames, 0);
   if (decision.auto && waiting.length > 0) {
-    const reservation = await reserveAutomatic(
-      deps.db,
-      incident.tenantId,
-      waiting.map((a) => a.id),
-      deps.autoPolicy.maxActionsPerHour,
-      new Date(deps.now() - 3_600_000),
-    );
+    // The reservation under the circuit breaker and the decision are one transaction: a decision lost to
+    // an incident that grew meanwhile (or a crash) leaves no reservation behind to count against the cap.
+    const contained = await deps.db
+      .transaction(async (tx) => {
+        const reservation = await reserveAutomatic(
+          tx,
+          incident.tenantId,
+          waiting.map((a) => a.id),
+          deps.autoPolicy.maxActionsPerHour,
+          new Date(deps.now() - 3_600_000),
+        );
+        if (!reservation.reserved) return reservation;
+        const moved = await transitionIncident(
+          tx,
+          incidentId,
+          from,
+          "executing",
+          {
+            action: "auto-contain",
+            actorName: "automatic containment",
+            cardVersion: incident.version,
+            detail: { actions: waiting.map((a) => a.id) },
+          },
+          incident.version,
+        );
+        if (moved === undefined) throw CHANGED_MEANWHILE;
+        return moved;
+      })
+      .catch((error: unknown) => {
+        if (error === CHANGED_MEANWHILE) return "changed-meanwhile" as const;
+        throw error;
+      });
+    if (contained === "changed-meanwhile") return contained;
+    if ("id" in contained) return { outcome: "auto", incident: contained };
     // Past the cap, the same decision names the circuit breaker as the reason to wait.
-    if (!reservation.reserved)
-      decision = decideAuto(deps.autoPolicy, incident, actionNames, reservation.count);
-  }
-  if (decision.auto && waiting.length > 0) {
-    const moved = await transitionIncident(
-      deps.db,
-      incidentId,
-      from,
-      "executing",
-      {
-        action: "auto-contain",
-        actorName: "automatic containment",
-        cardVersion: incident.version,
-        detail: { actions: waiting.map((a) => a.id) },
-      },
-      incident.version,
-    );
-    return moved === undefined ? "changed-meanwhile" : { outcome: "auto", incident: moved };
+    decision = decideAuto(deps.autoPolicy, incident, actionNames, contained.count);
   }
   const reason = decision.auto ? "nothing to contain automatically" : decision.reason;
   if (incident.state === "pending") return { outcome: "pending", incident, reason };

@@ -171,28 +171,29 @@ export async function finishAction(
 
 /**
  * Reserves actions for automatic execution under the circuit breaker's hourly cap. Counted are automatic
- * actions executed since `since` and those reserved and not yet run; a per-tenant lock makes concurrent
- * triage jobs take turns, so two incidents at once cannot both slip under the cap.
+ * actions executed since `since` and those reserved and not yet run, except the ones being reserved now
+ * (a triage that is repeated, because the incident grew meanwhile, must not count its own). To be called
+ * inside the transaction that records the decision, so a decision that does not happen reserves nothing:
+ * a per-tenant lock makes concurrent triage jobs take turns, so two incidents at once cannot both slip
+ * under the cap.
  */
 export async function reserveAutomatic(
-  db: Database,
+  tx: Queryable,
   tenantId: string,
   actionIds: readonly string[],
   cap: number,
   since: Date,
 ): Promise<{ reserved: boolean; count: number }> {
-  return db.transaction(async (tx) => {
-    await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`warden:auto:${tenantId}`]);
-    const { rows } = await tx.query<{ n: string }>(
-      `SELECT count(*) AS n FROM actions WHERE tenant_id = $1 AND automatic
-         AND (executed_at >= $2 OR state IN ('planned', 'running'))`,
-      [tenantId, since.toISOString()],
-    );
-    const count = Number(rows[0]?.n ?? 0);
-    if (count + actionIds.length > cap) return { reserved: false, count };
-    await tx.query("UPDATE actions SET automatic = true, updated_at = now() WHERE id = ANY($1::text[])", [
-      actionIds,
-    ]);
-    return { reserved: true, count };
-  });
+  await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`warden:auto:${tenantId}`]);
+  const { rows } = await tx.query<{ n: string }>(
+    `SELECT count(*) AS n FROM actions WHERE tenant_id = $1 AND automatic
+       AND (executed_at >= $2 OR state IN ('planned', 'running')) AND NOT (id = ANY($3::text[]))`,
+    [tenantId, since.toISOString(), actionIds],
+  );
+  const count = Number(rows[0]?.n ?? 0);
+  if (count + actionIds.length > cap) return { reserved: false, count };
+  await tx.query("UPDATE actions SET automatic = true, updated_at = now() WHERE id = ANY($1::text[])", [
+    actionIds,
+  ]);
+  return { reserved: true, count };
 }
