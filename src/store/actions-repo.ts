@@ -1,4 +1,4 @@
-import type { Database, Queryable } from "./database.js";
+import type { Queryable } from "./database.js";
 
 /**
  * `waiting`: failed transiently (throttled, unavailable, no answer) and tried again by the contain job;
