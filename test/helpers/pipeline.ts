@@ -17,16 +17,28 @@ export interface PlayedSim {
   sim: SimCloud;
   day: TenantDay;
   tenantId: string;
+  /** Events the playback wrote (NaN until it starts: see `playingSim`). */
   written: number;
   /** The simulated tenant's subscriptions at the start. */
   startedWith: string[];
   /** Events written where no poller of the tenant can read them (a moved subscription's own log). */
   unreadable: number;
+  /** When the last record is readable (never, until the playback starts). */
   readableBy: number;
+  /** Resolves when the attacks start playing. */
+  playing: Promise<void>;
   env: Record<string, string>;
 }
 
-/** Starts the simulator playing every attack among noise, some records late; returns Warden's settings for it. */
+/**
+ * Starts the simulator and plays every attack among noise, some records late, as soon as Warden has
+ * listed the tenant's subscriptions; returns Warden's settings for it.
+ *
+ * Why wait for the listing: a subscription that leaves the directory before Warden first lists it was
+ * never Warden's to watch (its log, the move's record in it, cannot be read; nothing says it existed). A
+ * test started on a loaded machine took longer to open Warden than the playback took to move the hijacked
+ * subscription out, and so tested that case instead of the takeover it meant to.
+ */
 export async function playingSim(
   seed: number,
   durationMs: number,
@@ -38,20 +50,19 @@ export async function playingSim(
     ...new Set(day.records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId]))),
   ];
   const sim = await simCloud(day.tenant.id, subscriptions, day.tenant.domain);
-  const playback = { startAt: Date.now() + 500, durationMs, lateEvery: 9, lateByMs: 2_500, ...options };
-  seedBaseline(sim.directory, day.baseline, playback.startAt);
-  const written = playBack(sim.logs, day.records, playback, sim.directory);
-  return {
+  seedBaseline(sim.directory, day.baseline, Date.now());
+  const played: PlayedSim = {
     sim,
     day,
     tenantId: day.tenant.id,
-    written,
+    written: Number.NaN,
     startedWith: subscriptions,
     unreadable:
       options.transferReadableAfterMove === true
         ? day.records.filter((r) => r.effect?.type === "subscription-moved").length
         : 0,
-    readableBy: playback.startAt + playback.durationMs + playback.lateByMs,
+    readableBy: Number.POSITIVE_INFINITY,
+    playing: Promise.resolve(),
     env: {
       WARDEN_TENANT_ID: day.tenant.id,
       AZURE_CLIENT_ID: SIM_APP.clientId,
@@ -66,6 +77,24 @@ export async function playingSim(
       WARDEN_BREAK_GLASS_IDS: day.breakGlass.map((u) => u.id).join(","),
     },
   };
+  played.playing = (async () => {
+    await listed(sim);
+    const playback = { startAt: Date.now() + 500, durationMs, lateEvery: 9, lateByMs: 2_500, ...options };
+    played.written = playBack(sim.logs, day.records, playback, sim.directory);
+    played.readableBy = playback.startAt + playback.durationMs + playback.lateByMs;
+  })();
+  return played;
+}
+
+/** Resolves once the simulator has answered a listing of subscriptions (or after a minute, whatever happened). */
+async function listed(sim: SimCloud): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (
+    Date.now() < deadline &&
+    !sim.faults.log.some((r) => r.status === 200 && /^\/subscriptions\/?$/i.test(r.path))
+  ) {
+    await new Promise((r) => setTimeout(r, 25));
+  }
 }
 
 const bin = join(import.meta.dirname, "../../bin/warden.js");
@@ -128,20 +157,47 @@ export async function settle(
   // A subscription moved out so far is observed by Warden once gone, which grows the takeover's incident:
   // whole incidents (and card versions that stay current) come after it. (A move still to complete,
   // as in the outage test, is not waited for.)
-  await until(
-    async () => {
-      played.sim.directory.advance();
-      const here = new Set(played.sim.directory.subscriptions.map((s) => s.subscriptionId));
-      const departed = played.startedWith.filter((id) => !here.has(id)).length;
-      return (await countEvents(db, played.tenantId, "observations")) >= departed;
-    },
-    timeoutMs,
-    "each moved subscription's departure to be observed",
-  );
+  const departed = () => {
+    played.sim.directory.advance();
+    const here = new Set(played.sim.directory.subscriptions.map((s) => s.subscriptionId));
+    return played.startedWith.filter((id) => !here.has(id));
+  };
+  try {
+    await until(
+      async () => (await countEvents(db, played.tenantId, "observations")) >= departed().length,
+      timeoutMs,
+      "each moved subscription's departure to be observed",
+    );
+  } catch (error) {
+    throw new Error(`${(error as Error).message}: ${await departures(db, queue, played, departed())}`);
+  }
   await detectionDone(db, queue, played.tenantId);
 }
 
-type Counting = { counts(queue: string): Promise<{ waiting: number; active: number; delayed: number }> };
+type Counting = {
+  counts(queue: string): Promise<{ waiting: number; active: number; delayed: number }>;
+  repeats?(queue: string): Promise<string[]>;
+};
+
+/** For each departed subscription: whether Warden still polls it, and what the simulator answered its reads. */
+async function departures(db: Database, queue: Counting, played: PlayedSim, gone: string[]): Promise<string> {
+  const scheduled = (await queue.repeats?.(QUEUE.poll)) ?? [];
+  const observations = await countEvents(db, played.tenantId, "observations");
+  const lines = gone.map((id) => {
+    const reads = played.sim.faults.log.filter((r) => r.path.toLowerCase().includes(id.toLowerCase()));
+    const last = reads
+      .slice(-5)
+      .map((r) => `${new Date(r.at).toISOString()} ${r.status} ${r.path.split("?")[0]}`);
+    const polled = scheduled.some((k) => k.endsWith(id));
+    return `${id}: ${polled ? "poller scheduled" : "no poller"}; ${reads.length} requests, the last: ${last.join(" | ")}`;
+  });
+  const discoveries = played.sim.faults.log.filter((r) => /^\/subscriptions\/?$/i.test(r.path)).slice(-3);
+  return [
+    `${observations} observations stored; ${scheduled.length} poll schedules`,
+    ...lines,
+    `last listings: ${discoveries.map((r) => `${new Date(r.at).toISOString()} ${r.status}`).join(", ")}`,
+  ].join("\n");
+}
 
 /** Waits until detection has read every event stored so far (and so made every incident it will). */
 export async function detectionDone(db: Database, queue: Counting, tenantId: string): Promise<void> {

@@ -86,7 +86,11 @@ describe.skipIf(!withServices)("warden worker processes", () => {
     cleanups.push(async () => {
       second.kill("SIGKILL");
     });
-    await settle(db, queue, played);
+    // On a timeout, what each process said (they log at warn: failed polls, discoveries, departures).
+    await settle(db, queue, played).catch((error: Error) => {
+      const said = (w: { output: string[] }) => w.output.join("").slice(-6_000);
+      throw new Error(`${error.message}\nfirst worker:\n${said(first)}\nsecond worker:\n${said(second)}`);
+    });
     const state = await settledState(db, played.tenantId);
     expect(state.events).toBe(played.written);
     expect(state.incidents).toEqual(EXPECTED_INCIDENTS);

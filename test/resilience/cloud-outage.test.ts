@@ -117,7 +117,9 @@ describe("Graph and ARM failing for minutes", () => {
       expect(actions.map((a) => `${a.action}:${a.state}`)).toEqual(actions.map((a) => `${a.action}:done`));
     }
     const writes = p.sim.directory.changes.map((c) => `${c.what} ${c.target}`);
-    expect(writes.length, writes.join("\n")).toBe(new Set(writes).size);
+    expect(writes.length, await whoWroteTwice(w, p.tenantId, p.sim.directory.changes)).toBe(
+      new Set(writes).size,
+    );
 
     // The faults happened, at scale.
     const log = p.sim.faults.log;
@@ -142,3 +144,42 @@ describe("Graph and ARM failing for minutes", () => {
     }
   }, 600_000);
 });
+
+/**
+ * On a tenant write made twice, what made it: each write with its time, and every action (merged
+ * incidents' included) on that target, with its attempts, state, outcome and trail.
+ */
+async function whoWroteTwice(
+  w: Warden,
+  tenantId: string,
+  changes: readonly { at: number; what: string; target: string }[],
+): Promise<string> {
+  const seen = new Map<string, number>();
+  for (const c of changes) seen.set(`${c.what} ${c.target}`, (seen.get(`${c.what} ${c.target}`) ?? 0) + 1);
+  const twice = [...seen].filter(([, n]) => n > 1).map(([k]) => k);
+  const lines: string[] = [];
+  for (const key of twice) {
+    const target = key.split(" ")[1] ?? "";
+    lines.push(
+      `${key}: at ${changes
+        .filter((c) => `${c.what} ${c.target}` === key)
+        .map((c) => new Date(c.at).toISOString())
+        .join(", ")}`,
+    );
+    for (const incident of await listIncidents(w.db, tenantId)) {
+      for (const a of await actionsOf(w.db, incident.id)) {
+        if (!JSON.stringify([a.target, a.plan, a.changed]).includes(target)) continue;
+        lines.push(
+          `  ${incident.id} (${incident.state}) ${a.action} attempts ${a.attempts} ${a.state}: ${a.outcome}`,
+        );
+        for (const e of await auditTrail(w.db, incident.id)) {
+          if (e.detail?.["actionId"] === a.id)
+            lines.push(
+              `    ${new Date(e.at).toISOString()} ${e.action} ${String(e.detail?.["outcome"] ?? "")}`,
+            );
+        }
+      }
+    }
+  }
+  return lines.join("\n");
+}

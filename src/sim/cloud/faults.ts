@@ -46,11 +46,13 @@ export class FaultInjector {
     this.counts.total += 1;
     this.counts.byEndpoint[endpoint] = (this.counts.byEndpoint[endpoint] ?? 0) + 1;
     const { throttle, unavailable, drop, hang } = this.plan;
-    // Deterministic spread instead of randomness: exactly `fraction` of the requests a fault sees, evenly.
+    // Deterministic spread instead of randomness: exactly `fraction` of the requests a fault sees, evenly,
+    // starting with the first (so a rare fault still happens when a slow client sends few requests: a
+    // loaded run of the outage test sent fewer than the 34 that a 3% hang needed to happen once).
     const hit = (fault: keyof typeof this.turns, fraction: number) => {
       this.turns[fault] += 1;
       const turn = this.turns[fault];
-      return Math.floor(turn * fraction) !== Math.floor((turn - 1) * fraction);
+      return Math.ceil(turn * fraction) !== Math.ceil((turn - 1) * fraction);
     };
     let decision: FaultDecision | undefined;
     if (throttle !== undefined && now < throttle.until && hit("throttle", throttle.fraction)) {
