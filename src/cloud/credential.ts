@@ -4,6 +4,8 @@ import {
   DefaultAzureCredential,
   type TokenCredential,
 } from "@azure/identity";
+import { attemptDeadlinePolicy } from "./deadline.js";
+import { REQUEST_TIMEOUT_MS } from "./rate-limiter.js";
 
 export interface CloudEndpoints {
   /** Microsoft Graph, e.g. https://graph.microsoft.com (no version). */
@@ -33,9 +35,15 @@ export interface AppCredentials {
  * default chain (managed identity, workload identity, environment, Azure CLI), which is what a deployment
  * in Azure uses.
  */
-export function makeCredential(app: AppCredentials, endpoints: CloudEndpoints): TokenCredential {
+export function makeCredential(
+  app: AppCredentials,
+  endpoints: CloudEndpoints,
+  /** Each token request's deadline (WARDEN_REQUEST_TIMEOUT_SECONDS): the identity client sets none. */
+  requestTimeoutMs = REQUEST_TIMEOUT_MS,
+): TokenCredential {
   const options = {
     authorityHost: endpoints.authority,
+    additionalPolicies: [{ policy: attemptDeadlinePolicy(requestTimeoutMs), position: "perRetry" as const }],
     // Instance discovery asks login.microsoftonline.com about the authority: not for other clouds or the simulator.
     disableInstanceDiscovery: endpoints.authority !== MICROSOFT_CLOUD.authority,
   };
@@ -61,6 +69,7 @@ export function credentialFor(
     clientSecret?: string;
     clientCertificatePath?: string;
     endpoints: CloudEndpoints;
+    requestTimeoutMs?: number;
   },
 ): TokenCredential {
   return makeCredential(
@@ -73,6 +82,7 @@ export function credentialFor(
         : { clientCertificatePath: runtime.clientCertificatePath }),
     },
     runtime.endpoints,
+    runtime.requestTimeoutMs,
   );
 }
 

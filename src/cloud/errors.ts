@@ -14,10 +14,12 @@ export interface CloudFailure {
 const TRANSIENT_STATUS = new Set([408, 409, 412, 429, 500, 502, 503, 504]);
 /**
  * No HTTP answer at all: the connection was cut, refused or timed out (our own per-attempt deadline
- * aborts the request: "AbortError"/"TimeoutError", "The operation was aborted").
+ * aborts the request: "AbortError"/"TimeoutError", "The operation was aborted"). MSAL reports an
+ * authority that did not answer its metadata request as `endpoints_resolution_error`, whatever the cause:
+ * the same when the authority is misconfigured, which every poll then reports (and /readyz names).
  */
 const TRANSIENT_NETWORK =
-  /ECONNRESET|ECONNREFUSED|ETIMEDOUT|ESOCKETTIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR|socket hang up|other side closed|network|fetch failed|terminated|abort|timed? ?out|REQUEST_SEND_ERROR/i;
+  /ECONNRESET|ECONNREFUSED|ETIMEDOUT|ESOCKETTIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR|socket hang up|other side closed|network|fetch failed|terminated|abort|timed? ?out|REQUEST_SEND_ERROR|endpoints_resolution_error/i;
 
 export function classifyFailure(error: unknown): CloudFailure {
   const e = error as {

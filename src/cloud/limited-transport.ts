@@ -1,6 +1,7 @@
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { Context, Middleware } from "@microsoft/microsoft-graph-client";
 import { countCloudAnswer } from "../metrics/process-metrics.js";
+import { deadlineForAttempt, withDeadline } from "./deadline.js";
 import { LIMITS, type RateLimit, type RateLimiter } from "./rate-limiter.js";
 
 /**
@@ -35,9 +36,7 @@ export class LimitedGraphTransport implements Middleware {
     if (this.next === undefined) throw new Error("LimitedGraphTransport must not be the last middleware");
     const release = await this.limiter.take(`${name}:${this.tenantId}`, limit);
     // A fresh deadline for each attempt (the RetryHandler sends the same context again), covering the
-    // body's read too. Not AbortSignal.timeout: fetch listens on its signal and never lets go, and a timer
-    // with a listener keeps the process alive, so a worker told to stop waited out its last requests'
-    // deadlines (94 s after SIGTERM, seen in the PostgreSQL restart test). This timer never holds it up.
+    // body's read too, on a timer that never keeps the process alive (deadline.ts).
     context.options = { ...context.options, signal: withDeadline(undefined, this.limiter.requestTimeoutMs) };
     try {
       await this.next.execute(context);
@@ -65,15 +64,9 @@ export function limitedArmPolicy(limiter: RateLimiter, tenantId: string): Pipeli
         `arm${write ? "-write" : ""}:${tenantId}:${subscription}`,
         write ? LIMITS.armWrites : LIMITS.armReads,
       );
-      // A deadline of our own rather than request.timeout: the SDK's HTTP client clears its timeout timer
-      // only when an answer comes, so every failed attempt left one running that kept a stopping worker
-      // alive for up to two minutes (seen in the PostgreSQL restart test). This one never holds it up.
-      if (request.timeout === 0)
-        request.abortSignal = withDeadline(
-          request.abortSignal as AbortSignal | undefined,
-          limiter.requestTimeoutMs,
-        );
       try {
+        // Each attempt's own deadline, on a timer that never keeps the process alive (deadline.ts).
+        deadlineForAttempt(request, limiter.requestTimeoutMs);
         const response = await next(request);
         countCloudAnswer("arm", response.status);
         return response;
@@ -85,14 +78,4 @@ export function limitedArmPolicy(limiter: RateLimiter, tenantId: string): Pipeli
       }
     },
   };
-}
-
-/**
- * A signal that aborts after `ms` (or with `signal`), on a timer that does not keep the process alive:
- * a worker told to stop exits once its work is done, not when its last requests' deadlines pass.
- */
-function withDeadline(signal: AbortSignal | undefined, ms: number): AbortSignal {
-  const deadline = new AbortController();
-  setTimeout(() => deadline.abort(new DOMException("The request timed out.", "TimeoutError")), ms).unref();
-  return signal === undefined ? deadline.signal : AbortSignal.any([signal, deadline.signal]);
 }

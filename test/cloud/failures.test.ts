@@ -28,6 +28,7 @@ function clients(requestTimeoutMs: number) {
   const credential = makeCredential(
     { tenantId: TENANT, clientId: SIM_APP.clientId, clientSecret: SIM_APP.clientSecret },
     endpoints,
+    requestTimeoutMs,
   );
   const limiter = new RateLimiter(Date.now, requestTimeoutMs);
   return {
@@ -80,6 +81,33 @@ describe("a call Microsoft never answers", () => {
     expect(graphWaited).toBeLessThan(30_000);
     expect(sim.faults.log.filter((r) => r.status === -1).length).toBeGreaterThanOrEqual(2);
     expect(sim.faults.log.filter((r) => r.status === 0).length).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+
+  it("ends at its deadline when it is the token request that is never answered", async () => {
+    // Fresh clients: no token cached, so the first call asks the token endpoint, which never answers.
+    const { graph, policy } = clients(1_500);
+    sim.faults.plan = { hang: { fraction: 1, until: Date.now() + 60_000 } };
+    const started = Date.now();
+    const [graphFailure, armFailure] = await Promise.all([
+      failureOf(() => graph.user(SIM_APP.servicePrincipalId)),
+      failureOf(() => policy.read()),
+    ]);
+    const waited = Date.now() - started;
+    sim.faults.plan = {};
+    // Only the authority was asked (its metadata or its token endpoint), and it never answered.
+    const asked = sim.faults.log.filter((r) => r.at >= started);
+    expect(asked.length).toBeGreaterThan(0);
+    expect(
+      asked.filter((r) => r.status !== -1 || !r.path.startsWith(`/${TENANT}/`)),
+      JSON.stringify(asked),
+    ).toEqual([]);
+    for (const failure of [graphFailure, armFailure])
+      expect(failure.transient, JSON.stringify(failure)).toBe(true);
+    // The identity client's own retries, each at the configured deadline: seconds, not forever.
+    expect(waited).toBeLessThan(30_000);
+    // And the same clients work once the authority answers again (nothing cached the failure).
+    await graph.user(SIM_APP.servicePrincipalId);
+    expect(await policy.read()).toHaveProperty("blockSubscriptionsLeavingTenant");
   }, 60_000);
 
   it("while a refusal stays permanent: the caller must act, retrying changes nothing", async () => {

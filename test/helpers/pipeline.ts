@@ -244,12 +244,29 @@ async function shortfall(db: Database, played: PlayedSim): Promise<string> {
     riskDetections: "entra-risk",
     activity: "azure-activity",
   } as const;
-  return Object.entries(sourceOf)
+  const counts = Object.entries(sourceOf)
     .map(([stream, source]) => {
       const logged = played.sim.logs.eventCount(stream as keyof typeof sourceOf);
       return `${stream} logged ${logged}, stored ${stored.get(source) ?? 0}`;
     })
     .join("; ");
+  // The Activity Log records not stored: where each was logged, when, and from when it was readable.
+  const { rows: ids } = await db.query<{ id: string }>(
+    "SELECT id FROM events WHERE tenant_id = $1 AND source = 'azure-activity'",
+    [played.tenantId],
+  );
+  const have = new Set(ids.map((r) => r.id));
+  const iso = (t: number) => new Date(t).toISOString();
+  const missing = played.sim.logs
+    .held("activity")
+    .filter((r) => !have.has(`azure-activity:${r.eventKey}`))
+    .slice(0, 10)
+    .map((r) => {
+      const op = (r.record["operationName"] as { value?: string } | undefined)?.value;
+      const read = r.subscriptionId === undefined ? undefined : played.sim.logs.lastRead(r.subscriptionId);
+      return `${op} in ${r.subscriptionId ?? "the tenant log"} at ${iso(r.time)}, readable ${iso(r.visibleAt)}, last read ${read === undefined ? "never" : iso(read)}`;
+    });
+  return missing.length === 0 ? counts : `${counts}\nnot stored:\n${missing.join("\n")}`;
 }
 
 /** The end state a correct run reaches: every event once, each attack one incident, each finding once. */

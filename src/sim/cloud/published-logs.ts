@@ -41,6 +41,11 @@ export class PublishedLogs {
 
   constructor(private readonly options: PublishedLogsOptions = {}) {}
 
+  /** Every record held of one stream, each log's in time order: for a test to say which it misses. */
+  held(stream: Stream): PublishedRecord[] {
+    return [...(this.shelves.get(stream)?.values() ?? [])].flat();
+  }
+
   publish(record: PublishedRecord): void {
     const byLog = this.shelves.get(record.stream) ?? new Map<string, Shelf>();
     this.shelves.set(record.stream, byLog);
@@ -122,6 +127,11 @@ export class PublishedLogs {
   /** Notes a read of a subscription's Activity Log that began at `asOf` (its first page was answered). */
   noteRead(subscriptionId: string, asOf: number): void {
     this.lastReads.set(subscriptionId, Math.max(asOf, this.lastReads.get(subscriptionId) ?? 0));
+  }
+
+  /** When a read of this subscription's Activity Log last began, if ever. */
+  lastRead(subscriptionId: string): number | undefined {
+    return this.lastReads.get(subscriptionId);
   }
 
   /**
