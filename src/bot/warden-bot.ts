@@ -14,16 +14,10 @@ import type { InventoryEntry } from "../inventory/collect.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
 import { QUEUE } from "../jobs/queues.js";
 import type { ApproverCheck } from "../respond/approvers.js";
+import { type Approver, decide } from "../respond/decide.js";
 import { incidentView } from "../respond/incident-view.js";
-import { UNDOABLE_STATES } from "../respond/recorded-decision.js";
-import { type Approver, decide, type WorkflowDeps } from "../respond/workflow.js";
-import {
-  appendAudit,
-  auditTrail,
-  getIncident,
-  listIncidents,
-  transitionIncident,
-} from "../store/incidents-repo.js";
+import type { WorkflowDeps } from "../respond/workflow.js";
+import { appendAudit, auditTrail, getIncident, listIncidents } from "../store/incidents-repo.js";
 import { type ArrivalDeps, arrived } from "./arrivals.js";
 import { withoutMentions } from "./mentions.js";
 
@@ -332,40 +326,37 @@ export class WardenBot extends TeamsActivityHandler {
         break;
       }
       case "retry": {
-        const moved = await transitionIncident(
-          db,
-          incidentId,
-          ["failed", "partial"],
-          "approved",
-          {
-            action: "approved",
-            actorId: clicker.id,
-            actorName: clicker.name,
-            cardVersion: version,
-            detail: { retry: true },
-          },
-          version,
-        );
-        if (moved === undefined) return refused("the incident is no longer waiting for a retry");
-        await this.deps.queue.add(
-          QUEUE.contain,
-          "contain",
-          { incidentId },
-          { dedupeKey: `contain:${incidentId}` },
-        );
+        // Retry and Undo pass the same rules as Approve (decide.ts): not the subject or the actor, two
+        // people for a critical incident where configured, the card's version current.
+        const result = await decide(this.deps.workflow, incidentId, clicker, {
+          retry: true,
+          cardVersion: version,
+        });
+        if (result.outcome === "refused") return refused(result.reason);
+        if (result.outcome === "retry-approved") {
+          await this.deps.queue.add(
+            QUEUE.contain,
+            "contain",
+            { incidentId },
+            { dedupeKey: `contain:${incidentId}` },
+          );
+        }
         break;
       }
       case "undo": {
-        if (!UNDOABLE_STATES.includes(incident.state))
-          return refused(`an incident that is ${incident.state} has nothing to undo`);
-        await appendAudit(db, {
-          incidentId,
-          action: "undo-requested",
-          actorId: clicker.id,
-          actorName: clicker.name,
+        const result = await decide(this.deps.workflow, incidentId, clicker, {
+          undo: true,
           cardVersion: version,
         });
-        await this.deps.queue.add(QUEUE.contain, "undo", { incidentId }, { dedupeKey: `undo:${incidentId}` });
+        if (result.outcome === "refused") return refused(result.reason);
+        if (result.outcome === "undo-requested") {
+          await this.deps.queue.add(
+            QUEUE.contain,
+            "undo",
+            { incidentId },
+            { dedupeKey: `undo:${incidentId}` },
+          );
+        }
         break;
       }
     }

@@ -113,14 +113,14 @@ export function incidentCard(view: IncidentView): Element {
       ),
     );
   }
-  if (view.firstApprovalBy !== undefined && view.state === "pending") {
+  if (view.firstApprovalBy !== undefined) {
+    const what = { approve: "Approved", deny: "Denied", retry: "Retry approved", undo: "Undo approved" }[
+      view.firstApprovalOf ?? "approve"
+    ];
     body.push(
-      text(
-        `Approved by ${md(view.firstApprovalBy)}; a critical incident needs a second, different approver`,
-        {
-          weight: "Bolder",
-        },
-      ),
+      text(`${what} by ${md(view.firstApprovalBy)}; a critical incident needs a second, different approver`, {
+        weight: "Bolder",
+      }),
     );
   }
   if (view.waitingBecause !== undefined && view.state === "pending") {

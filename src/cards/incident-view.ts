@@ -36,8 +36,9 @@ export interface IncidentView {
   }[];
   /** The latest decision: who, when, and why (a denial's reason, an automatic decision's policy). */
   decision?: { by: string; at: number; reason?: string };
-  /** A critical incident's first approver, while it waits for a second. */
+  /** A critical incident's first approver, while it waits for a second, and what they approved. */
   firstApprovalBy?: string;
+  firstApprovalOf?: "approve" | "deny" | "retry" | "undo";
   /** Why the incident waits for approval instead of being contained automatically. */
   waitingBecause?: string;
 }

@@ -97,14 +97,7 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
       state: "Enabled",
     })),
   });
-  const startAt = Date.now() + 1_000;
-  seedBaseline(sim.directory, day.baseline, startAt);
-  playBack(
-    sim.logs,
-    day.records,
-    { startAt, durationMs: options.playSeconds * 1_000, lateEvery: 9, lateByMs: 2_000 },
-    sim.directory,
-  );
+  seedBaseline(sim.directory, day.baseline, Date.now());
   const dataDir = join(tmpdir(), `warden-demo-${process.pid}-${Date.now()}`);
   let warden: Warden | undefined;
   let server: Server | undefined;
@@ -192,6 +185,15 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
     // Warden is "installed" in the demo channel: this is where its incident threads start.
     await send(DEMO_ANALYST, { type: "conversationUpdate", membersAdded: [{ id: `28:${BOT_APP_ID}` }] });
     await startSchedules(warden);
+    // The attacks play once Warden is watching: started before, a loaded machine could open Warden more
+    // slowly than the playback moved the hijacked subscription out, and Warden never learnt it existed.
+    const startAt = Date.now() + 1_000;
+    playBack(
+      sim.logs,
+      day.records,
+      { startAt, durationMs: options.playSeconds * 1_000, lateEvery: 9, lateByMs: 2_000 },
+      sim.directory,
+    );
     return {
       day,
       sim,

@@ -6,7 +6,7 @@ import { actionsOf } from "../store/actions-repo.js";
 import type { Queryable } from "../store/database.js";
 import { findingsByIds } from "../store/findings-repo.js";
 import { auditTrail, type IncidentRow } from "../store/incidents-repo.js";
-import { firstApproval } from "./workflow.js";
+import { firstApproval } from "./decide.js";
 
 const TITLES: [string, string][] = [
   [
@@ -70,7 +70,7 @@ export async function incidentView(db: Queryable, incident: IncidentRow): Promis
     .find((e) => ["approved", "denied", "auto-contain", "reverted"].includes(e.action));
   const waiting = [...trail].reverse().find((e) => e.action === "awaiting-approval" || e.action === "grew");
   const actor = findings.find((f) => f.actor !== undefined)?.actor;
-  const first = incident.state === "pending" ? await firstApproval({ db }, incident.id) : undefined;
+  const first = await firstApproval(db, incident);
   return {
     id: incident.id,
     version: incident.version,
@@ -131,6 +131,6 @@ export async function incidentView(db: Queryable, incident: IncidentRow): Promis
           },
         }),
     ...(typeof waiting?.detail?.["reason"] === "string" ? { waitingBecause: waiting.detail["reason"] } : {}),
-    ...(first === undefined ? {} : { firstApprovalBy: first.name }),
+    ...(first === undefined ? {} : { firstApprovalBy: first.name, firstApprovalOf: first.verb }),
   };
 }

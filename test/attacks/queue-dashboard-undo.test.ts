@@ -7,7 +7,7 @@ import { openWarden, startWorker, type Warden, workflowDeps } from "../../src/ap
 import { loadConfig } from "../../src/config.js";
 import { findingId } from "../../src/detect/finding.js";
 import { QUEUE } from "../../src/jobs/queues.js";
-import { decide } from "../../src/respond/workflow.js";
+import { decide } from "../../src/respond/decide.js";
 import { createWebApp, listen } from "../../src/server/web.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import { insertFindings, setIncidentOfFindings } from "../../src/store/findings-repo.js";

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../src/detect/finding.js";
+import { decide } from "../../src/respond/decide.js";
 import { expireStale } from "../../src/respond/expiry.js";
 import { Guard } from "../../src/respond/guard.js";
 import type { RespondContext } from "../../src/respond/types.js";
-import { decide, type WorkflowDeps } from "../../src/respond/workflow.js";
+import type { WorkflowDeps } from "../../src/respond/workflow.js";
 import { recordPlannedActions } from "../../src/store/actions-repo.js";
 import type { Database } from "../../src/store/database.js";
 import { insertFindings } from "../../src/store/findings-repo.js";

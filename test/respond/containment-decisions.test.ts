@@ -3,7 +3,7 @@ import { workflowDeps } from "../../src/app.js";
 import { ENTRA_ROLE } from "../../src/detect/roles.js";
 import { QUEUE } from "../../src/jobs/queues.js";
 import { executeContainment } from "../../src/respond/containment.js";
-import { decide } from "../../src/respond/workflow.js";
+import { decide } from "../../src/respond/decide.js";
 import { actionsOf, finishAction } from "../../src/store/actions-repo.js";
 import {
   attack,
