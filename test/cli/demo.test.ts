@@ -79,7 +79,7 @@ describe("warden demo --headless", () => {
     const run = await demo(["--headless", "--approve-all", "--json", "--log-file", logFile], {
       LOG_LEVEL: "debug",
     });
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
     const summary = JSON.parse(run.stdout) as Summary;
     expect(summary.incidents).toHaveLength(4);
     checkLog(readFileSync(logFile, "utf8"), summary);
@@ -102,7 +102,7 @@ describe("warden demo --headless", () => {
 
   it("--auto: the same without a click, every incident auto-contained; exit 0", async () => {
     const run = await demo(["--headless", "--auto", "--json", "--play-seconds", "5"]);
-    expect(run.code, run.stderr).toBe(0);
+    expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
     const summary = JSON.parse(run.stdout) as Summary;
     expect(summary.incidents.map((i) => i.state)).toEqual([
       "auto-contained",

@@ -154,9 +154,19 @@ export async function settle(
     // Which log fell short says where to look (a source never read again, a subscription gone first).
     throw new Error(`${(error as Error).message}: ${await shortfall(db, played)}`);
   }
-  // A subscription moved out so far is observed by Warden once gone, which grows the takeover's incident:
-  // whole incidents (and card versions that stay current) come after it. (A move still to complete,
-  // as in the outage test, is not waited for.)
+  // A subscription moved out is observed by Warden once gone, which grows the takeover's incident: whole
+  // incidents (and card versions that stay current) come after it. So a move that completes within the
+  // next minute is waited for (a loaded run took the cards' snapshot just before one, and the card then
+  // clicked was out of date); one much later, as in the outage test, is not.
+  await until(
+    async () => {
+      played.sim.directory.advance();
+      const next = played.sim.directory.nextEffectAt;
+      return next === undefined || next > Date.now() + 60_000;
+    },
+    timeoutMs,
+    "the scenario's changes due within a minute to take hold",
+  );
   const departed = () => {
     played.sim.directory.advance();
     const here = new Set(played.sim.directory.subscriptions.map((s) => s.subscriptionId));

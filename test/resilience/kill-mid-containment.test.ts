@@ -90,7 +90,20 @@ describe.skipIf(!withServices)("a worker killed between Microsoft's change and r
     );
 
     const incidents = (await listIncidents(pg.db, played.tenantId)).filter((i) => i.state !== "merged");
-    expect(incidents.map((i) => i.state)).toEqual(incidents.map(() => "auto-contained"));
+    // On failure, what each action of an incident not contained ended with.
+    const outcomes = await Promise.all(
+      incidents
+        .filter((i) => i.state !== "auto-contained")
+        .map(async (i) => ({
+          incident: i.id,
+          state: i.state,
+          actions: (await actionsOf(pg.db, i.id)).map((a) => `${a.action} ${a.state}: ${a.outcome}`),
+        })),
+    );
+    expect(
+      incidents.map((i) => i.state),
+      JSON.stringify(outcomes, null, 1),
+    ).toEqual(incidents.map(() => "auto-contained"));
     // The tenant was written once per change: the disable that was cut short was confirmed, not repeated.
     const writes = played.sim.directory.changes.map((c) => `${c.what} ${c.target}`);
     expect(writes.filter((w) => w === `disable-account ${target}`)).toHaveLength(1);

@@ -111,6 +111,11 @@ export class SimDirectory {
     return this.pending.length;
   }
 
+  /** When the next scenario effect takes hold (epoch ms), if one is still to. */
+  get nextEffectAt(): number | undefined {
+    return this.pending[0]?.time;
+  }
+
   /** Queues an effect to take hold at `time` (epoch ms). */
   schedule(time: number, effect: DirectoryEffect): void {
     this.pending.push({ time, effect });
