@@ -173,6 +173,7 @@ function oneMovePerSubscription(moves: readonly Finding[]): Finding[] {
   );
 }
 
-function observedOnly(finding: Finding): boolean {
+/** A finding whose evidence is only what Warden observed (a departure), never a record Microsoft logged. */
+export function observedOnly(finding: Finding): boolean {
   return finding.evidence.every((e) => e.source === "warden");
 }

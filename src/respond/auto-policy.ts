@@ -1,4 +1,5 @@
-import type { RuleId, Severity } from "../detect/finding.js";
+import { observedOnly } from "../detect/correlate.js";
+import { type Finding, type RuleId, SEVERITY_RANK, type Severity } from "../detect/finding.js";
 import type { ActionName } from "./types.js";
 
 /** When Warden may contain without a click (config: WARDEN_AUTO_*). Off unless switched on. */
@@ -46,4 +47,42 @@ export function decideAuto(
     };
   }
   return { auto: true };
+}
+
+/** What the automatic policy judges an incident on, and what it set aside. */
+export interface AutomaticJudgement {
+  severity: Severity;
+  confidence: number;
+  rules: RuleId[];
+  setAside?: string;
+}
+
+/**
+ * An incident as the automatic policy sees it: its findings, less a takeover chain that only a departure
+ * Warden observed completes. An observation says the subscription is gone from the directory, not who
+ * moved it or that it moved at all (Warden's access may have been removed): it may raise the chain for a
+ * person to judge, never make it critical enough to act alone (issue 17, finding 3: a member moving their
+ * own subscription after granting a long-standing partner Owner made a critical incident at 0.97).
+ */
+export function judgedForAutomatic(findings: readonly Finding[]): AutomaticJudgement {
+  const moves = findings.filter((f) => f.rule === "subscription-directory-changed");
+  const chainObservedOnly =
+    findings.some((f) => f.rule === "subscription-hijack-chain") && moves.every(observedOnly);
+  const judged = chainObservedOnly
+    ? findings.filter((f) => f.rule !== "subscription-hijack-chain")
+    : findings;
+  return {
+    severity: judged.reduce<Severity>(
+      (worst, f) => (SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst] ? f.severity : worst),
+      "low",
+    ),
+    confidence: judged.length === 0 ? 0 : Math.max(...judged.map((f) => f.confidence)),
+    rules: [...new Set(judged.map((f) => f.rule))],
+    ...(chainObservedOnly
+      ? {
+          setAside:
+            "the takeover chain was not counted: it rests on a departure Warden only observed, no logged move",
+        }
+      : {}),
+  };
 }

@@ -1,11 +1,12 @@
 import { reserveAutomatic } from "../store/actions-repo.js";
+import { findingsByIds } from "../store/findings-repo.js";
 import {
   getIncident,
   type IncidentRow,
   type IncidentState,
   transitionIncident,
 } from "../store/incidents-repo.js";
-import { type AutoContainPolicy, decideAuto } from "./auto-policy.js";
+import { type AutoContainPolicy, decideAuto, judgedForAutomatic } from "./auto-policy.js";
 import { type ContainmentDeps, planContainment } from "./containment.js";
 import { grewSinceLastDecision } from "./recorded-decision.js";
 import type { ActionName } from "./types.js";
@@ -75,7 +76,8 @@ async function triageOnce(
     return { outcome: "unchanged", incident };
   }
   const actionNames = waiting.map((a) => a.action as ActionName);
-  let decision = decideAuto(deps.autoPolicy, incident, actionNames, 0);
+  const judged = judgedForAutomatic(await findingsByIds(deps.db, incident.findingIds));
+  let decision = decideAuto(deps.autoPolicy, judged, actionNames, 0);
   if (decision.auto && waiting.length > 0) {
     // The reservation under the circuit breaker and the decision are one transaction: a decision lost to
     // an incident that grew meanwhile (or a crash) leaves no reservation behind to count against the cap.
@@ -112,9 +114,10 @@ async function triageOnce(
     if (contained === "changed-meanwhile") return contained;
     if ("id" in contained) return { outcome: "auto", incident: contained };
     // Past the cap, the same decision names the circuit breaker as the reason to wait.
-    decision = decideAuto(deps.autoPolicy, incident, actionNames, contained.count);
+    decision = decideAuto(deps.autoPolicy, judged, actionNames, contained.count);
   }
-  const reason = decision.auto ? "nothing to contain automatically" : decision.reason;
+  const why = decision.auto ? "nothing to contain automatically" : decision.reason;
+  const reason = judged.setAside === undefined ? why : `${why} (${judged.setAside})`;
   if (incident.state === "pending") return { outcome: "pending", incident, reason };
   const moved = await transitionIncident(
     deps.db,
