@@ -104,10 +104,15 @@ describe("local mode answers this machine's own callers only (finding 9)", () =>
     });
     child.stdout?.on("data", (d: Buffer) => (output += d.toString()));
     child.stderr?.on("data", (d: Buffer) => (output += d.toString()));
-    // The token is printed before the "web listening" log line, on the same stream.
-    await until(async () => output.includes('"web listening"'), 20_000, `warden web to listen: ${output}`);
+    // The token is printed before the "web listening" log line, on the same stream. Opening the embedded
+    // store took over 20 s once on a loaded machine (a run with one core kept busy): a minute, to find a hang.
+    await until(async () => output.includes('"web listening"'), 60_000, "warden web to listen").catch(
+      (error: Error) => {
+        throw new Error(`${error.message}; it said: ${output}`);
+      },
+    );
     token = /X-Warden-Local-Token: (\S+)/.exec(output)?.[1] ?? "";
-  }, 30_000);
+  }, 90_000);
 
   afterAll(async () => {
     child?.kill("SIGTERM");

@@ -163,7 +163,7 @@ describe("the protected-principal guard", () => {
           lines(actions, eve).every((l) => / done: /.test(l))
         );
       },
-      8_000,
+      20_000,
       "both incidents planned and the attacker's guest contained",
     ).catch(async (error: Error) => {
       const { incidents, actions } = await actionsNow();
@@ -190,7 +190,7 @@ describe("the protected-principal guard", () => {
     // Not vacuous: the attacker's guest, in Alice's incident, is disabled and stripped of the role.
     expect(sim.directory.users.get(eve.id)?.accountEnabled).toBe(false);
     expect(rolesOf(eve).size).toBe(0);
-  }, 15_000);
+  }, 60_000);
 
   it("refuses to start when a protected UPN names nobody, and says which and what to write", async () => {
     let stderr = "";
@@ -212,7 +212,7 @@ describe("the protected-principal guard", () => {
     expect(await runCommand("worker", {}, io)).toBe(2);
     expect(stderr).toContain(`WARDEN_PROTECTED_USERS names "ghost.admin@${TENANT.domain}"`);
     expect(stderr).toContain("#EXT#");
-  }, 8_000);
+  }, 60_000);
   it("denies on doubt when Graph cannot say who the protected users or the target are", async () => {
     const unreachable = async () => Promise.reject(new Error("Graph answered 503"));
     const guard = new Guard(

@@ -104,7 +104,7 @@ describe.runIf(withServices)("containment only on a recorded decision (finding 7
     const job = await raw.add(name, { incidentId });
     await until(
       async () => ["completed", "failed"].includes(await job.getState()),
-      4_000,
+      20_000,
       `the ${name} job to end`,
     );
     return job.getState();
@@ -158,7 +158,7 @@ describe.runIf(withServices)("containment only on a recorded decision (finding 7
     await warden.queue.add(QUEUE.triage, "triage", { tenantId: TENANT, incidentId: contained });
     await until(
       async () => (await getIncident(warden.db, contained))?.state === "pending",
-      10_000,
+      20_000,
       "pending",
     );
     const pending = await getIncident(warden.db, contained);
@@ -170,11 +170,11 @@ describe.runIf(withServices)("containment only on a recorded decision (finding 7
     await warden.queue.add(QUEUE.contain, "contain", { incidentId: contained });
     await until(
       async () => (await getIncident(warden.db, contained))?.state === "contained",
-      10_000,
+      20_000,
       "contained",
     );
     expect(enabled(containedGuest)).toBe(false);
-  }, 30_000);
+  }, 60_000);
 
   afterAll(async () => {
     await raw?.obliterate({ force: true }).catch(() => undefined);
@@ -224,7 +224,11 @@ describe.runIf(withServices)("containment only on a recorded decision (finding 7
     const target = guest(2);
     const undecided = await incidentAbout(target);
     await warden.queue.add(QUEUE.triage, "triage", { tenantId: TENANT, incidentId: undecided });
-    await until(async () => (await getIncident(warden.db, undecided))?.state === "pending", 4_000, "pending");
+    await until(
+      async () => (await getIncident(warden.db, undecided))?.state === "pending",
+      20_000,
+      "pending",
+    );
     await setIncidentState(warden.db, undecided, "executing");
     const trailBefore = await auditTrail(warden.db, undecided);
 
@@ -235,7 +239,7 @@ describe.runIf(withServices)("containment only on a recorded decision (finding 7
       const reconcile = await triage.add("reconcile", { tenantId: TENANT });
       await until(
         async () => ["completed", "failed"].includes(await reconcile.getState()),
-        4_000,
+        20_000,
         "reconcile to end",
       );
     } finally {
@@ -244,7 +248,7 @@ describe.runIf(withServices)("containment only on a recorded decision (finding 7
     // Whatever reconcile queued has run once the contain queue is empty.
     await until(
       async () => Object.values(await raw.getJobCounts("waiting", "active", "delayed")).every((n) => n === 0),
-      4_000,
+      20_000,
       "the contain queue to drain",
     );
 
@@ -266,7 +270,7 @@ describe.runIf(withServices)("containment only on a recorded decision (finding 7
     const target = guest(3);
     const denied = await incidentAbout(target);
     await warden.queue.add(QUEUE.triage, "triage", { tenantId: TENANT, incidentId: denied });
-    await until(async () => (await getIncident(warden.db, denied))?.state === "pending", 4_000, "pending");
+    await until(async () => (await getIncident(warden.db, denied))?.state === "pending", 20_000, "pending");
     const pending = await getIncident(warden.db, denied);
     const denial = await decide(workflowDeps(warden), denied, ANALYST, {
       approve: false,
@@ -279,7 +283,11 @@ describe.runIf(withServices)("containment only on a recorded decision (finding 7
     const triage = new Queue(QUEUE.triage, { connection: { url: REDIS_URL }, prefix });
     try {
       const job = await triage.add("triage", { tenantId: TENANT, incidentId: denied });
-      await until(async () => ["completed", "failed"].includes(await job.getState()), 4_000, "triage to end");
+      await until(
+        async () => ["completed", "failed"].includes(await job.getState()),
+        20_000,
+        "triage to end",
+      );
     } finally {
       await triage.close();
     }

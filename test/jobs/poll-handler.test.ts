@@ -151,7 +151,7 @@ describe("the poll handler", () => {
     });
     await expect(poll).rejects.toBeInstanceOf(PermanentError);
     await expect(poll).rejects.toThrow(`subscription ${QUIET} refused its log`);
-    await until(async () => discoveries.length > 0, 5_000, "discovery to be queued");
+    await until(async () => discoveries.length > 0, 20_000, "discovery to be queued");
     expect(discoveries).toEqual([{ tenantId: TENANT }]);
   });
 });
