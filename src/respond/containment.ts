@@ -220,10 +220,11 @@ async function runOne(
       requestIds: executed.requestIds,
     });
     const verified = await responder.verify(deps.ctx, target, plan);
+    const said = plan.changes.join("; ") + (executed.note === undefined ? "" : `; ${executed.note}`);
     return verified
       ? {
           state: "done",
-          outcome: plan.changes.join("; "),
+          outcome: said,
           changed: executed.changed,
           requestIds: executed.requestIds,
           transient: false,

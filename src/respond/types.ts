@@ -32,6 +32,8 @@ export interface Executed {
   changed: Record<string, unknown>;
   /** Graph request-id / ARM x-ms-request-id of each write, for Microsoft support and the audit trail. */
   requestIds: string[];
+  /** What turned out otherwise than planned, in words for the card (appended to the outcome). */
+  note?: string;
 }
 
 /** Names Warden uses for the objects it creates in the tenant, and how it sets them up. */
