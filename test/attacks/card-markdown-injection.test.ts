@@ -151,7 +151,7 @@ beforeAll(async () => {
     actorName: BOLD_AUTOLINK,
     detail: { reason: FAKE_LINK, outcome: ANGLE_AUTOLINK },
   });
-}, 30_000);
+}, 90_000);
 afterAll(async () => drop?.());
 
 describe("log and tenant text in Warden's cards and chat", () => {

@@ -106,7 +106,7 @@ beforeAll(async () => {
     WARDEN_AUTO_MIN_CONFIDENCE: "0.01",
     WARDEN_AUTO_SEVERITIES: "low,medium,high,critical",
   };
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   await warden?.close();

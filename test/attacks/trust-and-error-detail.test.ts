@@ -195,7 +195,7 @@ describe("/readyz", () => {
       await warden.close();
       await sim.close();
     };
-  }, 30_000);
+  }, 90_000);
   afterAll(async () => close?.());
 
   it("tells another address only ok or failed per check, never the error's text", async () => {
