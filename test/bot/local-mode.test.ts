@@ -55,6 +55,8 @@ describe("the bot without an app id", () => {
     expect(() => createAdapter(config, quiet)).toThrow(/MICROSOFT_APP_ID is not set/);
   });
 
+  // Each opens Warden's embedded store: over 30 s once on a loaded machine (one core kept busy, four
+  // files beside). 90 s finds a hang; it times nothing.
   it("without local mode, the web process has no /api/messages", async () => {
     const url = await web({});
     const res = await fetch(`${url}/api/messages`, {
@@ -63,7 +65,7 @@ describe("the bot without an app id", () => {
       body: JSON.stringify(message),
     });
     expect(res.status).toBe(404);
-  });
+  }, 90_000);
 
   it("in local mode, accepts a request without Bot Framework token that carries the run's own token", async () => {
     // Loopback only, and Host, token and serviceUrl checked: test/attacks/local-mode-rebinding.test.ts.
@@ -74,7 +76,7 @@ describe("the bot without an app id", () => {
       body: JSON.stringify({ ...message, type: "conversationUpdate" }),
     });
     expect(res.status).toBe(200);
-  });
+  }, 90_000);
 
   it("in local mode, the web app does not start without a per-run token", () => {
     // The local-mode Warden the test above opened.

@@ -6,6 +6,7 @@ import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import { ATTACKER_RANGE, ATTACKS } from "../../src/sim/scenarios/attacks.js";
 import { type TenantDay, tenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import { seedBaseline } from "../../src/sim/tenant/seed.js";
+import { actionsOf } from "../../src/store/actions-repo.js";
 import type { Database } from "../../src/store/database.js";
 import { countEvents } from "../../src/store/events-repo.js";
 import { listIncidents } from "../../src/store/incidents-repo.js";
@@ -291,4 +292,25 @@ export async function settledState(db: Database, tenantId: string) {
     findings: Number(rows[0]?.n),
     findingsInIncidents: incidents.reduce((n, i) => n + i.findingIds.length, 0),
   };
+}
+
+/**
+ * For a failure message: what each action of the incidents not in `state` ended with (a test expecting
+ * every incident contained says which action kept one from it).
+ */
+export async function whyNot(
+  db: Database,
+  incidents: readonly { id: string; state: string }[],
+  state: string,
+): Promise<string> {
+  const outcomes = await Promise.all(
+    incidents
+      .filter((i) => i.state !== state)
+      .map(async (i) => ({
+        incident: i.id,
+        state: i.state,
+        actions: (await actionsOf(db, i.id)).map((a) => `${a.action} ${a.state}: ${a.outcome}`),
+      })),
+  );
+  return JSON.stringify(outcomes, null, 1);
 }

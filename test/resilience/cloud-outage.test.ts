@@ -11,6 +11,7 @@ import {
   settle,
   settledState,
   until,
+  whyNot,
 } from "../helpers/pipeline.js";
 import { peak } from "../helpers/rates.js";
 
@@ -98,19 +99,9 @@ describe("Graph and ARM failing for minutes", () => {
     expect(state.incidents).toEqual(EXPECTED_INCIDENTS);
     expect(state.events).toBe(p.sim.logs.eventCount());
     const incidents = (await listIncidents(w.db, p.tenantId)).filter((i) => i.state !== "merged");
-    // On failure, say what each action of an incident that is not contained ended with.
-    const outcomes = await Promise.all(
-      incidents
-        .filter((i) => i.state !== "auto-contained")
-        .map(async (i) => ({
-          incident: i.id,
-          state: i.state,
-          actions: (await actionsOf(w.db, i.id)).map((a) => `${a.action} ${a.state}: ${a.outcome}`),
-        })),
-    );
     expect(
       incidents.map((i) => i.state),
-      JSON.stringify(outcomes, null, 1),
+      await whyNot(w.db, incidents, "auto-contained"),
     ).toEqual(incidents.map(() => "auto-contained"));
     for (const incident of incidents) {
       const actions = (await actionsOf(w.db, incident.id)).filter((a) => a.state !== "skipped");

@@ -5,7 +5,7 @@ import { QUEUE } from "../../src/jobs/queues.js";
 import type { RecordedChange } from "../../src/sim/tenant/directory.js";
 import { actionsOf } from "../../src/store/actions-repo.js";
 import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
-import { exitOf, playingSim, startWarden, until } from "../helpers/pipeline.js";
+import { exitOf, playingSim, startWarden, until, whyNot } from "../helpers/pipeline.js";
 import { freshPostgres, postgresAvailable, REDIS_URL, redisAvailable } from "../helpers/services.js";
 
 /**
@@ -90,19 +90,9 @@ describe.skipIf(!withServices)("a worker killed between Microsoft's change and r
     );
 
     const incidents = (await listIncidents(pg.db, played.tenantId)).filter((i) => i.state !== "merged");
-    // On failure, what each action of an incident not contained ended with.
-    const outcomes = await Promise.all(
-      incidents
-        .filter((i) => i.state !== "auto-contained")
-        .map(async (i) => ({
-          incident: i.id,
-          state: i.state,
-          actions: (await actionsOf(pg.db, i.id)).map((a) => `${a.action} ${a.state}: ${a.outcome}`),
-        })),
-    );
     expect(
       incidents.map((i) => i.state),
-      JSON.stringify(outcomes, null, 1),
+      await whyNot(pg.db, incidents, "auto-contained"),
     ).toEqual(incidents.map(() => "auto-contained"));
     // The tenant was written once per change: the disable that was cut short was confirmed, not repeated.
     const writes = played.sim.directory.changes.map((c) => `${c.what} ${c.target}`);
