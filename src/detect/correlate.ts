@@ -5,6 +5,7 @@ import {
   type EvidenceRef,
   type Finding,
   findingId,
+  type Grant,
   type RuleId,
   SEVERITY_RANK,
   type Severity,
@@ -153,10 +154,26 @@ function chainOf(group: readonly Finding[]): Finding[] {
     ...(move.actor === undefined ? {} : { actor: move.actor }),
     subscriptionIds: [...new Set(group.flatMap((f) => f.subscriptionIds))],
     evidence: steps,
+    // What the outsider was given in this incident: what the chain's containment may take back.
+    ...(grantsToOutsider(grants, outsider).length === 0
+      ? {}
+      : { grants: grantsToOutsider(grants, outsider) }),
     summary: `Subscription takeover: ${principalLabel(outsider.subject as Principal)} was let in (${[
       ...new Set(grants.map((g) => g.rule)),
     ].join(", ")}), then ${move.summary.charAt(0).toLowerCase()}${move.summary.slice(1)}`,
   }));
+}
+
+/** The privileges the grant findings gave the chain's outsider (the same principal, by id or UPN). */
+function grantsToOutsider(grants: readonly Finding[], outsider: Finding): Grant[] {
+  const same = (f: Finding) =>
+    (outsider.subject.id !== undefined &&
+      f.subject.id?.toLowerCase() === outsider.subject.id.toLowerCase()) ||
+    (outsider.subject.userPrincipalName !== undefined &&
+      f.subject.userPrincipalName?.toLowerCase() === outsider.subject.userPrincipalName.toLowerCase());
+  const seen = new Map<string, Grant>();
+  for (const g of grants.filter(same).flatMap((f) => f.grants ?? [])) seen.set(JSON.stringify(g), g);
+  return [...seen.values()];
 }
 
 /**

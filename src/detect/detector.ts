@@ -7,6 +7,7 @@ import {
   type FindingActor,
   type FindingSubject,
   findingId,
+  type Grant,
   type RuleId,
   type Severity,
 } from "./finding.js";
@@ -34,6 +35,7 @@ export interface FindingParts {
   summary: string;
   /** The detector's confidence from the event alone; scoring adds what history says. */
   confidence: number;
+  grants?: Grant[];
 }
 
 export function finding(
@@ -53,6 +55,7 @@ export function finding(
     subscriptionIds: [...new Set((parts.subscriptionIds ?? []).filter((s): s is string => s !== undefined))],
     evidence: parts.evidence ?? [evidenceOf(event)],
     summary: parts.summary,
+    ...(parts.grants === undefined ? {} : { grants: parts.grants }),
   };
 }
 

@@ -46,6 +46,15 @@ export interface EvidenceRef {
   operation: string;
 }
 
+/**
+ * A privilege the finding saw granted: what containment may take back without touching anything else the
+ * principal holds (issue 17, finding 3: removing every role of a long-standing partner admin because one
+ * new grant looked like a takeover). Azure: the role definition GUID at a scope; Entra: the role template.
+ */
+export type Grant =
+  | { kind: "azure-role"; roleDefinitionId: string; scope: string }
+  | { kind: "directory-role"; roleTemplateId: string };
+
 export interface Finding {
   id: string;
   rule: RuleId;
@@ -60,6 +69,8 @@ export interface Finding {
   subscriptionIds: string[];
   evidence: EvidenceRef[];
   summary: string;
+  /** The privileges granted in the finding's evidence, when it is about a grant. */
+  grants?: Grant[];
 }
 
 export function evidenceOf(event: SecurityEvent): EvidenceRef {

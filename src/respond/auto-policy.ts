@@ -17,72 +17,83 @@ export interface AutoContainPolicy {
 
 export type AutoDecision = { auto: true } | { auto: false; reason: string };
 
-/** Whether an incident's actions run without approval, and if not, why (said on the card). */
-export function decideAuto(
+/**
+ * Whether one action may run without approval. It is judged on the findings that ask for it, one by one,
+ * never on the incident as a whole (issue 17, finding 3): a critical chain in the incident does not carry
+ * a high finding's actions with it. `counted` holds the findings the automatic policy may count at all
+ * (`countedForAutomatic`).
+ */
+export function decideAction(
   policy: AutoContainPolicy,
-  incident: { severity: Severity; confidence: number; rules: readonly RuleId[] },
-  actions: readonly ActionName[],
-  automaticInLastHour: number,
+  action: ActionName,
+  askedBy: readonly Finding[],
+  counted: ReadonlySet<string>,
 ): AutoDecision {
   if (!policy.enabled) return { auto: false, reason: "automatic containment is off" };
-  if (incident.confidence < policy.minConfidence) {
+  if (!policy.actions.includes(action))
+    return { auto: false, reason: `${action} may not run without approval` };
+  const judged = askedBy.filter((f) => counted.has(f.id));
+  if (judged.length === 0)
     return {
       auto: false,
-      reason: `confidence ${incident.confidence} is under the automatic threshold ${policy.minConfidence}`,
+      reason:
+        askedBy.length === 0
+          ? "no finding asks for it any more"
+          : "only the takeover chain asks for it, and the chain rests on a departure Warden only observed, no logged move",
     };
-  }
-  if (!policy.severities.includes(incident.severity)) {
-    return { auto: false, reason: `severity ${incident.severity} is not contained automatically` };
-  }
-  if (policy.rules.length > 0 && !incident.rules.some((r) => policy.rules.includes(r))) {
-    return { auto: false, reason: "none of the incident's rules is contained automatically" };
-  }
-  const refused = actions.filter((a) => !policy.actions.includes(a));
-  if (refused.length > 0)
-    return { auto: false, reason: `${refused.join(", ")} may not run without approval` };
-  if (automaticInLastHour + actions.length > policy.maxActionsPerHour) {
-    return {
-      auto: false,
-      reason: `circuit breaker: ${automaticInLastHour} automatic actions in the last hour, the cap is ${policy.maxActionsPerHour}; this incident waits for approval`,
-    };
-  }
-  return { auto: true };
+  if (judged.some((f) => meetsPolicy(policy, f))) return { auto: true };
+  const strongest = [...judged].sort(
+    (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.confidence - a.confidence,
+  )[0] as Finding;
+  return {
+    auto: false,
+    reason: `no finding asking for it meets the automatic policy (${policy.severities.join(" or ")}, confidence ${policy.minConfidence} or more${policy.rules.length > 0 ? `, rules ${policy.rules.join(", ")}` : ""}): the strongest is ${strongest.rule}, ${strongest.severity} at ${strongest.confidence}`,
+  };
 }
 
-/** What the automatic policy judges an incident on, and what it set aside. */
-export interface AutomaticJudgement {
-  severity: Severity;
-  confidence: number;
-  rules: RuleId[];
+function meetsPolicy(policy: AutoContainPolicy, f: Finding): boolean {
+  return (
+    f.confidence >= policy.minConfidence &&
+    policy.severities.includes(f.severity) &&
+    (policy.rules.length === 0 || policy.rules.includes(f.rule))
+  );
+}
+
+/** The circuit breaker's word on `wanted` more automatic actions, past `inLastHour` of them. */
+export function breakerAllows(policy: AutoContainPolicy, inLastHour: number, wanted: number): AutoDecision {
+  return inLastHour + wanted > policy.maxActionsPerHour
+    ? {
+        auto: false,
+        reason: `circuit breaker: ${inLastHour} automatic actions in the last hour, the cap is ${policy.maxActionsPerHour}; this incident waits for approval`,
+      }
+    : { auto: true };
+}
+
+/** The findings the automatic policy may count, and what it set aside. */
+export interface CountedFindings {
+  counted: Set<string>;
   setAside?: string;
 }
 
 /**
- * An incident as the automatic policy sees it: its findings, less a takeover chain that only a departure
- * Warden observed completes. An observation says the subscription is gone from the directory, not who
- * moved it or that it moved at all (Warden's access may have been removed): it may raise the chain for a
- * person to judge, never make it critical enough to act alone (issue 17, finding 3: a member moving their
- * own subscription after granting a long-standing partner Owner made a critical incident at 0.97).
+ * An incident's findings as the automatic policy may count them: all but a takeover chain that only a
+ * departure Warden observed completes. An observation says the subscription is gone from the directory,
+ * not who moved it or that it moved at all (Warden's access may have been removed): it may raise the chain
+ * for a person to judge, never make anything critical enough to act alone (issue 17, finding 3: a member
+ * moving their own subscription after granting a long-standing partner Owner made a critical incident).
  */
-export function judgedForAutomatic(findings: readonly Finding[]): AutomaticJudgement {
+export function countedForAutomatic(findings: readonly Finding[]): CountedFindings {
   const moves = findings.filter((f) => f.rule === "subscription-directory-changed");
   const chainObservedOnly =
     findings.some((f) => f.rule === "subscription-hijack-chain") && moves.every(observedOnly);
-  const judged = chainObservedOnly
-    ? findings.filter((f) => f.rule !== "subscription-hijack-chain")
-    : findings;
-  return {
-    severity: judged.reduce<Severity>(
-      (worst, f) => (SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst] ? f.severity : worst),
-      "low",
-    ),
-    confidence: judged.length === 0 ? 0 : Math.max(...judged.map((f) => f.confidence)),
-    rules: [...new Set(judged.map((f) => f.rule))],
-    ...(chainObservedOnly
-      ? {
-          setAside:
-            "the takeover chain was not counted: it rests on a departure Warden only observed, no logged move",
-        }
-      : {}),
-  };
+  const counted = new Set(
+    findings.filter((f) => !chainObservedOnly || f.rule !== "subscription-hijack-chain").map((f) => f.id),
+  );
+  return chainObservedOnly
+    ? {
+        counted,
+        setAside:
+          "the takeover chain was not counted: it rests on a departure Warden only observed, no logged move",
+      }
+    : { counted };
 }

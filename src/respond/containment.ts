@@ -18,7 +18,7 @@ import {
   transitionIncident,
 } from "../store/incidents-repo.js";
 import type { Guard } from "./guard.js";
-import { proposeActions, targetKey } from "./proposals.js";
+import { limitKey, type ProposedAction, proposeActions, targetKey } from "./proposals.js";
 import { RESPONDERS } from "./responders/index.js";
 import type { ActionName, ActionPlan, ActionTarget, RespondContext } from "./types.js";
 
@@ -44,7 +44,8 @@ export type ActionOutcome = {
   outcome: string | null;
 };
 
-const actionId = (incidentId: string, action: ActionName, target: ActionTarget) =>
+/** An action's id: one per incident, kind and target (proposals.ts, `targetKey`). */
+export const actionId = (incidentId: string, action: ActionName, target: ActionTarget) =>
   `${incidentId}:${action}:${targetKey(target)}`;
 
 const targetOf = (row: ActionRow) => row.target as unknown as ActionTarget;
@@ -65,7 +66,12 @@ export async function planContainment(deps: ContainmentDeps, incident: IncidentR
     if (known.has(id)) continue;
     // A user first known by UPN alone, then by id as the incident grew, is one user: an action on them
     // planned under the UPN stands (a second would revoke their sessions twice).
-    if (existing.some((a) => a.action === proposal.action && sameUser(a, proposal.target))) continue;
+    if (
+      existing.some(
+        (a) => a.action === proposal.action && sameUser(a, proposal.target) && sameLimit(a, proposal.target),
+      )
+    )
+      continue;
     const base = {
       id,
       tenantId: incident.tenantId,
@@ -106,6 +112,24 @@ export async function planContainment(deps: ContainmentDeps, incident: IncidentR
   }
   await recordPlannedActions(deps.db, rows);
   return actionsOf(deps.db, incident.id);
+}
+
+/** The proposal a recorded action was planned from: by id, or (a user first known by UPN) by user and limit. */
+export function proposalOf(
+  incidentId: string,
+  row: ActionRow,
+  proposals: readonly ProposedAction[],
+): ProposedAction | undefined {
+  return (
+    proposals.find((p) => actionId(incidentId, p.action, p.target) === row.id) ??
+    proposals.find((p) => p.action === row.action && sameUser(row, p.target) && sameLimit(row, p.target))
+  );
+}
+
+/** Whether a recorded action is limited to the same privileges as a proposed one. */
+function sameLimit(row: ActionRow, target: ActionTarget): boolean {
+  const limit = (t: ActionTarget) => (t.kind === "user" ? limitKey(t.limit) : "");
+  return limit(targetOf(row)) === limit(target);
 }
 
 /** Whether a recorded action's target is this user, by object id (as targeted or as its plan read it) or UPN. */

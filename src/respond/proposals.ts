@@ -1,11 +1,13 @@
-import type { Finding, FindingActor, FindingSubject, RuleId } from "../detect/finding.js";
-import type { ActionName, ActionTarget } from "./types.js";
+import type { Finding, FindingActor, FindingSubject, Grant, RuleId } from "../detect/finding.js";
+import type { ActionName, ActionTarget, PrivilegeLimit } from "./types.js";
 
 export interface ProposedAction {
   action: ActionName;
   target: ActionTarget;
-  /** The rule that asked for it, for the card. */
+  /** The rule that asked for it first, for the card. */
   because: RuleId;
+  /** Every finding that asks for it: the automatic policy judges an action by these (auto-policy.ts). */
+  askedBy: Finding[];
 }
 
 type Who = "subject" | "actor" | "tenant";
@@ -65,8 +67,42 @@ const DEFAULTS: Readonly<Record<RuleId, readonly [Who, ActionName][]>> = {
     ["tenant", "block-subscription-transfer"],
     ["actor", "disable-account"],
   ],
-  "subscription-hijack-chain": [["tenant", "block-subscription-transfer"]],
+  // The chain names the outsider and what it was given: take that back and disable it. Whether that runs
+  // without a click is decided per action (a principal privileged before the incident waits for a person).
+  "subscription-hijack-chain": [
+    ["tenant", "block-subscription-transfer"],
+    ["subject", "remove-azure-role"],
+    ["subject", "remove-directory-role"],
+    ["subject", "disable-account"],
+  ],
 };
+
+/** Actions that take privileges back: each is limited to what its finding names. */
+const TAKES_PRIVILEGES: ReadonlySet<ActionName> = new Set(["remove-azure-role", "remove-directory-role"]);
+
+/**
+ * What a privilege-removing action may take for this finding: the grants of the action's kind it names;
+ * for a finding about the use of an Azure role (a VM created), the subscriptions it names. Undefined when
+ * the finding names nothing of that kind: then the action is not proposed for it (a finding stored before
+ * findings named their grants proposes it unlimited, as it did then).
+ */
+function limitFor(action: ActionName, f: Finding): PrivilegeLimit | "nothing named" | undefined {
+  if (!TAKES_PRIVILEGES.has(action)) return undefined;
+  const kind = action === "remove-azure-role" ? "azure-role" : "directory-role";
+  if (f.grants !== undefined) {
+    const named = f.grants.filter((g) => g.kind === kind);
+    return named.length > 0 ? { grants: named } : "nothing named";
+  }
+  if (f.rule === "external-vm-created" || f.rule === "guest-vm-burst")
+    return f.subscriptionIds.length > 0 ? { subscriptionIds: [...f.subscriptionIds] } : "nothing named";
+  return f.rule === "subscription-hijack-chain" ? "nothing named" : undefined;
+}
+
+function grantKey(g: Grant): string {
+  return g.kind === "azure-role"
+    ? `azure:${g.roleDefinitionId.toLowerCase()}@${g.scope.toLowerCase()}`
+    : `entra:${g.roleTemplateId.toLowerCase()}`;
+}
 
 function userTarget(who: FindingSubject | FindingActor | undefined): ActionTarget | undefined {
   if (who === undefined) return undefined;
@@ -81,11 +117,24 @@ function userTarget(who: FindingSubject | FindingActor | undefined): ActionTarge
   };
 }
 
-/** The key an action is stored under: one action per kind and target, whatever number of findings asked. */
+/**
+ * The key an action is stored under: one action per kind and target (and, for one that takes privileges
+ * back, per set of privileges named), whatever number of findings asked.
+ */
 export function targetKey(target: ActionTarget): string {
-  return target.kind === "tenant"
-    ? `tenant:${target.id}`
-    : `user:${(target.id ?? target.userPrincipalName ?? "").toLowerCase()}`;
+  if (target.kind === "tenant") return `tenant:${target.id}`;
+  const user = `user:${(target.id ?? target.userPrincipalName ?? "").toLowerCase()}`;
+  return user + limitKey(target.limit);
+}
+
+/** The part of an action's key that says which privileges it is limited to ("" when unlimited). */
+export function limitKey(limit: PrivilegeLimit | undefined): string {
+  if (limit === undefined) return "";
+  const parts = [
+    ...(limit.grants ?? []).map(grantKey),
+    ...(limit.subscriptionIds ?? []).map((id) => `sub:${id.toLowerCase()}`),
+  ].sort();
+  return `|${parts.join(",")}`;
 }
 
 /** The actions an incident's findings propose, each once; a user known by UPN in one finding and id in another is one user. */
@@ -109,8 +158,13 @@ export function proposeActions(findings: readonly Finding[], tenantId: string): 
         const id = idByUpn.get(target.userPrincipalName.toLowerCase());
         if (id !== undefined) target = { ...target, id };
       }
+      const limit = limitFor(action, f);
+      if (limit === "nothing named") continue;
+      if (limit !== undefined && target.kind === "user") target = { ...target, limit };
       const key = `${action}|${targetKey(target)}`;
-      if (!proposed.has(key)) proposed.set(key, { action, target, because: f.rule });
+      const known = proposed.get(key);
+      if (known === undefined) proposed.set(key, { action, target, because: f.rule, askedBy: [f] });
+      else known.askedBy.push(f);
     }
   }
   return [...proposed.values()];

@@ -116,3 +116,14 @@ export async function grewSinceLastDecision(db: Queryable, incidentId: string): 
   const lastDecision = trail.findLastIndex((e) => DECISIONS.has(e.action));
   return trail.slice(lastDecision + 1).some((e) => e.action === "grown" || e.action === "merged");
 }
+
+/**
+ * Whether the last decision on the incident was the automatic policy's, and it left actions to a person
+ * (it decides per action): once its own actions have run, triage puts the rest to one (and decides them
+ * again, with what detection added since). A triage job written by hand can do no more than that.
+ */
+export async function automaticLeftActionsToAPerson(db: Queryable, incidentId: string): Promise<boolean> {
+  const trail = await auditTrail(db, incidentId);
+  const lastDecision = trail.findLast((e) => DECISIONS.has(e.action));
+  return lastDecision?.action === "auto-contain" && typeof lastDecision.detail?.["asked"] === "string";
+}

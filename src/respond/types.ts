@@ -1,6 +1,7 @@
 import type { AzureRbac } from "../cloud/arm-rbac.js";
 import type { GraphDirectory } from "../cloud/graph-directory.js";
 import type { SubscriptionPolicy } from "../cloud/subscription-policy.js";
+import type { Grant } from "../detect/finding.js";
 
 export const ACTIONS = [
   "disable-account",
@@ -13,9 +14,19 @@ export const ACTIONS = [
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
+/**
+ * What an action that takes privileges back may take: the grants its findings name or, for a finding
+ * about the use of a privilege (a VM created), the subscriptions it names. Nothing else the principal
+ * holds: a long-standing partner admin given one new role keeps the others (issue 17, finding 3).
+ */
+export interface PrivilegeLimit {
+  grants?: Grant[];
+  subscriptionIds?: string[];
+}
+
 /** Who or what an action changes: a user (by object id or UPN), or the tenant itself. */
 export type ActionTarget =
-  | { kind: "user"; id?: string; userPrincipalName?: string; label: string }
+  | { kind: "user"; id?: string; userPrincipalName?: string; label: string; limit?: PrivilegeLimit }
   | { kind: "tenant"; id: string; label: string };
 
 /** What an action would change, read from the live tenant; `needed` false means nothing is left to do. */

@@ -1,4 +1,4 @@
-import { reserveAutomatic } from "../store/actions-repo.js";
+import { type ActionRow, reserveAutomatic } from "../store/actions-repo.js";
 import { findingsByIds } from "../store/findings-repo.js";
 import {
   getIncident,
@@ -6,10 +6,18 @@ import {
   type IncidentState,
   transitionIncident,
 } from "../store/incidents-repo.js";
-import { type AutoContainPolicy, decideAuto, judgedForAutomatic } from "./auto-policy.js";
-import { type ContainmentDeps, planContainment } from "./containment.js";
-import { grewSinceLastDecision } from "./recorded-decision.js";
-import type { ActionName } from "./types.js";
+import {
+  type AutoContainPolicy,
+  type AutoDecision,
+  breakerAllows,
+  countedForAutomatic,
+  decideAction,
+} from "./auto-policy.js";
+import { type ContainmentDeps, planContainment, proposalOf } from "./containment.js";
+import { proposeActions } from "./proposals.js";
+import { automaticLeftActionsToAPerson, grewSinceLastDecision } from "./recorded-decision.js";
+import { privilegesHeldBefore } from "./standing-privileges.js";
+import type { ActionName, ActionTarget } from "./types.js";
 
 /**
  * The incident lifecycle around containment: triage (plan, then contain automatically or ask), approval
@@ -33,6 +41,9 @@ const REOPENABLE: readonly IncidentState[] = [
   "expired",
   "reverted",
 ];
+
+/** Where an automatic run that left actions to a person ends: triage then puts those to one. */
+const CONTAINED: readonly IncidentState[] = ["auto-contained", "partial", "failed"];
 
 /** Thrown inside the automatic decision's transaction to roll its reservation back. */
 const CHANGED_MEANWHILE = new Error("the incident changed while it was triaged");
@@ -61,7 +72,12 @@ async function triageOnce(
   if (incident === undefined || incident.state === "merged") return { outcome: "unchanged", incident };
   // An incident already decided on is triaged again only for what detection added since: triage comes
   // from detection (and the runs that follow it), but anyone who can write to the queue can ask for it.
-  if (incident.state !== "open" && !(await grewSinceLastDecision(deps.db, incident.id))) {
+  const grew = incident.state !== "open" && (await grewSinceLastDecision(deps.db, incident.id));
+  if (
+    incident.state !== "open" &&
+    !grew &&
+    !(CONTAINED.includes(incident.state) && (await automaticLeftActionsToAPerson(deps.db, incident.id)))
+  ) {
     return { outcome: "unchanged", incident };
   }
   const actions = await planContainment(deps, incident);
@@ -75,10 +91,11 @@ async function triageOnce(
   if (incident.state !== "open" && !REOPENABLE.includes(incident.state) && incident.state !== "pending") {
     return { outcome: "unchanged", incident };
   }
-  const actionNames = waiting.map((a) => a.action as ActionName);
-  const judged = judgedForAutomatic(await findingsByIds(deps.db, incident.findingIds));
-  let decision = decideAuto(deps.autoPolicy, judged, actionNames, 0);
-  if (decision.auto && waiting.length > 0) {
+  const decisions = await decideEachAction(deps, incident, waiting);
+  const automatic = waiting.filter((a) => decisions.perAction.get(a.id)?.auto === true);
+  const asked = waiting.filter((a) => !automatic.includes(a));
+  let breaker: string | undefined;
+  if (automatic.length > 0) {
     // The reservation under the circuit breaker and the decision are one transaction: a decision lost to
     // an incident that grew meanwhile (or a crash) leaves no reservation behind to count against the cap.
     const contained = await deps.db
@@ -86,7 +103,7 @@ async function triageOnce(
         const reservation = await reserveAutomatic(
           tx,
           incident.tenantId,
-          waiting.map((a) => a.id),
+          automatic.map((a) => a.id),
           deps.autoPolicy.maxActionsPerHour,
           new Date(deps.now() - 3_600_000),
         );
@@ -100,7 +117,11 @@ async function triageOnce(
             action: "auto-contain",
             actorName: "automatic containment",
             cardVersion: incident.version,
-            detail: { actions: waiting.map((a) => a.id) },
+            detail: {
+              actions: automatic.map((a) => a.id),
+              // What the policy left to a person, and why: put to one once these have run.
+              ...(asked.length === 0 ? {} : { asked: whyAsked(asked, decisions) }),
+            },
           },
           incident.version,
         );
@@ -113,11 +134,14 @@ async function triageOnce(
       });
     if (contained === "changed-meanwhile") return contained;
     if ("id" in contained) return { outcome: "auto", incident: contained };
-    // Past the cap, the same decision names the circuit breaker as the reason to wait.
-    decision = decideAuto(deps.autoPolicy, judged, actionNames, contained.count);
+    // Past the cap, the breaker is the reason every action waits.
+    const over = breakerAllows(deps.autoPolicy, contained.count, automatic.length);
+    breaker = over.auto ? undefined : over.reason;
   }
-  const why = decision.auto ? "nothing to contain automatically" : decision.reason;
-  const reason = judged.setAside === undefined ? why : `${why} (${judged.setAside})`;
+  const why =
+    breaker ?? (waiting.length === 0 ? "nothing to contain automatically" : whyAsked(asked, decisions));
+  const ran = CONTAINED.includes(incident.state) ? "what the automatic policy covers has run; " : "";
+  const reason = `${ran}${why}${decisions.setAside === undefined ? "" : ` (${decisions.setAside})`}`;
   if (incident.state === "pending") return { outcome: "pending", incident, reason };
   const moved = await transitionIncident(
     deps.db,
@@ -125,11 +149,76 @@ async function triageOnce(
     from,
     "pending",
     {
-      action: incident.state === "open" ? "awaiting-approval" : "grew",
+      action: grew ? "grew" : "awaiting-approval",
       cardVersion: incident.version,
       detail: { reason, actions: waiting.map((a) => a.id) },
     },
     incident.version,
   );
   return moved === undefined ? "changed-meanwhile" : { outcome: "pending", incident: moved, reason };
+}
+
+interface ActionDecisions {
+  perAction: Map<string, AutoDecision>;
+  setAside?: string;
+}
+
+/**
+ * The automatic policy's word on each waiting action, judged on the findings that ask for it (never on
+ * the incident as a whole). Disabling a user whose privileges predate the incident is left to a person.
+ */
+async function decideEachAction(
+  deps: WorkflowDeps,
+  incident: IncidentRow,
+  waiting: readonly ActionRow[],
+): Promise<ActionDecisions> {
+  const findings = await findingsByIds(deps.db, incident.findingIds);
+  const { counted, setAside } = countedForAutomatic(findings);
+  const proposals = proposeActions(findings, incident.tenantId);
+  const perAction = new Map<string, AutoDecision>();
+  for (const row of waiting) {
+    const askedBy = proposalOf(incident.id, row, proposals)?.askedBy ?? [];
+    let decision = decideAction(deps.autoPolicy, row.action as ActionName, askedBy, counted);
+    if (decision.auto && row.action === "disable-account") {
+      decision = await notPrivilegedBefore(deps, row, incident, findings);
+    }
+    perAction.set(row.id, decision);
+  }
+  return { perAction, ...(setAside === undefined ? {} : { setAside }) };
+}
+
+async function notPrivilegedBefore(
+  deps: WorkflowDeps,
+  row: ActionRow,
+  incident: IncidentRow,
+  findings: Awaited<ReturnType<typeof findingsByIds>>,
+): Promise<AutoDecision> {
+  const target = row.target as unknown as ActionTarget;
+  try {
+    const held = await privilegesHeldBefore(deps.ctx, target, incident.firstTime, findings);
+    return held.length === 0
+      ? { auto: true }
+      : {
+          auto: false,
+          reason: `${target.label} held ${held.slice(0, 3).join(", ")}${held.length > 3 ? ` and ${held.length - 3} more` : ""} before this incident began: disabling an admin is a person's decision`,
+        };
+  } catch (error) {
+    // Deny on doubt: privileges that cannot be read may be standing ones.
+    return {
+      auto: false,
+      reason: `${target.label}'s roles could not be read (${error instanceof Error ? error.message : String(error)}): disabling waits for a person`,
+    };
+  }
+}
+
+/** Why each action left to a person waits, one line per reason. */
+function whyAsked(asked: readonly ActionRow[], decisions: ActionDecisions): string {
+  const byReason = new Map<string, string[]>();
+  for (const row of asked) {
+    const decision = decisions.perAction.get(row.id);
+    const reason = decision === undefined || decision.auto ? "not decided" : decision.reason;
+    const label = `${row.action} on ${String((row.target as { label?: unknown }).label ?? "?")}`;
+    byReason.set(reason, [...(byReason.get(reason) ?? []), label]);
+  }
+  return [...byReason].map(([reason, labels]) => `${labels.join(", ")}: ${reason}`).join("; ");
 }

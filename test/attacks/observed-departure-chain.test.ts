@@ -130,7 +130,7 @@ describe("a takeover chain completed by a departure Warden only observed", () =>
     const waiting = (await auditTrail(db, "inc-observed")).find((e) => e.action === "awaiting-approval");
     // Held back by what it is judged on (the grant and the departure, at 0.8), and the card says so.
     expect(String(waiting?.detail?.["reason"])).toContain(
-      "confidence 0.8 is under the automatic threshold 0.9",
+      "block-subscription-transfer on the tenant: no finding asking for it meets the automatic policy (critical, confidence 0.9 or more): the strongest is subscription-directory-changed, high at 0.8",
     );
     expect(String(waiting?.detail?.["reason"])).toContain("departure Warden only observed");
   }, 60_000);

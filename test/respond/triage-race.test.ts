@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../src/detect/finding.js";
+import { ENTRA_ROLE } from "../../src/detect/roles.js";
 import type { Guard } from "../../src/respond/guard.js";
 import { triageIncident, type WorkflowDeps } from "../../src/respond/workflow.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
@@ -56,6 +57,9 @@ describe("triage of an incident that grows meanwhile", () => {
       rule: "guest-privileged-role",
       time: base.time + 1_000,
       subject,
+      // What the detector names (guest-privileged-role.ts): the role this incident saw granted, so
+      // disabling the guest is not held back as a privilege it held before.
+      grants: [{ kind: "directory-role", roleTemplateId: ENTRA_ROLE.globalAdministrator }],
     };
     await insertFindings(db, [invited, promoted]);
     const content = {

@@ -36,6 +36,8 @@ export const guestAzurePrivilegedRole: Detector = {
         summary:
           `${principalLabel(event.actor)} gave ${roleName} at ${level} scope ${event.scope ?? ""} to external ${subject.userPrincipalName ?? subject.id ?? "principal"}`.trim(),
         confidence: canGrant ? 0.8 : 0.75,
+        // The scope is what ARM logged (BROAD_SCOPES checked it is one): containment removes this one.
+        grants: [{ kind: "azure-role", roleDefinitionId: roleId, scope: event.scope ?? "" }],
       }),
     ];
   },

@@ -28,6 +28,7 @@ export const guestPrivilegedRole: Detector = {
         actor: event.actor,
         summary: `${principalLabel(event.actor)} ${how} ${roleName}: ${describeExternal(event.subject)}`,
         confidence: TENANT_TAKEOVER_ROLES.has(templateId) ? 0.8 : 0.7,
+        grants: [{ kind: "directory-role", roleTemplateId: templateId }],
       }),
     ];
   },

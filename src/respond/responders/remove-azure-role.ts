@@ -2,33 +2,39 @@ import type { AzureAssignment } from "../../cloud/arm-rbac.js";
 import { classifyFailure } from "../../cloud/errors.js";
 import { AZURE_ROLE_NAMES, scopeLevel } from "../../detect/roles.js";
 import { labelOf, resolveUser } from "../resolve-user.js";
-import type { RespondContext, Responder } from "../types.js";
+import type { PrivilegeLimit, RespondContext, Responder } from "../types.js";
 
 const roleName = (definitionId: string) => {
   const guid = definitionId.split("/").pop() ?? definitionId;
   return AZURE_ROLE_NAMES[guid] ?? guid;
 };
 
-/** Deletes the subject's Azure role assignments at subscription, management-group and root scope. */
+/**
+ * Deletes the subject's Azure role assignments that the incident names: the grant a finding saw (role and
+ * scope), or, for a finding about a VM created, the assignments inside the subscriptions it names. Anything
+ * else the subject holds stays (issue 17, finding 3). Unlimited (a finding stored before findings named
+ * their grants): every assignment at subscription, management-group and root scope, as before.
+ */
 export const removeAzureRole: Responder = {
   name: "remove-azure-role",
   permission: "Owner, User Access Administrator or Role Based Access Control Administrator at the scopes",
   targets: "user",
   async plan(ctx, target) {
     const user = await resolveUser(ctx, target);
-    const all = await ctx.rbac.assignments(await ctx.subscriptions(), user.id);
-    const broad = all.filter((a) =>
-      ["subscription", "management-group", "root"].includes(scopeLevel(a.scope)),
-    );
+    const limit = target.kind === "user" ? target.limit : undefined;
+    const visible = await ctx.subscriptions();
+    const all = await ctx.rbac.assignments(subscriptionsToRead(visible, limit), user.id);
+    const named = all.filter((a) => isNamed(a, limit));
+    const what = limit === undefined ? "at subscription, management group or root scope" : describe(limit);
     return {
-      needed: broad.length > 0,
+      needed: named.length > 0,
       changes:
-        broad.length > 0
-          ? broad.map(
+        named.length > 0
+          ? named.map(
               (a) => `Delete ${labelOf(user)}'s ${roleName(a.roleDefinitionId)} assignment at ${a.scope}`,
             )
-          : [`${labelOf(user)} holds no Azure role at subscription, management group or root scope`],
-      data: { userId: user.id, assignments: broad },
+          : [`${labelOf(user)} holds no Azure role ${what}`],
+      data: { userId: user.id, assignments: named },
     };
   },
   async execute(ctx, _target, plan) {
@@ -85,4 +91,45 @@ async function leftTheDirectory(ctx: RespondContext, a: AzureAssignment, error: 
   if (subscription === undefined) return false;
   const listed = (await ctx.subscriptions()).map((id) => id.toLowerCase());
   return !listed.includes(subscription);
+}
+
+const trim = (scope: string) => scope.replace(/\/+$/, "").toLowerCase();
+const guidOf = (definitionId: string) => (definitionId.split("/").pop() ?? definitionId).toLowerCase();
+const subscriptionOf = (scope: string) => /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1]?.toLowerCase();
+
+/** The subscriptions whose assignments may hold what the limit names (management group and root are always read). */
+function subscriptionsToRead(visible: readonly string[], limit: PrivilegeLimit | undefined): string[] {
+  if (limit === undefined) return [...visible];
+  const wanted = new Set([
+    ...(limit.subscriptionIds ?? []).map((id) => id.toLowerCase()),
+    ...(limit.grants ?? []).flatMap((g) =>
+      g.kind === "azure-role" && subscriptionOf(g.scope) !== undefined
+        ? [subscriptionOf(g.scope) as string]
+        : [],
+    ),
+  ]);
+  return visible.filter((id) => wanted.has(id.toLowerCase()));
+}
+
+/** Whether an assignment is one the limit names. */
+function isNamed(a: AzureAssignment, limit: PrivilegeLimit | undefined): boolean {
+  if (limit === undefined) return ["subscription", "management-group", "root"].includes(scopeLevel(a.scope));
+  const granted = (limit.grants ?? []).some(
+    (g) =>
+      g.kind === "azure-role" &&
+      guidOf(g.roleDefinitionId) === guidOf(a.roleDefinitionId) &&
+      trim(g.scope) === trim(a.scope),
+  );
+  const inSubscription = (limit.subscriptionIds ?? []).some(
+    (id) => subscriptionOf(a.scope) === id.toLowerCase(),
+  );
+  return granted || inSubscription;
+}
+
+function describe(limit: PrivilegeLimit): string {
+  const grants = (limit.grants ?? []).flatMap((g) =>
+    g.kind === "azure-role" ? [`${roleName(g.roleDefinitionId)} at ${g.scope}`] : [],
+  );
+  const subscriptions = (limit.subscriptionIds ?? []).map((id) => `in subscription ${id}`);
+  return `named by the incident (${[...grants, ...subscriptions].join("; ")})`;
 }

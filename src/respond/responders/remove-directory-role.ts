@@ -3,7 +3,7 @@ import { odata } from "../../cloud/graph-directory.js";
 import { ENTRA_ROLE_NAMES } from "../../detect/roles.js";
 import { batchWrites } from "../batch-writes.js";
 import { labelOf, resolveUser } from "../resolve-user.js";
-import type { Responder } from "../types.js";
+import type { PrivilegeLimit, Responder } from "../types.js";
 
 interface Grant {
   id: string;
@@ -21,10 +21,16 @@ export const removeDirectoryRole: Responder = {
   async plan(ctx, target) {
     const user = await resolveUser(ctx, target);
     const filter = `principalId eq ${odata(user.id)}`;
-    const [active, eligible] = await Promise.all([
+    const [allActive, allEligible] = await Promise.all([
       ctx.graph.roleAssignments(filter),
       ctx.graph.eligibilities(filter),
     ]);
+    // Only the roles the incident saw granted (issue 17, finding 3); every role when unlimited (a finding
+    // stored before findings named their grants).
+    const named = namedRoles(target.kind === "user" ? target.limit : undefined);
+    const isNamed = (g: Grant) => named === undefined || named.has(g.roleDefinitionId.toLowerCase());
+    const active = allActive.filter(isNamed);
+    const eligible = allEligible.filter(isNamed);
     const pick = (g: Grant): Grant => ({
       id: g.id,
       roleDefinitionId: g.roleDefinitionId,
@@ -42,7 +48,14 @@ export const removeDirectoryRole: Responder = {
     ];
     return {
       needed: changes.length > 0,
-      changes: changes.length > 0 ? changes : [`${labelOf(user)} holds no Entra role`],
+      changes:
+        changes.length > 0
+          ? changes
+          : [
+              named === undefined
+                ? `${labelOf(user)} holds no Entra role`
+                : `${labelOf(user)} holds none of the Entra roles the incident names (${[...named].map(roleName).join(", ")})`,
+            ],
       data: { userId: user.id, active: active.map(pick), eligible: eligible.map(pick) },
     };
   },
@@ -131,3 +144,11 @@ export const removeDirectoryRole: Responder = {
     return `restored ${active.length} role assignment(s) and ${eligible.length} eligibility(ies)`;
   },
 };
+
+/** The role templates a limit names (a built-in role's definition id is its template id); undefined: all. */
+function namedRoles(limit: PrivilegeLimit | undefined): Set<string> | undefined {
+  if (limit?.grants === undefined) return undefined;
+  return new Set(
+    limit.grants.flatMap((g) => (g.kind === "directory-role" ? [g.roleTemplateId.toLowerCase()] : [])),
+  );
+}
