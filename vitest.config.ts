@@ -25,6 +25,7 @@ const UNIT = [
   "test/detect/detectors.test.ts",
   "test/detect/normalise.test.ts",
   "test/detect/read-input.test.ts",
+  "test/respond/auto-policy.test.ts",
   "test/manifest/manifest.test.ts",
   "test/server/flood-guard.test.ts",
   "test/sim/graph-shapes.test.ts",

@@ -7,7 +7,7 @@ export interface AutoContainPolicy {
   enabled: boolean;
   minConfidence: number;
   severities: readonly Severity[];
-  /** Rules an incident must hold one of; empty: any rule. */
+  /** Rules a finding must be of for its actions to run without approval; empty: any rule. */
   rules: readonly RuleId[];
   /** Only these actions run without approval; the others wait for a click. */
   actions: readonly ActionName[];
