@@ -1,3 +1,4 @@
+import { classifyFailure } from "../cloud/errors.js";
 import { type ActionRow, reserveAutomatic } from "../store/actions-repo.js";
 import { findingsByIds } from "../store/findings-repo.js";
 import {
@@ -203,7 +204,10 @@ async function notPrivilegedBefore(
           reason: `${target.label} held ${held.slice(0, 3).join(", ")}${held.length > 3 ? ` and ${held.length - 3} more` : ""} before this incident began: disabling an admin is a person's decision`,
         };
   } catch (error) {
-    // Deny on doubt: privileges that cannot be read may be standing ones.
+    // A read Microsoft may answer on the next try (throttled, unavailable) fails the triage, which is
+    // retried, and reconcile queues it again: nothing is decided on a guess. A refusal (no permission to
+    // read roles) is an answer: deny on doubt, privileges that cannot be read may be standing ones.
+    if (classifyFailure(error).transient) throw error;
     return {
       auto: false,
       reason: `${target.label}'s roles could not be read (${error instanceof Error ? error.message : String(error)}): disabling waits for a person`,

@@ -10,7 +10,7 @@ const BATCH = 200;
 /**
  * `reconcile`: puts back the work the queue should hold for what the store says, in case the queue lost
  * it (Redis restarted without persistence, a job deleted by hand): detection over stored events, triage
- * of incidents still `open`, containment of incidents `approved` or `executing` whose trail holds the
+ * of incidents still `open` or holding actions nobody decided on, containment of incidents `approved` or `executing` whose trail holds the
  * decision that asked for it (the state alone, which a restored backup or a hand-edited row can set, is
  * not a decision), and cards behind their incident. Every job it adds has the key the normal path uses,
  * so nothing runs twice; containment claims each action under a lease anyway.
@@ -47,6 +47,19 @@ export function reconcileHandler(
         await queue.add(QUEUE.contain, "contain", { incidentId: id }, { dedupeKey: `contain:${id}` });
       }
     }
+    // Decided incidents holding actions nobody decided on yet (planned after the decision as the incident
+    // grew, or left to a person by the automatic policy): triage puts them to a decision. Triage itself
+    // refuses whatever is not due, so queueing it once too often changes nothing.
+    const { rows: undecided } = await db.query<{ id: string }>(
+      `SELECT DISTINCT i.id, i.created_at FROM incidents i JOIN actions a ON a.incident_id = i.id
+       WHERE i.tenant_id = $1 AND a.state = 'planned'
+         AND i.state IN ('contained', 'auto-contained', 'partial', 'failed')
+       ORDER BY i.created_at LIMIT ${BATCH}`,
+      [tenantId],
+    );
+    for (const { id } of undecided) {
+      await queue.add(QUEUE.triage, "triage", { tenantId, incidentId: id }, { dedupeKey: `triage:${id}` });
+    }
     let behind: { id: string }[] = [];
     if (botConfigured) {
       ({ rows: behind } = await db.query<{ id: string }>(
@@ -57,9 +70,9 @@ export function reconcileHandler(
       ));
       for (const { id } of behind) await announce(id);
     }
-    if (unfinished.length + behind.length > 0) {
+    if (unfinished.length + undecided.length + behind.length > 0) {
       log.info(
-        { tenantId, unfinished: unfinished.length, cardsBehind: behind.length },
+        { tenantId, unfinished: unfinished.length, undecided: undecided.length, cardsBehind: behind.length },
         "reconciled: queued the work the store says is due",
       );
     }
