@@ -32,29 +32,15 @@ import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { openPglite } from "./store/pglite.js";
 import { openPostgres } from "./store/postgres.js";
+import type { Warden } from "./warden.js";
+
+export type { Warden } from "./warden.js";
 
 /**
  * The composition root: the only place that decides which store, queue and clients a process uses.
  * Production: Postgres and BullMQ on Redis, any number of `warden worker` processes. Embedded (no
  * DATABASE_URL, no REDIS_URL): PGlite in a local folder and the in-process queue.
  */
-export interface Warden {
-  config: WardenConfig;
-  tenantId: string;
-  db: Database;
-  queue: JobQueue;
-  log: Logger;
-  graph: GraphLogs;
-  arm: ArmActivity;
-  directory: GraphDirectory;
-  /** What the responders act through: the live tenant, under Warden's settings. */
-  respond: RespondContext;
-  /** Who is never acted on: one per process, so its protected ids and group members are read once. */
-  guard: Guard;
-  /** Gets a Graph token (from the cache when fresh): readiness proves the app can still sign in. */
-  graphToken(): Promise<void>;
-  close(): Promise<void>;
-}
 
 export async function openWarden(
   config: WardenConfig,

@@ -1,9 +1,9 @@
 import type { CloudAdapter } from "botbuilder";
-import type { Warden } from "../app.js";
 import { RateLimiter } from "../cloud/rate-limiter.js";
 import { collectInventory } from "../inventory/collect.js";
 import { ApproverCheck } from "../respond/approvers.js";
 import type { WorkflowDeps } from "../respond/workflow.js";
+import type { Warden } from "../warden.js";
 import { createAdapter, createAuthentication, tokenCheck } from "./adapter.js";
 import { notifyHandler } from "./notifier.js";
 import { WardenBot } from "./warden-bot.js";

@@ -1,0 +1,31 @@
+import type { ArmActivity } from "./cloud/arm-activity.js";
+import type { GraphDirectory } from "./cloud/graph-directory.js";
+import type { GraphLogs } from "./cloud/graph-logs.js";
+import type { WardenConfig } from "./config.js";
+import type { JobQueue } from "./jobs/queue/job-queue.js";
+import type { Logger } from "./log.js";
+import type { Guard } from "./respond/guard.js";
+import type { RespondContext } from "./respond/types.js";
+import type { Database } from "./store/database.js";
+
+/**
+ * One Warden process's parts, as the composition root (src/app.ts) built them. Its own module so that
+ * the parts the root wires together (the bot) can name it without importing the root.
+ */
+export interface Warden {
+  config: WardenConfig;
+  tenantId: string;
+  db: Database;
+  queue: JobQueue;
+  log: Logger;
+  graph: GraphLogs;
+  arm: ArmActivity;
+  directory: GraphDirectory;
+  /** What the responders act through: the live tenant, under Warden's settings. */
+  respond: RespondContext;
+  /** Who is never acted on: one per process, so its protected ids and group members are read once. */
+  guard: Guard;
+  /** Gets a Graph token (from the cache when fresh): readiness proves the app can still sign in. */
+  graphToken(): Promise<void>;
+  close(): Promise<void>;
+}
