@@ -20,6 +20,7 @@ const UNIT = [
   "test/cli/detect-progress.test.ts",
   "test/cloud/rate-limiter.test.ts",
   "test/cli/sim-faults.test.ts",
+  "test/config/config.test.ts",
   "test/config/env-example.test.ts",
   "test/detect/attack-scenarios.test.ts",
   "test/detect/detectors.test.ts",

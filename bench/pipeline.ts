@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { openWarden, startSchedules, startWorker, type Warden } from "../src/app.js";
 import { LIMITS } from "../src/cloud/rate-limiter.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import type { Finding } from "../src/detect/finding.js";
 import { QUEUE } from "../src/jobs/queues.js";
 import { createLogger } from "../src/log.js";

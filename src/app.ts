@@ -7,7 +7,7 @@ import { GraphDirectory } from "./cloud/graph-directory.js";
 import { GraphLogs } from "./cloud/graph-logs.js";
 import { RateLimiter } from "./cloud/rate-limiter.js";
 import { SubscriptionPolicy } from "./cloud/subscription-policy.js";
-import { ConfigError, type WardenConfig } from "./config.js";
+import { ConfigError, type WardenConfig } from "./config/index.js";
 import { loadSeedQueries } from "./hunting/seed-queries.js";
 import { containHandler } from "./jobs/handlers/contain-handler.js";
 import { detectHandler } from "./jobs/handlers/detect-handler.js";

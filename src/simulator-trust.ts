@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { ConfigError, type RuntimeConfig } from "./config.js";
+import { ConfigError, type RuntimeConfig } from "./config/index.js";
 import { simTlsFile } from "./sim/cloud/tls.js";
 
 /**

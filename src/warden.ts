@@ -1,7 +1,7 @@
 import type { ArmActivity } from "./cloud/arm-activity.js";
 import type { GraphDirectory } from "./cloud/graph-directory.js";
 import type { GraphLogs } from "./cloud/graph-logs.js";
-import type { WardenConfig } from "./config.js";
+import type { WardenConfig } from "./config/index.js";
 import type { JobQueue } from "./jobs/queue/job-queue.js";
 import type { Logger } from "./log.js";
 import type { Guard } from "./respond/guard.js";

@@ -3,7 +3,7 @@ import {
   PasswordServiceClientCredentialFactory,
   ServiceClientCredentialsFactory,
 } from "botframework-connector";
-import type { BotConfig } from "../bot-config.js";
+import type { BotConfig } from "../config/bot.js";
 import type { Logger } from "../log.js";
 
 /** Thrown when the bot must not start as configured: the message says what to set. */

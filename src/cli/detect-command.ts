@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../config.js";
+import { ConfigError, loadConfig } from "../config/index.js";
 import { InputError, readInput } from "../detect/input/read-records.js";
 import { parseTime } from "../detect/normalise/time.js";
 import { type DetectionProgress, runDetection } from "../detect/run-detection.js";

@@ -3,7 +3,7 @@ import { AzureRbac } from "../cloud/arm-rbac.js";
 import { credentialFor } from "../cloud/credential.js";
 import { GraphDirectory } from "../cloud/graph-directory.js";
 import { RateLimiter } from "../cloud/rate-limiter.js";
-import { ConfigError, loadConfig } from "../config.js";
+import { ConfigError, loadConfig } from "../config/index.js";
 import { collectInventory } from "../inventory/collect.js";
 import { inventoryCsv, inventoryTable } from "../inventory/format.js";
 import { refuseSimulatorTrustOffLoopback } from "../simulator-trust.js";

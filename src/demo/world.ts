@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openWarden, startSchedules, startWorker, type Warden } from "../app.js";
-import { loadConfig } from "../config.js";
+import { loadConfig } from "../config/index.js";
 import type { Logger } from "../log.js";
 import { createWebApp, listen } from "../server/web.js";
 import { BotTokenIssuer } from "../sim/bot/bot-token-issuer.js";

@@ -1,4 +1,4 @@
-import type { ApprovalPolicy } from "../containment-config.js";
+import type { ApprovalPolicy } from "../config/containment.js";
 import type { Queryable } from "../store/database.js";
 import { auditTrail, listIncidents, transitionIncident } from "../store/incidents-repo.js";
 

@@ -2,7 +2,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
 import { runCommand } from "../../src/cli/run-commands.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { ENTRA_ROLE } from "../../src/detect/roles.js";
 import { Guard } from "../../src/respond/guard.js";
 import { playBack } from "../../src/sim/cloud/playback.js";

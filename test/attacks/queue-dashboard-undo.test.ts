@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWarden, startWorker, type Warden, workflowDeps } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { findingId } from "../../src/detect/finding.js";
 import { QUEUE } from "../../src/jobs/queues.js";
 import { decide } from "../../src/respond/decide.js";

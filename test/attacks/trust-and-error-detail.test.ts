@@ -10,7 +10,7 @@ import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWarden, type Warden } from "../../src/app.js";
 import { runCommand } from "../../src/cli/run-commands.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { createOpsApp, listen } from "../../src/server/web.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import { simTlsFile } from "../../src/sim/cloud/tls.js";

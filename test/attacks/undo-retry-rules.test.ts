@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWarden, startWorker, type Warden } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import type { Finding } from "../../src/detect/finding.js";
 import { createWebApp, listen } from "../../src/server/web.js";
 import { BotTokenIssuer } from "../../src/sim/bot/bot-token-issuer.js";

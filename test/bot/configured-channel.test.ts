@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, type Warden, workflowDeps } from "../../src/app.js";
 import { createBot } from "../../src/bot/index.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { BotTokenIssuer } from "../../src/sim/bot/bot-token-issuer.js";
 import { FakeConnector } from "../../src/sim/bot/connector.js";
 import { createIncident, transitionIncident } from "../../src/store/incidents-repo.js";
@@ -62,7 +62,8 @@ describe("a channel named in config", () => {
     await notify({ data: { incidentId: "inc-named" } });
     expect(connector.sent.map((s) => s.method)).toEqual(["POST", "PUT"]);
     expect(JSON.stringify(connector.sent[1]?.activity)).toContain("Denied");
-  });
+    // Opening the embedded store (PGlite) takes most of it: over 30 s on a loaded 2-core machine.
+  }, 90_000);
 
   it("needs both the channel id and its service URL", () => {
     expect(() => loadConfig({ env: { WARDEN_TEAMS_CHANNEL_ID: CHANNEL } })).toThrow(/go together/);

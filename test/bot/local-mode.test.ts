@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, type Warden } from "../../src/app.js";
 import { createAdapter } from "../../src/bot/adapter.js";
 import { BotStartError } from "../../src/bot/index.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { createWebApp, listen } from "../../src/server/web.js";
 import { quietLogger } from "../helpers/logs.js";
 

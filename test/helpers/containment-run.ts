@@ -1,6 +1,6 @@
 import { rmSync } from "node:fs";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { auditTrail, type IncidentRow, listIncidents } from "../../src/store/incidents-repo.js";
 import { quietLogger } from "./logs.js";
 import { type PlayedSim, playingSim, settle, until } from "./pipeline.js";

@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { countEvents } from "../../src/store/events-repo.js";
 import { listIncidents } from "../../src/store/incidents-repo.js";
 import { quietLogger } from "../helpers/logs.js";

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { quietLogger } from "../helpers/logs.js";
 import {
   EXPECTED_INCIDENTS,

@@ -1,3 +1,5 @@
+import { bool, ConfigError, type EnvValue, guid, guids } from "./readers.js";
+
 /** The Teams bot's settings (docs/deploy.md): its identity, who may approve, and what it trusts. */
 export interface BotConfig {
   /** The Azure Bot's app id (MICROSOFT_APP_ID): the audience every inbound token must name. */
@@ -22,8 +24,6 @@ export interface BotConfig {
   channel?: { id: string; serviceUrl: string };
 }
 
-export class BotConfigError extends Error {}
-
 /** Local mode without an app id: nothing authenticates the bot's callers but local-mode-guard.ts. */
 export function authenticationOff(config: BotConfig): boolean {
   return config.localMode && config.appId === undefined;
@@ -31,47 +31,32 @@ export function authenticationOff(config: BotConfig): boolean {
 
 const LOOPBACK_URL = /^https?:\/\/(127\.0\.0\.1|localhost|\[::1\])(:\d+)?(\/|$)/i;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function parseBotConfig(value: (name: string) => string | undefined): BotConfig {
-  const appId = value("MICROSOFT_APP_ID");
-  if (appId !== undefined && !GUID.test(appId)) {
-    throw new BotConfigError(`MICROSOFT_APP_ID must be the Azure Bot's app id (a GUID), got "${appId}"`);
-  }
-  const local = (value("WARDEN_BOT_LOCAL_MODE") ?? "false").toLowerCase();
-  if (!["true", "false", "1", "0"].includes(local))
-    throw new BotConfigError(`WARDEN_BOT_LOCAL_MODE must be true or false, got "${local}"`);
-  const group = value("WARDEN_APPROVER_GROUP_ID");
-  if (group !== undefined && !GUID.test(group))
-    throw new BotConfigError(`WARDEN_APPROVER_GROUP_ID must be a group's object id, got "${group}"`);
-  const approvers = (value("WARDEN_APPROVERS") ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
-  const bad = approvers.find((a) => !GUID.test(a));
-  if (bad !== undefined)
-    throw new BotConfigError(`WARDEN_APPROVERS takes object ids separated by commas; "${bad}" is not one`);
+export function parseBotConfig(value: EnvValue): BotConfig {
+  const appId = guid(value, "MICROSOFT_APP_ID", "the Azure Bot's app id");
+  const localMode = bool(value, "WARDEN_BOT_LOCAL_MODE", false);
+  const group = guid(value, "WARDEN_APPROVER_GROUP_ID", "a group's object id");
+  const approvers = guids(value, "WARDEN_APPROVERS");
   const openId = value("WARDEN_BOT_OPENID_METADATA_URL");
   if (openId !== undefined && !/^https?:\/\/(127\.0\.0\.1|localhost)(:\d+)?\//.test(openId)) {
-    throw new BotConfigError(
+    throw new ConfigError(
       "WARDEN_BOT_OPENID_METADATA_URL may only point at a loopback simulator; in production the bot trusts Microsoft's metadata",
     );
   }
   const channelId = value("WARDEN_TEAMS_CHANNEL_ID");
   const serviceUrl = value("WARDEN_TEAMS_SERVICE_URL");
   if ((channelId === undefined) !== (serviceUrl === undefined)) {
-    throw new BotConfigError(
+    throw new ConfigError(
       "WARDEN_TEAMS_CHANNEL_ID and WARDEN_TEAMS_SERVICE_URL go together: set both, or neither to use the channel Warden is installed in",
     );
   }
   if (channelId !== undefined && !/^19:.+@thread\.(tacv2|skype)$/.test(channelId)) {
-    throw new BotConfigError(
+    throw new ConfigError(
       `WARDEN_TEAMS_CHANNEL_ID must be a Teams channel id (19:...@thread.tacv2), got "${channelId}"`,
     );
   }
   // Without authentication the bot is a loopback trial: it must not post to a real Teams either.
-  if (localOn(local) && appId === undefined && serviceUrl !== undefined && !LOOPBACK_URL.test(serviceUrl)) {
-    throw new BotConfigError(
+  if (localMode && appId === undefined && serviceUrl !== undefined && !LOOPBACK_URL.test(serviceUrl)) {
+    throw new ConfigError(
       `in local mode without MICROSOFT_APP_ID, WARDEN_TEAMS_SERVICE_URL must be on loopback (http://127.0.0.1:PORT/), got "${serviceUrl}"`,
     );
   }
@@ -81,16 +66,12 @@ export function parseBotConfig(value: (name: string) => string | undefined): Bot
     ...(appId === undefined ? {} : { appId }),
     ...(password === undefined ? {} : { appPassword: password }),
     ...(tenant === undefined ? {} : { appTenantId: tenant }),
-    localMode: localOn(local),
-    ...(group === undefined ? {} : { approverGroupId: group.toLowerCase() }),
-    approvers: approvers.map((a) => a.toLowerCase()),
+    localMode,
+    ...(group === undefined ? {} : { approverGroupId: group }),
+    approvers,
     ...(openId === undefined ? {} : { openIdMetadataUrl: openId }),
     ...(channelId === undefined || serviceUrl === undefined
       ? {}
       : { channel: { id: channelId, serviceUrl } }),
   };
-}
-
-function localOn(value: string): boolean {
-  return value === "true" || value === "1";
 }

@@ -1,54 +1,18 @@
-import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { z } from "zod";
-import { type BotConfig, BotConfigError, parseBotConfig } from "./bot-config.js";
-import { type CloudEndpoints, MICROSOFT_CLOUD } from "./cloud/credential.js";
+import { type CloudEndpoints, MICROSOFT_CLOUD } from "../cloud/credential.js";
+import { DEFAULT_JOB_LOCK_MS, DEFAULT_MAX_BACKOFF_MS } from "../jobs/queue/job-queue.js";
+import { DEFAULT_ACTION_LEASE_MS } from "../store/actions-repo.js";
 import {
-  type ContainmentConfig,
-  ContainmentConfigError,
-  parseContainmentConfig,
-} from "./containment-config.js";
-import { DEFAULT_DETECT_CONFIG, type DetectConfig } from "./detect/detect-config.js";
-import { DEFAULT_JOB_LOCK_MS, DEFAULT_MAX_BACKOFF_MS } from "./jobs/queue/job-queue.js";
-import { DEFAULT_ACTION_LEASE_MS } from "./store/actions-repo.js";
-
-/**
- * The only reader of the environment. Everything configurable is validated here, at start, with
- * messages that name the setting and say what to fix; the rest of the code receives typed values.
- */
-
-export class ConfigError extends Error {}
-
-const guidList = z.array(
-  z
-    .string()
-    .regex(/^[0-9a-fA-F-]{36}$/, "must be a GUID")
-    .transform((s) => s.toLowerCase()),
-);
-const cidr = z.string().refine((range) => {
-  const [address = "", prefix] = range.split("/");
-  const family = isIP(address);
-  if (family === 0) return false;
-  if (prefix === undefined) return true;
-  const bits = Number(prefix);
-  return Number.isInteger(bits) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
-}, "must be an IP address or CIDR range such as 203.0.113.0/24");
-
-const detectSchema = z
-  .object({
-    privilegedEntraRoles: guidList,
-    privilegedAzureRoles: guidList,
-    riskyIpRanges: z.array(cidr),
-    vmBurstThreshold: z.number().int().min(1),
-    newPrincipalDays: z.number().positive(),
-    riskySignInWindowHours: z.number().positive(),
-    correlationWindowHours: z.number().positive(),
-    defaultTenantId: z.string().min(1),
-  })
-  .partial()
-  .strict();
-
-const fileSchema = z.object({ detect: detectSchema.optional() }).strict();
+  ConfigError,
+  count,
+  type EnvValue,
+  envValue,
+  guid,
+  oneOf,
+  portNumber,
+  positive as positiveOf,
+} from "./readers.js";
 
 /** Where Warden runs and what it talks to. Secrets come from the environment only, never a file. */
 /** How long a client may take to send a request, and how many it may have in progress. */
@@ -139,54 +103,6 @@ export interface OpsConfig {
   admin?: { user: string; password: string };
 }
 
-export interface WardenConfig {
-  detect: DetectConfig;
-  runtime: RuntimeConfig;
-  containment: ContainmentConfig;
-  bot: BotConfig;
-}
-
-export interface ConfigSources {
-  env?: NodeJS.ProcessEnv;
-  /** A JSON file whose values the environment overrides. */
-  file?: string;
-}
-
-export function loadConfig({ env = process.env, file }: ConfigSources = {}): WardenConfig {
-  const fromFile = file === undefined ? {} : readConfigFile(file);
-  const fromEnv = detectFromEnv(env);
-  const merged = { ...fromFile.detect, ...fromEnv };
-  const parsed = detectSchema.safeParse(merged);
-  if (!parsed.success) throw new ConfigError(describe(parsed.error, "detect"));
-  return {
-    detect: { ...DEFAULT_DETECT_CONFIG, ...stripUndefined(parsed.data) },
-    runtime: runtimeFromEnv(env),
-    containment: containmentFromEnv(env),
-    bot: botFromEnv(env),
-  };
-}
-
-function botFromEnv(env: NodeJS.ProcessEnv): BotConfig {
-  const value = (name: string) => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
-  try {
-    return parseBotConfig(value);
-  } catch (error) {
-    if (error instanceof BotConfigError) throw new ConfigError(error.message);
-    throw error;
-  }
-}
-
-function containmentFromEnv(env: NodeJS.ProcessEnv): ContainmentConfig {
-  try {
-    return parseContainmentConfig((name) =>
-      env[name] === undefined || env[name] === "" ? undefined : env[name],
-    );
-  } catch (error) {
-    if (error instanceof ContainmentConfigError) throw new ConfigError(error.message);
-    throw error;
-  }
-}
-
 const httpsUrl = (name: string) =>
   z
     .string()
@@ -197,41 +113,16 @@ const httpsUrl = (name: string) =>
     )
     .transform((u) => u.replace(/\/+$/, ""));
 
-function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
-  const value = (name: string) => (env[name] === undefined || env[name] === "" ? undefined : env[name]);
-  const positive = (name: string, fallback: number): number => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    const n = Number(raw);
-    if (!Number.isFinite(n) || n <= 0)
-      throw new ConfigError(`${name} must be a positive number, got "${raw}"`);
-    return n;
-  };
-  // A count of requests: "0.5" floored to 0 would answer every request 429, Teams' too.
-  const count = (name: string, fallback: number): number => {
-    const n = positive(name, fallback);
-    if (!Number.isInteger(n))
-      throw new ConfigError(`${name} must be a whole number of at least 1, got "${value(name)}"`);
-    return n;
-  };
-  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(raw))
-      throw new ConfigError(`${name} must be one of ${allowed.join(", ")}, got "${raw}"`);
-    return raw as T;
-  };
+/** Where Warden runs and what it talks to, from the environment. */
+export function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
+  const value = envValue(env);
+  const positive = (name: string, fallback: number) => positiveOf(value, name, fallback);
   const url = (name: string, fallback: string): string => {
     const parsed = httpsUrl(name).safeParse(value(name) ?? fallback);
     if (!parsed.success) throw new ConfigError(parsed.error.issues[0]?.message ?? `${name} is not valid`);
     return parsed.data;
   };
-  const tenantId = value("WARDEN_TENANT_ID");
-  if (tenantId !== undefined && !/^[0-9a-f-]{36}$/i.test(tenantId)) {
-    throw new ConfigError(
-      `WARDEN_TENANT_ID must be the tenant's GUID (Entra admin center > Overview), got "${tenantId}"`,
-    );
-  }
+  const tenantId = guid(value, "WARDEN_TENANT_ID", "the tenant's id (Entra admin center > Overview)");
   const clientSecret = value("AZURE_CLIENT_SECRET");
   const clientId = value("AZURE_CLIENT_ID");
   const clientCertificatePath = value("AZURE_CLIENT_CERTIFICATE_PATH");
@@ -246,7 +137,7 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     );
   }
   return {
-    ...(tenantId === undefined ? {} : { tenantId: tenantId.toLowerCase() }),
+    ...(tenantId === undefined ? {} : { tenantId }),
     ...(clientId === undefined ? {} : { clientId }),
     ...(clientSecret === undefined ? {} : { clientSecret }),
     ...(clientCertificatePath === undefined ? {} : { clientCertificatePath }),
@@ -261,7 +152,7 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     queuePrefix: value("WARDEN_QUEUE_PREFIX") ?? "warden",
     dataDir: value("WARDEN_DATA_DIR") ?? ".warden/data",
     pollIntervalMs: positive("WARDEN_POLL_INTERVAL_SECONDS", 60) * 1_000,
-    auditSource: oneOf("WARDEN_AUDIT_SOURCE", ["graph", "hunting"] as const, "graph"),
+    auditSource: oneOf(value, "WARDEN_AUDIT_SOURCE", ["graph", "hunting"] as const, "graph"),
     pollOverlapMs: positive("WARDEN_POLL_OVERLAP_MINUTES", 15) * 60_000,
     eventRetentionMs: positive("WARDEN_EVENT_RETENTION_DAYS", 14) * 86_400_000,
     initialLookbackMs: positive("WARDEN_INITIAL_LOOKBACK_HOURS", 24) * 3_600_000,
@@ -273,7 +164,7 @@ function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     http: {
       headersTimeoutMs: positive("WARDEN_HTTP_HEADERS_TIMEOUT_SECONDS", 10) * 1_000,
       bodyTimeoutMs: positive("WARDEN_HTTP_BODY_TIMEOUT_SECONDS", 10) * 1_000,
-      maxInFlightPerClient: count("WARDEN_HTTP_MAX_REQUESTS_PER_CLIENT", 32),
+      maxInFlightPerClient: count(value, "WARDEN_HTTP_MAX_REQUESTS_PER_CLIENT", 32),
     },
     ...trustProxyFrom(value("WARDEN_TRUST_PROXY")),
     logLevel: value("LOG_LEVEL") ?? "info",
@@ -314,7 +205,7 @@ function trustProxyFrom(raw: string | undefined): { trustProxy?: number | string
   return { trustProxy: parts.join(",") };
 }
 
-function opsFromEnv(value: (name: string) => string | undefined): OpsConfig {
+function opsFromEnv(value: EnvValue): OpsConfig {
   const metricsToken = value("WARDEN_METRICS_TOKEN");
   if (metricsToken !== undefined && metricsToken.length < 24) {
     throw new ConfigError(
@@ -335,80 +226,11 @@ function opsFromEnv(value: (name: string) => string | undefined): OpsConfig {
   }
   return {
     ...(metricsToken === undefined ? {} : { metricsToken }),
-    metricsPort: portNumber("WARDEN_METRICS_PORT", value("WARDEN_METRICS_PORT"), 9464),
+    metricsPort: portNumber(value, "WARDEN_METRICS_PORT", 9464),
     ...(user === undefined || password === undefined ? {} : { admin: { user, password } }),
   };
 }
 
-function readConfigFile(file: string): z.infer<typeof fileSchema> {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new ConfigError(`config file ${file} cannot be read: check the --config path.`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) throw new ConfigError(`config file ${file}: ${describe(parsed.error, "")}`);
-  return parsed.data;
-}
-
-/** Environment variables for the detection settings; lists are comma-separated. */
-function detectFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
-  const list = (name: string) =>
-    env[name]
-      ?.split(",")
-      .map((s) => s.trim())
-      .filter(Boolean);
-  const number = (name: string) => {
-    const raw = env[name];
-    if (raw === undefined || raw === "") return undefined;
-    const value = Number(raw);
-    if (!Number.isFinite(value)) throw new ConfigError(`${name} must be a number, got "${raw}"`);
-    return value;
-  };
-  const set = (key: string, value: unknown) => {
-    if (value !== undefined) values[key] = value;
-  };
-  set("privilegedEntraRoles", list("WARDEN_PRIVILEGED_ENTRA_ROLES"));
-  set("privilegedAzureRoles", list("WARDEN_PRIVILEGED_AZURE_ROLES"));
-  set("riskyIpRanges", list("WARDEN_RISKY_IP_RANGES"));
-  set("vmBurstThreshold", number("WARDEN_VM_BURST_THRESHOLD"));
-  set("newPrincipalDays", number("WARDEN_NEW_PRINCIPAL_DAYS"));
-  set("riskySignInWindowHours", number("WARDEN_RISKY_SIGNIN_WINDOW_HOURS"));
-  set("correlationWindowHours", number("WARDEN_CORRELATION_WINDOW_HOURS"));
-  set("defaultTenantId", env["WARDEN_TENANT_ID"] || undefined);
-  return values;
-}
-
-/** A TCP port; 0 lets the system choose a free one (several workers on one machine). */
-function portNumber(name: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535)
-    throw new ConfigError(`${name} must be a port number from 0 to 65535 (0: any free port), got "${raw}"`);
-  return n;
-}
-
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
-}
-
-function describe(error: z.ZodError, prefix: string): string {
-  return error.issues
-    .map((issue) => {
-      const path = [prefix, ...issue.path.map(String)].filter(Boolean).join(".");
-      return `${path || "config"}: ${issue.message}`;
-    })
-    .join("; ");
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
