@@ -14,7 +14,8 @@ import {
   countedForAutomatic,
   decideAction,
 } from "./auto-policy.js";
-import { type ContainmentDeps, planContainment, proposalOf } from "./containment.js";
+import type { ContainmentDeps } from "./containment.js";
+import { planContainment, proposalOf } from "./plan.js";
 import { proposeActions } from "./proposals.js";
 import { automaticLeftActionsToAPerson, grewSinceLastDecision } from "./recorded-decision.js";
 import { privilegesHeldBefore } from "./standing-privileges.js";

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { correlate } from "../../src/detect/correlate.js";
 import type { Finding } from "../../src/detect/finding.js";
 import { AZURE_ROLE, ENTRA_ROLE } from "../../src/detect/roles.js";
-import { executeContainment } from "../../src/respond/containment.js";
+import { executeContainment } from "../../src/respond/execute.js";
 import { containDecision } from "../../src/respond/recorded-decision.js";
 import { ACTIONS } from "../../src/respond/types.js";
 import { triageIncident, type WorkflowDeps } from "../../src/respond/workflow.js";

@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { workflowDeps } from "../../src/app.js";
 import { ENTRA_ROLE } from "../../src/detect/roles.js";
 import { QUEUE } from "../../src/jobs/queues.js";
-import { executeContainment } from "../../src/respond/containment.js";
 import { decide } from "../../src/respond/decide.js";
+import { executeContainment } from "../../src/respond/execute.js";
 import { actionsOf, finishAction } from "../../src/store/actions-repo.js";
 import {
   attack,

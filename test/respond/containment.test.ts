@@ -1,8 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { workflowDeps } from "../../src/app.js";
 import { QUEUE } from "../../src/jobs/queues.js";
-import { executeContainment, undoContainment } from "../../src/respond/containment.js";
 import { decide } from "../../src/respond/decide.js";
+import { executeContainment } from "../../src/respond/execute.js";
+import { undoContainment } from "../../src/respond/undo.js";
 import { actionsOf } from "../../src/store/actions-repo.js";
 import { auditTrail } from "../../src/store/incidents-repo.js";
 import {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../src/detect/finding.js";
-import { executeContainment, planContainment } from "../../src/respond/containment.js";
+import { executeContainment } from "../../src/respond/execute.js";
+import { planContainment } from "../../src/respond/plan.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import { actionsOf } from "../../src/store/actions-repo.js";

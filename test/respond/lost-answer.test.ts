@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { executeContainment } from "../../src/respond/containment.js";
+import { executeContainment } from "../../src/respond/execute.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import { actionsOf, recordPlannedActions } from "../../src/store/actions-repo.js";

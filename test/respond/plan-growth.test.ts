@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Finding } from "../../src/detect/finding.js";
-import { planContainment } from "../../src/respond/containment.js";
+import { planContainment } from "../../src/respond/plan.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import type { Database } from "../../src/store/database.js";

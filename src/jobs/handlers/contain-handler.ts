@@ -1,6 +1,6 @@
 import type { Logger } from "../../log.js";
 import { decisionToContained } from "../../metrics/process-metrics.js";
-import { executeContainment, undoContainment } from "../../respond/containment.js";
+import { executeContainment } from "../../respond/execute.js";
 import {
   CONTAINABLE_STATES,
   containDecision,
@@ -8,6 +8,7 @@ import {
   UNDOABLE_STATES,
   undoDecision,
 } from "../../respond/recorded-decision.js";
+import { undoContainment } from "../../respond/undo.js";
 import type { WorkflowDeps } from "../../respond/workflow.js";
 import { DEFAULT_ACTION_LEASE_MS } from "../../store/actions-repo.js";
 import { getIncident, type IncidentRow, transitionIncident } from "../../store/incidents-repo.js";
