@@ -1,24 +1,24 @@
 import {
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
-  CardFactory,
   type InvokeResponse,
-  MessageFactory,
   TeamsActivityHandler,
   type TurnContext,
 } from "botbuilder";
-import { auditCard, incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
+import { incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
 import { inventoryCard } from "../cards/inventory-card.js";
 import { markdownText as md } from "../cards/markdown-text.js";
 import type { InventoryEntry } from "../inventory/collect.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
 import { QUEUE } from "../jobs/queues.js";
 import type { ApproverCheck } from "../respond/approvers.js";
-import { type Approver, decide } from "../respond/decide.js";
+import type { Approver } from "../respond/decide.js";
 import { incidentView } from "../respond/incident-view.js";
 import type { WorkflowDeps } from "../respond/workflow.js";
-import { appendAudit, auditTrail, getIncident, listIncidents } from "../store/incidents-repo.js";
+import { appendAudit, getIncident } from "../store/incidents-repo.js";
 import { type ArrivalDeps, arrived } from "./arrivals.js";
+import { readsOnly, runVerb } from "./card-verbs.js";
+import { commandOf } from "./commands.js";
 import { withoutMentions } from "./mentions.js";
 
 export interface BotDeps {
@@ -35,15 +35,6 @@ export interface BotDeps {
 }
 
 const CARD = "application/vnd.microsoft.card.adaptive";
-
-const HELP = [
-  "**Warden** answers:",
-  "- `open`: incidents waiting for a decision",
-  "- `incident <id>`: an incident's card",
-  "- `history <id>`: an incident's audit trail",
-  "- `inventory`: external accounts holding admin roles (`warden inventory` lists them all)",
-  "- `help`: this list",
-].join("\n");
 
 /**
  * The Teams side of Warden: keeps incident cards in one pinned channel and reports other teams to it
@@ -120,67 +111,23 @@ export class WardenBot extends TeamsActivityHandler {
   }
 
   private async command(context: TurnContext, text: string): Promise<void> {
-    const [word = "", arg] = text.split(/\s+/, 2);
-    const db = this.deps.workflow.db;
-    // Incidents and the admin inventory are for the people who decide; help is for anyone.
-    if (["open", "incident", "history", "inventory"].includes(word.toLowerCase())) {
+    const { command, arg } = commandOf(text);
+    if (command.approversOnly) {
       const allowed = await this.deps.approvers.check(context.activity.from?.aadObjectId);
       if (!allowed.ok) {
         await context.sendActivity(`Only Warden's approvers can ask this: ${md(allowed.reason)}.`);
         return;
       }
     }
-    switch (word.toLowerCase()) {
-      case "open": {
-        const open = (await listIncidents(db, this.deps.tenantId)).filter((i) => i.state === "pending");
-        await context.sendActivity(
-          open.length === 0
-            ? "No incident is waiting for a decision."
-            : [
-                `${open.length} waiting for a decision:`,
-                ...open.map((i) => `- \`${i.id}\` ${i.severity}, ${i.rules.join(", ")}`),
-              ].join("\n"),
-        );
-        return;
-      }
-      case "incident": {
-        const incident = arg === undefined ? undefined : await getIncident(db, arg);
-        if (incident === undefined || incident.tenantId !== this.deps.tenantId) {
-          // What was typed is echoed as escaped text, not in a code span (a backtick would end it).
-          await context.sendActivity(`No incident ${md(arg ?? "")}. \`open\` lists those waiting.`);
-          return;
-        }
-        const view = await incidentView(db, incident);
-        await context.sendActivity(MessageFactory.attachment(CardFactory.adaptiveCard(incidentCard(view))));
-        return;
-      }
-      case "history": {
-        const incident = arg === undefined ? undefined : await getIncident(db, arg);
-        if (incident === undefined || incident.tenantId !== this.deps.tenantId) {
-          await context.sendActivity(`No incident ${md(arg ?? "")}.`);
-          return;
-        }
-        const trail = await auditTrail(db, incident.id);
-        await context.sendActivity(
-          trail
-            .map(
-              (e) =>
-                `- ${new Date(e.at).toISOString().slice(0, 19)}Z **${e.action}**${e.actorName === undefined ? "" : ` by ${md(e.actorName)}`}${e.toState === undefined ? "" : ` → ${e.toState}`}`,
-            )
-            .join("\n"),
-        );
-        return;
-      }
-      case "inventory": {
-        const entries = await this.inventory();
-        await context.sendActivity(
-          MessageFactory.attachment(CardFactory.adaptiveCard(inventoryCard(entries, 0))),
-        );
-        return;
-      }
-      default:
-        await context.sendActivity(HELP);
-    }
+    await command.run(
+      {
+        send: (message) => context.sendActivity(message),
+        db: this.deps.workflow.db,
+        tenantId: this.deps.tenantId,
+        inventory: () => this.inventory(),
+      },
+      arg,
+    );
   }
 
   /**
@@ -280,86 +227,22 @@ export class WardenBot extends TeamsActivityHandler {
     const current = async () =>
       answer(incidentCard(await incidentView(db, (await getIncident(db, incidentId)) ?? incident)));
     if (!allowed.ok) return refused(allowed.reason);
-    if (verb === "refresh") return current();
-    if (verb === "history") return answer(auditCard(incidentId, await auditTrail(db, incidentId)));
-    if (version !== incident.version)
+    const verbOf = verb as Verb;
+    if (!readsOnly(verbOf) && version !== incident.version)
       return refused(
         `the card was out of date (version ${version}, now ${incident.version}); here is the current one`,
       );
-
-    switch (verb as Verb) {
-      case "approve":
-      case "approveSelected": {
-        const selected =
-          verb === "approveSelected"
-            ? String(data["actions"] ?? "")
-                .split(",")
-                .map((s) => s.trim())
-                .filter((s) => s !== "")
-            : undefined;
-        const result = await decide(this.deps.workflow, incidentId, clicker, {
-          approve: true,
-          cardVersion: version,
-          ...(selected === undefined ? {} : { actionIds: selected }),
-        });
-        if (result.outcome === "refused") return refused(result.reason);
-        // The first of two approvals for a critical incident: the card says a second one is needed.
-        if (result.outcome === "approved") {
-          await this.deps.queue.add(
-            QUEUE.contain,
-            "contain",
-            { incidentId },
-            { dedupeKey: `contain:${incidentId}` },
-          );
-        }
-        break;
-      }
-      case "deny": {
-        const reason = typeof data["reason"] === "string" ? data["reason"].trim().slice(0, 500) : "";
-        if (reason === "") return refused("a denial needs a reason");
-        const result = await decide(this.deps.workflow, incidentId, clicker, {
-          approve: false,
-          cardVersion: version,
-          reason,
-        });
-        if (result.outcome === "refused") return refused(result.reason);
-        break;
-      }
-      case "retry": {
-        // Retry and Undo pass the same rules as Approve (decide.ts): not the subject or the actor, two
-        // people for a critical incident where configured, the card's version current.
-        const result = await decide(this.deps.workflow, incidentId, clicker, {
-          retry: true,
-          cardVersion: version,
-        });
-        if (result.outcome === "refused") return refused(result.reason);
-        if (result.outcome === "retry-approved") {
-          await this.deps.queue.add(
-            QUEUE.contain,
-            "contain",
-            { incidentId },
-            { dedupeKey: `contain:${incidentId}` },
-          );
-        }
-        break;
-      }
-      case "undo": {
-        const result = await decide(this.deps.workflow, incidentId, clicker, {
-          undo: true,
-          cardVersion: version,
-        });
-        if (result.outcome === "refused") return refused(result.reason);
-        if (result.outcome === "undo-requested") {
-          await this.deps.queue.add(
-            QUEUE.contain,
-            "undo",
-            { incidentId },
-            { dedupeKey: `undo:${incidentId}` },
-          );
-        }
-        break;
-      }
-    }
+    const result = await runVerb(verbOf, {
+      incident,
+      version,
+      data,
+      clicker,
+      workflow: this.deps.workflow,
+      queue: this.deps.queue,
+    });
+    if (result.kind === "refused") return refused(result.reason);
+    if (result.kind === "card") return answer(result.card);
+    if (readsOnly(verbOf)) return current();
     logAction("accepted");
     await this.deps.queue.add(QUEUE.notify, "notify", { incidentId }, { dedupeKey: `notify:${incidentId}` });
     return current();

@@ -1,0 +1,101 @@
+import { type Activity, CardFactory, MessageFactory } from "botbuilder";
+import { incidentCard } from "../cards/incident-card.js";
+import { inventoryCard } from "../cards/inventory-card.js";
+import { markdownText as md } from "../cards/markdown-text.js";
+import type { InventoryEntry } from "../inventory/collect.js";
+import { incidentView } from "../respond/incident-view.js";
+import type { Database } from "../store/database.js";
+import { auditTrail, getIncident, listIncidents } from "../store/incidents-repo.js";
+
+/** What a chat command answers with, and reads from. */
+export interface CommandContext {
+  send(message: string | Partial<Activity>): Promise<unknown>;
+  db: Database;
+  tenantId: string;
+  inventory(): Promise<InventoryEntry[]>;
+}
+
+interface Command {
+  /** Incidents and the admin inventory are for the people who decide; help is for anyone. */
+  approversOnly: boolean;
+  run(ctx: CommandContext, arg: string | undefined): Promise<void>;
+}
+
+const HELP = [
+  "**Warden** answers:",
+  "- `open`: incidents waiting for a decision",
+  "- `incident <id>`: an incident's card",
+  "- `history <id>`: an incident's audit trail",
+  "- `inventory`: external accounts holding admin roles (`warden inventory` lists them all)",
+  "- `help`: this list",
+].join("\n");
+
+/** An incident of this tenant by the id typed, or undefined. */
+async function incidentNamed(ctx: CommandContext, arg: string | undefined) {
+  const incident = arg === undefined ? undefined : await getIncident(ctx.db, arg);
+  return incident === undefined || incident.tenantId !== ctx.tenantId ? undefined : incident;
+}
+
+const COMMANDS: Readonly<Record<string, Command>> = {
+  open: {
+    approversOnly: true,
+    async run(ctx) {
+      const open = (await listIncidents(ctx.db, ctx.tenantId)).filter((i) => i.state === "pending");
+      await ctx.send(
+        open.length === 0
+          ? "No incident is waiting for a decision."
+          : [
+              `${open.length} waiting for a decision:`,
+              ...open.map((i) => `- \`${i.id}\` ${i.severity}, ${i.rules.join(", ")}`),
+            ].join("\n"),
+      );
+    },
+  },
+  incident: {
+    approversOnly: true,
+    async run(ctx, arg) {
+      const incident = await incidentNamed(ctx, arg);
+      // What was typed is echoed as escaped text, not in a code span (a backtick would end it).
+      if (incident === undefined)
+        return void (await ctx.send(`No incident ${md(arg ?? "")}. \`open\` lists those waiting.`));
+      const view = await incidentView(ctx.db, incident);
+      await ctx.send(MessageFactory.attachment(CardFactory.adaptiveCard(incidentCard(view))));
+    },
+  },
+  history: {
+    approversOnly: true,
+    async run(ctx, arg) {
+      const incident = await incidentNamed(ctx, arg);
+      if (incident === undefined) return void (await ctx.send(`No incident ${md(arg ?? "")}.`));
+      const trail = await auditTrail(ctx.db, incident.id);
+      await ctx.send(
+        trail
+          .map(
+            (e) =>
+              `- ${new Date(e.at).toISOString().slice(0, 19)}Z **${e.action}**${e.actorName === undefined ? "" : ` by ${md(e.actorName)}`}${e.toState === undefined ? "" : ` → ${e.toState}`}`,
+          )
+          .join("\n"),
+      );
+    },
+  },
+  inventory: {
+    approversOnly: true,
+    async run(ctx) {
+      const entries = await ctx.inventory();
+      await ctx.send(MessageFactory.attachment(CardFactory.adaptiveCard(inventoryCard(entries, 0))));
+    },
+  },
+  help: {
+    approversOnly: false,
+    async run(ctx) {
+      await ctx.send(HELP);
+    },
+  },
+};
+
+/** The command a message names (its first word, any case); help for anything else. */
+export function commandOf(text: string): { command: Command; arg: string | undefined } {
+  const [word = "", arg] = text.split(/\s+/, 2);
+  const command = Object.hasOwn(COMMANDS, word.toLowerCase()) ? COMMANDS[word.toLowerCase()] : undefined;
+  return { command: command ?? (COMMANDS["help"] as Command), arg };
+}
