@@ -9,6 +9,7 @@ import { RateLimiter } from "./cloud/rate-limiter.js";
 import { SubscriptionPolicy } from "./cloud/subscription-policy.js";
 import { ConfigError, type WardenConfig } from "./config/index.js";
 import { loadSeedQueries } from "./hunting/seed-queries.js";
+import { enqueue, JOBS } from "./jobs/catalogue.js";
 import { containHandler } from "./jobs/handlers/contain-handler.js";
 import { detectHandler } from "./jobs/handlers/detect-handler.js";
 import { discoverHandler } from "./jobs/handlers/discover-handler.js";
@@ -190,8 +191,7 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
   // With a bot, each change of an incident refreshes its card in Teams; without one there is no card.
   const bot = botConfigured(warden) ? createBot(warden, workflow) : undefined;
   const announce = async (incidentId: string) => {
-    if (bot !== undefined)
-      await queue.add(QUEUE.notify, "notify", { incidentId }, { dedupeKey: `notify:${incidentId}` });
+    if (bot !== undefined) await enqueue(queue, JOBS.notify, { incidentId });
   };
   if (bot !== undefined)
     queue.process(QUEUE.notify, (job) => bot.notify(job), { concurrency: 1, attempts: 8, ...retry });

@@ -1,7 +1,7 @@
 import type { Verb as CardVerb } from "../cards/incident-card.js";
 import { auditCard } from "../cards/incident-card.js";
+import { enqueue, JOBS } from "../jobs/catalogue.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
-import { QUEUE } from "../jobs/queues.js";
 import { type Approver, type DecisionResult, decide, type Verdict } from "../respond/decide.js";
 import type { WorkflowDeps } from "../respond/workflow.js";
 import { auditTrail, type IncidentRow } from "../store/incidents-repo.js";
@@ -95,13 +95,7 @@ export async function runVerb(verb: CardVerb, click: CardClick): Promise<VerbAns
   const result = await decide(click.workflow, click.incident.id, click.clicker, verdict);
   if (result.outcome === "refused") return { kind: "refused", reason: result.reason };
   if (decision.starts !== undefined && result.outcome === decision.starts.outcome) {
-    const job = decision.starts.job;
-    await click.queue.add(
-      QUEUE.contain,
-      job,
-      { incidentId: click.incident.id },
-      { dedupeKey: `${job}:${click.incident.id}` },
-    );
+    await enqueue(click.queue, JOBS[decision.starts.job], { incidentId: click.incident.id });
   }
   return { kind: "current" };
 }

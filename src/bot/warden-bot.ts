@@ -9,8 +9,8 @@ import { incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-ca
 import { inventoryCard } from "../cards/inventory-card.js";
 import { markdownText as md } from "../cards/markdown-text.js";
 import type { InventoryEntry } from "../inventory/collect.js";
+import { enqueue, JOBS } from "../jobs/catalogue.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
-import { QUEUE } from "../jobs/queues.js";
 import type { ApproverCheck } from "../respond/approvers.js";
 import type { Approver } from "../respond/decide.js";
 import { incidentView } from "../respond/incident-view.js";
@@ -244,7 +244,7 @@ export class WardenBot extends TeamsActivityHandler {
     if (result.kind === "card") return answer(result.card);
     if (readsOnly(verbOf)) return current();
     logAction("accepted");
-    await this.deps.queue.add(QUEUE.notify, "notify", { incidentId }, { dedupeKey: `notify:${incidentId}` });
+    await enqueue(this.deps.queue, JOBS.notify, { incidentId });
     return current();
   }
 }

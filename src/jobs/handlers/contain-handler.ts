@@ -12,8 +12,8 @@ import { undoContainment } from "../../respond/undo.js";
 import type { WorkflowDeps } from "../../respond/workflow.js";
 import { DEFAULT_ACTION_LEASE_MS } from "../../store/actions-repo.js";
 import { getIncident, type IncidentRow, transitionIncident } from "../../store/incidents-repo.js";
+import { enqueue, JOBS } from "../catalogue.js";
 import { type Job, type JobQueue, RetryLater } from "../queue/job-queue.js";
-import { QUEUE } from "../queues.js";
 
 /**
  * `contain` runs an incident's approved or automatic actions; `undo` reverts them. A job only says which
@@ -110,12 +110,7 @@ export function containHandler(
       }
       // Actions planned after the decision (the incident grew meanwhile) need one of their own.
       if (result.outcomes.some((o) => o.state === "planned")) {
-        await queue.add(
-          QUEUE.triage,
-          "triage",
-          { tenantId: incident.tenantId, incidentId },
-          { dedupeKey: `triage:${incidentId}` },
-        );
+        await enqueue(queue, JOBS.triage, { tenantId: incident.tenantId, incidentId });
       }
       return;
     }

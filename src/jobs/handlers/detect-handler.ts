@@ -2,8 +2,8 @@ import type { DetectConfig } from "../../detect/detect-config.js";
 import type { Logger } from "../../log.js";
 import { findingsRaised } from "../../metrics/process-metrics.js";
 import type { Database } from "../../store/database.js";
+import { enqueue, JOBS } from "../catalogue.js";
 import { type Job, type JobQueue, RetryLater } from "../queue/job-queue.js";
-import { QUEUE } from "../queues.js";
 import { TenantDetector } from "../tenant-detector.js";
 
 /**
@@ -23,12 +23,7 @@ export function detectHandler(db: Database, config: DetectConfig, queue: JobQueu
     if (!run.ran) throw new RetryLater(`detection for ${tenantId} is running in another process`, 500);
     for (const rule of run.newRules) findingsRaised.inc({ rule });
     for (const incidentId of run.incidents) {
-      await queue.add(
-        QUEUE.triage,
-        "triage",
-        { tenantId, incidentId },
-        { dedupeKey: `triage:${incidentId}` },
-      );
+      await enqueue(queue, JOBS.triage, { tenantId, incidentId });
     }
     log.info({ tenantId, jobId: job.id, newFindings: run.newFindings, incidents: run.incidents }, "detected");
   };

@@ -5,6 +5,7 @@ import type { Logger } from "../../log.js";
 import type { Database } from "../../store/database.js";
 import { storeEvents } from "../../store/events-repo.js";
 import { readWatermark } from "../../store/watermarks-repo.js";
+import { enqueue, JOBS } from "../catalogue.js";
 import { sourceFromJob } from "../pollers/sources.js";
 import type { JobQueue } from "../queue/job-queue.js";
 import { QUEUE } from "../queues.js";
@@ -79,7 +80,7 @@ export function discoverHandler(deps: DiscoverDeps) {
     }
     if (departed.length > 0) {
       // Detection first, so the observation is detected even if ending a poller fails and this job retries.
-      await queue.add(QUEUE.detect, "detect", { tenantId }, { dedupeKey: `detect:${tenantId}` });
+      await enqueue(queue, JOBS.detect, { tenantId });
     }
     for (const key of departed) {
       await queue.unrepeat(QUEUE.poll, key);

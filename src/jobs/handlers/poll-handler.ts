@@ -1,6 +1,7 @@
 import { classifyFailure } from "../../cloud/errors.js";
 import type { Logger } from "../../log.js";
 import { eventsIngested } from "../../metrics/process-metrics.js";
+import { enqueue, JOBS } from "../catalogue.js";
 import { type PollDeps, type PollResult, pollSource } from "../pollers/poll-source.js";
 import { type PollSource, sourceFromJob } from "../pollers/sources.js";
 import { type Job, type JobQueue, PermanentError } from "../queue/job-queue.js";
@@ -53,12 +54,7 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
       const result = await pollLogged(job, source, name, scope);
       busy = result.pages > 1;
       if (result.newEvents > 0) {
-        await queue.add(
-          QUEUE.detect,
-          "detect",
-          { tenantId: deps.tenantId },
-          { dedupeKey: `detect:${deps.tenantId}` },
-        );
+        await enqueue(queue, JOBS.detect, { tenantId: deps.tenantId });
       }
     } finally {
       // Only this poll's own mark: a stuck one that ends late must not clear a newer poll's.
@@ -95,12 +91,7 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
         // removed): discovery confirms it now, not at its next run, and records the departure. Retrying
         // the same read would only fail again; while the subscription is listed, its schedule keeps
         // polling it from the same watermark.
-        await queue.add(
-          QUEUE.poll,
-          "discover",
-          { tenantId: deps.tenantId },
-          { dedupeKey: `discover-now:${deps.tenantId}` },
-        );
+        await enqueue(queue, JOBS.discoverNow, { tenantId: deps.tenantId });
         throw new PermanentError(`subscription ${source.subscriptionId} refused its log: ${message}`);
       }
       throw error;

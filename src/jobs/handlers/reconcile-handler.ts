@@ -2,8 +2,8 @@ import type { Logger } from "../../log.js";
 import { containDecision } from "../../respond/recorded-decision.js";
 import type { Database } from "../../store/database.js";
 import { getIncident } from "../../store/incidents-repo.js";
+import { enqueue, JOBS } from "../catalogue.js";
 import type { JobQueue } from "../queue/job-queue.js";
-import { QUEUE } from "../queues.js";
 
 const BATCH = 200;
 
@@ -25,7 +25,7 @@ export function reconcileHandler(
   botConfigured: boolean,
 ) {
   return async (): Promise<void> => {
-    await queue.add(QUEUE.detect, "detect", { tenantId }, { dedupeKey: `detect:${tenantId}` });
+    await enqueue(queue, JOBS.detect, { tenantId });
     const { rows: unfinished } = await db.query<{ id: string; state: string }>(
       `SELECT id, state FROM incidents WHERE tenant_id = $1 AND state IN ('open', 'approved', 'executing')
        ORDER BY created_at LIMIT ${BATCH}`,
@@ -33,7 +33,7 @@ export function reconcileHandler(
     );
     for (const { id, state } of unfinished) {
       if (state === "open") {
-        await queue.add(QUEUE.triage, "triage", { tenantId, incidentId: id }, { dedupeKey: `triage:${id}` });
+        await enqueue(queue, JOBS.triage, { tenantId, incidentId: id });
       } else {
         const incident = await getIncident(db, id);
         const check = incident === undefined ? undefined : await containDecision(db, incident);
@@ -44,7 +44,7 @@ export function reconcileHandler(
           );
           continue;
         }
-        await queue.add(QUEUE.contain, "contain", { incidentId: id }, { dedupeKey: `contain:${id}` });
+        await enqueue(queue, JOBS.contain, { incidentId: id });
       }
     }
     // Decided incidents holding actions nobody decided on yet (planned after the decision as the incident
@@ -58,7 +58,7 @@ export function reconcileHandler(
       [tenantId],
     );
     for (const { id } of undecided) {
-      await queue.add(QUEUE.triage, "triage", { tenantId, incidentId: id }, { dedupeKey: `triage:${id}` });
+      await enqueue(queue, JOBS.triage, { tenantId, incidentId: id });
     }
     let behind: { id: string }[] = [];
     if (botConfigured) {

@@ -1,7 +1,7 @@
 import type { Logger } from "../../log.js";
 import { triageIncident, type WorkflowDeps } from "../../respond/workflow.js";
+import { enqueue, JOBS } from "../catalogue.js";
 import type { Job, JobQueue } from "../queue/job-queue.js";
-import { QUEUE } from "../queues.js";
 
 /** `triage`: plans a new or grown incident's containment and either queues it (automatic) or asks. */
 export function triageHandler(
@@ -21,12 +21,7 @@ export function triageHandler(
       outcome: result.outcome,
     };
     if (result.outcome === "auto") {
-      await queue.add(
-        QUEUE.contain,
-        "contain",
-        { incidentId, automatic: true },
-        { dedupeKey: `contain:${incidentId}` },
-      );
+      await enqueue(queue, JOBS.contain, { incidentId, automatic: true });
     }
     if (result.outcome !== "unchanged") {
       await announce(incidentId);
