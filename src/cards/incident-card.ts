@@ -1,3 +1,4 @@
+import { offers } from "../respond/lifecycle.js";
 import type { IncidentView } from "./incident-view.js";
 import { markdownText as md, plainText, portalLinkText } from "./markdown-text.js";
 
@@ -173,7 +174,7 @@ export function incidentCard(view: IncidentView): Element {
 
   const actions: Element[] = [];
   const planned = view.actions.filter((a) => a.state === "planned");
-  if (view.state === "pending" && planned.length > 0) {
+  if (offers("approve", view.state) && planned.length > 0) {
     actions.push(execute(view, "approve", "Approve", "positive"));
     actions.push({
       type: "Action.ShowCard",
@@ -216,10 +217,8 @@ export function incidentCard(view: IncidentView): Element {
       },
     });
   }
-  if (view.state === "partial" || view.state === "failed") actions.push(execute(view, "retry", "Retry"));
-  if (view.state === "contained" || view.state === "auto-contained" || view.state === "partial") {
-    actions.push(execute(view, "undo", "Undo", "destructive"));
-  }
+  if (offers("retry", view.state)) actions.push(execute(view, "retry", "Retry"));
+  if (offers("undo", view.state)) actions.push(execute(view, "undo", "Undo", "destructive"));
   // The trail is shown in Teams, to the people of the channel, not on an open web page.
   actions.push(execute(view, "history", "Audit trail"));
   return {

@@ -9,7 +9,9 @@ import {
   type IncidentState,
   transitionIncident,
 } from "../store/incidents-repo.js";
-import { UNDOABLE_STATES } from "./recorded-decision.js";
+import { DECISION_STEPS, type DecisionVerb } from "./lifecycle.js";
+
+export { DECISION_STEPS } from "./lifecycle.js";
 
 /**
  * Every decision a person takes on an incident (approve, deny, retry, undo) passes here, through one
@@ -34,7 +36,7 @@ export type Verdict =
   | { retry: true; cardVersion: number }
   | { undo: true; cardVersion: number };
 
-export type Verb = "approve" | "deny" | "retry" | "undo";
+export type Verb = DecisionVerb;
 
 export type DecisionResult =
   | {
@@ -48,16 +50,6 @@ export interface DecideDeps {
   /** Critical incidents need two different people for a change to the tenant. */
   twoApproversForCritical: boolean;
 }
-
-/** The lifecycle's decision steps: the states each verb starts from, and whether it changes the tenant. */
-export const DECISION_STEPS: Readonly<
-  Record<Verb, { from: readonly IncidentState[]; changesTenant: boolean; what: string }>
-> = {
-  approve: { from: ["pending"], changesTenant: true, what: "waiting for a decision" },
-  deny: { from: ["pending"], changesTenant: false, what: "waiting for a decision" },
-  retry: { from: ["failed", "partial"], changesTenant: true, what: "waiting for a retry" },
-  undo: { from: UNDOABLE_STATES, changesTenant: true, what: "contained, with something to undo" },
-};
 
 export function verbOf(verdict: Verdict): Verb {
   if ("retry" in verdict) return "retry";

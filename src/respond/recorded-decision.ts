@@ -6,6 +6,7 @@ import {
   type IncidentState,
 } from "../store/incidents-repo.js";
 import type { Decider } from "./containment.js";
+import { CONTAINABLE_STATES, UNDOABLE_STATES } from "./lifecycle.js";
 
 /**
  * Who asked for a change to the tenant, read from the incident's audit trail and never from a job: a job
@@ -22,12 +23,6 @@ export interface RecordedDecision {
 }
 
 export type DecisionCheck = { ok: true; decision: RecordedDecision } | { ok: false; reason: string };
-
-/** States a `contain` job runs in: approved by a person, or executing (automatic, or a run under way). */
-export const CONTAINABLE_STATES: readonly IncidentState[] = ["approved", "executing"];
-
-/** States an approver may undo from (the card offers Undo in these only). */
-export const UNDOABLE_STATES: readonly IncidentState[] = ["contained", "auto-contained", "partial"];
 
 type Entry = AuditEntry & { at: number };
 

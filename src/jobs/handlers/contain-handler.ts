@@ -1,13 +1,8 @@
 import type { Logger } from "../../log.js";
 import { decisionToContained } from "../../metrics/process-metrics.js";
 import { executeContainment } from "../../respond/execute.js";
-import {
-  CONTAINABLE_STATES,
-  containDecision,
-  type DecisionCheck,
-  UNDOABLE_STATES,
-  undoDecision,
-} from "../../respond/recorded-decision.js";
+import { CONTAINABLE_STATES, UNDOABLE_STATES } from "../../respond/lifecycle.js";
+import { containDecision, type DecisionCheck, undoDecision } from "../../respond/recorded-decision.js";
 import { undoContainment } from "../../respond/undo.js";
 import type { WorkflowDeps } from "../../respond/workflow.js";
 import { DEFAULT_ACTION_LEASE_MS } from "../../store/actions-repo.js";

@@ -1,0 +1,33 @@
+import type { IncidentState } from "../store/incidents-repo.js";
+
+/**
+ * The incident lifecycle's decision steps, in one table that the cards (which buttons to show), the bot
+ * and `decide()` (which clicks to take), and the contain handler (which jobs to run) all read.
+ *
+ *   open ─triage─▶ pending ─approve─▶ approved ─▶ executing ─▶ contained | partial | failed
+ *        └─auto──────────────────────────────────▶ executing ─▶ auto-contained (the rest: pending)
+ *   pending ─deny─▶ denied;  pending ─(expiry)─▶ expired;  partial | failed ─retry─▶ approved
+ *   contained | auto-contained | partial ─undo─▶ (undo job) ─▶ reverted
+ */
+
+export type DecisionVerb = "approve" | "deny" | "retry" | "undo";
+
+/** States an approver may undo from. */
+export const UNDOABLE_STATES: readonly IncidentState[] = ["contained", "auto-contained", "partial"];
+
+/** States a `contain` job runs in: approved by a person, or executing (automatic, or a run under way). */
+export const CONTAINABLE_STATES: readonly IncidentState[] = ["approved", "executing"];
+
+/** The states each verb starts from, and whether it changes the tenant. */
+export const DECISION_STEPS: Readonly<
+  Record<DecisionVerb, { from: readonly IncidentState[]; changesTenant: boolean; what: string }>
+> = {
+  approve: { from: ["pending"], changesTenant: true, what: "waiting for a decision" },
+  deny: { from: ["pending"], changesTenant: false, what: "waiting for a decision" },
+  retry: { from: ["failed", "partial"], changesTenant: true, what: "waiting for a retry" },
+  undo: { from: UNDOABLE_STATES, changesTenant: true, what: "contained, with something to undo" },
+};
+
+/** Whether an incident in `state` offers `verb`. */
+export const offers = (verb: DecisionVerb, state: IncidentState): boolean =>
+  DECISION_STEPS[verb].from.includes(state);
