@@ -1,10 +1,5 @@
 import type { Queryable } from "../store/database.js";
-import {
-  type AuditEntry,
-  auditTrail,
-  type IncidentRow,
-  type IncidentState,
-} from "../store/incidents-repo.js";
+import { type AuditEntry, auditTrail, type IncidentRow } from "../store/incidents-repo.js";
 import type { Decider } from "./containment.js";
 import { CONTAINABLE_STATES, UNDOABLE_STATES } from "./lifecycle.js";
 
