@@ -3,7 +3,7 @@ import { incidentCard } from "../cards/incident-card.js";
 import { inventoryCard } from "../cards/inventory-card.js";
 import { markdownText as md } from "../cards/markdown-text.js";
 import type { InventoryEntry } from "../inventory/collect.js";
-import { incidentView } from "../respond/incident-view.js";
+import { incidentView } from "../respond/view-for-card.js";
 import type { Database } from "../store/database.js";
 import { auditTrail, getIncident, listIncidents } from "../store/incidents-repo.js";
 

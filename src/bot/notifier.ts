@@ -3,7 +3,7 @@ import { incidentCard } from "../cards/incident-card.js";
 import { LIMITS, type RateLimiter } from "../cloud/rate-limiter.js";
 import type { Logger } from "../log.js";
 import { cardsSent, eventToCard, incidentToCard } from "../metrics/process-metrics.js";
-import { incidentView } from "../respond/incident-view.js";
+import { incidentView } from "../respond/view-for-card.js";
 import { incidentCard as postedCard, saveIncidentCard } from "../store/conversations-repo.js";
 import type { Database } from "../store/database.js";
 import { getIncident } from "../store/incidents-repo.js";

@@ -13,7 +13,7 @@ import { enqueue, JOBS } from "../jobs/catalogue.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
 import type { ApproverCheck } from "../respond/approvers.js";
 import type { Approver } from "../respond/decide.js";
-import { incidentView } from "../respond/incident-view.js";
+import { incidentView } from "../respond/view-for-card.js";
 import type { WorkflowDeps } from "../respond/workflow.js";
 import { appendAudit, getIncident } from "../store/incidents-repo.js";
 import { type ArrivalDeps, arrived } from "./arrivals.js";

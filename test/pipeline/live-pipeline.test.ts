@@ -3,7 +3,7 @@ import { openWarden, startSchedules, startWorker, type Warden } from "../../src/
 import { loadConfig } from "../../src/config/index.js";
 import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
-import { incidentView } from "../../src/respond/incident-view.js";
+import { incidentView } from "../../src/respond/view-for-card.js";
 import { countEvents } from "../../src/store/events-repo.js";
 import { findingsByIds } from "../../src/store/findings-repo.js";
 import { type IncidentRow, listIncidents } from "../../src/store/incidents-repo.js";
