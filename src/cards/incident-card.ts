@@ -1,8 +1,7 @@
 import { offers } from "../respond/lifecycle.js";
+import { adaptiveCard, type Element } from "./adaptive-card.js";
 import type { IncidentView } from "./incident-view.js";
 import { markdownText as md, plainText, portalLinkText } from "./markdown-text.js";
-
-type Element = Record<string, unknown>;
 
 /** The verbs an incident card's buttons send: the bot acts on these and nothing else. */
 export const VERBS = ["approve", "approveSelected", "deny", "retry", "undo", "refresh", "history"] as const;
@@ -221,23 +220,12 @@ export function incidentCard(view: IncidentView): Element {
   if (offers("undo", view.state)) actions.push(execute(view, "undo", "Undo", "destructive"));
   // The trail is shown in Teams, to the people of the channel, not on an open web page.
   actions.push(execute(view, "history", "Audit trail"));
-  return {
-    type: "AdaptiveCard",
-    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
-    version: "1.5",
-    body,
-    actions,
-  };
+  return adaptiveCard(body, actions);
 }
 
 /** A short card that answers a click: refused, or what happened, always with a reason (plain text, escaped). */
 export function noticeCard(title: string, detail: string): Element {
-  return {
-    type: "AdaptiveCard",
-    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
-    version: "1.5",
-    body: [text(md(title), { weight: "Bolder" }), text(md(detail))],
-  };
+  return adaptiveCard([text(md(title), { weight: "Bolder" }), text(md(detail))]);
 }
 
 /** An incident's audit trail as a card: every decision and transition, who and when, oldest first. */
@@ -260,21 +248,15 @@ export function auditCard(
       { spacing: "Small" },
     );
   });
-  return {
-    type: "AdaptiveCard",
-    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
-    version: "1.5",
-    body: [
-      text(`Audit trail of ${incidentId}`, { weight: "Bolder" }),
-      ...(trail.length > 40
-        ? [
-            text(
-              `(the last 40 of ${trail.length} entries; \`history ${incidentId}\` in chat lists them all)`,
-              { isSubtle: true },
-            ),
-          ]
-        : []),
-      ...lines,
-    ],
-  };
+  return adaptiveCard([
+    text(`Audit trail of ${incidentId}`, { weight: "Bolder" }),
+    ...(trail.length > 40
+      ? [
+          text(`(the last 40 of ${trail.length} entries; \`history ${incidentId}\` in chat lists them all)`, {
+            isSubtle: true,
+          }),
+        ]
+      : []),
+    ...lines,
+  ]);
 }

@@ -1,4 +1,5 @@
 import type { InventoryEntry } from "../inventory/collect.js";
+import { adaptiveCard } from "./adaptive-card.js";
 import { markdownText as md } from "./markdown-text.js";
 
 const PAGE = 8;
@@ -68,11 +69,5 @@ export function inventoryCard(entries: readonly InventoryEntry[], page: number):
     current + 1 < pages
       ? [{ type: "Action.Execute", verb: "inventoryPage", title: "Next page", data: { page: current + 1 } }]
       : [];
-  return {
-    type: "AdaptiveCard",
-    $schema: "http://adaptivecards.io/schemas/adaptive-card.json",
-    version: "1.5",
-    body,
-    actions,
-  };
+  return adaptiveCard(body, actions);
 }

@@ -94,17 +94,20 @@ export async function createIncident(
   await db.query(
     `INSERT INTO incidents (id, tenant_id, state, severity, confidence, first_time, last_time, finding_ids, rules)
      VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $8)`,
-    [
-      id,
-      tenantId,
-      content.severity,
-      content.confidence,
-      iso(content.firstTime),
-      iso(content.lastTime),
-      content.findingIds,
-      content.rules,
-    ],
+    [id, tenantId, ...contentParams(content)],
   );
+}
+
+/** An incident's content as query parameters, in the order the statements name its columns. */
+function contentParams(content: IncidentContent): unknown[] {
+  return [
+    content.severity,
+    content.confidence,
+    iso(content.firstTime),
+    iso(content.lastTime),
+    content.findingIds,
+    content.rules,
+  ];
 }
 
 /** Replaces what the incident holds and bumps its version: cards showing the old version become stale. */
@@ -117,15 +120,7 @@ export async function updateIncidentContent(
     `UPDATE incidents SET severity = $2, confidence = $3, first_time = $4, last_time = $5, finding_ids = $6, rules = $7,
        version = version + 1, updated_at = now()
      WHERE id = $1 RETURNING version`,
-    [
-      id,
-      content.severity,
-      content.confidence,
-      iso(content.firstTime),
-      iso(content.lastTime),
-      content.findingIds,
-      content.rules,
-    ],
+    [id, ...contentParams(content)],
   );
   return Number(rows[0]?.version ?? 0);
 }
