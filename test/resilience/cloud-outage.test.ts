@@ -55,13 +55,31 @@ describe("Graph and ARM failing for minutes", () => {
     let outageEnds = 0;
     p.sim.directory.onChange = () => {
       if (outageEnds !== 0) return;
-      // Containment has begun: 20 s in which whatever is not throttled is answered 503; then the storm again.
-      outageEnds = Date.now() + 20_000;
+      // Containment has begun: at least 20 s in which whatever is not throttled is answered 503, and
+      // until an action has been recorded waiting (at most two minutes); then the storm again. The SDKs
+      // retry on their own first, and on a loaded machine a 20 s outage could end inside their retries,
+      // with nothing for the trail to show: what this checks is the trail of an outage Warden had to wait
+      // out, not how long the SDKs' own retries last.
+      const began = Date.now();
+      outageEnds = began + 120_000;
       p.sim.faults.plan = { ...storm, unavailable: { fraction: 1, until: outageEnds, status: 503 } };
-      setTimeout(() => {
-        p.sim.faults.plan = storm;
-      }, 20_000);
+      const check = setInterval(() => {
+        void waitsRecorded().then((recorded) => {
+          if (Date.now() - began < 20_000 || (!recorded && Date.now() < outageEnds)) return;
+          clearInterval(check);
+          outageEnds = Date.now();
+          p.sim.faults.plan = storm;
+        });
+      }, 1_000);
     };
+    const waitsRecorded = async () =>
+      warden === undefined
+        ? false
+        : (
+            await warden.db.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM incident_audit WHERE action = 'action-waiting' AND detail->>'outcome' LIKE 'waiting to retry: %'",
+            )
+          ).rows[0]?.n !== 0;
     const config = loadConfig({
       env: {
         ...p.env,
