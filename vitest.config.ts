@@ -26,6 +26,7 @@ const UNIT = [
   "test/detect/detectors.test.ts",
   "test/detect/normalise.test.ts",
   "test/detect/read-input.test.ts",
+  "test/jobs/by-name.test.ts",
   "test/respond/auto-policy.test.ts",
   "test/manifest/manifest.test.ts",
   "test/server/flood-guard.test.ts",

@@ -9,10 +9,12 @@ import { RateLimiter } from "./cloud/rate-limiter.js";
 import { SubscriptionPolicy } from "./cloud/subscription-policy.js";
 import { ConfigError, type WardenConfig } from "./config/index.js";
 import { loadSeedQueries } from "./hunting/seed-queries.js";
+import { byName } from "./jobs/by-name.js";
 import { enqueue, JOBS } from "./jobs/catalogue.js";
 import { containHandler } from "./jobs/handlers/contain-handler.js";
 import { detectHandler } from "./jobs/handlers/detect-handler.js";
 import { discoverHandler } from "./jobs/handlers/discover-handler.js";
+import { expireHandler } from "./jobs/handlers/expire-handler.js";
 import { pollHandler } from "./jobs/handlers/poll-handler.js";
 import { reconcileHandler } from "./jobs/handlers/reconcile-handler.js";
 import { retentionHandler } from "./jobs/handlers/retention-handler.js";
@@ -23,7 +25,6 @@ import { InProcessQueue } from "./jobs/queue/in-process-queue.js";
 import type { JobQueue } from "./jobs/queue/job-queue.js";
 import { QUEUE } from "./jobs/queues.js";
 import type { Logger } from "./log.js";
-import { expireStale } from "./respond/expiry.js";
 import { Guard } from "./respond/guard.js";
 import { UnknownProtectedUser } from "./respond/protected-users.js";
 import type { RespondContext } from "./respond/types.js";
@@ -164,29 +165,26 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
   const retention = retentionHandler(db, config.runtime.eventRetentionMs, log, now);
   queue.process(
     QUEUE.poll,
-    (job) => (job.name === "discover" ? discover() : job.name === "retention" ? retention() : poll(job)),
+    byName(QUEUE.poll, { poll, discover: () => discover(), retention: () => retention() }, log),
     // Polls spend their time waiting (for the rate limiter, for Microsoft): with four slots, report polls
     // waiting on their 5-per-10-s limit starved the activity-log polls. Overlapping polls of one source
     // are harmless: events are stored by id and watermarks only move forward.
     { concurrency: 16, attempts: 5, ...retry },
   );
-  queue.process(
-    QUEUE.detect,
-    detectHandler(
-      db,
-      {
-        ...config.detect,
-        defaultTenantId: tenantId,
-        ownAppIds: [
-          ...config.detect.ownAppIds,
-          ...(config.runtime.clientId === undefined ? [] : [config.runtime.clientId]),
-        ],
-      },
-      queue,
-      log,
-    ),
-    { concurrency: 1, ...retry },
+  const detect = detectHandler(
+    db,
+    {
+      ...config.detect,
+      defaultTenantId: tenantId,
+      ownAppIds: [
+        ...config.detect.ownAppIds,
+        ...(config.runtime.clientId === undefined ? [] : [config.runtime.clientId]),
+      ],
+    },
+    queue,
+    log,
   );
+  queue.process(QUEUE.detect, byName(QUEUE.detect, { detect }, log), { concurrency: 1, ...retry });
   const workflow = workflowDeps(warden, now);
   // With a bot, each change of an incident refreshes its card in Teams; without one there is no card.
   const bot = botConfigured(warden) ? createBot(warden, workflow) : undefined;
@@ -194,19 +192,17 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
     if (bot !== undefined) await enqueue(queue, JOBS.notify, { incidentId });
   };
   if (bot !== undefined)
-    queue.process(QUEUE.notify, (job) => bot.notify(job), { concurrency: 1, attempts: 8, ...retry });
+    queue.process(QUEUE.notify, byName(QUEUE.notify, { notify: (job) => bot.notify(job) }, log), {
+      concurrency: 1,
+      attempts: 8,
+      ...retry,
+    });
   const triage = triageHandler(workflow, queue, log, announce);
   const reconcile = reconcileHandler(db, queue, tenantId, log, announce, bot !== undefined);
+  const expire = expireHandler(db, tenantId, config.containment.approval, log, announce, now);
   queue.process(
     QUEUE.triage,
-    async (job) => {
-      if (job.name === "reconcile") return reconcile();
-      if (job.name !== "expire") return triage(job);
-      for (const id of await expireStale(db, tenantId, config.containment.approval, now())) {
-        log.info({ tenantId, incidentId: id }, "incident expired: no decision in time");
-        await announce(id);
-      }
-    },
+    byName(QUEUE.triage, { triage, reconcile: () => reconcile(), expire: () => expire() }, log),
     { concurrency: 4, ...retry },
   );
   queue.process(QUEUE.contain, containHandler(workflow, queue, log, announce, retry.backoffMs), {
