@@ -34,14 +34,17 @@ export async function planContainment(deps: ContainmentDeps, incident: IncidentR
       action: proposal.action,
       target: proposal.target as unknown as Record<string, unknown>,
     };
+    // A protected principal is skipped, checked before reading anything of them and again once the plan
+    // has resolved who the target is (a UPN in the log may name a protected account).
+    const skipped = (reason: string) => ({
+      ...base,
+      state: "skipped" as const,
+      plan: { changes: [], because: proposal.because },
+      outcome: `skipped: ${proposal.target.label} is ${reason}`,
+    });
     const verdict = await deps.guard.check(proposal.target);
     if (verdict.protected) {
-      rows.push({
-        ...base,
-        state: "skipped" as const,
-        plan: { changes: [], because: proposal.because },
-        outcome: `skipped: ${proposal.target.label} is ${verdict.reason}`,
-      });
+      rows.push(skipped(verdict.reason));
       continue;
     }
     let plan: ActionPlan;
@@ -55,12 +58,7 @@ export async function planContainment(deps: ContainmentDeps, incident: IncidentR
     const again =
       userIdOf(plan) === undefined ? verdict : await deps.guard.check(proposal.target, userIdOf(plan));
     if (again.protected) {
-      rows.push({
-        ...base,
-        state: "skipped" as const,
-        plan: { changes: [], because: proposal.because },
-        outcome: `skipped: ${proposal.target.label} is ${again.reason}`,
-      });
+      rows.push(skipped(again.reason));
       continue;
     }
     rows.push({ ...base, state: "planned" as const, plan: { ...plan, because: proposal.because } });
