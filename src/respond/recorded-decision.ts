@@ -108,12 +108,17 @@ export async function grewSinceLastDecision(db: Queryable, incidentId: string): 
 }
 
 /**
- * Whether the last decision on the incident was the automatic policy's, and it left actions to a person
- * (it decides per action): once its own actions have run, triage puts the rest to one (and decides them
- * again, with what detection added since). A triage job written by hand can do no more than that.
+ * Why the automatic policy left actions to a person, when the last decision on the incident was its own
+ * and it did (it decides per action): once its own actions have run, triage puts the rest to one, with
+ * that reason and without deciding them again (the tenant has changed since, by Warden's own hand: a role
+ * it removed must not make a disable look safe). A triage job written by hand can do no more than that.
  */
-export async function automaticLeftActionsToAPerson(db: Queryable, incidentId: string): Promise<boolean> {
+export async function automaticLeftActionsToAPerson(
+  db: Queryable,
+  incidentId: string,
+): Promise<string | undefined> {
   const trail = await auditTrail(db, incidentId);
   const lastDecision = trail.findLast((e) => DECISIONS.has(e.action));
-  return lastDecision?.action === "auto-contain" && typeof lastDecision.detail?.["asked"] === "string";
+  const asked = lastDecision?.detail?.["asked"];
+  return lastDecision?.action === "auto-contain" && typeof asked === "string" ? asked : undefined;
 }

@@ -1,3 +1,4 @@
+import type { AzureAssignment } from "../cloud/arm-rbac.js";
 import { classifyFailure } from "../cloud/errors.js";
 import { type ActionRow, reserveAutomatic } from "../store/actions-repo.js";
 import { findingsByIds } from "../store/findings-repo.js";
@@ -18,7 +19,13 @@ import type { ContainmentDeps } from "./containment.js";
 import { planContainment, proposalOf } from "./plan.js";
 import { proposeActions } from "./proposals.js";
 import { automaticLeftActionsToAPerson, grewSinceLastDecision } from "./recorded-decision.js";
-import { privilegesHeldBefore } from "./standing-privileges.js";
+import { resolveUser } from "./resolve-user.js";
+import {
+  CLOCK_SKEW_MS,
+  createdDuring,
+  incidentStartFor,
+  privilegesHeldBefore,
+} from "./standing-privileges.js";
 import type { ActionName, ActionTarget } from "./types.js";
 
 /**
@@ -75,11 +82,11 @@ async function triageOnce(
   // An incident already decided on is triaged again only for what detection added since: triage comes
   // from detection (and the runs that follow it), but anyone who can write to the queue can ask for it.
   const grew = incident.state !== "open" && (await grewSinceLastDecision(deps.db, incident.id));
-  if (
-    incident.state !== "open" &&
-    !grew &&
-    !(CONTAINED.includes(incident.state) && (await automaticLeftActionsToAPerson(deps.db, incident.id)))
-  ) {
+  const leftToAPerson =
+    incident.state !== "open" && !grew && CONTAINED.includes(incident.state)
+      ? await automaticLeftActionsToAPerson(deps.db, incident.id)
+      : undefined;
+  if (incident.state !== "open" && !grew && leftToAPerson === undefined) {
     return { outcome: "unchanged", incident };
   }
   const actions = await planContainment(deps, incident);
@@ -93,7 +100,10 @@ async function triageOnce(
   if (incident.state !== "open" && !REOPENABLE.includes(incident.state) && incident.state !== "pending") {
     return { outcome: "unchanged", incident };
   }
-  const decisions = await decideEachAction(deps, incident, waiting);
+  const decisions =
+    leftToAPerson === undefined
+      ? await decideEachAction(deps, incident, waiting)
+      : { perAction: new Map(waiting.map((a) => [a.id, { auto: false as const, reason: leftToAPerson }])) };
   const automatic = waiting.filter((a) => decisions.perAction.get(a.id)?.auto === true);
   const asked = waiting.filter((a) => !automatic.includes(a));
   let breaker: string | undefined;
@@ -141,7 +151,9 @@ async function triageOnce(
     breaker = over.auto ? undefined : over.reason;
   }
   const why =
-    breaker ?? (waiting.length === 0 ? "nothing to contain automatically" : whyAsked(asked, decisions));
+    breaker ??
+    leftToAPerson ??
+    (waiting.length === 0 ? "nothing to contain automatically" : whyAsked(asked, decisions));
   const ran = CONTAINED.includes(incident.state) ? "what the automatic policy covers has run; " : "";
   const reason = `${ran}${why}${decisions.setAside === undefined ? "" : ` (${decisions.setAside})`}`;
   if (incident.state === "pending") return { outcome: "pending", incident, reason };
@@ -184,6 +196,12 @@ async function decideEachAction(
     if (decision.auto && row.action === "disable-account") {
       decision = await notPrivilegedBefore(deps, row, incident, findings);
     }
+    // Without a click, a removal takes back only what was granted during the incident.
+    if (decision.auto && row.action === "remove-azure-role")
+      decision = onlyGrantsOfTheIncident(row, incident);
+    if (decision.auto && row.action === "remove-directory-role") {
+      decision = await onlyAnAccountOfTheIncident(deps, row, incident, findings);
+    }
     perAction.set(row.id, decision);
   }
   return { perAction, ...(setAside === undefined ? {} : { setAside }) };
@@ -213,6 +231,52 @@ async function notPrivilegedBefore(
       auto: false,
       reason: `${target.label}'s roles could not be read (${error instanceof Error ? error.message : String(error)}): disabling waits for a person`,
     };
+  }
+}
+
+/**
+ * An Azure role removal runs without a click only if every assignment it would delete was made during
+ * the incident: an older one with the same role and scope (named by a grant the logs show, or a forged
+ * record) is a person's to take back.
+ */
+function onlyGrantsOfTheIncident(row: ActionRow, incident: IncidentRow): AutoDecision {
+  const data = (row.plan as { data?: { assignments?: unknown } }).data;
+  if (!Array.isArray(data?.assignments)) {
+    return { auto: false, reason: "the assignments it would delete could not be read" };
+  }
+  const older = (data.assignments as AzureAssignment[]).filter(
+    (a) => a.createdOn === undefined || Date.parse(a.createdOn) < incident.firstTime - CLOCK_SKEW_MS,
+  );
+  return older.length === 0
+    ? { auto: true }
+    : {
+        auto: false,
+        reason: `it would delete ${older.length} assignment(s) made before this incident began (${older.map((a) => a.scope).join(", ")}): a person's decision`,
+      };
+}
+
+/**
+ * Entra role assignments carry no creation time in Graph v1.0, so a directory role removal runs without a
+ * click only on an account created during the incident: everything it holds is the incident's.
+ */
+async function onlyAnAccountOfTheIncident(
+  deps: WorkflowDeps,
+  row: ActionRow,
+  incident: IncidentRow,
+  findings: Awaited<ReturnType<typeof findingsByIds>>,
+): Promise<AutoDecision> {
+  const target = row.target as unknown as ActionTarget;
+  try {
+    const user = await resolveUser(deps.ctx, target);
+    return createdDuring(user, incidentStartFor(user, incident.firstTime, findings))
+      ? { auto: true }
+      : {
+          auto: false,
+          reason: `${target.label} existed before this incident, and Entra does not say when its roles were given: removing them is a person's decision`,
+        };
+  } catch (error) {
+    if (classifyFailure(error).transient) throw error;
+    return { auto: false, reason: `${target.label} could not be read: removing roles waits for a person` };
   }
 }
 

@@ -47,9 +47,11 @@ afterAll(async () => {
 });
 
 /** The partner admin, as the tenant has known it for weeks: a guest, Global Administrator, Owner of one subscription. */
-function partnerAdmin(standingSubscription: string) {
+function partnerAdmin(
+  standingSubscription: string,
+  upn = "ops_partner-msp.example#EXT#@contoso-lab.onmicrosoft.com",
+) {
   const id = randomUUID();
-  const upn = "ops_partner-msp.example#EXT#@contoso-lab.onmicrosoft.com";
   const weeksAgo = Date.now() - 40 * DAY;
   sim.directory.apply(
     {
@@ -209,5 +211,73 @@ describe("a member grants a long-standing partner admin Owner, then moves the su
       `disable-account on ${partner.upn}: ${partner.upn} held Global Administrator (Entra role)`,
     );
     expect(String(asked?.detail?.["reason"])).toContain("before this incident began");
+  }, 90_000);
+
+  it("takes back without a click no assignment older than the incident, even one a finding names", async () => {
+    const [standing] = sim.directory.subscriptions.map((s) => s.subscriptionId);
+    if (standing === undefined) throw new Error("the tenant needs a subscription");
+    const partner = partnerAdmin(standing, "ops2_partner-msp.example#EXT#@contoso-lab.onmicrosoft.com");
+    // A record naming the partner's month-old Owner as if it had just been granted (a forged or replayed
+    // log line: ARM refuses a second identical assignment, so no real grant can name it).
+    const now = Date.now();
+    const named: Finding = {
+      id: "f-partner-named-old",
+      rule: "subscription-hijack-chain",
+      severity: "critical",
+      confidence: 0.97,
+      tenantId: day.tenant.id,
+      time: now,
+      subject: { type: "user", id: partner.id, userPrincipalName: partner.upn, external: true },
+      subscriptionIds: [standing],
+      evidence: [{ source: "azure-activity", id: "azure-activity:named-old", time: now, operation: "x" }],
+      summary: "a chain naming the partner's standing Owner",
+      grants: [
+        { kind: "azure-role", roleDefinitionId: AZURE_ROLE.owner, scope: `/subscriptions/${standing}` },
+      ],
+    };
+    const move: Finding = {
+      ...named,
+      id: "f-partner-named-old-move",
+      rule: "subscription-directory-changed",
+      severity: "high",
+      confidence: 0.8,
+      subject: { type: "subscription", id: standing },
+      evidence: [
+        {
+          source: "azure-activity",
+          id: "azure-activity:named-old-move",
+          time: now,
+          operation: "Microsoft.Subscription/updateTenant/action",
+        },
+      ],
+      summary: "moved",
+    };
+    delete move.grants;
+    await insertFindings(db, [named, move]);
+    await createIncident(db, "inc-named-old", day.tenant.id, {
+      severity: "critical",
+      confidence: 0.97,
+      firstTime: now,
+      lastTime: now,
+      findingIds: [named.id, move.id],
+      rules: [named.rule, move.rule],
+    });
+    await triageIncident(workflow(), "inc-named-old");
+    const removal = (await actionsOf(db, "inc-named-old")).find((a) => a.action === "remove-azure-role");
+    expect(removal?.state).toBe("planned");
+    const trail = await auditTrail(db, "inc-named-old");
+    // The automatic decision (blocking transfers) does not cover the removal.
+    const automatic = trail
+      .filter((e) => e.action === "auto-contain")
+      .flatMap((e) => e.detail?.["actions"] ?? []);
+    expect(automatic).not.toContain(removal?.id);
+    const reasons = trail.map((e) => String(e.detail?.["reason"] ?? e.detail?.["asked"] ?? "")).join(" | ");
+    expect(reasons).toContain("made before this incident began");
+    expect(
+      [...sim.directory.azureAssignments.values()].some(
+        (a) => a.principalId === partner.id && a.scope === `/subscriptions/${standing}`,
+      ),
+    ).toBe(true);
+    expect(sim.directory.users.get(partner.id)?.accountEnabled).toBe(true);
   }, 90_000);
 });

@@ -100,7 +100,10 @@ describe.skipIf(!withServices)("a worker killed between Microsoft's change and r
     expect(writes.length, writes.join("\n")).toBe(new Set(writes).size);
     for (const incident of incidents) {
       const actions = (await actionsOf(pg.db, incident.id)).filter((a) => a.state !== "skipped");
-      expect(actions.map((a) => `${a.action}:${a.state}`)).toEqual(actions.map((a) => `${a.action}:done`));
+      expect(
+        actions.map((a) => `${a.action}:${a.state}`),
+        JSON.stringify((await auditTrail(pg.db, incident.id)).map((e) => [e.action, e.toState, e.detail])),
+      ).toEqual(actions.map((a) => `${a.action}:done`));
       // One "action-done" entry per action, however many workers touched it.
       const done = (await auditTrail(pg.db, incident.id)).filter((e) => e.action === "action-done");
       expect(done.map((e) => e.detail?.["actionId"]).sort()).toEqual(actions.map((a) => a.id).sort());
