@@ -28,15 +28,15 @@ import type { Logger } from "./log.js";
 import { Guard } from "./respond/guard.js";
 import { UnknownProtectedUser } from "./respond/protected-users.js";
 import type { RespondContext } from "./respond/types.js";
-import type { WorkflowDeps } from "./respond/workflow.js";
 import { refuseSimulatorTrustOffLoopback } from "./simulator-trust.js";
 import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { openPglite } from "./store/pglite.js";
 import { openPostgres } from "./store/postgres.js";
-import type { Warden } from "./warden.js";
+import { type Warden, workflowDeps } from "./warden.js";
 
 export type { Warden } from "./warden.js";
+export { workflowDeps } from "./warden.js";
 
 /**
  * The composition root: the only place that decides which store, queue and clients a process uses.
@@ -210,22 +210,6 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
     attempts: 8,
     ...retry,
   });
-}
-
-/** What triage, containment and undo work with. */
-export function workflowDeps(warden: Warden, now: () => number = Date.now): WorkflowDeps {
-  const { config } = warden;
-  return {
-    db: warden.db,
-    ctx: warden.respond,
-    guard: warden.guard,
-    dryRun: config.containment.dryRun,
-    log: warden.log,
-    actionLeaseMs: config.runtime.timings.actionLeaseMs,
-    autoPolicy: config.containment.auto,
-    twoApproversForCritical: config.containment.approval.twoApproversForCritical,
-    now,
-  };
 }
 
 /** Declares the schedules: idempotent, so every process may declare them at start. */

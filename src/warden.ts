@@ -6,6 +6,7 @@ import type { JobQueue } from "./jobs/queue/job-queue.js";
 import type { Logger } from "./log.js";
 import type { Guard } from "./respond/guard.js";
 import type { RespondContext } from "./respond/types.js";
+import type { WorkflowDeps } from "./respond/workflow.js";
 import type { Database } from "./store/database.js";
 
 /**
@@ -28,4 +29,20 @@ export interface Warden {
   /** Gets a Graph token (from the cache when fresh): readiness proves the app can still sign in. */
   graphToken(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** What triage, containment and undo work with. */
+export function workflowDeps(warden: Warden, now: () => number = Date.now): WorkflowDeps {
+  const { config } = warden;
+  return {
+    db: warden.db,
+    ctx: warden.respond,
+    guard: warden.guard,
+    dryRun: config.containment.dryRun,
+    log: warden.log,
+    actionLeaseMs: config.runtime.timings.actionLeaseMs,
+    autoPolicy: config.containment.auto,
+    twoApproversForCritical: config.containment.approval.twoApproversForCritical,
+    now,
+  };
 }

@@ -1,8 +1,8 @@
-import type { Warden } from "../app.js";
 import type { SimDirectory } from "../sim/tenant/directory.js";
 import { actionsOf } from "../store/actions-repo.js";
 import { countEvents } from "../store/events-repo.js";
 import { auditTrail, listIncidents } from "../store/incidents-repo.js";
+import type { Warden } from "../warden.js";
 import { DEMO_ANALYST, type DemoWorld } from "./world.js";
 
 const FINAL = ["contained", "auto-contained", "partial", "failed", "denied", "expired", "reverted"];

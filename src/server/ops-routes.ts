@@ -1,9 +1,9 @@
 import { timingSafeEqual } from "node:crypto";
 import express, { type Request, type RequestHandler } from "express";
-import type { Warden } from "../app.js";
 import { BullMqQueue } from "../jobs/queue/bullmq-queue.js";
 import { QUEUE } from "../jobs/queues.js";
 import { wardenRegistry } from "../metrics/warden-registry.js";
+import type { Warden } from "../warden.js";
 import { readOnlyQueueDashboard } from "./queue-dashboard.js";
 
 const READY_TIMEOUT_MS = 5_000;

@@ -1,9 +1,9 @@
 import { createServer, type Server } from "node:http";
 import express from "express";
-import { type Warden, workflowDeps } from "../app.js";
 import { BotStartError, botConfigured, createBot, messagesRoute } from "../bot/index.js";
 import { authenticationOff } from "../config/bot.js";
 import type { HttpLimits } from "../config/index.js";
+import { type Warden, workflowDeps } from "../warden.js";
 import { DEFAULT_FLOOD_GUARD, floodGuard } from "./flood-guard.js";
 import { opsRoutes } from "./ops-routes.js";
 
