@@ -1,0 +1,161 @@
+import type { AzureAssignment } from "../cloud/arm-rbac.js";
+import { classifyFailure } from "../cloud/errors.js";
+import type { ActionRow } from "../store/actions-repo.js";
+import { findingsByIds } from "../store/findings-repo.js";
+import type { IncidentRow } from "../store/incidents-repo.js";
+import type { AutoContainPolicy } from "./auto-policy.js";
+import { type AutoDecision, countedForAutomatic, decideAction } from "./auto-policy.js";
+import type { ContainmentDeps } from "./containment.js";
+import { proposalOf } from "./plan.js";
+import { proposeActions } from "./proposals.js";
+import { resolveUser } from "./resolve-user.js";
+import { RESPONDERS } from "./responders/index.js";
+import {
+  CLOCK_SKEW_MS,
+  createdDuring,
+  incidentStartFor,
+  privilegesHeldBefore,
+} from "./standing-privileges.js";
+import type { ActionName, ActionTarget } from "./types.js";
+
+/** What the automatic decision reads: the store, the live tenant, and the policy. */
+export interface AutomaticDeps extends ContainmentDeps {
+  autoPolicy: AutoContainPolicy;
+}
+
+/**
+ * The automatic policy's word on each action waiting in an incident (issue 17, finding 3): judged on the
+ * findings that ask for it, and, without a click, touching only what the incident made.
+ */
+
+export interface ActionDecisions {
+  perAction: Map<string, AutoDecision>;
+  setAside?: string;
+}
+
+/**
+ * The automatic policy's word on each waiting action, judged on the findings that ask for it (never on
+ * the incident as a whole). Disabling a user whose privileges predate the incident is left to a person.
+ */
+export async function decideEachAction(
+  deps: AutomaticDeps,
+  incident: IncidentRow,
+  waiting: readonly ActionRow[],
+): Promise<ActionDecisions> {
+  const findings = await findingsByIds(deps.db, incident.findingIds);
+  const { counted, setAside } = countedForAutomatic(findings);
+  const proposals = proposeActions(findings, incident.tenantId);
+  const perAction = new Map<string, AutoDecision>();
+  for (const row of waiting) {
+    const askedBy = proposalOf(incident.id, row, proposals)?.askedBy ?? [];
+    let decision = decideAction(deps.autoPolicy, row.action as ActionName, askedBy, counted);
+    if (decision.auto && row.action === "disable-account") {
+      decision = await notPrivilegedBefore(deps, row, incident, findings);
+    }
+    // Without a click, a removal takes back only what was granted during the incident.
+    if (decision.auto && row.action === "remove-azure-role") {
+      decision = await onlyGrantsOfTheIncident(deps, row, incident);
+    }
+    if (decision.auto && row.action === "remove-directory-role") {
+      decision = await onlyAnAccountOfTheIncident(deps, row, incident, findings);
+    }
+    perAction.set(row.id, decision);
+  }
+  return { perAction, ...(setAside === undefined ? {} : { setAside }) };
+}
+
+async function notPrivilegedBefore(
+  deps: AutomaticDeps,
+  row: ActionRow,
+  incident: IncidentRow,
+  findings: Awaited<ReturnType<typeof findingsByIds>>,
+): Promise<AutoDecision> {
+  const target = row.target as unknown as ActionTarget;
+  try {
+    const held = await privilegesHeldBefore(deps.ctx, target, incident.firstTime, findings);
+    return held.length === 0
+      ? { auto: true }
+      : {
+          auto: false,
+          reason: `${target.label} held ${held.slice(0, 3).join(", ")}${held.length > 3 ? ` and ${held.length - 3} more` : ""} before this incident began: disabling an admin is a person's decision`,
+        };
+  } catch (error) {
+    // A read Microsoft may answer on the next try (throttled, unavailable) fails the triage, which is
+    // retried, and reconcile queues it again: nothing is decided on a guess. A refusal (no permission to
+    // read roles) is an answer: deny on doubt, privileges that cannot be read may be standing ones.
+    if (classifyFailure(error).transient) throw error;
+    return {
+      auto: false,
+      reason: `${target.label}'s roles could not be read (${error instanceof Error ? error.message : String(error)}): disabling waits for a person`,
+    };
+  }
+}
+
+/**
+ * An Azure role removal runs without a click only if every assignment it would delete was made during
+ * the incident: an older one with the same role and scope (named by a grant the logs show, or a forged
+ * record) is a person's to take back.
+ */
+async function onlyGrantsOfTheIncident(
+  deps: AutomaticDeps,
+  row: ActionRow,
+  incident: IncidentRow,
+): Promise<AutoDecision> {
+  // Triage's plan, or, when Microsoft could not answer it then, a fresh read (a failure that may pass
+  // fails the triage, which is retried).
+  const planned = (row.plan as { data?: { assignments?: unknown } }).data?.assignments;
+  const assignments = Array.isArray(planned)
+    ? (planned as AzureAssignment[])
+    : ((await RESPONDERS["remove-azure-role"].plan(deps.ctx, row.target as unknown as ActionTarget)).data[
+        "assignments"
+      ] as AzureAssignment[] | undefined);
+  if (assignments === undefined) {
+    return { auto: false, reason: "the assignments it would delete could not be read" };
+  }
+  const older = assignments.filter(
+    (a) => a.createdOn === undefined || Date.parse(a.createdOn) < incident.firstTime - CLOCK_SKEW_MS,
+  );
+  return older.length === 0
+    ? { auto: true }
+    : {
+        auto: false,
+        reason: `it would delete ${older.length} assignment(s) made before this incident began (${older.map((a) => a.scope).join(", ")}): a person's decision`,
+      };
+}
+
+/**
+ * Entra role assignments carry no creation time in Graph v1.0, so a directory role removal runs without a
+ * click only on an account created during the incident: everything it holds is the incident's.
+ */
+async function onlyAnAccountOfTheIncident(
+  deps: AutomaticDeps,
+  row: ActionRow,
+  incident: IncidentRow,
+  findings: Awaited<ReturnType<typeof findingsByIds>>,
+): Promise<AutoDecision> {
+  const target = row.target as unknown as ActionTarget;
+  try {
+    const user = await resolveUser(deps.ctx, target);
+    return createdDuring(user, incidentStartFor(user, incident.firstTime, findings))
+      ? { auto: true }
+      : {
+          auto: false,
+          reason: `${target.label} existed before this incident, and Entra does not say when its roles were given: removing them is a person's decision`,
+        };
+  } catch (error) {
+    if (classifyFailure(error).transient) throw error;
+    return { auto: false, reason: `${target.label} could not be read: removing roles waits for a person` };
+  }
+}
+
+/** Why each action left to a person waits, one line per reason. */
+export function whyAsked(asked: readonly ActionRow[], decisions: ActionDecisions): string {
+  const byReason = new Map<string, string[]>();
+  for (const row of asked) {
+    const decision = decisions.perAction.get(row.id);
+    const reason = decision === undefined || decision.auto ? "not decided" : decision.reason;
+    const label = `${row.action} on ${String((row.target as { label?: unknown }).label ?? "?")}`;
+    byReason.set(reason, [...(byReason.get(reason) ?? []), label]);
+  }
+  return [...byReason].map(([reason, labels]) => `${labels.join(", ")}: ${reason}`).join("; ");
+}
