@@ -61,6 +61,17 @@ export async function planContainment(deps: ContainmentDeps, incident: IncidentR
       rows.push(skipped(again.reason));
       continue;
     }
+    // Growth after a decision: an action the tenant already shows done (the guest's roles in a
+    // subscription whose Owner was just taken back) asks nobody for anything.
+    if (!plan.needed && incident.state !== "open" && incident.state !== "pending") {
+      rows.push({
+        ...base,
+        state: "skipped" as const,
+        plan: { ...plan, because: proposal.because },
+        outcome: `nothing to do: ${plan.changes.join("; ")}`,
+      });
+      continue;
+    }
     rows.push({ ...base, state: "planned" as const, plan: { ...plan, because: proposal.because } });
   }
   await recordPlannedActions(deps.db, rows);

@@ -81,21 +81,20 @@ const DEFAULTS: Readonly<Record<RuleId, readonly [Who, ActionName][]>> = {
 const TAKES_PRIVILEGES: ReadonlySet<ActionName> = new Set(["remove-azure-role", "remove-directory-role"]);
 
 /**
- * What a privilege-removing action may take for this finding: the grants of the action's kind it names;
- * for a finding about the use of an Azure role (a VM created), the subscriptions it names. Undefined when
- * the finding names nothing of that kind: then the action is not proposed for it (a finding stored before
- * findings named their grants proposes it unlimited, as it did then).
+ * What a privilege-removing action may take for this finding, one limit per action: each grant of the
+ * action's kind it names; for a finding about the use of an Azure role (a VM created), each subscription
+ * it names. None when it names nothing of that kind: the action is not proposed for it. A finding stored
+ * before findings named their grants proposes it unlimited, as it did then.
  */
-function limitFor(action: ActionName, f: Finding): PrivilegeLimit | "nothing named" | undefined {
-  if (!TAKES_PRIVILEGES.has(action)) return undefined;
+function limitsFor(action: ActionName, f: Finding): (PrivilegeLimit | undefined)[] {
+  if (!TAKES_PRIVILEGES.has(action)) return [undefined];
   const kind = action === "remove-azure-role" ? "azure-role" : "directory-role";
-  if (f.grants !== undefined) {
-    const named = f.grants.filter((g) => g.kind === kind);
-    return named.length > 0 ? { grants: named } : "nothing named";
-  }
+  // One action per grant (per subscription for a VM finding): the same grant named by two findings (a
+  // grant and the chain made from it) is one action, and a chain joining later adds none.
+  if (f.grants !== undefined) return f.grants.filter((g) => g.kind === kind).map((g) => ({ grants: [g] }));
   if (f.rule === "external-vm-created" || f.rule === "guest-vm-burst")
-    return f.subscriptionIds.length > 0 ? { subscriptionIds: [...f.subscriptionIds] } : "nothing named";
-  return f.rule === "subscription-hijack-chain" ? "nothing named" : undefined;
+    return f.subscriptionIds.map((id) => ({ subscriptionIds: [id] }));
+  return f.rule === "subscription-hijack-chain" ? [] : [undefined];
 }
 
 function grantKey(g: Grant): string {
@@ -158,13 +157,15 @@ export function proposeActions(findings: readonly Finding[], tenantId: string): 
         const id = idByUpn.get(target.userPrincipalName.toLowerCase());
         if (id !== undefined) target = { ...target, id };
       }
-      const limit = limitFor(action, f);
-      if (limit === "nothing named") continue;
-      if (limit !== undefined && target.kind === "user") target = { ...target, limit };
-      const key = `${action}|${targetKey(target)}`;
-      const known = proposed.get(key);
-      if (known === undefined) proposed.set(key, { action, target, because: f.rule, askedBy: [f] });
-      else known.askedBy.push(f);
+      for (const limit of limitsFor(action, f)) {
+        const limited: ActionTarget =
+          limit !== undefined && target.kind === "user" ? { ...target, limit } : target;
+        const key = `${action}|${targetKey(limited)}`;
+        const known = proposed.get(key);
+        if (known === undefined)
+          proposed.set(key, { action, target: limited, because: f.rule, askedBy: [f] });
+        else known.askedBy.push(f);
+      }
     }
   }
   return [...proposed.values()];
