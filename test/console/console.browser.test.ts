@@ -84,8 +84,20 @@ describe.runIf(hasChromium)("warden demo: the SOC console in a browser", () => {
     await expect.poll(() => guestRow.getAttribute("data-enabled")).toBe("true");
 
     await page.selectOption("#person", { label: "Sam Helpdesk (not an approver)" });
-    await card.getByRole("button", { name: "Approve", exact: true }).click();
-    await card.getByText(/^Refused: /).waitFor({ timeout: 15_000 });
+    // The card may be redrawn under the click (the incident grows as the chain's steps arrive), and a
+    // loaded machine answers slowly: click again until the refusal shows, for up to 90 s.
+    const refusalBy = Date.now() + 90_000;
+    for (;;) {
+      await card.getByRole("button", { name: "Approve", exact: true }).click();
+      const refused = await card
+        .getByText(/^Refused: /)
+        .waitFor({ timeout: 15_000 })
+        .then(() => true)
+        .catch(() => false);
+      if (refused) break;
+      if (Date.now() > refusalBy)
+        throw new Error(`no refusal within 90 s; the card says: ${await card.textContent()}`);
+    }
     expect(await guestRow.getAttribute("data-enabled")).toBe("true");
 
     await page.selectOption("#person", { label: "Demo Analyst (approver)" });
