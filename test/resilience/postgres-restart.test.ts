@@ -117,6 +117,22 @@ describe.skipIf(!withServices)("PostgreSQL restarted, during polling and during 
       throw new Error(`${error.message} (${where})\n${worker.output.join("").slice(-4_000)}`);
     });
 
+    // Findings that join a contained incident may still add an action (a removal per subscription a VM
+    // was created in), contained automatically in turn: the incidents are judged once the worker has
+    // nothing left to detect, triage or contain, and every incident is final again.
+    await until(
+      async () => {
+        const counts = await Promise.all(
+          [QUEUE.detect, QUEUE.triage, QUEUE.contain].map((q) => queue.counts(q)),
+        );
+        const incidents = await listIncidents(db, played.tenantId);
+        return (
+          counts.every((c) => c.waiting + c.active === 0) && incidents.every((i) => finals.includes(i.state))
+        );
+      },
+      90_000,
+      "the worker idle and every incident final",
+    );
     const state = await settledState(db, played.tenantId);
     expect(state.events).toBe(readableEvents(played));
     expect(state.incidents).toEqual(EXPECTED_INCIDENTS);
