@@ -2,6 +2,8 @@ import { correlate } from "../detect/correlate.js";
 import type { DetectConfig } from "../detect/detect-config.js";
 import { DetectionEngine } from "../detect/engine.js";
 import { type Finding, SEVERITY_RANK, type Severity } from "../detect/finding.js";
+import { CONTAINABLE_STATES } from "../respond/lifecycle.js";
+import { moveActions } from "../store/actions-repo.js";
 import type { Database, Queryable } from "../store/database.js";
 import { eventsAfter } from "../store/events-repo.js";
 import { findingsSince, insertFindings, setIncidentOfFindings } from "../store/findings-repo.js";
@@ -142,43 +144,52 @@ export class TenantDetector {
         ),
       ];
       const existing = (await getIncidents(tx, existingIds)).filter((i) => i.state !== "merged");
-      const members = group.findingIds.map((id) => byId.get(id)).filter((f): f is Finding => f !== undefined);
-      const survivor = existing[0];
+      // An incident whose containment is under way keeps its decision and its actions until the run ends:
+      // folded now, what it claimed would be left with no decision to finish under. It survives the merge
+      // (the oldest of them, if several are), and any other one under way is folded by the next finding
+      // that joins the group once its run has ended.
+      const underWay = existing.filter((i) => CONTAINABLE_STATES.includes(i.state));
+      const survivor = underWay[0] ?? existing[0];
+      const deferred = new Set(underWay.filter((i) => i !== survivor).map((i) => i.id));
+      const findingIds = group.findingIds.filter((id) => !deferred.has(storedIncident.get(id) ?? ""));
+      const members = findingIds.map((id) => byId.get(id)).filter((f): f is Finding => f !== undefined);
       if (survivor === undefined) {
         await createIncident(tx, group.id, this.tenantId, contentOf(members, []));
         await appendAudit(tx, {
           incidentId: group.id,
           action: "created",
           toState: "open",
-          detail: { findings: group.findingIds },
+          detail: { findings: findingIds },
         });
-        await setIncidentOfFindings(tx, group.id, group.findingIds);
+        await setIncidentOfFindings(tx, group.id, findingIds);
         touched.push(group.id);
         continue;
       }
-      const folded = existing.slice(1);
+      const folded = existing.filter((i) => i !== survivor && !deferred.has(i.id));
       const version = await updateIncidentContent(tx, survivor.id, contentOf(members, [survivor, ...folded]));
       await appendAudit(tx, {
         incidentId: survivor.id,
         action: folded.length > 0 ? "merged" : "grown",
         detail: {
-          added: group.findingIds.filter((id) => !survivor.findingIds.includes(id)),
+          added: findingIds.filter((id) => !survivor.findingIds.includes(id)),
           merged: folded.map((i) => i.id),
           version,
         },
       });
       for (const other of folded) {
         await setIncidentState(tx, other.id, "merged");
+        // Its actions go with it, outcomes and all: the survivor's card shows them, its undo reverts them.
+        const moved = await moveActions(tx, other.id, survivor.id);
         await appendAudit(tx, {
           incidentId: other.id,
           action: "merged-into",
           fromState: other.state,
           toState: "merged",
-          detail: { into: survivor.id },
+          detail: { into: survivor.id, actionsMoved: moved },
         });
         await setIncidentOfFindings(tx, survivor.id, other.findingIds);
       }
-      await setIncidentOfFindings(tx, survivor.id, group.findingIds);
+      await setIncidentOfFindings(tx, survivor.id, findingIds);
       touched.push(survivor.id);
     }
     return { incidents: touched, newChains: correlation.chains.filter((c) => newChains.has(c.id)) };
