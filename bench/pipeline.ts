@@ -8,10 +8,11 @@ import { createLogger } from "../src/log.js";
 import { playBack } from "../src/sim/cloud/playback.js";
 import { eventKeyOf } from "../src/sim/cloud/published-logs.js";
 import { SIM_APP } from "../src/sim/cloud/sim-app.js";
-import { type SimCloud, startSimCloud } from "../src/sim/cloud/sim-server.js";
+import type { SimCloud } from "../src/sim/cloud/sim-server.js";
+import { startScenarioSim } from "../src/sim/scenario-sim.js";
 import { playAttack } from "../src/sim/scenarios/attacks.js";
 import { castOfNoise, playNoise } from "../src/sim/scenarios/noise.js";
-import { type ScenarioRecord, TenantScript } from "../src/sim/scenarios/script.js";
+import { TenantScript } from "../src/sim/scenarios/script.js";
 import { DEMO_TENANT, tenantDay } from "../src/sim/scenarios/tenant-day.js";
 import { countEvents } from "../src/store/events-repo.js";
 import { freshDatabase } from "./databases.js";
@@ -22,10 +23,6 @@ const REDIS_URL = process.env["WARDEN_BENCH_REDIS_URL"] ?? "redis://127.0.0.1:63
 interface Env {
   url: string;
   drop(): Promise<void>;
-}
-
-function subscriptionsOf(records: readonly ScenarioRecord[]): string[] {
-  return [...new Set(records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId])))];
 }
 
 async function startPipeline(
@@ -76,16 +73,7 @@ async function detectIdle(warden: Warden): Promise<boolean> {
  */
 async function ingest(log: (line: string) => void) {
   const day = tenantDay({ attacks: ["guest-admin"], noiseEvents: 30_000, seed: 77, nearMisses: false });
-  const sim = await startSimCloud({
-    tenantId: DEMO_TENANT.id,
-    apps: [{ ...SIM_APP }],
-    subscriptions: subscriptionsOf(day.records).map((id, i) => ({
-      subscriptionId: id,
-      displayName: `S${i}`,
-      tenantId: DEMO_TENANT.id,
-      state: "Enabled",
-    })),
-  });
+  const sim = await startScenarioSim({ tenant: { id: DEMO_TENANT.id }, records: day.records });
   // The last 24 hours, all readable now: a day's backlog. (Compressed into less, the 15-minute window
   // overlap would make every poll re-read a large share of it: real days are not compressed.)
   const written = playBack(sim.logs, day.records, {
@@ -133,16 +121,7 @@ async function delay(log: (line: string) => void) {
   playNoise(script, cast, 1_000, 0, 24 * 60, { nearMisses: false });
   for (let i = 0; i < 40; i++) playAttack("risky-signin", script, 30 + i * 34);
   const records = [...script.records].sort((a, b) => a.time - b.time);
-  const sim = await startSimCloud({
-    tenantId: DEMO_TENANT.id,
-    apps: [{ ...SIM_APP }],
-    subscriptions: subscriptionsOf(records).map((id, i) => ({
-      subscriptionId: id,
-      displayName: `S${i}`,
-      tenantId: DEMO_TENANT.id,
-      state: "Enabled",
-    })),
-  });
+  const sim = await startScenarioSim({ tenant: { id: DEMO_TENANT.id }, records });
   const playMs = 240_000;
   const startAt = Date.now() + 5_000;
   playBack(sim.logs, records, { startAt, durationMs: playMs });

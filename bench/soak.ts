@@ -8,12 +8,12 @@ import { QUEUE } from "../src/jobs/queues.js";
 import { playBack } from "../src/sim/cloud/playback.js";
 import { eventKeyOf, retime } from "../src/sim/cloud/published-logs.js";
 import { SIM_APP } from "../src/sim/cloud/sim-app.js";
-import { type SimCloud, startSimCloud } from "../src/sim/cloud/sim-server.js";
+import type { SimCloud } from "../src/sim/cloud/sim-server.js";
+import { startScenarioSim, subscriptionsOf } from "../src/sim/scenario-sim.js";
 import { ATTACKER_RANGE, ATTACKS } from "../src/sim/scenarios/attacks.js";
 import { EXPECTED_INCIDENTS } from "../src/sim/scenarios/expected-incidents.js";
 import type { ScenarioRecord, Stream } from "../src/sim/scenarios/script.js";
 import { tenantDay } from "../src/sim/scenarios/tenant-day.js";
-import { seedBaseline } from "../src/sim/tenant/seed.js";
 import { freshDatabase } from "./databases.js";
 
 /**
@@ -95,33 +95,23 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const attackRecords = day.records.filter(
     (r) => !noiseKeys.has(`${r.stream}|${eventKeyOf(r.stream, r.record)}`),
   );
-  const daySubscriptions = [
-    ...new Set(day.records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId]))),
-  ];
+  const daySubscriptions = subscriptionsOf(day.records);
   const soakSubscriptions = Array.from(
     { length: options.subscriptions },
     (_, i) => `50a50a50-0000-4000-8000-${String(i).padStart(12, "0")}`,
   );
   const templates = templatesFrom(noise.records, daySubscriptions, soakSubscriptions);
 
-  const sim = await startSimCloud({
-    tenantId: day.tenant.id,
-    domain: day.tenant.domain,
-    apps: [{ ...SIM_APP }],
-    subscriptions: [...daySubscriptions, ...soakSubscriptions].map((id, i) => ({
-      subscriptionId: id,
-      displayName: `Soak ${i}`,
-      tenantId: day.tenant.id,
-      state: "Enabled",
-    })),
+  const started = Date.now();
+  const sim = await startScenarioSim(day, {
+    extraSubscriptions: soakSubscriptions,
+    seededAt: started,
     // A minute, not Microsoft's 90 days: millions of records would not fit the simulator's memory (at
     // 10,000 a second a minute is 600,000 records, and the soak's process then holds about 2.5 GiB of
     // the 4 GiB Node gives it). A worker further behind than that loses events here, and the soak reports
     // them as never stored.
     retainLogsMs: 60_000,
   });
-  const started = Date.now();
-  seedBaseline(sim.directory, day.baseline, started);
   const db = await freshDatabase(options.databaseAdminUrl);
   const prefix = `warden-soak-${randomBytes(4).toString("hex")}`;
   const worker = startWorker({

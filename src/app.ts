@@ -152,20 +152,19 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
     log,
     now,
   };
-  const poll = pollHandler(pollDeps, queue, log);
+  const poll = pollHandler(pollDeps, queue);
   const discover = discoverHandler({
     arm: warden.arm,
     db,
     queue,
     tenantId,
     pollEveryMs: config.runtime.pollIntervalMs,
-    log,
     now,
   });
-  const retention = retentionHandler(db, config.runtime.eventRetentionMs, log, now);
+  const retention = retentionHandler(db, config.runtime.eventRetentionMs, now);
   queue.process(
     QUEUE.poll,
-    byName(QUEUE.poll, { poll, discover: () => discover(), retention: () => retention() }, log),
+    byName(QUEUE.poll, { poll, discover, retention }, log),
     // Polls spend their time waiting (for the rate limiter, for Microsoft): with four slots, report polls
     // waiting on their 5-per-10-s limit starved the activity-log polls. Overlapping polls of one source
     // are harmless: events are stored by id and watermarks only move forward.
@@ -182,7 +181,6 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
       ],
     },
     queue,
-    log,
   );
   queue.process(QUEUE.detect, byName(QUEUE.detect, { detect }, log), { concurrency: 1, ...retry });
   const workflow = workflowDeps(warden, now);
@@ -197,15 +195,15 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
       attempts: 8,
       ...retry,
     });
-  const triage = triageHandler(workflow, queue, log, announce);
-  const reconcile = reconcileHandler(db, queue, tenantId, log, announce, bot !== undefined);
-  const expire = expireHandler(db, tenantId, config.containment.approval, log, announce, now);
-  queue.process(
-    QUEUE.triage,
-    byName(QUEUE.triage, { triage, reconcile: () => reconcile(), expire: () => expire() }, log),
-    { concurrency: 4, ...retry },
-  );
-  queue.process(QUEUE.contain, containHandler(workflow, queue, log, announce, retry.backoffMs), {
+  const triage = triageHandler(workflow, queue, announce);
+  const reconcile = reconcileHandler(db, queue, tenantId, announce, bot !== undefined);
+  const expire = expireHandler(db, tenantId, config.containment.approval, announce, now);
+  queue.process(QUEUE.triage, byName(QUEUE.triage, { triage, reconcile, expire }, log), {
+    concurrency: 4,
+    ...retry,
+  });
+  const contain = containHandler(workflow, queue, announce, retry.backoffMs);
+  queue.process(QUEUE.contain, byName(QUEUE.contain, { contain, undo: contain }, log), {
     concurrency: 4,
     attempts: 8,
     ...retry,

@@ -1,10 +1,9 @@
 import { playBack } from "../sim/cloud/playback.js";
 import { SIM_APP } from "../sim/cloud/sim-app.js";
-import { startSimCloud } from "../sim/cloud/sim-server.js";
 import { simTlsFile } from "../sim/cloud/tls.js";
+import { startScenarioSim } from "../sim/scenario-sim.js";
 import { ATTACKS, type AttackName } from "../sim/scenarios/attacks.js";
 import { tenantDay } from "../sim/scenarios/tenant-day.js";
-import { seedBaseline } from "../sim/tenant/seed.js";
 import type { CommandIo } from "./detect-command.js";
 import { type FaultOptions, parseFaultOptions } from "./sim-faults.js";
 
@@ -42,29 +41,14 @@ export async function simCommand(options: SimOptions, io: CommandIo): Promise<nu
     return fail(`unknown scenario ${unknown.join(", ")}: use ${ATTACKS.join(", ")}, all or none`);
 
   const day = tenantDay({ attacks: names as AttackName[], noiseEvents: noise, nearMisses: false });
-  const subscriptions = [
-    ...new Set(day.records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId]))),
-  ];
-  const sim = await startSimCloud({
-    port,
-    tenantId: day.tenant.id,
-    domain: day.tenant.domain,
-    apps: [{ ...SIM_APP }],
-    subscriptions: subscriptions.map((id, i) => ({
-      subscriptionId: id,
-      displayName: `Contoso Lab ${i + 1}`,
-      tenantId: day.tenant.id,
-      state: "Enabled",
-    })),
-  });
+  const startAt = Date.now() + 1_000;
+  const sim = await startScenarioSim(day, { port, seededAt: startAt });
   const faults = parseFaultOptions(options, Date.now());
   if (typeof faults === "string") {
     await sim.close();
     return fail(faults);
   }
   sim.faults.plan = faults;
-  const startAt = Date.now() + 1_000;
-  seedBaseline(sim.directory, day.baseline, startAt);
   const written = playBack(
     sim.logs,
     day.records,
@@ -73,7 +57,7 @@ export async function simCommand(options: SimOptions, io: CommandIo): Promise<nu
   );
   io.stdout.write(
     [
-      `Simulated Microsoft cloud on ${sim.url}: tenant ${day.tenant.id}, ${subscriptions.length} subscriptions.`,
+      `Simulated Microsoft cloud on ${sim.url}: tenant ${day.tenant.id}, ${sim.subscriptions.length} subscriptions.`,
       `Playing ${names.length > 0 ? names.join(", ") : "no attack"} among ${noise} benign events: ${written} events over ${duration} s.`,
       "",
       "Point Warden at it (the CA is the simulator's throwaway one, see sim-tls/README.md):",

@@ -11,10 +11,10 @@ import { BotTokenIssuer } from "../sim/bot/bot-token-issuer.js";
 import { FakeConnector } from "../sim/bot/connector.js";
 import { playBack } from "../sim/cloud/playback.js";
 import { SIM_APP } from "../sim/cloud/sim-app.js";
-import { type SimCloud, startSimCloud } from "../sim/cloud/sim-server.js";
+import type { SimCloud } from "../sim/cloud/sim-server.js";
+import { startScenarioSim } from "../sim/scenario-sim.js";
 import { ATTACKER_RANGE, ATTACKS } from "../sim/scenarios/attacks.js";
 import { type TenantDay, tenantDay } from "../sim/scenarios/tenant-day.js";
-import { seedBaseline } from "../sim/tenant/seed.js";
 
 /** Someone in the demo's Teams channel. Only the analyst is one of Warden's approvers. */
 export interface DemoPerson {
@@ -83,21 +83,7 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
   await issuer.start();
   await connector.start();
   const day = tenantDay({ attacks: ATTACKS, noiseEvents: 500, seed: 2026, nearMisses: false });
-  const subscriptions = [
-    ...new Set(day.records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId]))),
-  ];
-  const sim = await startSimCloud({
-    tenantId: day.tenant.id,
-    domain: day.tenant.domain,
-    apps: [{ ...SIM_APP }],
-    subscriptions: subscriptions.map((id, i) => ({
-      subscriptionId: id,
-      displayName: `Contoso Lab ${i + 1}`,
-      tenantId: day.tenant.id,
-      state: "Enabled",
-    })),
-  });
-  seedBaseline(sim.directory, day.baseline, Date.now());
+  const sim = await startScenarioSim(day);
   const dataDir = join(tmpdir(), `warden-demo-${process.pid}-${Date.now()}`);
   let warden: Warden | undefined;
   let server: Server | undefined;

@@ -11,7 +11,7 @@ import {
   type RuleId,
   type Severity,
 } from "./finding.js";
-import type { HistoryView } from "./history.js";
+import type { HistoryView } from "./history-view.js";
 import { homeDomain, principalLabel } from "./identity.js";
 
 /**

@@ -1,5 +1,6 @@
 import type { Principal, SecurityEvent } from "./event.js";
-import { type EvidenceRef, evidenceOf } from "./finding.js";
+import { evidenceOf } from "./finding.js";
+import type { HistoryView, PrincipalState, RiskSignal } from "./history-view.js";
 import { isExternalUpn, principalKeys } from "./identity.js";
 import { isPrivilegedActionList, scopeLevel } from "./roles.js";
 
@@ -18,43 +19,6 @@ const LIST_CAP = 64;
  */
 const RESOURCE_GROUP_WRITES_CAP = 16;
 const HOUR = 3_600_000;
-
-export interface RiskSignal {
-  time: number;
-  evidence: EvidenceRef;
-  /** A successful sign-in that Identity Protection rated high: what risky-signin-resource-group needs. */
-  highRiskSignIn: boolean;
-}
-
-export interface TimedEvidence {
-  time: number;
-  evidence: EvidenceRef;
-  resourceId: string;
-}
-
-export interface PrincipalState {
-  keys: Set<string>;
-  /** The UPN as the logs spell it (keys are lower-case), for summaries and cards. */
-  userPrincipalName?: string;
-  external: boolean;
-  /** When the principal was invited or added, if an event showed it. */
-  createdAt?: number;
-  creation?: EvidenceRef;
-  createdBy?: Principal;
-  riskSignals: RiskSignal[];
-  resourceGroupWrites: TimedEvidence[];
-  /** Events kept to be judged again when something about this principal is learned later. */
-  retained: SecurityEvent[];
-  lastSeen: number;
-}
-
-/** The read-only face detectors get. */
-export interface HistoryView {
-  principal(principal: Principal | undefined): Readonly<PrincipalState> | undefined;
-  isExternal(principal: Principal | undefined): boolean;
-  isPrivilegedCustomRole(roleDefinitionId: string | undefined): boolean;
-  riskNear(principal: Principal | undefined, time: number, windowMs?: number): RiskSignal[];
-}
 
 /** Severe risk types that mark an account as likely compromised whatever level they were given. */
 const SEVERE_RISK_TYPES = new Set([

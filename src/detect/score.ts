@@ -1,7 +1,7 @@
 import type { DetectConfig } from "./detect-config.js";
 import type { Principal } from "./event.js";
 import { clampConfidence, type Finding, type RuleId } from "./finding.js";
-import type { HistoryView } from "./history.js";
+import type { HistoryView } from "./history-view.js";
 
 const DAY = 86_400_000;
 

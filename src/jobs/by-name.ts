@@ -1,6 +1,17 @@
 import type { Logger } from "../log.js";
 import { type Job, type JobHandler, PermanentError } from "./queue/job-queue.js";
 
+/** What a handler gets with each job besides its data. */
+export interface JobContext {
+  /** Lines carry the queue, the job's name and id, and the tenant and incident the job names. */
+  log: Logger;
+}
+
+export type NamedJobHandler = (job: Job, context: JobContext) => Promise<void>;
+
+/** Ids longer than this are not ids: a job written by hand does not get to fill the log with them. */
+const MAX_ID_LENGTH = 100;
+
 /**
  * One queue's handlers, by job name. A job of a name the queue does not serve is refused, logged as a
  * security warning, and never retried: jobs come from Warden's own workflow, and anyone who can write to
@@ -8,7 +19,7 @@ import { type Job, type JobHandler, PermanentError } from "./queue/job-queue.js"
  */
 export function byName(
   queue: string,
-  handlers: Readonly<Record<string, JobHandler>>,
+  handlers: Readonly<Record<string, NamedJobHandler>>,
   log: Logger,
 ): JobHandler {
   return async (job: Job) => {
@@ -20,6 +31,15 @@ export function byName(
       );
       throw new PermanentError(`no "${job.name}" job on ${queue}`);
     }
-    await handler(job);
+    await handler(job, { log: log.child(jobFields(queue, job)) });
   };
+}
+
+function jobFields(queue: string, job: Job): Record<string, string> {
+  const fields: Record<string, string> = { queue, job: job.name, jobId: job.id };
+  for (const name of ["tenantId", "incidentId"]) {
+    const value = job.data[name];
+    if (typeof value === "string" && value.length <= MAX_ID_LENGTH) fields[name] = value;
+  }
+  return fields;
 }

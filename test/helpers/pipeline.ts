@@ -3,14 +3,14 @@ import { join } from "node:path";
 import { QUEUE } from "../../src/jobs/queues.js";
 import { playBack } from "../../src/sim/cloud/playback.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
+import { startScenarioSim, subscriptionsOf } from "../../src/sim/scenario-sim.js";
 import { ATTACKER_RANGE, ATTACKS } from "../../src/sim/scenarios/attacks.js";
 import { type TenantDay, tenantDay } from "../../src/sim/scenarios/tenant-day.js";
-import { seedBaseline } from "../../src/sim/tenant/seed.js";
 import { actionsOf } from "../../src/store/actions-repo.js";
 import type { Database } from "../../src/store/database.js";
 import { countEvents } from "../../src/store/events-repo.js";
 import { listIncidents } from "../../src/store/incidents-repo.js";
-import { SIM_APP, simCloud } from "./sim.js";
+import { SIM_APP } from "./sim.js";
 
 export { EXPECTED_INCIDENTS } from "../../src/sim/scenarios/expected-incidents.js";
 
@@ -47,11 +47,8 @@ export async function playingSim(
   options: { transferCompletesAfterMs?: number; transferReadableAfterMove?: boolean } = {},
 ): Promise<PlayedSim> {
   const day = tenantDay({ attacks: ATTACKS, noiseEvents: 500, seed, nearMisses: false });
-  const subscriptions = [
-    ...new Set(day.records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId]))),
-  ];
-  const sim = await simCloud(day.tenant.id, subscriptions, day.tenant.domain);
-  seedBaseline(sim.directory, day.baseline, Date.now());
+  const subscriptions = subscriptionsOf(day.records);
+  const sim = await startScenarioSim(day);
   const played: PlayedSim = {
     sim,
     day,

@@ -2,10 +2,10 @@ import { playBack } from "../../src/sim/cloud/playback.js";
 import { eventKeyOf, retime } from "../../src/sim/cloud/published-logs.js";
 import { SIM_APP } from "../../src/sim/cloud/sim-app.js";
 import { type SimCloud, startSimCloud } from "../../src/sim/cloud/sim-server.js";
+import { startScenarioSim } from "../../src/sim/scenario-sim.js";
 import { ATTACKS } from "../../src/sim/scenarios/attacks.js";
 import type { ScenarioRecord } from "../../src/sim/scenarios/script.js";
 import { type TenantDay, tenantDay } from "../../src/sim/scenarios/tenant-day.js";
-import { seedBaseline } from "../../src/sim/tenant/seed.js";
 
 export { SIM_APP };
 
@@ -47,22 +47,8 @@ export async function settledTenant(
   noiseEvents = 300,
 ): Promise<{ sim: SimCloud; day: TenantDay }> {
   const day = tenantDay({ attacks: ATTACKS, noiseEvents, seed, nearMisses: false });
-  const subscriptions = [
-    ...new Set(day.records.flatMap((r) => (r.subscriptionId === undefined ? [] : [r.subscriptionId]))),
-  ];
-  const sim = await startSimCloud({
-    tenantId: day.tenant.id,
-    domain: day.tenant.domain,
-    apps: [{ ...SIM_APP }],
-    subscriptions: subscriptions.map((id, i) => ({
-      subscriptionId: id,
-      displayName: `Subscription ${i}`,
-      tenantId: day.tenant.id,
-      state: "Enabled",
-    })),
-  });
   const startAt = Date.now() - 60_000;
-  seedBaseline(sim.directory, day.baseline, startAt);
+  const sim = await startScenarioSim(day, { seededAt: startAt });
   playBack(sim.logs, day.records, { startAt, durationMs: 30_000 }, sim.directory);
   sim.directory.advance();
   return { sim, day };

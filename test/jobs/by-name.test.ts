@@ -21,4 +21,27 @@ describe("jobs routed by name", () => {
     expect(refusals.map((l) => l["job"])).toEqual(["contain", "constructor"]);
     expect(String(refusals[0]?.["msg"])).toContain("the warden-triage queue serves triage");
   });
+
+  it("gives each job a logger whose lines say which job, tenant and incident, ids only", async () => {
+    const { log, lines } = capturedLogs();
+    const route = byName(
+      "warden-contain",
+      { contain: async (_job, context) => context.log.info({ state: "executing" }, "contained") },
+      log,
+    );
+    await route({ id: "42", name: "contain", data: { tenantId: "t-1", incidentId: "inc-9" }, attempt: 1 });
+    // A hand-written job's "id" of a megabyte is not an id: it does not reach the log.
+    await route({ id: "43", name: "contain", data: { incidentId: "x".repeat(10_000) }, attempt: 1 });
+    const said = lines.filter((l) => l["msg"] === "contained");
+    expect(said[0]).toMatchObject({
+      queue: "warden-contain",
+      job: "contain",
+      jobId: "42",
+      tenantId: "t-1",
+      incidentId: "inc-9",
+      state: "executing",
+    });
+    expect(said[1]).toMatchObject({ jobId: "43" });
+    expect(said[1]).not.toHaveProperty("incidentId");
+  });
 });

@@ -4,6 +4,7 @@ import { credentialFor } from "../../src/cloud/credential.js";
 import { RateLimiter } from "../../src/cloud/rate-limiter.js";
 import { discoverHandler } from "../../src/jobs/handlers/discover-handler.js";
 import { InProcessQueue } from "../../src/jobs/queue/in-process-queue.js";
+import type { Job } from "../../src/jobs/queue/job-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { Database } from "../../src/store/database.js";
@@ -21,6 +22,8 @@ import { SIM_APP, simCloud } from "../helpers/sim.js";
 const TENANT = "3d1f0a2b-4c5d-4e6f-8a9b-0c1d2e3f4a5b";
 const STAYS = "11111111-2222-4333-8444-555555555555";
 const LEAVES = "66666666-7777-4888-8999-aaaaaaaaaaaa";
+/** The job the schedule queues: discovery of the tenant's subscriptions. */
+const DISCOVER_JOB: Job = { id: "discover-1", name: "discover", data: { tenantId: TENANT }, attempt: 1 };
 
 describe("discover", () => {
   let sim: SimCloud;
@@ -57,10 +60,9 @@ describe("discover", () => {
       queue,
       tenantId: TENANT,
       pollEveryMs: 3_600_000,
-      log,
       now: () => observedAt,
     });
-    await discover();
+    await discover(DISCOVER_JOB, { log });
     expect((await queue.repeats(QUEUE.poll)).sort()).toEqual(
       [
         `poll:${TENANT}:activity:${LEAVES}`,
@@ -78,7 +80,7 @@ describe("discover", () => {
     await advanceWatermark(db, TENANT, "activity", LEAVES, lastRead);
     const index = sim.directory.subscriptions.findIndex((s) => s.subscriptionId === LEAVES);
     sim.directory.subscriptions.splice(index, 1);
-    await discover();
+    await discover(DISCOVER_JOB, { log });
     expect((await queue.repeats(QUEUE.poll)).sort()).toEqual(
       [
         `poll:${TENANT}:activity:${STAYS}`,
@@ -112,7 +114,7 @@ describe("discover", () => {
 
     // A discovery that stored the observation but failed to end the poller runs again: stored once.
     await queue.repeat(QUEUE.poll, `poll:${TENANT}:activity:${LEAVES}`, "poll", {}, 3_600_000);
-    await discover();
+    await discover(DISCOVER_JOB, { log });
     expect(await countEvents(db, TENANT, "observations")).toBe(1);
     expect(await queue.repeats(QUEUE.poll)).not.toContain(`poll:${TENANT}:activity:${LEAVES}`);
   });
@@ -136,9 +138,8 @@ describe("discover", () => {
       queue,
       tenantId: TENANT,
       pollEveryMs: 3_600_000,
-      log,
       now: Date.now,
-    })();
+    })(DISCOVER_JOB, { log });
     expect(await queue.repeats(QUEUE.poll)).toContain(`poll:${TENANT}:activity:${STAYS}`);
     expect(await countEvents(db, TENANT, "observations")).toBe(before);
     expect(lines.find((l) => l["subscriptionId"] === STAYS)?.["msg"]).toBe(

@@ -63,7 +63,7 @@ describe("the poll handler", () => {
       endpoints: { graph: sim.url, arm: sim.url, authority: sim.url },
     });
     const limiter = new RateLimiter();
-    handle = pollHandler(
+    const poll = pollHandler(
       {
         db,
         graph: new GraphLogs(credential, sim.url, TENANT, limiter),
@@ -76,8 +76,8 @@ describe("the poll handler", () => {
         now: Date.now,
       },
       queue,
-      log,
     );
+    handle = (job) => poll(job, { log });
     // What the handler queues for itself runs here, as a worker would run it.
     queue.process(QUEUE.poll, async (job) => {
       if (job.name === "discover") {
@@ -111,7 +111,10 @@ describe("the poll handler", () => {
     await handle(tick(`${subscription}-3`));
     expect(
       lines.filter(
-        (l) => l["source"] === `activity:${subscription}` && String(l["msg"]).startsWith("poll deferred"),
+        (l) =>
+          l["source"] === "activity" &&
+          l["scope"] === subscription &&
+          String(l["msg"]).startsWith("poll deferred"),
       ),
     ).toHaveLength(2);
     await first;

@@ -1,7 +1,7 @@
 import { type Detector, finding, subjectOf } from "../detector.js";
 import type { Principal, SecurityEvent } from "../event.js";
 import { type EvidenceRef, evidenceOf, type Finding } from "../finding.js";
-import type { HistoryView } from "../history.js";
+import type { HistoryView } from "../history-view.js";
 import { principalLabel } from "../identity.js";
 import { subscriptionOf } from "../normalise/fields.js";
 

@@ -6,7 +6,8 @@ import { containDecision, type DecisionCheck, undoDecision } from "../../respond
 import { undoContainment } from "../../respond/undo.js";
 import type { WorkflowDeps } from "../../respond/workflow.js";
 import { DEFAULT_ACTION_LEASE_MS } from "../../store/actions-repo.js";
-import { getIncident, type IncidentRow, transitionIncident } from "../../store/incidents-repo.js";
+import { getIncident, transitionIncident } from "../../store/incidents-repo.js";
+import type { JobContext } from "../by-name.js";
 import { enqueue, JOBS } from "../catalogue.js";
 import { type Job, type JobQueue, RetryLater } from "../queue/job-queue.js";
 
@@ -20,60 +21,43 @@ import { type Job, type JobQueue, RetryLater } from "../queue/job-queue.js";
 export function containHandler(
   deps: WorkflowDeps,
   queue: JobQueue,
-  log: Logger,
   /** Tells the channel the incident changed (queues its card); a no-op without a bot. */
   announce: (incidentId: string) => Promise<void>,
   /** How soon a run with actions waiting to retry comes back (WARDEN_RETRY_BASE_SECONDS). */
   retryMs = 2_000,
 ) {
   /** Logs a job that asked for a change nobody decided on: someone wrote to the queue who should not have. */
-  const refuse = (job: Job, incident: IncidentRow, reason: string) =>
+  const refuse = (log: Logger, job: Job, reason: string) =>
     log.warn(
-      {
-        security: true,
-        tenantId: incident.tenantId,
-        incidentId: incident.id,
-        jobId: job.id,
-        job: job.name,
-        reason,
-      },
+      { security: true, reason },
       `refused a ${job.name} job with no recorded decision: nothing was changed (jobs come from Warden's own workflow only; check who can write to the queue)`,
     );
-  return async (job: Job): Promise<void> => {
+  /** Registered for `contain` and `undo` (src/jobs/by-name.ts refuses any other name). */
+  return async (job: Job, context: JobContext): Promise<void> => {
     const incidentId = String(job.data["incidentId"]);
     const incident = await getIncident(deps.db, incidentId);
     if (incident === undefined) return;
-    if (job.name !== "contain" && job.name !== "undo") {
-      refuse(job, incident, `"${job.name}" is not a job of the contain queue`);
-      return;
-    }
+    const log = context.log.child({ tenantId: incident.tenantId });
     const applies = job.name === "undo" ? UNDOABLE_STATES : CONTAINABLE_STATES;
     const movedOn = async () =>
       !applies.includes((await getIncident(deps.db, incidentId))?.state ?? "merged");
     if (await movedOn()) {
       // A late or repeated job for an incident that moved on (contained, reverted): nothing to do.
-      log.info(
-        { incidentId, job: job.name, state: incident.state },
-        `${job.name} skipped: the incident moved on`,
-      );
+      log.info({ state: incident.state }, `${job.name} skipped: the incident moved on`);
       return;
     }
     const check: DecisionCheck =
       job.name === "undo" ? await undoDecision(deps.db, incident) : await containDecision(deps.db, incident);
     if (!check.ok) {
       // A run that finished meanwhile (a double click's second job) is no attack: only say it moved on.
-      if (await movedOn())
-        log.info({ incidentId, job: job.name }, `${job.name} skipped: the incident moved on`);
-      else refuse(job, incident, check.reason);
+      if (await movedOn()) log.info(`${job.name} skipped: the incident moved on`);
+      else refuse(log, job, check.reason);
       return;
     }
     const { by, actionIds, at: decidedAt } = check.decision;
     if (job.name === "undo") {
       const result = await undoContainment(deps, incidentId, by);
-      log.info(
-        { tenantId: incident.tenantId, incidentId, jobId: job.id, state: result.incident?.state },
-        "undone",
-      );
+      log.info({ state: result.incident?.state }, "undone");
     } else {
       if (incident.state === "approved") {
         await transitionIncident(deps.db, incidentId, ["approved"], "executing", {
@@ -88,9 +72,6 @@ export function containHandler(
       }
       log.info(
         {
-          tenantId: incident.tenantId,
-          incidentId,
-          jobId: job.id,
           state: result.incident?.state,
           outcomes: result.outcomes.map((o) => `${o.action}:${o.state}`),
         },

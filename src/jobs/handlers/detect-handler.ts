@@ -1,7 +1,7 @@
 import type { DetectConfig } from "../../detect/detect-config.js";
-import type { Logger } from "../../log.js";
 import { findingsRaised } from "../../metrics/process-metrics.js";
 import type { Database } from "../../store/database.js";
+import type { JobContext } from "../by-name.js";
 import { enqueue, JOBS } from "../catalogue.js";
 import { type Job, type JobQueue, RetryLater } from "../queue/job-queue.js";
 import { TenantDetector } from "../tenant-detector.js";
@@ -10,9 +10,9 @@ import { TenantDetector } from "../tenant-detector.js";
  * `detect`: runs the tenant's detector over new events and queues triage for each new or grown incident.
  * One detector per tenant lives in each worker process; the store's lock makes them take turns.
  */
-export function detectHandler(db: Database, config: DetectConfig, queue: JobQueue, log: Logger) {
+export function detectHandler(db: Database, config: DetectConfig, queue: JobQueue) {
   const detectors = new Map<string, TenantDetector>();
-  return async (job: Job): Promise<void> => {
+  return async (job: Job, { log }: JobContext): Promise<void> => {
     const tenantId = String(job.data["tenantId"]);
     let detector = detectors.get(tenantId);
     if (detector === undefined) {
@@ -25,6 +25,6 @@ export function detectHandler(db: Database, config: DetectConfig, queue: JobQueu
     for (const incidentId of run.incidents) {
       await enqueue(queue, JOBS.triage, { tenantId, incidentId });
     }
-    log.info({ tenantId, jobId: job.id, newFindings: run.newFindings, incidents: run.incidents }, "detected");
+    log.info({ newFindings: run.newFindings, incidents: run.incidents }, "detected");
   };
 }

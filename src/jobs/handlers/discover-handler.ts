@@ -5,9 +5,10 @@ import type { Logger } from "../../log.js";
 import type { Database } from "../../store/database.js";
 import { storeEvents } from "../../store/events-repo.js";
 import { readWatermark } from "../../store/watermarks-repo.js";
+import type { JobContext } from "../by-name.js";
 import { enqueue, JOBS } from "../catalogue.js";
 import { sourceFromJob } from "../pollers/sources.js";
-import type { JobQueue } from "../queue/job-queue.js";
+import type { Job, JobQueue } from "../queue/job-queue.js";
 import { QUEUE } from "../queues.js";
 
 export interface DiscoverDeps {
@@ -16,7 +17,6 @@ export interface DiscoverDeps {
   queue: JobQueue;
   tenantId: string;
   pollEveryMs: number;
-  log: Logger;
   now: () => number;
 }
 
@@ -27,18 +27,18 @@ export interface DiscoverDeps {
  * its subscription gone.
  */
 export function discoverHandler(deps: DiscoverDeps) {
-  const { arm, db, queue, tenantId, log } = deps;
-  return async (): Promise<void> => {
+  const { arm, db, queue, tenantId } = deps;
+  return async (_job: Job, { log }: JobContext): Promise<void> => {
     try {
-      await discover();
+      await discover(log);
     } catch (error) {
       // The queue retries; the log says why each attempt failed.
-      log.warn({ tenantId, err: (error as Error).message }, "discovery failed");
+      log.warn({ err: (error as Error).message }, "discovery failed");
       throw error;
     }
   };
 
-  async function discover(): Promise<void> {
+  async function discover(log: Logger): Promise<void> {
     const subscriptions = await arm.subscriptions();
     const prefix = `poll:${tenantId}:activity:`;
     const current = new Set<string>();
@@ -67,7 +67,7 @@ export function discoverHandler(deps: DiscoverDeps) {
       if (!(await refusesItsLog(arm, source.subscriptionId, deps.now()))) {
         // Missing from one listing but its log still answers: a listing glitch, not a departure.
         log.warn(
-          { tenantId, subscriptionId: source.subscriptionId },
+          { subscriptionId: source.subscriptionId },
           "a subscription is missing from the listing but its activity log still answers: kept",
         );
         continue;
@@ -85,11 +85,11 @@ export function discoverHandler(deps: DiscoverDeps) {
     for (const key of departed) {
       await queue.unrepeat(QUEUE.poll, key);
       log.warn(
-        { tenantId, subscriptionId: key.slice(prefix.length) },
+        { subscriptionId: key.slice(prefix.length) },
         "a subscription left the directory: its activity log is no longer polled, and its departure is detected",
       );
     }
-    log.info({ tenantId, subscriptions: subscriptions.length }, "subscriptions discovered");
+    log.info({ subscriptions: subscriptions.length }, "subscriptions discovered");
   }
 }
 

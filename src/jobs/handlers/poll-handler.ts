@@ -1,6 +1,7 @@
 import { classifyFailure } from "../../cloud/errors.js";
 import type { Logger } from "../../log.js";
 import { eventsIngested } from "../../metrics/process-metrics.js";
+import type { JobContext } from "../by-name.js";
 import { enqueue, JOBS } from "../catalogue.js";
 import { type PollDeps, type PollResult, pollSource } from "../pollers/poll-source.js";
 import { type PollSource, sourceFromJob } from "../pollers/sources.js";
@@ -10,7 +11,7 @@ import { QUEUE } from "../queues.js";
 const TLS_TROUBLE = /endpoints_resolution_error|self.signed|unable to verify|certificate/i;
 
 /** `poll`: reads one source's next window, then asks for detection if anything new came in. */
-export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
+export function pollHandler(deps: PollDeps, queue: JobQueue) {
   // Sources being polled by this process. A poll still running covers the next scheduled tick: starting
   // another would read the same window again (all of it, before the first watermark exists) and spend
   // the tenant's report quota twice. Across processes, overlap stays correct (events are stored by id,
@@ -26,32 +27,27 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
   // A poll still "running" after this long is stuck (requests time out well before): let the next one go.
   const stuckAfterMs = 10 * 60_000;
 
-  return async (job: Job): Promise<void> => {
+  return async (job: Job, { log }: JobContext): Promise<void> => {
     const name = String(job.data["source"]);
     const scope = String(job.data["scope"] ?? "");
     const source = sourceFromJob(name, scope);
     if (source === undefined) throw new PermanentError(`unknown poll source ${name}/${scope}`);
     const key = `${name}:${scope}`;
+    log = log.child({ source: name, scope });
     const since = running.get(key);
     if (since !== undefined && Date.now() - since < stuckAfterMs) {
       missed.add(key);
-      log.debug(
-        { tenantId: deps.tenantId, jobId: job.id, source: key },
-        "poll deferred: this source is being polled; it is read again when that poll ends",
-      );
+      log.debug("poll deferred: this source is being polled; it is read again when that poll ends");
       return;
     }
     if (since !== undefined) {
-      log.warn(
-        { tenantId: deps.tenantId, jobId: job.id, source: key, runningForMs: Date.now() - since },
-        "a poll of this source seems stuck: polling it again",
-      );
+      log.warn({ runningForMs: Date.now() - since }, "a poll of this source seems stuck: polling it again");
     }
     const started = Date.now();
     running.set(key, started);
     let busy = false;
     try {
-      const result = await pollLogged(job, source, name, scope);
+      const result = await pollLogged(job, source, name, log);
       busy = result.pages > 1;
       if (result.newEvents > 0) {
         await enqueue(queue, JOBS.detect, { tenantId: deps.tenantId });
@@ -67,12 +63,11 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
     }
   };
 
-  async function pollLogged(job: Job, source: PollSource, name: string, scope: string): Promise<PollResult> {
-    const fields = { tenantId: deps.tenantId, jobId: job.id, source: name, scope };
+  async function pollLogged(job: Job, source: PollSource, name: string, log: Logger): Promise<PollResult> {
     try {
       const result = await pollSource(deps, source);
       eventsIngested.inc({ source: name }, result.newEvents);
-      log.info({ ...fields, ...result }, "polled");
+      log.info(result, "polled");
       return result;
     } catch (error) {
       // The queue retries; the log says why each attempt failed, and what to check when it is the usual.
@@ -81,7 +76,7 @@ export function pollHandler(deps: PollDeps, queue: JobQueue, log: Logger) {
         ? "cannot reach the token authority over TLS: check WARDEN_AUTHORITY_URL and the network; for the simulator, start with NODE_EXTRA_CA_CERTS=sim-tls/ca.crt"
         : undefined;
       log.warn(
-        { ...fields, attempt: job.attempt, err: message, ...(hint === undefined ? {} : { hint }) },
+        { attempt: job.attempt, err: message, ...(hint === undefined ? {} : { hint }) },
         "poll failed",
       );
       const status = classifyFailure(error).status;

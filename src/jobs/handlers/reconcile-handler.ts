@@ -1,9 +1,9 @@
-import type { Logger } from "../../log.js";
 import { containDecision } from "../../respond/recorded-decision.js";
 import type { Database } from "../../store/database.js";
 import { getIncident } from "../../store/incidents-repo.js";
+import type { JobContext } from "../by-name.js";
 import { enqueue, JOBS } from "../catalogue.js";
-import type { JobQueue } from "../queue/job-queue.js";
+import type { Job, JobQueue } from "../queue/job-queue.js";
 
 const BATCH = 200;
 
@@ -19,12 +19,11 @@ export function reconcileHandler(
   db: Database,
   queue: JobQueue,
   tenantId: string,
-  log: Logger,
   /** Queues the incident's card; a no-op without a bot. */
   announce: (incidentId: string) => Promise<void>,
   botConfigured: boolean,
 ) {
-  return async (): Promise<void> => {
+  return async (_job: Job, { log }: JobContext): Promise<void> => {
     await enqueue(queue, JOBS.detect, { tenantId });
     const { rows: unfinished } = await db.query<{ id: string; state: string }>(
       `SELECT id, state FROM incidents WHERE tenant_id = $1 AND state IN ('open', 'approved', 'executing')
@@ -39,7 +38,7 @@ export function reconcileHandler(
         const check = incident === undefined ? undefined : await containDecision(db, incident);
         if (check?.ok === false) {
           log.warn(
-            { security: true, tenantId, incidentId: id, state, reason: check.reason },
+            { security: true, incidentId: id, state, reason: check.reason },
             "not re-queueing containment: the incident's trail holds no decision for it (check who can write to the database)",
           );
           continue;
@@ -72,7 +71,7 @@ export function reconcileHandler(
     }
     if (unfinished.length + undecided.length + behind.length > 0) {
       log.info(
-        { tenantId, unfinished: unfinished.length, undecided: undecided.length, cardsBehind: behind.length },
+        { unfinished: unfinished.length, undecided: undecided.length, cardsBehind: behind.length },
         "reconciled: queued the work the store says is due",
       );
     }
