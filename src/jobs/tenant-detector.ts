@@ -2,8 +2,6 @@ import { correlate } from "../detect/correlate.js";
 import type { DetectConfig } from "../detect/detect-config.js";
 import { DetectionEngine } from "../detect/engine.js";
 import { type Finding, SEVERITY_RANK, type Severity } from "../detect/finding.js";
-import { CONTAINABLE_STATES } from "../respond/lifecycle.js";
-import { moveActions } from "../store/actions-repo.js";
 import type { Database, Queryable } from "../store/database.js";
 import { eventsAfter } from "../store/events-repo.js";
 import { findingsSince, insertFindings, setIncidentOfFindings } from "../store/findings-repo.js";
@@ -13,13 +11,17 @@ import {
   getIncidents,
   type IncidentContent,
   type IncidentRow,
-  setIncidentState,
+  type IncidentState,
+  transitionIncident,
   updateIncidentContent,
 } from "../store/incidents-repo.js";
 
 const BATCH = 5_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+
+/** States of an incident nobody has decided on yet: only these are folded into another. */
+const FOLDABLE: readonly IncidentState[] = ["open", "pending"];
 
 export interface DetectionRun {
   /** false when another process held the tenant's detection lock: try again shortly. */
@@ -144,28 +146,44 @@ export class TenantDetector {
         ),
       ];
       const existing = (await getIncidents(tx, existingIds)).filter((i) => i.state !== "merged");
-      // An incident whose containment is under way keeps its decision and its actions until the run ends:
-      // folded now, what it claimed would be left with no decision to finish under. It survives the merge
-      // (the oldest of them, if several are), and any other one under way is folded by the next finding
-      // that joins the group once its run has ended.
-      const underWay = existing.filter((i) => CONTAINABLE_STATES.includes(i.state));
-      const survivor = underWay[0] ?? existing[0];
-      const deferred = new Set(underWay.filter((i) => i !== survivor).map((i) => i.id));
-      const findingIds = group.findingIds.filter((id) => !deferred.has(storedIncident.get(id) ?? ""));
-      const members = findingIds.map((id) => byId.get(id)).filter((f): f is Finding => f !== undefined);
+      // Only an incident nobody has decided on (open, or waiting for a decision) is folded into another.
+      // One decided on keeps its decision, its actions and their undo: it survives and grows (the oldest
+      // of them, if several are), and any other decided one is left apart with its own findings.
+      const decided = existing.filter((i) => !FOLDABLE.includes(i.state));
+      const survivor = decided[0] ?? existing[0];
       if (survivor === undefined) {
+        const members = group.findingIds
+          .map((id) => byId.get(id))
+          .filter((f): f is Finding => f !== undefined);
         await createIncident(tx, group.id, this.tenantId, contentOf(members, []));
         await appendAudit(tx, {
           incidentId: group.id,
           action: "created",
           toState: "open",
-          detail: { findings: findingIds },
+          detail: { findings: group.findingIds },
         });
-        await setIncidentOfFindings(tx, group.id, findingIds);
+        await setIncidentOfFindings(tx, group.id, group.findingIds);
         touched.push(group.id);
         continue;
       }
-      const folded = existing.filter((i) => i !== survivor && !deferred.has(i.id));
+      const folded: IncidentRow[] = [];
+      for (const other of existing) {
+        if (other === survivor || !FOLDABLE.includes(other.state)) continue;
+        // Compare-and-set on the state and version read above: an approval or an automatic decision that
+        // landed since (the incidents were read without a lock) keeps the incident apart.
+        const merged = await transitionIncident(
+          tx,
+          other.id,
+          FOLDABLE,
+          "merged",
+          { action: "merged-into", detail: { into: survivor.id } },
+          other.version,
+        );
+        if (merged !== undefined) folded.push(other);
+      }
+      const apart = new Set(existing.filter((i) => i !== survivor && !folded.includes(i)).map((i) => i.id));
+      const findingIds = group.findingIds.filter((id) => !apart.has(storedIncident.get(id) ?? ""));
+      const members = findingIds.map((id) => byId.get(id)).filter((f): f is Finding => f !== undefined);
       const version = await updateIncidentContent(tx, survivor.id, contentOf(members, [survivor, ...folded]));
       await appendAudit(tx, {
         incidentId: survivor.id,
@@ -176,19 +194,7 @@ export class TenantDetector {
           version,
         },
       });
-      for (const other of folded) {
-        await setIncidentState(tx, other.id, "merged");
-        // Its actions go with it, outcomes and all: the survivor's card shows them, its undo reverts them.
-        const moved = await moveActions(tx, other.id, survivor.id);
-        await appendAudit(tx, {
-          incidentId: other.id,
-          action: "merged-into",
-          fromState: other.state,
-          toState: "merged",
-          detail: { into: survivor.id, actionsMoved: moved },
-        });
-        await setIncidentOfFindings(tx, survivor.id, other.findingIds);
-      }
+      for (const other of folded) await setIncidentOfFindings(tx, survivor.id, other.findingIds);
       await setIncidentOfFindings(tx, survivor.id, findingIds);
       touched.push(survivor.id);
     }

@@ -1,5 +1,6 @@
 import type { AzureAssignment } from "../cloud/arm-rbac.js";
 import { classifyFailure } from "../cloud/errors.js";
+import type { Finding } from "../detect/finding.js";
 import type { ActionRow } from "../store/actions-repo.js";
 import { findingsByIds } from "../store/findings-repo.js";
 import type { IncidentRow } from "../store/incidents-repo.js";
@@ -48,29 +49,30 @@ export async function decideEachAction(
   const perAction = new Map<string, AutoDecision>();
   for (const row of waiting) {
     const askedBy = proposalOf(incident.id, row, proposals)?.askedBy ?? [];
-    let decision = decideAction(deps.autoPolicy, row.action as ActionName, askedBy, counted);
-    if (decision.auto && row.action === "disable-account") {
-      decision = await notPrivilegedBefore(deps, row, incident, findings);
-    }
-    // Without a click, a removal takes back only what was granted during the incident.
-    if (decision.auto && row.action === "remove-azure-role") {
-      decision = await onlyGrantsOfTheIncident(deps, row, incident);
-    }
-    if (decision.auto && row.action === "remove-directory-role") {
-      decision = await onlyAnAccountOfTheIncident(deps, row, incident, findings);
-    }
-    perAction.set(row.id, decision);
+    const decision = decideAction(deps.autoPolicy, row.action as ActionName, askedBy, counted);
+    const check = WITHOUT_A_CLICK[row.action as ActionName];
+    const target = row.target as unknown as ActionTarget;
+    perAction.set(
+      row.id,
+      decision.auto && check !== undefined
+        ? await check({ deps, row, incident, findings, target })
+        : decision,
+    );
   }
   return { perAction, ...(setAside === undefined ? {} : { setAside }) };
 }
 
-async function notPrivilegedBefore(
-  deps: AutomaticDeps,
-  row: ActionRow,
-  incident: IncidentRow,
-  findings: Awaited<ReturnType<typeof findingsByIds>>,
-): Promise<AutoDecision> {
-  const target = row.target as unknown as ActionTarget;
+/** One waiting action the policy would run, as the checks below judge it against the live tenant. */
+interface Judged {
+  deps: AutomaticDeps;
+  row: ActionRow;
+  incident: IncidentRow;
+  findings: readonly Finding[];
+  target: ActionTarget;
+}
+
+/** A disable runs without a click only on an account that held no privilege before the incident began. */
+async function notPrivilegedBefore({ deps, incident, findings, target }: Judged): Promise<AutoDecision> {
   try {
     const held = await privilegesHeldBefore(deps.ctx, target, incident.firstTime, findings);
     return held.length === 0
@@ -96,19 +98,15 @@ async function notPrivilegedBefore(
  * the incident: an older one with the same role and scope (named by a grant the logs show, or a forged
  * record) is a person's to take back.
  */
-async function onlyGrantsOfTheIncident(
-  deps: AutomaticDeps,
-  row: ActionRow,
-  incident: IncidentRow,
-): Promise<AutoDecision> {
+async function onlyGrantsOfTheIncident({ deps, row, incident, target }: Judged): Promise<AutoDecision> {
   // Triage's plan, or, when Microsoft could not answer it then, a fresh read (a failure that may pass
   // fails the triage, which is retried).
   const planned = (row.plan as { data?: { assignments?: unknown } }).data?.assignments;
   const assignments = Array.isArray(planned)
     ? (planned as AzureAssignment[])
-    : ((await RESPONDERS["remove-azure-role"].plan(deps.ctx, row.target as unknown as ActionTarget)).data[
-        "assignments"
-      ] as AzureAssignment[] | undefined);
+    : ((await RESPONDERS["remove-azure-role"].plan(deps.ctx, target)).data["assignments"] as
+        | AzureAssignment[]
+        | undefined);
   if (assignments === undefined) {
     return { auto: false, reason: "the assignments it would delete could not be read" };
   }
@@ -127,13 +125,12 @@ async function onlyGrantsOfTheIncident(
  * Entra role assignments carry no creation time in Graph v1.0, so a directory role removal runs without a
  * click only on an account created during the incident: everything it holds is the incident's.
  */
-async function onlyAnAccountOfTheIncident(
-  deps: AutomaticDeps,
-  row: ActionRow,
-  incident: IncidentRow,
-  findings: Awaited<ReturnType<typeof findingsByIds>>,
-): Promise<AutoDecision> {
-  const target = row.target as unknown as ActionTarget;
+async function onlyAnAccountOfTheIncident({
+  deps,
+  incident,
+  findings,
+  target,
+}: Judged): Promise<AutoDecision> {
   try {
     const user = await resolveUser(deps.ctx, target);
     return createdDuring(user, incidentStartFor(user, incident.firstTime, findings))
@@ -147,6 +144,16 @@ async function onlyAnAccountOfTheIncident(
     return { auto: false, reason: `${target.label} could not be read: removing roles waits for a person` };
   }
 }
+
+/**
+ * What an action the policy would run must also pass to run without a click: a disable touches no one who
+ * was privileged before the incident, and a removal takes back only what the incident granted.
+ */
+const WITHOUT_A_CLICK: Partial<Record<ActionName, (judged: Judged) => Promise<AutoDecision>>> = {
+  "disable-account": notPrivilegedBefore,
+  "remove-azure-role": onlyGrantsOfTheIncident,
+  "remove-directory-role": onlyAnAccountOfTheIncident,
+};
 
 /** Why each action left to a person waits, one line per reason. */
 export function whyAsked(asked: readonly ActionRow[], decisions: ActionDecisions): string {

@@ -21,8 +21,12 @@ export async function planContainment(deps: ContainmentDeps, incident: IncidentR
     if (known.has(id)) continue;
     // A user first known by UPN alone, then by id as the incident grew, is one user: an action on them
     // planned under the UPN stands (a second would revoke their sessions twice).
-    // Likewise an action moved in from an incident merged into this one (its id names that incident).
-    if (existing.some((a) => a.action === proposal.action && sameTarget(a, proposal.target))) continue;
+    if (
+      existing.some(
+        (a) => a.action === proposal.action && sameUser(a, proposal.target) && sameLimit(a, proposal.target),
+      )
+    )
+      continue;
     const base = {
       id,
       tenantId: incident.tenantId,
@@ -74,10 +78,7 @@ export async function planContainment(deps: ContainmentDeps, incident: IncidentR
   return actionsOf(deps.db, incident.id);
 }
 
-/**
- * The proposal a recorded action was planned from: by id, or by what it acts on (a user first known by
- * UPN, or an action moved in from a merged incident, whose id names that incident).
- */
+/** The proposal a recorded action was planned from: by id, or (a user first known by UPN) by user and limit. */
 export function proposalOf(
   incidentId: string,
   row: ActionRow,
@@ -85,14 +86,8 @@ export function proposalOf(
 ): ProposedAction | undefined {
   return (
     proposals.find((p) => actionId(incidentId, p.action, p.target) === row.id) ??
-    proposals.find((p) => p.action === row.action && sameTarget(row, p.target))
+    proposals.find((p) => p.action === row.action && sameUser(row, p.target) && sameLimit(row, p.target))
   );
-}
-
-/** Whether a recorded action acts on what a proposed one would: the same tenant, or the same user and limit. */
-function sameTarget(row: ActionRow, target: ActionTarget): boolean {
-  if (target.kind === "tenant") return row.target["kind"] === "tenant" && row.target["id"] === target.id;
-  return sameUser(row, target) && sameLimit(row, target);
 }
 
 /** Whether a recorded action is limited to the same privileges as a proposed one. */

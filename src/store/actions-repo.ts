@@ -100,18 +100,6 @@ export async function recordPlannedActions(db: Queryable, actions: readonly NewA
   }
 }
 
-/**
- * Moves an incident's actions to the incident it was merged into, with their states and outcomes: the
- * survivor's card shows them and its undo reverts them. Returns how many moved.
- */
-export async function moveActions(db: Queryable, fromIncident: string, toIncident: string): Promise<number> {
-  const { rows } = await db.query<{ id: string }>(
-    "UPDATE actions SET incident_id = $2, updated_at = now() WHERE incident_id = $1 RETURNING id",
-    [fromIncident, toIncident],
-  );
-  return rows.length;
-}
-
 export async function actionsOf(db: Queryable, incidentId: string): Promise<ActionRow[]> {
   const { rows } = await db.query<Raw>("SELECT * FROM actions WHERE incident_id = $1 ORDER BY id", [
     incidentId,

@@ -8,6 +8,27 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * `warden_store_events` as migrations 3 and 4 declare it: the same body but for the key an insert
+ * conflicts on. A migration's text never changes once released; this writes both exactly as they were.
+ */
+function storeEventsFunction(create: "CREATE" | "CREATE OR REPLACE", conflictKey: string): string {
+  return `${create} FUNCTION warden_store_events(
+        p_tenant text, p_ids text[], p_sources text[], p_kinds text[], p_times timestamptz[], p_bodies json
+      ) RETURNS SETOF text LANGUAGE plpgsql AS $$
+      BEGIN
+        PERFORM pg_advisory_xact_lock(hashtext('warden:events:' || p_tenant));
+        RETURN QUERY
+          INSERT INTO events (tenant_id, id, source, kind, time, body)
+          SELECT p_tenant, r.id, r.source, r.kind, r.time, r.body
+          FROM ROWS FROM (unnest(p_ids), unnest(p_sources), unnest(p_kinds), unnest(p_times),
+                          json_array_elements(p_bodies)) AS r(id, source, kind, time, body)
+          ON CONFLICT ${conflictKey} DO NOTHING
+          RETURNING events.id;
+      END
+      $$;`;
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     id: 1,
@@ -149,20 +170,7 @@ export const MIGRATIONS: readonly Migration[] = [
       -- statement outside any transaction, so the lock is held for the insert and the commit only: taken
       -- by the client in a transaction of its own, it was also held across the round trips between, and
       -- those waited on a busy worker's event loop while other polls queued behind it.
-      CREATE FUNCTION warden_store_events(
-        p_tenant text, p_ids text[], p_sources text[], p_kinds text[], p_times timestamptz[], p_bodies json
-      ) RETURNS SETOF text LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM pg_advisory_xact_lock(hashtext('warden:events:' || p_tenant));
-        RETURN QUERY
-          INSERT INTO events (tenant_id, id, source, kind, time, body)
-          SELECT p_tenant, r.id, r.source, r.kind, r.time, r.body
-          FROM ROWS FROM (unnest(p_ids), unnest(p_sources), unnest(p_kinds), unnest(p_times),
-                          json_array_elements(p_bodies)) AS r(id, source, kind, time, body)
-          ON CONFLICT (tenant_id, id) DO NOTHING
-          RETURNING events.id;
-      END
-      $$;
+      ${storeEventsFunction("CREATE", "(tenant_id, id)")}
     `,
   },
   {
@@ -197,20 +205,7 @@ export const MIGRATIONS: readonly Migration[] = [
       DROP INDEX events_tenant_time;
       CREATE INDEX events_time ON events (time);
 
-      CREATE OR REPLACE FUNCTION warden_store_events(
-        p_tenant text, p_ids text[], p_sources text[], p_kinds text[], p_times timestamptz[], p_bodies json
-      ) RETURNS SETOF text LANGUAGE plpgsql AS $$
-      BEGIN
-        PERFORM pg_advisory_xact_lock(hashtext('warden:events:' || p_tenant));
-        RETURN QUERY
-          INSERT INTO events (tenant_id, id, source, kind, time, body)
-          SELECT p_tenant, r.id, r.source, r.kind, r.time, r.body
-          FROM ROWS FROM (unnest(p_ids), unnest(p_sources), unnest(p_kinds), unnest(p_times),
-                          json_array_elements(p_bodies)) AS r(id, source, kind, time, body)
-          ON CONFLICT (event_key) DO NOTHING
-          RETURNING events.id;
-      END
-      $$;
+      ${storeEventsFunction("CREATE OR REPLACE", "(event_key)")}
     `,
   },
   {

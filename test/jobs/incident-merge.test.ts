@@ -15,12 +15,13 @@ import {
   transitionIncident,
 } from "../../src/store/incidents-repo.js";
 import { TEST_CONFIG } from "../helpers/detection.js";
+import { until } from "../helpers/pipeline.js";
 import { freshPostgres, postgresAvailable } from "../helpers/services.js";
 
 /**
- * Two incidents that a late record links are merged into one. What either had done must stay with the
- * survivor (its card shows it, its undo reverts it), and a containment under way must not be folded away
- * from the decision it runs under.
+ * Two incidents that a late record links are merged into one, but only one nobody has decided on is
+ * folded into another: an incident decided on keeps its decision, its actions and their undo (a
+ * containment under way would otherwise lose the decision it runs under, and a contained one its undo).
  */
 
 const withPostgres = await postgresAvailable();
@@ -103,7 +104,7 @@ describe.skipIf(!withPostgres)("incidents merged by a late record", () => {
     return id;
   };
 
-  it("moves the folded incident's actions, outcomes and all, to the survivor", async () => {
+  it("never folds an incident decided on: the open one is folded into it, and it keeps its actions", async () => {
     const older = await incidentAbout(CREATED_SUBSCRIPTION);
     const newer = await incidentAbout(TEMP_SUBSCRIPTION);
     expect(older.id).not.toBe(newer.id);
@@ -113,16 +114,24 @@ describe.skipIf(!withPostgres)("incidents merged by a late record", () => {
     const run = await detector.run();
 
     const after = await listIncidents(db, tenantId);
-    expect(after.find((i) => i.id === newer.id)?.state).toBe("merged");
-    expect(run.incidents).toEqual([older.id]);
-    const moved = (await actionsOf(db, older.id)).find((a) => a.id === actionId);
-    expect(moved).toMatchObject({ state: "done", outcome: "account disabled" });
-    expect(await actionsOf(db, newer.id)).toEqual([]);
-    const folded = (await auditTrail(db, newer.id)).at(-1);
-    expect(folded).toMatchObject({ action: "merged-into", detail: { into: older.id, actionsMoved: 1 } });
+    expect(after.find((i) => i.id === older.id)?.state).toBe("merged");
+    expect(after.find((i) => i.id === newer.id)?.state).toBe("auto-contained");
+    expect(run.incidents).toEqual([newer.id]);
+    // What it did stays its own, with its outcome, for its card and its undo.
+    expect((await actionsOf(db, newer.id)).map((a) => [a.id, a.state, a.outcome])).toEqual([
+      [actionId, "done", "account disabled"],
+    ]);
+    const survivor = after.find((i) => i.id === newer.id);
+    expect(survivor?.findingIds).toEqual(expect.arrayContaining(older.findingIds));
+    expect((await auditTrail(db, older.id)).at(-1)).toMatchObject({
+      action: "merged-into",
+      fromState: "open",
+      toState: "merged",
+      detail: { into: newer.id },
+    });
   });
 
-  it("keeps an incident whose containment is under way as the survivor, even when it is the newer", async () => {
+  it("keeps an incident whose containment is under way, even when it is the newer", async () => {
     const older = await incidentAbout(CREATED_SUBSCRIPTION);
     const newer = await incidentAbout(TEMP_SUBSCRIPTION);
     const running = await contained(newer, "executing", "running");
@@ -134,28 +143,65 @@ describe.skipIf(!withPostgres)("incidents merged by a late record", () => {
     expect(after.find((i) => i.id === newer.id)?.state).toBe("executing");
     expect(after.find((i) => i.id === older.id)?.state).toBe("merged");
     expect(run.incidents).toEqual([newer.id]);
-    // The running action stays with the decision it runs under; the folded incident's findings join it.
+    // The running action stays with the decision it runs under.
     expect((await actionsOf(db, newer.id)).map((a) => [a.id, a.state])).toEqual([[running, "running"]]);
-    const survivor = after.find((i) => i.id === newer.id);
-    expect(survivor?.findingIds).toEqual(expect.arrayContaining(older.findingIds));
   });
 
-  it("folds neither of two containments under way into the other", async () => {
+  it("folds neither of two incidents decided on into the other", async () => {
     const older = await incidentAbout(CREATED_SUBSCRIPTION);
     const newer = await incidentAbout(TEMP_SUBSCRIPTION);
-    const olderAction = await contained(older, "executing", "running");
+    const olderAction = await contained(older, "contained", "done");
     const newerAction = await contained(newer, "executing", "running");
 
     await storeEvents(db, [bridge()]);
     await detector.run();
 
     const after = await listIncidents(db, tenantId);
-    expect(after.find((i) => i.id === older.id)?.state).toBe("executing");
+    expect(after.find((i) => i.id === older.id)?.state).toBe("contained");
     expect(after.find((i) => i.id === newer.id)?.state).toBe("executing");
     expect((await actionsOf(db, older.id)).map((a) => a.id)).toEqual([olderAction]);
     expect((await actionsOf(db, newer.id)).map((a) => a.id)).toEqual([newerAction]);
-    // The newer keeps its findings: the older, which took the new record, holds none of them.
+    // The newer keeps its findings, in its row and in the findings table.
     const survivor = after.find((i) => i.id === older.id);
     expect(survivor?.findingIds.some((id) => newer.findingIds.includes(id))).toBe(false);
+    const { rows } = await db.query<{ incident_id: string }>(
+      "SELECT DISTINCT incident_id FROM findings WHERE id = ANY($1::text[])",
+      [newer.findingIds],
+    );
+    expect(rows.map((r) => r.incident_id)).toEqual([newer.id]);
+  });
+
+  it("keeps apart an incident decided on while the detector was folding it", async () => {
+    const older = await incidentAbout(CREATED_SUBSCRIPTION);
+    const newer = await incidentAbout(TEMP_SUBSCRIPTION);
+    // Both open: the newer would be folded into the older. An automatic decision on the newer holds its
+    // row while detection reads it (as open) and tries to fold it, then commits.
+    await storeEvents(db, [bridge()]);
+    let detecting: Promise<unknown> | undefined;
+    await db.transaction(async (tx) => {
+      await tx.query("SELECT id FROM incidents WHERE id = $1 FOR UPDATE", [newer.id]);
+      detecting = detector.run();
+      await until(
+        async () => {
+          const { rows } = await db.query<{ waiting: number }>(
+            "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
+          );
+          return (rows[0]?.waiting ?? 0) > 0;
+        },
+        20_000,
+        "the detector to wait for the incident's row",
+      );
+      await transitionIncident(tx, newer.id, ["open"], "executing", {
+        action: "auto-contain",
+        actorName: "automatic containment",
+        detail: { actions: [] },
+      });
+    });
+    await detecting;
+
+    const after = await listIncidents(db, tenantId);
+    expect(after.find((i) => i.id === newer.id)?.state).toBe("executing");
+    expect(after.find((i) => i.id === older.id)?.state).toBe("open");
+    expect((await auditTrail(db, newer.id)).some((e) => e.action === "merged-into")).toBe(false);
   });
 });

@@ -1,19 +1,8 @@
 import type { Principal, SecurityEvent } from "../event.js";
 import { isExternalUpn } from "../identity.js";
 import type { MapperInput } from "./context.js";
-import {
-  auditValue,
-  field,
-  guid,
-  ipAddress,
-  isGuid,
-  type JsonObject,
-  obj,
-  objects,
-  str,
-  strField,
-} from "./fields.js";
-import { principal, principalTypeOf } from "./principal.js";
+import { auditValue, field, guid, isGuid, type JsonObject, obj, objects, str, strField } from "./fields.js";
+import { graphUser, principal, principalTypeOf } from "./principal.js";
 import { parseTime } from "./time.js";
 
 /**
@@ -113,14 +102,11 @@ function initiator(audit: JsonObject): Principal | undefined {
   if (by === undefined) return undefined;
   const user = obj(field(by, "user"));
   if (user !== undefined && (strField(user, "id") ?? strField(user, "userPrincipalName")) !== undefined) {
-    const upn = strField(user, "userPrincipalName");
-    return principal({
-      type: "user",
-      id: guid(field(user, "id")),
-      userPrincipalName: upn,
+    return graphUser({
+      id: field(user, "id"),
+      userPrincipalName: strField(user, "userPrincipalName"),
       displayName: strField(user, "displayName"),
-      ipAddress: ipAddress(field(user, "ipAddress")),
-      external: isExternalUpn(upn) || undefined,
+      ipAddress: field(user, "ipAddress"),
     });
   }
   const app = obj(field(by, "app"));

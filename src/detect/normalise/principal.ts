@@ -1,4 +1,6 @@
 import type { Principal, PrincipalType } from "../event.js";
+import { isExternalUpn } from "../identity.js";
+import { guid, ipAddress } from "./fields.js";
 
 type PrincipalFields = { type: PrincipalType } & {
   [K in Exclude<keyof Principal, "type">]?: Principal[K] | undefined;
@@ -15,6 +17,26 @@ export function principal(fields: PrincipalFields): Principal {
   if (fields.appId !== undefined) result.appId = fields.appId;
   if (fields.external !== undefined) result.external = fields.external;
   return result;
+}
+
+/**
+ * A user as a Graph record names them: the audit log's `initiatedBy.user` and a sign-in carry the same
+ * facts under different field names. External when the UPN says so (#EXT#).
+ */
+export function graphUser(fields: {
+  id: unknown;
+  userPrincipalName: string | undefined;
+  displayName: string | undefined;
+  ipAddress: unknown;
+}): Principal {
+  return principal({
+    type: "user",
+    id: guid(fields.id),
+    userPrincipalName: fields.userPrincipalName,
+    displayName: fields.displayName,
+    ipAddress: ipAddress(fields.ipAddress),
+    external: isExternalUpn(fields.userPrincipalName) || undefined,
+  });
 }
 
 export function principalTypeOf(value: string | undefined): PrincipalType {

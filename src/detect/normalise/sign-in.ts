@@ -1,8 +1,7 @@
 import type { RiskLevel, SecurityEvent } from "../event.js";
-import { isExternalUpn } from "../identity.js";
 import type { MapperInput } from "./context.js";
-import { arr, capped, field, guid, ipAddress, type JsonObject, obj, str, strField } from "./fields.js";
-import { principal } from "./principal.js";
+import { arr, capped, field, type JsonObject, obj, str, strField } from "./fields.js";
+import { graphUser } from "./principal.js";
 import { parseTime } from "./time.js";
 
 /** Microsoft Graph `signIn` (and the same record inside diagnostic exports) to SecurityEvent. */
@@ -56,14 +55,11 @@ export function mapRiskDetection(detection: JsonObject, input: MapperInput): Sec
 
 /** The user a sign-in or risk detection is about: both records name them with the same fields. */
 function userOf(record: JsonObject) {
-  const upn = strField(record, "userPrincipalName");
-  return principal({
-    type: "user",
-    id: guid(field(record, "userId")),
-    userPrincipalName: upn,
+  return graphUser({
+    id: field(record, "userId"),
+    userPrincipalName: strField(record, "userPrincipalName"),
     displayName: strField(record, "userDisplayName"),
-    ipAddress: ipAddress(field(record, "ipAddress")),
-    external: isExternalUpn(upn) || undefined,
+    ipAddress: field(record, "ipAddress"),
   });
 }
 

@@ -113,14 +113,9 @@ export const removeDirectoryRole: Responder = {
     const userId = String(changed["userId"]);
     const active = (changed["active"] as Grant[] | undefined) ?? [];
     const eligible = (changed["eligible"] as Grant[] | undefined) ?? [];
+    // Each grant comes back unless the principal holds it again already (same role, same scope).
     const held = await ctx.graph.roleAssignments(`principalId eq ${odata(userId)}`);
-    for (const a of active) {
-      if (
-        held.some(
-          (h) => h.roleDefinitionId === a.roleDefinitionId && h.directoryScopeId === a.directoryScopeId,
-        )
-      )
-        continue;
+    for (const a of notIn(active, held)) {
       await ctx.graph.createRoleAssignment({
         principalId: userId,
         roleDefinitionId: a.roleDefinitionId,
@@ -128,13 +123,7 @@ export const removeDirectoryRole: Responder = {
       });
     }
     const eligibleNow = await ctx.graph.eligibilities(`principalId eq ${odata(userId)}`);
-    for (const e of eligible) {
-      if (
-        eligibleNow.some(
-          (h) => h.roleDefinitionId === e.roleDefinitionId && h.directoryScopeId === e.directoryScopeId,
-        )
-      )
-        continue;
+    for (const e of notIn(eligible, eligibleNow)) {
       await ctx.graph.requestEligibility(
         "adminAssign",
         { principalId: userId, roleDefinitionId: e.roleDefinitionId, directoryScopeId: e.directoryScopeId },
@@ -144,6 +133,16 @@ export const removeDirectoryRole: Responder = {
     return `restored ${active.length} role assignment(s) and ${eligible.length} eligibility(ies)`;
   },
 };
+
+/** The grants not among `held`: same role and scope is the same grant, whatever its id. */
+function notIn(grants: readonly Grant[], held: readonly Omit<Grant, "id">[]): Grant[] {
+  return grants.filter(
+    (g) =>
+      !held.some(
+        (h) => h.roleDefinitionId === g.roleDefinitionId && h.directoryScopeId === g.directoryScopeId,
+      ),
+  );
+}
 
 /** The role templates a limit names (a built-in role's definition id is its template id); undefined: all. */
 function namedRoles(limit: PrivilegeLimit | undefined): Set<string> | undefined {
