@@ -1,12 +1,10 @@
-import { randomBytes } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
-import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
-import { QUEUE } from "../../src/jobs/queues.js";
+import { describe, expect, it } from "vitest";
 import type { RecordedChange } from "../../src/sim/tenant/directory.js";
 import { actionsOf } from "../../src/store/actions-repo.js";
 import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
-import { exitOf, playingSim, startWarden, until, whyNot } from "../helpers/pipeline.js";
-import { freshPostgres, postgresAvailable, REDIS_URL, redisAvailable } from "../helpers/services.js";
+import { exitOf, startWarden, until, whyNot } from "../helpers/pipeline.js";
+import { cleanupsAfterAll, playingWorld } from "../helpers/resilience.js";
+import { postgresAvailable, redisAvailable } from "../helpers/services.js";
 
 /**
  * A worker killed with SIGKILL in the worst place: Microsoft has made the change (the account is
@@ -19,28 +17,13 @@ import { freshPostgres, postgresAvailable, REDIS_URL, redisAvailable } from "../
 const withServices = (await postgresAvailable()) && (await redisAvailable());
 
 describe.skipIf(!withServices)("a worker killed between Microsoft's change and recording it", () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  });
+  const cleanups = cleanupsAfterAll();
 
   it("finishes the action once, on restart, and the tenant is written once", async () => {
-    const played = await playingSim(61, 6_000);
-    cleanups.push(() => played.sim.close());
-    const pg = await freshPostgres();
-    cleanups.push(pg.drop);
-    const prefix = `warden-test-${randomBytes(4).toString("hex")}`;
-    const queue = new BullMqQueue(REDIS_URL, prefix);
-    cleanups.push(async () => {
-      await queue.obliterate(Object.values(QUEUE));
-      await queue.close();
-    });
+    const world = await playingWorld(cleanups, 61, 6_000);
+    const { played, pg } = world;
     const env = {
-      ...played.env,
-      DATABASE_URL: pg.url,
-      REDIS_URL,
-      WARDEN_QUEUE_PREFIX: prefix,
-      LOG_LEVEL: "info",
+      ...world.env,
       // The takeover's waits, shortened (production: a 30 s action lease, 15 s job locks): the killed
       // worker's job comes back within about 4 s, its action's lease lapses 8 s after it was claimed.
       WARDEN_ACTION_LEASE_SECONDS: "8",

@@ -1,22 +1,13 @@
-import { randomBytes } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
-import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
-import { QUEUE } from "../../src/jobs/queues.js";
+import { describe, expect, it } from "vitest";
 import { BotTokenIssuer } from "../../src/sim/bot/bot-token-issuer.js";
 import { FakeConnector } from "../../src/sim/bot/connector.js";
 import { actionsOf } from "../../src/store/actions-repo.js";
 import { countEvents } from "../../src/store/events-repo.js";
 import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
-import {
-  EXPECTED_INCIDENTS,
-  exitOf,
-  playingSim,
-  readableEvents,
-  startWarden,
-  until,
-} from "../helpers/pipeline.js";
+import { EXPECTED_INCIDENTS, exitOf, readableEvents, startWarden, until } from "../helpers/pipeline.js";
 import { freePort } from "../helpers/private-services.js";
-import { freshPostgres, postgresAvailable, REDIS_URL, redisAvailable } from "../helpers/services.js";
+import { cleanupsAfterAll, playingWorld } from "../helpers/resilience.js";
+import { postgresAvailable, redisAvailable } from "../helpers/services.js";
 
 /**
  * Warden as a deployment runs it: two `warden web` processes behind a load balancer and three
@@ -42,10 +33,7 @@ function counterSum(text: string, name: string, label?: string): number {
 }
 
 describe.skipIf(!withServices)("two web and three worker processes on one Redis and PostgreSQL", () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  });
+  const cleanups = cleanupsAfterAll();
 
   it("process each event once, post each card once and execute each action once", async () => {
     const issuer = new BotTokenIssuer();
@@ -54,22 +42,10 @@ describe.skipIf(!withServices)("two web and three worker processes on one Redis 
     await connector.start();
     cleanups.push(() => issuer.close());
     cleanups.push(() => connector.close());
-    const played = await playingSim(73, 8_000);
-    cleanups.push(() => played.sim.close());
-    const pg = await freshPostgres();
-    cleanups.push(pg.drop);
-    const prefix = `warden-test-${randomBytes(4).toString("hex")}`;
-    const queue = new BullMqQueue(REDIS_URL, prefix);
-    cleanups.push(async () => {
-      await queue.obliterate(Object.values(QUEUE));
-      await queue.close();
-    });
+    const world = await playingWorld(cleanups, 73, 8_000);
+    const { played, pg } = world;
     const env = {
-      ...played.env,
-      DATABASE_URL: pg.url,
-      REDIS_URL,
-      WARDEN_QUEUE_PREFIX: prefix,
-      LOG_LEVEL: "info",
+      ...world.env,
       MICROSOFT_APP_ID: BOT_APP_ID,
       WARDEN_BOT_OPENID_METADATA_URL: issuer.openIdMetadataUrl,
       WARDEN_TEAMS_CHANNEL_ID: CHANNEL,

@@ -1,6 +1,4 @@
-import { randomBytes } from "node:crypto";
-import { afterAll, describe, expect, it } from "vitest";
-import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
+import { describe, expect, it } from "vitest";
 import { QUEUE } from "../../src/jobs/queues.js";
 import type { Database } from "../../src/store/database.js";
 import { countEvents } from "../../src/store/events-repo.js";
@@ -16,6 +14,7 @@ import {
   until,
 } from "../helpers/pipeline.js";
 import { freePort, PrivatePostgres } from "../helpers/private-services.js";
+import { cleanupsAfterAll, privateQueue } from "../helpers/resilience.js";
 import { REDIS_URL, redisAvailable } from "../helpers/services.js";
 
 /**
@@ -28,10 +27,7 @@ import { REDIS_URL, redisAvailable } from "../helpers/services.js";
 const withServices = (await redisAvailable()) && PrivatePostgres.available();
 
 describe.skipIf(!withServices)("PostgreSQL restarted, during polling and during containment", () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  });
+  const cleanups = cleanupsAfterAll();
 
   it("loses nothing, doubles nothing, leaves no incident unfinished", async () => {
     const postgres = new PrivatePostgres(await freePort());
@@ -39,12 +35,7 @@ describe.skipIf(!withServices)("PostgreSQL restarted, during polling and during 
     cleanups.push(() => postgres.drop());
     const played = await playingSim(73, 12_000);
     cleanups.push(() => played.sim.close());
-    const prefix = `warden-test-${randomBytes(4).toString("hex")}`;
-    const queue = new BullMqQueue(REDIS_URL, prefix);
-    cleanups.push(async () => {
-      await queue.obliterate(Object.values(QUEUE));
-      await queue.close();
-    });
+    const { queue, prefix } = privateQueue(cleanups);
     const env = {
       ...played.env,
       DATABASE_URL: postgres.url,

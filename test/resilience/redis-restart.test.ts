@@ -1,4 +1,4 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { countEvents } from "../../src/store/events-repo.js";
 import { listIncidents } from "../../src/store/incidents-repo.js";
 import { migrate } from "../../src/store/migrate.js";
@@ -12,6 +12,7 @@ import {
   until,
 } from "../helpers/pipeline.js";
 import { freePort, PrivateRedis } from "../helpers/private-services.js";
+import { cleanupsAfterAll } from "../helpers/resilience.js";
 import { freshPostgres, postgresAvailable } from "../helpers/services.js";
 
 /**
@@ -25,10 +26,7 @@ const withServices = await postgresAvailable();
 const RECONCILE_SECONDS = 5;
 
 describe.skipIf(!withServices)("Redis restarted empty, during polling and during containment", () => {
-  const cleanups: (() => Promise<void>)[] = [];
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  });
+  const cleanups = cleanupsAfterAll();
 
   it("loses nothing, doubles nothing, leaves no incident unfinished", async () => {
     const redis = new PrivateRedis(await freePort());
