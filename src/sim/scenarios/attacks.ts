@@ -1,5 +1,5 @@
 import type { RuleId } from "../../detect/finding.js";
-import { AZURE_ROLE, ENTRA_ROLE } from "../../detect/roles.js";
+import { SIM_AZURE_ROLE, SIM_ENTRA_ROLE } from "../tenant/builtin-roles.js";
 import type { TenantScript } from "./script.js";
 
 /** An attack played into a script, and what Warden must make of it. */
@@ -28,7 +28,7 @@ const ATTACKER_TENANT = "6b1c2f4e-9d3a-4e8b-b7a1-0c5d9e2f3a4b";
  * Starts at `minutes` after the script's start and takes about three hours.
  */
 export function compromisedAdmin(script: TenantScript, minutes: number): PlayedAttack {
-  const admin = script.admin("Dana Whitfield", ENTRA_ROLE.globalAdministrator, TOR_IP);
+  const admin = script.admin("Dana Whitfield", SIM_ENTRA_ROLE.globalAdministrator, TOR_IP);
   const subscription = script.rng.guid();
   script
     .at(minutes)
@@ -50,7 +50,7 @@ export function compromisedAdmin(script: TenantScript, minutes: number): PlayedA
 
 /** Attack 2: a compromised admin invites a guest, makes it Global Administrator and Owner; the guest mines. */
 export function guestAdmin(script: TenantScript, minutes: number): PlayedAttack {
-  const admin = script.admin("Marcus Lindqvist", ENTRA_ROLE.globalAdministrator, "203.0.113.77");
+  const admin = script.admin("Marcus Lindqvist", SIM_ENTRA_ROLE.globalAdministrator, "203.0.113.77");
   const guest = script.guest("opsbackup@protonmail.com", "45.155.205.12");
   const subscription = script.rng.guid();
   script
@@ -58,10 +58,10 @@ export function guestAdmin(script: TenantScript, minutes: number): PlayedAttack 
     .signIn(admin, "203.0.113.77", { aggregated: "high", during: "high", types: ["unfamiliarFeatures"] });
   script.after(20).invite(admin, guest);
   script.after(15).grantEntraRole(admin, guest, {
-    roleTemplateId: ENTRA_ROLE.globalAdministrator,
+    roleTemplateId: SIM_ENTRA_ROLE.globalAdministrator,
     roleDisplayName: "Global Administrator",
   });
-  script.after(10).assignAzureRole(admin, guest, AZURE_ROLE.owner, `/subscriptions/${subscription}`);
+  script.after(10).assignAzureRole(admin, guest, SIM_AZURE_ROLE.owner, `/subscriptions/${subscription}`);
   script.after(60).signIn(guest, "45.155.205.12");
   for (let i = 1; i <= 5; i++)
     script.after(7).createVm(guest, subscription, "rg-miner", `miner-${i}`, "45.155.205.12");
@@ -83,7 +83,7 @@ export function guestAdmin(script: TenantScript, minutes: number): PlayedAttack 
 
 /** Attack 3: as attack 2 (through PIM, eligible), then the guest loosens the transfer policy and moves the subscription out. */
 export function hijack(script: TenantScript, minutes: number): PlayedAttack {
-  const admin = script.admin("Priya Raman", ENTRA_ROLE.globalAdministrator, "203.0.113.140");
+  const admin = script.admin("Priya Raman", SIM_ENTRA_ROLE.globalAdministrator, "203.0.113.140");
   const guest = script.guest("it.support@outlook-helpdesk.net", "91.92.109.44");
   const subscription = script.rng.guid();
   script
@@ -91,11 +91,11 @@ export function hijack(script: TenantScript, minutes: number): PlayedAttack {
     .signIn(admin, "203.0.113.140", { aggregated: "high", during: "medium", types: ["passwordSpray"] });
   script.after(10).invite(admin, guest);
   script.after(10).grantEntraRole(admin, guest, {
-    roleTemplateId: ENTRA_ROLE.globalAdministrator,
+    roleTemplateId: SIM_ENTRA_ROLE.globalAdministrator,
     roleDisplayName: "Global Administrator",
     viaPim: true,
   });
-  script.after(5).assignAzureRole(admin, guest, AZURE_ROLE.owner, `/subscriptions/${subscription}`);
+  script.after(5).assignAzureRole(admin, guest, SIM_AZURE_ROLE.owner, `/subscriptions/${subscription}`);
   script.after(45).signIn(guest, "91.92.109.44");
   script.after(5).writeTransferPolicy(guest, false);
   script.after(20).moveSubscription(guest, subscription, ATTACKER_TENANT);

@@ -1,5 +1,5 @@
-import { AZURE_ROLE, ENTRA_ROLE } from "../../detect/roles.js";
 import type { SimUser } from "../records/people.js";
+import { SIM_AZURE_ROLE, SIM_ENTRA_ROLE } from "../tenant/builtin-roles.js";
 import type { TenantScript } from "./script.js";
 
 const READER = "acdd72a7-3374-466b-9977-a0d26dd5d9d4";
@@ -61,7 +61,7 @@ export function playNoise(
       script.assignAzureRole(
         member,
         rng.pick(cast.members),
-        rng.pick([READER, AZURE_ROLE.contributor]),
+        rng.pick([READER, SIM_AZURE_ROLE.contributor]),
         `/subscriptions/${subscription}`,
       );
     } else if (roll < 800) {
@@ -75,9 +75,9 @@ export function playNoise(
     } else if (roll < 830) {
       script.grantEntraRole(member, rng.pick(cast.members), {
         roleTemplateId: rng.pick([
-          ENTRA_ROLE.userAdministrator,
+          SIM_ENTRA_ROLE.userAdministrator,
           REPORTS_READER,
-          ENTRA_ROLE.helpdeskAdministrator,
+          SIM_ENTRA_ROLE.helpdeskAdministrator,
         ]),
         roleDisplayName: "Directory role",
       });

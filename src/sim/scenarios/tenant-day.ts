@@ -1,5 +1,5 @@
-import { ENTRA_ROLE } from "../../detect/roles.js";
 import type { SimTenant, SimUser } from "../records/people.js";
+import { SIM_ENTRA_ROLE } from "../tenant/builtin-roles.js";
 import type { DirectoryEffect } from "../tenant/model.js";
 import { type AttackName, type PlayedAttack, playAttack } from "./attacks.js";
 import { castOfNoise, playNoise } from "./noise.js";
@@ -46,7 +46,7 @@ export function tenantDay(options: TenantDayOptions): TenantDay {
   const records = [...script.records].sort((a, b) => a.time - b.time);
   // Made last, so the day's records and ids stay the same with or without them.
   const breakGlass = [1, 2].map((n) =>
-    script.admin(`Emergency Access ${n}`, ENTRA_ROLE.globalAdministrator, "20.190.128.2"),
+    script.admin(`Emergency Access ${n}`, SIM_ENTRA_ROLE.globalAdministrator, "20.190.128.2"),
   );
   return { tenant, records, attacks, baseline: script.baseline(), breakGlass };
 }

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { AZURE_ROLE, AZURE_ROLE_NAMES, ENTRA_ROLE_NAMES } from "../../detect/roles.js";
 import type { SimSubscription } from "../cloud/arm-routes.js";
 import { eventKeyOf, type PublishedLogs } from "../cloud/published-logs.js";
 import type { SimTenant } from "../records/people.js";
 import type { Stream } from "../scenarios/script.js";
+import { SIM_AZURE_ROLE, SIM_AZURE_ROLE_NAMES, SIM_ENTRA_ROLE_NAMES } from "./builtin-roles.js";
 import * as change from "./change-records.js";
 import type {
   AzureRoleAssignment,
@@ -23,15 +23,15 @@ const READER = "acdd72a7-3374-466b-9977-a0d26dd5d9d4";
 
 /** Built-in Azure roles the simulator knows, with the actions that decide whether they are privileged. */
 const BUILT_IN_AZURE_ROLES: AzureRoleDefinition[] = [
-  { guid: AZURE_ROLE.owner, actions: ["*"] },
-  { guid: AZURE_ROLE.contributor, actions: ["*"] },
-  { guid: AZURE_ROLE.userAccessAdministrator, actions: ["*/read", "Microsoft.Authorization/*"] },
-  { guid: AZURE_ROLE.rbacAdministrator, actions: ["Microsoft.Authorization/roleAssignments/write"] },
+  { guid: SIM_AZURE_ROLE.owner, actions: ["*"] },
+  { guid: SIM_AZURE_ROLE.contributor, actions: ["*"] },
+  { guid: SIM_AZURE_ROLE.userAccessAdministrator, actions: ["*/read", "Microsoft.Authorization/*"] },
+  { guid: SIM_AZURE_ROLE.rbacAdministrator, actions: ["Microsoft.Authorization/roleAssignments/write"] },
 ].map((r) => ({
   ...r,
-  roleName: AZURE_ROLE_NAMES[r.guid] ?? r.guid,
+  roleName: SIM_AZURE_ROLE_NAMES[r.guid] ?? r.guid,
   type: "BuiltInRole" as const,
-  description: `Built-in role ${AZURE_ROLE_NAMES[r.guid] ?? r.guid}.`,
+  description: `Built-in role ${SIM_AZURE_ROLE_NAMES[r.guid] ?? r.guid}.`,
 }));
 BUILT_IN_AZURE_ROLES.push({
   guid: READER,
@@ -445,7 +445,7 @@ export class SimDirectory {
       "directoryAudits",
       change.roleMembershipChanged(this.auditContext(actor), {
         roleDefinitionId: role.roleDefinitionId,
-        roleDisplayName: ENTRA_ROLE_NAMES[role.roleDefinitionId] ?? role.roleDefinitionId,
+        roleDisplayName: SIM_ENTRA_ROLE_NAMES[role.roleDefinitionId] ?? role.roleDefinitionId,
         principal: this.principalOf(role.principalId),
         eligible,
         added,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import express, { type Request, Router } from "express";
-import { ENTRA_ROLE_NAMES } from "../../detect/roles.js";
 import { graphError, singleParam } from "../cloud/http-helpers.js";
+import { SIM_ENTRA_ROLE_NAMES } from "./builtin-roles.js";
 import type { SimDirectory } from "./directory.js";
 import { actorOf, groupResource, userResource } from "./graph-directory-routes.js";
 import { page, parseFilter } from "./odata.js";
@@ -33,7 +33,7 @@ export function graphRoleRoutes(directory: SimDirectory, baseUrl: () => string):
       "displayName",
     ]);
     if ("error" in filter) return graphError(res, 400, "Request_UnsupportedQuery", filter.error);
-    const rows = Object.entries(ENTRA_ROLE_NAMES)
+    const rows = Object.entries(SIM_ENTRA_ROLE_NAMES)
       .map(([id, displayName]) => ({
         id,
         templateId: id,
@@ -82,7 +82,7 @@ export function graphRoleRoutes(directory: SimDirectory, baseUrl: () => string):
     if (!directory.users.has(principalId) && !directory.groups.has(principalId)) {
       return graphError(res, 404, "Request_ResourceNotFound", `Principal '${principalId}' does not exist.`);
     }
-    if (ENTRA_ROLE_NAMES[roleDefinitionId] === undefined) {
+    if (SIM_ENTRA_ROLE_NAMES[roleDefinitionId] === undefined) {
       return graphError(
         res,
         404,

@@ -1,6 +1,6 @@
-import { AZURE_ROLE, ENTRA_ROLE } from "../../detect/roles.js";
 import { Rng } from "../ids.js";
 import { inviteExternalUser } from "../records/graph-records.js";
+import { SIM_AZURE_ROLE, SIM_ENTRA_ROLE } from "./builtin-roles.js";
 import type { SimDirectory } from "./directory.js";
 
 /** What an inventory of the seeded tenant must find: each privileged external principal and how. */
@@ -93,7 +93,7 @@ export function seedLargeTenant(directory: SimDirectory, options: LargeTenantOpt
     members: new Set<string>(),
   };
   directory.groups.set(roleGroup.id, roleGroup);
-  directory.addRoleAssignment(roleGroup.id, ENTRA_ROLE.securityAdministrator, "/");
+  directory.addRoleAssignment(roleGroup.id, SIM_ENTRA_ROLE.securityAdministrator, "/");
 
   const pickSubscription = () => subscriptions[rng.int(subscriptions.length)] ?? "";
   const azure = (principalId: string, scope: string, role: string) => {
@@ -121,21 +121,21 @@ export function seedLargeTenant(directory: SimDirectory, options: LargeTenantOpt
   privileged.forEach((id, i) => {
     switch (i % 6) {
       case 0:
-        directory.addRoleAssignment(id, ENTRA_ROLE.globalAdministrator, "/");
-        grant(id, `entra:active:${ENTRA_ROLE.globalAdministrator}`);
+        directory.addRoleAssignment(id, SIM_ENTRA_ROLE.globalAdministrator, "/");
+        grant(id, `entra:active:${SIM_ENTRA_ROLE.globalAdministrator}`);
         break;
       case 1:
-        directory.addEligibility(id, ENTRA_ROLE.privilegedRoleAdministrator, "/", iso(now - DAY));
-        grant(id, `entra:eligible:${ENTRA_ROLE.privilegedRoleAdministrator}`);
+        directory.addEligibility(id, SIM_ENTRA_ROLE.privilegedRoleAdministrator, "/", iso(now - DAY));
+        grant(id, `entra:eligible:${SIM_ENTRA_ROLE.privilegedRoleAdministrator}`);
         break;
       case 2:
         roleGroup.members.add(id);
-        grant(id, `entra:active:${ENTRA_ROLE.securityAdministrator}`);
+        grant(id, `entra:active:${SIM_ENTRA_ROLE.securityAdministrator}`);
         break;
       case 3: {
         const scope = `/subscriptions/${pickSubscription()}`;
-        azure(id, scope, AZURE_ROLE.owner);
-        grant(id, `azure:${scope}:${AZURE_ROLE.owner}`);
+        azure(id, scope, SIM_AZURE_ROLE.owner);
+        grant(id, `azure:${scope}:${SIM_AZURE_ROLE.owner}`);
         break;
       }
       case 4: {
@@ -146,8 +146,8 @@ export function seedLargeTenant(directory: SimDirectory, options: LargeTenantOpt
       }
       default: {
         const scope = i % 12 === 5 ? "/" : rootGroup;
-        azure(id, scope, AZURE_ROLE.userAccessAdministrator);
-        grant(id, `azure:${scope}:${AZURE_ROLE.userAccessAdministrator}`);
+        azure(id, scope, SIM_AZURE_ROLE.userAccessAdministrator);
+        grant(id, `azure:${scope}:${SIM_AZURE_ROLE.userAccessAdministrator}`);
       }
     }
   });
@@ -188,11 +188,11 @@ export function seedLargeTenant(directory: SimDirectory, options: LargeTenantOpt
   // Decoys: unprivileged roles for externals, privileged roles for members.
   for (const id of guests.slice(options.privilegedGuests, options.privilegedGuests + 200)) {
     azure(id, `/subscriptions/${pickSubscription()}`, READER);
-    directory.addRoleAssignment(id, ENTRA_ROLE.guestInviter, "/");
+    directory.addRoleAssignment(id, SIM_ENTRA_ROLE.guestInviter, "/");
   }
   for (const id of members.slice(0, 30)) {
-    directory.addRoleAssignment(id, ENTRA_ROLE.globalAdministrator, "/");
-    azure(id, `/subscriptions/${pickSubscription()}`, AZURE_ROLE.owner);
+    directory.addRoleAssignment(id, SIM_ENTRA_ROLE.globalAdministrator, "/");
+    azure(id, `/subscriptions/${pickSubscription()}`, SIM_AZURE_ROLE.owner);
   }
   // A few privileged guests are flagged by Identity Protection.
   for (const id of privileged.slice(0, 10)) {
