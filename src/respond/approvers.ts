@@ -5,16 +5,16 @@ export type ApproverVerdict = { ok: true } | { ok: false; reason: string };
 const CACHE_MS = 60_000;
 
 /**
- * Who may decide on incidents: members of the approver group (read through Graph, cached a minute) or
- * the configured list. On any doubt (no identity on the click, the group cannot be read) the answer is
- * no, with the reason, which the card shows.
+ * Who may decide on incidents: members of the approver group, directly or through nested groups (read
+ * through Graph, cached a minute), or the configured list. On any doubt (no identity on the click, the
+ * group cannot be read) the answer is no, with the reason, which the card shows.
  */
 export class ApproverCheck {
   private cache: { at: number; members: Set<string> } | undefined;
 
   constructor(
     private readonly settings: { approverGroupId?: string; approvers: readonly string[] },
-    private readonly graph: Pick<GraphDirectory, "groupMemberIds">,
+    private readonly graph: Pick<GraphDirectory, "transitiveMemberIds">,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -43,7 +43,9 @@ export class ApproverCheck {
 
   private async groupMembers(groupId: string): Promise<Set<string>> {
     if (this.cache !== undefined && this.now() - this.cache.at < CACHE_MS) return this.cache.members;
-    const members = new Set((await this.graph.groupMemberIds(groupId)).map((m) => m.toLowerCase()));
+    // Through nested groups too (transitiveMembers): admins are often put in a group that is itself a
+    // member of the approver group, and reading direct members only refused them (issue 18, point 8).
+    const members = new Set((await this.graph.transitiveMemberIds(groupId)).map((m) => m.toLowerCase()));
     this.cache = { at: this.now(), members };
     return members;
   }

@@ -154,7 +154,7 @@ describe("who may approve", () => {
     const { ApproverCheck } = await import("../../src/respond/approvers.js");
     const failing = new ApproverCheck(
       { approverGroupId: "9b9b9b9b-0000-4000-8000-000000000009", approvers: [] },
-      { groupMemberIds: async () => Promise.reject(new Error("Graph answered 503")) },
+      { transitiveMemberIds: async () => Promise.reject(new Error("Graph answered 503")) },
     );
     expect(await failing.check(alice.id)).toEqual({
       ok: false,
@@ -164,7 +164,7 @@ describe("who may approve", () => {
       ok: false,
       reason: expect.stringContaining("no Entra identity"),
     });
-    const listed = new ApproverCheck({ approvers: [alice.id] }, { groupMemberIds: async () => [] });
+    const listed = new ApproverCheck({ approvers: [alice.id] }, { transitiveMemberIds: async () => [] });
     expect(await listed.check(alice.id.toUpperCase())).toEqual({ ok: true });
     expect(await listed.check(bob.id)).toEqual({
       ok: false,
