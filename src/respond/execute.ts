@@ -97,8 +97,18 @@ async function runOne(
     const verdict = await deps.guard.check(target, userIdOf(plan));
     if (verdict.protected)
       return { state: "skipped", outcome: `skipped: ${target.label} is ${verdict.reason}`, transient: false };
+    // What holds but enforces nothing (a report-only policy) is done, and says so: settle does not count
+    // it as containment.
+    const notEnforced = typeof plan.data["notEnforced"] === "string" ? plan.data["notEnforced"] : undefined;
+    const enforcement = notEnforced === undefined ? {} : { enforced: false };
+    const prefix = notEnforced === undefined ? "" : `NOT ENFORCED: ${notEnforced}; `;
     if (!plan.needed)
-      return { state: "done", outcome: `already in place: ${plan.changes.join("; ")}`, transient: false };
+      return {
+        state: "done",
+        outcome: `${prefix}already in place: ${plan.changes.join("; ")}`,
+        ...(notEnforced === undefined ? {} : { changed: enforcement }),
+        transient: false,
+      };
     if (deps.dryRun)
       return {
         state: "skipped",
@@ -125,8 +135,8 @@ async function runOne(
     return verified
       ? {
           state: "done",
-          outcome: said,
-          changed: executed.changed,
+          outcome: `${prefix}${said}`,
+          changed: { ...executed.changed, ...enforcement },
           requestIds: executed.requestIds,
           transient: false,
         }
@@ -172,6 +182,8 @@ async function settleIncident(
   const acted = rows.filter((r) => r.state !== "skipped");
   const done = acted.filter((r) => r.state === "done").length;
   const failed = acted.filter((r) => r.state === "failed").length;
+  // Done but enforcing nothing (a report-only policy): the incident is not contained on its strength.
+  const notEnforced = acted.filter((r) => r.state === "done" && r.changed?.["enforced"] === false).length;
   if (deps.dryRun) {
     await appendAudit(deps.db, {
       incidentId,
@@ -181,11 +193,22 @@ async function settleIncident(
     return getIncident(deps.db, incidentId);
   }
   const to: IncidentState =
-    failed === 0 ? (automatic ? "auto-contained" : "contained") : done === 0 ? "failed" : "partial";
+    failed + notEnforced === 0
+      ? automatic
+        ? "auto-contained"
+        : "contained"
+      : done === 0
+        ? "failed"
+        : "partial";
   const moved = await transitionIncident(deps.db, incidentId, ["executing", "approved"], to, {
     action: "containment-finished",
     actorName: automatic ? "automatic containment" : "containment",
-    detail: { done, failed, skipped: rows.length - acted.length },
+    detail: {
+      done,
+      failed,
+      skipped: rows.length - acted.length,
+      ...(notEnforced === 0 ? {} : { notEnforced }),
+    },
   });
   return moved ?? getIncident(deps.db, incidentId);
 }

@@ -26,6 +26,9 @@ function policyBody(ctx: RespondContext, c: Containment, groupId: string): Omit<
   };
 }
 
+const REPORT_ONLY =
+  "the conditional access policy is report-only (WARDEN_CA_POLICY_STATE): sign-ins are only logged, nothing is required or blocked";
+
 /** The policy as Warden wants it: targets the group, excludes every break-glass account, right control and state. */
 function policyIsRight(ctx: RespondContext, c: Containment, policy: GraphCaPolicy, groupId: string): boolean {
   const users = policy.conditions.users ?? {};
@@ -103,7 +106,13 @@ export function conditionalAccessResponder(c: Containment): Responder {
       return {
         needed: changes.length > 0,
         changes: changes.length > 0 ? changes : [`${labelOf(user)} is already in "${c.groupName}"`],
-        data: { userId: user.id, ...(inPlace ? { groupInPlace: group.id } : {}) },
+        data: {
+          userId: user.id,
+          ...(inPlace ? { groupInPlace: group.id } : {}),
+          // Report-only logs what the policy would do and enforces nothing (issue 18, point 5): the
+          // action is recorded as not enforced, and the incident is not contained on its strength.
+          ...(ctx.settings.policyState === "enabled" ? {} : { notEnforced: REPORT_ONLY }),
+        },
       };
     },
     async execute(ctx, _target, plan) {

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Finding } from "../../src/detect/finding.js";
+import { executeContainment } from "../../src/respond/execute.js";
+import { planContainment } from "../../src/respond/plan.js";
+import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
+import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
+import { actionsOf } from "../../src/store/actions-repo.js";
+import type { Database } from "../../src/store/database.js";
+import { insertFindings } from "../../src/store/findings-repo.js";
+import { auditTrail, createIncident, getIncident } from "../../src/store/incidents-repo.js";
+import { containmentDeps } from "../helpers/respond.js";
+import { freshPglite } from "../helpers/services.js";
+import { settledTenant } from "../helpers/sim.js";
+
+/**
+ * With WARDEN_CA_POLICY_STATE=report-only, the policy Warden creates logs and enforces nothing (issue 18,
+ * point 5): the MFA action says so, and the incident is not "contained" on its strength.
+ */
+
+let sim: SimCloud;
+let day: TenantDay;
+let db: Database;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ sim, day } = await settledTenant(79, 100));
+  ({ db, drop } = await freshPglite());
+}, 60_000);
+afterAll(async () => {
+  await drop?.();
+  await sim?.close();
+});
+
+describe("a report-only containment policy", () => {
+  it("records the MFA action as not enforced, and leaves the incident partial, not contained", async () => {
+    const guest = day.attacks.find((a) => a.name === "guest-admin");
+    if (guest === undefined) throw new Error("no guest-admin attack");
+    const finding: Finding = {
+      id: "f-report-only",
+      rule: "guest-privileged-role",
+      severity: "critical",
+      confidence: 0.99,
+      tenantId: day.tenant.id,
+      time: Date.now(),
+      subject: { type: "user", id: guest.subjectId, external: true },
+      actor: { type: "user", id: guest.actorId },
+      subscriptionIds: [],
+      evidence: [],
+      summary: "report-only",
+    };
+    await insertFindings(db, [finding]);
+    await createIncident(db, "inc-report-only", day.tenant.id, {
+      severity: "critical",
+      confidence: 0.99,
+      firstTime: finding.time,
+      lastTime: finding.time,
+      findingIds: [finding.id],
+      rules: [finding.rule],
+    });
+    await db.query("UPDATE incidents SET state = 'approved' WHERE id = 'inc-report-only'");
+    const deps = containmentDeps(sim, day, db);
+    deps.ctx.settings = { ...deps.ctx.settings, policyState: "enabledForReportingButNotEnforced" };
+    const incident = await getIncident(db, "inc-report-only");
+    if (incident === undefined) throw new Error("no incident");
+    await planContainment(deps, incident);
+
+    const result = await executeContainment(deps, "inc-report-only", {
+      kind: "approver",
+      id: "a",
+      name: "Analyst",
+    });
+
+    const rows = await actionsOf(db, "inc-report-only");
+    const mfa = rows.find((r) => r.action === "require-mfa");
+    expect(mfa?.state).toBe("done");
+    expect(mfa?.outcome).toMatch(/^NOT ENFORCED: the conditional access policy is report-only/);
+    expect(mfa?.changed).toMatchObject({ enforced: false });
+    // The policy Warden made is report-only in the tenant, as configured.
+    const policy = [...sim.directory.caPolicies.values()].find((p) => p.displayName.includes("MFA"));
+    expect(policy?.state).toBe("enabledForReportingButNotEnforced");
+    // Everything else held, but the incident is not contained on a policy that enforces nothing.
+    expect(rows.filter((r) => r.action !== "require-mfa").map((r) => r.state)).toEqual(
+      rows.filter((r) => r.action !== "require-mfa").map(() => "done"),
+    );
+    expect(result.incident?.state).toBe("partial");
+    const finished = (await auditTrail(db, "inc-report-only")).find(
+      (e) => e.action === "containment-finished",
+    );
+    expect(finished?.detail).toMatchObject({ notEnforced: 1, failed: 0 });
+  }, 60_000);
+});
