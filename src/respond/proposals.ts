@@ -1,4 +1,5 @@
 import type { Finding, FindingActor, FindingSubject, Grant, RuleId } from "../detect/finding.js";
+import { isExternalUpn } from "../detect/identity.js";
 import type { ActionName, ActionTarget, PrivilegeLimit } from "./types.js";
 
 export interface ProposedAction {
@@ -103,6 +104,16 @@ function grantKey(g: Grant): string {
     : `entra:${g.roleTemplateId.toLowerCase()}`;
 }
 
+/**
+ * Whether the finding's subject or actor is an external user (a guest, or a #EXT# member). Revoking an
+ * external user's sessions does not end them: they sign in through their home tenant (Microsoft Graph,
+ * "user: revokeSignInSessions"). Their account here is disabled instead (issue 18, point 6).
+ */
+function external(who: "subject" | "actor" | "tenant", f: Finding): boolean {
+  if (who === "subject") return f.subject.external === true || isExternalUpn(f.subject.userPrincipalName);
+  return who === "actor" && isExternalUpn(f.actor?.userPrincipalName);
+}
+
 function userTarget(who: FindingSubject | FindingActor | undefined): ActionTarget | undefined {
   if (who === undefined) return undefined;
   const type = "type" in who ? who.type : undefined;
@@ -147,7 +158,8 @@ export function proposeActions(findings: readonly Finding[], tenantId: string): 
   }
   const proposed = new Map<string, ProposedAction>();
   for (const f of [...findings].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id))) {
-    for (const [who, action] of DEFAULTS[f.rule]) {
+    for (const [who, asked] of DEFAULTS[f.rule]) {
+      const action = asked === "revoke-sessions" && external(who, f) ? "disable-account" : asked;
       let target: ActionTarget | undefined =
         who === "tenant"
           ? { kind: "tenant", id: tenantId, label: "the tenant" }

@@ -1,3 +1,4 @@
+import { isExternalUpn } from "../../detect/identity.js";
 import { batchWrites } from "../batch-writes.js";
 import { labelOf, resolveUser } from "../resolve-user.js";
 import type { Responder } from "../types.js";
@@ -9,7 +10,15 @@ export const revokeSessions: Responder = {
   targets: "user",
   async plan(ctx, target, planned) {
     const user = await resolveUser(ctx, target);
-    const guestNote = user.userType === "Guest" ? " (not in the guest's home tenant)" : "";
+    // Microsoft: revokeSignInSessions "doesn't revoke sign-in sessions for external users, because external
+    // users sign in through their home tenant" (Graph, user: revokeSignInSessions). Done for one, it is
+    // recorded as not enforced and does not count as containment (issue 18, point 6).
+    const external = user.userType === "Guest" || isExternalUpn(user.userPrincipalName ?? undefined);
+    const notEnforced = external
+      ? {
+          notEnforced: `revocation does not end ${labelOf(user)}'s sessions: an external user signs in through their home tenant; disable the account instead`,
+        }
+      : {};
     // On a retry, sessions revoked since the last attempt read the user were most likely revoked by that
     // attempt, whose answer was lost: revoking again would be a second write. (A first attempt always
     // revokes: a revocation by someone else since triage may have been followed by a new sign-in.)
@@ -26,13 +35,21 @@ export const revokeSessions: Responder = {
       return {
         needed: false,
         changes: [`sessions of ${labelOf(user)} already revoked at ${user.signInSessionsValidFromDateTime}`],
-        data: { userId: user.id, validFromBefore: user.signInSessionsValidFromDateTime ?? null },
+        data: {
+          userId: user.id,
+          validFromBefore: user.signInSessionsValidFromDateTime ?? null,
+          ...notEnforced,
+        },
       };
     }
     return {
       needed: true,
-      changes: [`Revoke every sign-in session of ${labelOf(user)}${guestNote}`],
-      data: { userId: user.id, validFromBefore: user.signInSessionsValidFromDateTime ?? null },
+      changes: [`Revoke every sign-in session of ${labelOf(user)}`],
+      data: {
+        userId: user.id,
+        validFromBefore: user.signInSessionsValidFromDateTime ?? null,
+        ...notEnforced,
+      },
     };
   },
   async execute(ctx, _target, plan) {
