@@ -1,4 +1,4 @@
-import type { Client } from "@microsoft/microsoft-graph-client";
+import { type Client, GraphError, ResponseType } from "@microsoft/microsoft-graph-client";
 import { graphLimitFor } from "./limited-transport.js";
 import type { RateLimiter, Release } from "./rate-limiter.js";
 
@@ -16,6 +16,12 @@ export interface BatchAnswer {
   status: number;
   headers: Record<string, string>;
   body?: unknown;
+  /**
+   * The id Microsoft support asks for. A step's answer carries no request-id header of its own (Graph,
+   * "Combine multiple HTTP requests using JSON batching"): it is the error body's innerError for a
+   * refused step, else the id of the `$batch` request that carried it.
+   */
+  requestId?: string;
 }
 
 const MAX_STEPS = 20;
@@ -92,11 +98,46 @@ async function sendWithinLimits(
     // Taken in one order of limits everywhere, so two batches never each hold what the other waits for.
     const limits = chunk.map((step) => graphLimitFor(step.url)).sort((a, b) => a.name.localeCompare(b.name));
     for (const { name, limit } of limits) releases.push(await limiter.take(`${name}:${tenantId}`, limit));
-    const result = (await client.api("/$batch").post({ requests })) as { responses?: BatchAnswer[] };
-    return result.responses ?? [];
+    // Raw, to read the batch's own request-id, which is the only id a successful step has.
+    const response = (await client
+      .api("/$batch")
+      .responseType(ResponseType.RAW)
+      .post({ requests })) as Response;
+    const text = await response.text();
+    const body = (text === "" ? {} : JSON.parse(text)) as {
+      responses?: BatchAnswer[];
+      error?: GraphErrorBody;
+    };
+    const batchId = response.headers.get("request-id") ?? undefined;
+    if (!response.ok) throw batchRefused(response, body.error, batchId);
+    return (body.responses ?? []).map((answer) => {
+      const id = answer.headers?.["request-id"] ?? innerRequestId(answer.body) ?? batchId;
+      return { ...answer, ...(id === undefined ? {} : { requestId: id }) };
+    });
   } finally {
     for (const release of releases) release();
   }
+}
+
+interface GraphErrorBody {
+  code?: string;
+  message?: string;
+  innerError?: { "request-id"?: string };
+}
+
+/** The request id in a refused step's error body (`error.innerError["request-id"]`). */
+function innerRequestId(body: unknown): string | undefined {
+  const id = (body as { error?: GraphErrorBody } | undefined)?.error?.innerError?.["request-id"];
+  return typeof id === "string" ? id : undefined;
+}
+
+/** The whole batch refused: the error the SDK would have thrown had the answer not been read raw. */
+function batchRefused(response: Response, error: GraphErrorBody | undefined, requestId?: string): GraphError {
+  const refused = new GraphError(response.status, error?.message ?? `$batch answered ${response.status}`);
+  refused.code = error?.code ?? null;
+  refused.requestId = requestId ?? null;
+  refused.headers = response.headers;
+  return refused;
 }
 
 /**

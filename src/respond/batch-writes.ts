@@ -29,7 +29,7 @@ export async function batchWrites(
     const answer = answers.get(step.id);
     if (answer === undefined)
       throw new BatchStepError(502, "BatchAnswerMissing", `no answer for ${step.method} ${step.url}`);
-    const requestId = answer.headers["request-id"];
+    const requestId = answer.requestId;
     if (requestId !== undefined) requestIds.push(requestId);
     if (answer.status >= 400 && !tolerated(step, answer)) {
       const error = (answer.body as { error?: { code?: string; message?: string } } | undefined)?.error;

@@ -44,14 +44,15 @@ describe("an action retried after its check failed", () => {
       rules: ["guest-privileged-role"],
     });
     await db.query("UPDATE incidents SET state = 'approved' WHERE id = 'inc-lost'");
-    // What triage records when Graph does not answer: a plan that could not read the user.
+    // What triage records when Graph does not answer: a plan that could not read the user. (The inviting
+    // admin's sessions: a guest's revocation is not containment, test/respond/guest-revocation.test.ts.)
     await recordPlannedActions(db, [
       {
         id: "act-revoke",
         tenantId: day.tenant.id,
         incidentId: "inc-lost",
         action: "revoke-sessions",
-        target: { kind: "user", id: guest.subjectId, label: "the guest" },
+        target: { kind: "user", id: guest.actorId, label: "the admin who invited the guest" },
         state: "planned",
         plan: { needed: true, changes: ["(could not be read: 503)"], data: {}, because: "a guest admin" },
       },
@@ -71,7 +72,7 @@ describe("an action retried after its check failed", () => {
     const second = await executeContainment(deps, "inc-lost", approver);
     expect(second.transient).toBe(false);
     const revocations = sim.directory.changes.filter(
-      (c) => c.what === "revoke-sessions" && c.target === guest.subjectId,
+      (c) => c.what === "revoke-sessions" && c.target === guest.actorId,
     );
     expect(revocations).toHaveLength(1);
     const row = (await actionsOf(db, "inc-lost"))[0];

@@ -58,7 +58,9 @@ export function batchRoute(baseUrl: () => string): Router {
           res.on("end", () => {
             const text = Buffer.concat(chunks).toString("utf8");
             const headers: Record<string, string> = {};
-            for (const name of ["retry-after", "content-type", "location", "request-id"]) {
+            // No request-id: a step's answer carries none of its own (Graph, "Combine multiple HTTP requests
+            // using JSON batching", and issue 18, point 11); the batch's answer and a refusal's innerError do.
+            for (const name of ["retry-after", "content-type", "location"]) {
               const value = res.headers[name];
               if (typeof value === "string") headers[name === "retry-after" ? "Retry-After" : name] = value;
             }
