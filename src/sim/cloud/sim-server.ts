@@ -11,6 +11,7 @@ import { graphDirectoryRoutes } from "../tenant/graph-directory-routes.js";
 import { graphRoleRoutes } from "../tenant/graph-role-routes.js";
 import { huntingRoute } from "../tenant/hunting-route.js";
 import { armRoutes, type SimSubscription } from "./arm-routes.js";
+import { DocumentedLimits } from "./documented-limits.js";
 import { FaultInjector } from "./faults.js";
 import { graphRoutes } from "./graph-routes.js";
 import { armError, graphError } from "./http-helpers.js";
@@ -37,6 +38,8 @@ export interface SimCloud {
   url: string;
   logs: PublishedLogs;
   faults: FaultInjector;
+  /** Microsoft's documented rate limits, enforced; what they refused. */
+  limits: DocumentedLimits;
   /** The tenant's state: what the APIs read and change. */
   directory: SimDirectory;
   subscriptions: SimSubscription[];
@@ -52,6 +55,7 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     options.retainLogsMs === undefined ? {} : { retainMs: options.retainLogsMs },
   );
   const faults = new FaultInjector();
+  const limits = new DocumentedLimits();
   const subscriptions = [...options.subscriptions];
   const now = options.now ?? Date.now;
   const issuer = new TokenIssuer(() => options.apps);
@@ -141,7 +145,19 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     const caller = issuer.caller(req.headers.authorization, "graph");
     if (caller !== undefined) {
       res.locals["actor"] = caller;
-      return next();
+      const refusal = limits.check(
+        req.originalUrl.split("?")[0] ?? "",
+        caller.kind === "app" ? caller.appId : "",
+        now(),
+      );
+      if (refusal === undefined) return next();
+      return graphError(
+        res,
+        429,
+        "TooManyRequests",
+        `Too many requests (${refusal.limit}).`,
+        refusal.retryAfterSeconds === undefined ? {} : { "Retry-After": String(refusal.retryAfterSeconds) },
+      );
     }
     graphError(
       res,
@@ -199,6 +215,7 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     url,
     logs,
     faults,
+    limits,
     directory,
     subscriptions,
     close: () =>
