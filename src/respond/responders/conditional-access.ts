@@ -1,7 +1,7 @@
-import type { GraphCaPolicy } from "../../cloud/graph-directory.js";
 import { batchWrites } from "../batch-writes.js";
 import { labelOf, resolveUser } from "../resolve-user.js";
 import type { ActionName, RespondContext, Responder } from "../types.js";
+import { policyBody, policyIsRight, policyRestore } from "./ca-policy.js";
 
 interface Containment {
   name: ActionName;
@@ -13,32 +13,8 @@ interface Containment {
   what: string;
 }
 
-function policyBody(ctx: RespondContext, c: Containment, groupId: string): Omit<GraphCaPolicy, "id"> {
-  return {
-    displayName: c.policyName,
-    state: ctx.settings.policyState,
-    conditions: {
-      users: { includeGroups: [groupId], excludeUsers: [...ctx.settings.breakGlassIds] },
-      applications: { includeApplications: ["All"] },
-      clientAppTypes: ["all"],
-    },
-    grantControls: { operator: "OR", builtInControls: [c.control] },
-  };
-}
-
 const REPORT_ONLY =
   "the conditional access policy is report-only (WARDEN_CA_POLICY_STATE): sign-ins are only logged, nothing is required or blocked";
-
-/** The policy as Warden wants it: targets the group, excludes every break-glass account, right control and state. */
-function policyIsRight(ctx: RespondContext, c: Containment, policy: GraphCaPolicy, groupId: string): boolean {
-  const users = policy.conditions.users ?? {};
-  return (
-    policy.state === ctx.settings.policyState &&
-    (users.includeGroups ?? []).includes(groupId) &&
-    ctx.settings.breakGlassIds.every((id) => (users.excludeUsers ?? []).includes(id)) &&
-    (policy.grantControls?.builtInControls ?? []).includes(c.control)
-  );
-}
 
 /** Finds or creates the group and the policy, and puts the policy right; records what it created. */
 async function ensureGroupAndPolicy(
@@ -61,12 +37,7 @@ async function ensureGroupAndPolicy(
   if (policy === undefined) {
     changed["createdPolicyId"] = (await ctx.graph.createCaPolicy(policyBody(ctx, c, groupId))).id;
   } else if (!policyIsRight(ctx, c, policy, groupId)) {
-    const body = policyBody(ctx, c, groupId);
-    await ctx.graph.updateCaPolicy(policy.id, {
-      state: body.state,
-      conditions: body.conditions,
-      grantControls: body.grantControls,
-    });
+    await ctx.graph.updateCaPolicy(policy.id, policyRestore(ctx, c, groupId));
   }
   return groupId;
 }
@@ -96,7 +67,7 @@ export function conditionalAccessResponder(c: Containment): Responder {
         );
       } else if (group === undefined || !policyIsRight(ctx, c, policy, group.id)) {
         changes.push(
-          `Set "${c.policyName}" to target the group, exclude the break-glass accounts and ${c.what}`,
+          `Put "${c.policyName}" back as Warden wrote it (it was changed): the group only, every app and client, the break-glass accounts excluded and nothing else, ${c.what}`,
         );
       }
       if (!member) changes.push(`Add ${labelOf(user)} to "${c.groupName}": ${c.what} at every sign-in`);

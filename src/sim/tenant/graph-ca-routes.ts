@@ -80,6 +80,8 @@ export function graphConditionalAccessRoutes(directory: SimDirectory, baseUrl: (
     if (body["conditions"] !== undefined) patch.conditions = body["conditions"] as Record<string, unknown>;
     if (body["grantControls"] !== undefined)
       patch.grantControls = body["grantControls"] as Record<string, unknown>;
+    if (body["sessionControls"] !== undefined)
+      patch.sessionControls = body["sessionControls"] as Record<string, unknown> | null;
     const updated = directory.updateCaPolicy(actorOf(res), String(req.params["id"]), patch);
     if (updated === undefined)
       return graphError(res, 404, "Request_ResourceNotFound", `Policy '${req.params["id"]}' does not exist.`);

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requireMfa } from "../../src/respond/responders/require-mfa.js";
+import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
+import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
+import type { Database } from "../../src/store/database.js";
+import { containmentDeps } from "../helpers/respond.js";
+import { freshPglite } from "../helpers/services.js";
+import { settledTenant } from "../helpers/sim.js";
+
+/**
+ * An attacker who is Global Administrator hollows out Warden's MFA policy without disabling it: an
+ * excluded group of their own, a location the policy no longer applies in, or terms of use to accept in
+ * place of MFA (issue 18, point 10). Comparing a few fields, Warden found the policy "right" and verified
+ * containment on it. It must see any change and put the policy back whole.
+ */
+
+let sim: SimCloud;
+let day: TenantDay;
+let db: Database;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ sim, day } = await settledTenant(89, 50));
+  ({ db, drop } = await freshPglite());
+}, 60_000);
+afterAll(async () => {
+  await drop?.();
+  await sim?.close();
+});
+
+const hollowings: [string, (policy: Record<string, unknown>) => void][] = [
+  [
+    "a group excluded",
+    (p) => {
+      const conditions = p["conditions"] as { users: Record<string, unknown> };
+      conditions.users["excludeGroups"] = ["dddddddd-0000-4000-8000-00000000000d"];
+    },
+  ],
+  [
+    "only one location",
+    (p) => {
+      (p["conditions"] as Record<string, unknown>)["locations"] = {
+        includeLocations: ["eeeeeeee-0000-4000-8000-00000000000e"],
+        excludeLocations: [],
+      };
+    },
+  ],
+  [
+    "terms of use instead of MFA",
+    (p) => {
+      const grant = p["grantControls"] as Record<string, unknown>;
+      grant["termsOfUse"] = ["ffffffff-0000-4000-8000-00000000000f"];
+    },
+  ],
+];
+
+describe("Warden's conditional access policy, hollowed out by an administrator", () => {
+  for (const [how, hollow] of hollowings) {
+    it(`is seen as changed and put back whole: ${how}`, async () => {
+      const { ctx } = containmentDeps(sim, day, db);
+      const members = [...sim.directory.users.values()].filter(
+        (u) => u.userType === "Member" && !day.breakGlass.some((b) => b.id === u.id),
+      );
+      const [first, second] = members.slice(-2);
+      if (first === undefined || second === undefined) throw new Error("the tenant lacks two members");
+      const target = (id: string) => ({ kind: "user" as const, id, label: id });
+      // Warden's policy exists (the first containment made it, or an earlier case did).
+      const plan = await requireMfa.plan(ctx, target(first.id));
+      if (plan.needed) await requireMfa.execute(ctx, target(first.id), plan);
+      const policy = [...sim.directory.caPolicies.values()].find((p) => p.displayName.includes("MFA"));
+      if (policy === undefined) throw new Error("Warden made no MFA policy");
+      const made = structuredClone({ conditions: policy.conditions, grantControls: policy.grantControls });
+
+      // The attacker edits it in place; its state stays "enabled".
+      const edited = structuredClone({ conditions: policy.conditions, grantControls: policy.grantControls });
+      hollow(edited);
+      const attacker = {
+        kind: "app" as const,
+        appId: "a77ac3e2-0000-4000-8000-0000000a77ac",
+        servicePrincipalId: "a77ac3e2-0000-4000-8000-0000000a77ac",
+        displayName: "the attacker's admin session",
+      };
+      sim.directory.updateCaPolicy(attacker, policy.id, edited);
+
+      // The next containment sees the change and restores the policy as Warden wrote it.
+      const next = await requireMfa.plan(ctx, target(second.id));
+      expect(next.changes.join("\n")).toMatch(/Put ".*" back as Warden wrote it/);
+      const executed = await requireMfa.execute(ctx, target(second.id), next);
+      expect(await requireMfa.verify(ctx, target(second.id), next)).toBe(true);
+      expect(executed.changed).toBeDefined();
+      const restored = sim.directory.caPolicies.get(policy.id);
+      if (restored === undefined) throw new Error("the policy is gone");
+      const users = (restored.conditions["users"] ?? {}) as Record<string, unknown>;
+      expect(users["excludeGroups"] ?? []).toEqual([]);
+      expect(restored.conditions["locations"] ?? null).toBeNull();
+      expect(restored.grantControls?.["termsOfUse"] ?? []).toEqual([]);
+      expect(users["includeGroups"]).toEqual(
+        (made.conditions["users"] as Record<string, unknown>)["includeGroups"],
+      );
+    });
+  }
+});
