@@ -66,9 +66,11 @@ function actionLines(view: IncidentView): Element[] {
       undone: "↺",
       "undo-failed": "✖",
     }[a.state];
+    // Done but enforcing nothing (a report-only policy, a guest's revocation): not a tick.
+    const shown = a.state === "done" && (a.outcome ?? "").startsWith("NOT ENFORCED") ? "⚠" : mark;
     // The action's name is Warden's; its target and what it changes name the tenant's objects.
     const detail = a.state === "planned" ? a.changes.join("; ") : (a.outcome ?? a.changes.join("; "));
-    return text(`${mark} **${a.action}** on ${md(a.target)}: ${md(detail)}`, {
+    return text(`${shown} **${a.action}** on ${md(a.target)}: ${md(detail)}`, {
       spacing: "Small",
       isSubtle: a.state === "skipped",
     });

@@ -104,12 +104,10 @@ async function sendWithinLimits(
       .responseType(ResponseType.RAW)
       .post({ requests })) as Response;
     const text = await response.text();
-    const body = (text === "" ? {} : JSON.parse(text)) as {
-      responses?: BatchAnswer[];
-      error?: GraphErrorBody;
-    };
     const batchId = response.headers.get("request-id") ?? undefined;
-    if (!response.ok) throw batchRefused(response, body.error, batchId);
+    // A gateway's 502 or 504 may answer in HTML: the status, not the body, is what classifies it.
+    if (!response.ok) throw batchRefused(response, parsedOrUndefined(text)?.error, batchId);
+    const body = (text === "" ? {} : JSON.parse(text)) as { responses?: BatchAnswer[] };
     return (body.responses ?? []).map((answer) => {
       const id = answer.headers?.["request-id"] ?? innerRequestId(answer.body) ?? batchId;
       return { ...answer, ...(id === undefined ? {} : { requestId: id }) };
@@ -123,6 +121,14 @@ interface GraphErrorBody {
   code?: string;
   message?: string;
   innerError?: { "request-id"?: string };
+}
+
+function parsedOrUndefined(text: string): { error?: GraphErrorBody } | undefined {
+  try {
+    return JSON.parse(text) as { error?: GraphErrorBody };
+  } catch {
+    return undefined;
+  }
 }
 
 /** The request id in a refused step's error body (`error.innerError["request-id"]`). */

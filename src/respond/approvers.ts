@@ -1,4 +1,5 @@
-import type { GraphDirectory } from "../cloud/graph-directory.js";
+import type { GraphDirectory, GraphUser } from "../cloud/graph-directory.js";
+import { isExternalUpn } from "../detect/identity.js";
 
 export type ApproverVerdict = { ok: true } | { ok: false; reason: string };
 
@@ -14,7 +15,7 @@ export class ApproverCheck {
 
   constructor(
     private readonly settings: { approverGroupId?: string; approvers: readonly string[] },
-    private readonly graph: Pick<GraphDirectory, "transitiveMemberIds">,
+    private readonly graph: Pick<GraphDirectory, "transitiveMemberIds" | "user">,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -30,9 +31,17 @@ export class ApproverCheck {
     }
     try {
       const members = await this.groupMembers(group);
-      return members.has(id)
-        ? { ok: true }
-        : { ok: false, reason: "you are not a member of the approver group" };
+      if (!members.has(id)) return { ok: false, reason: "you are not a member of the approver group" };
+      // Nested groups widen who is in: their owners and Groups Administrators can add anyone, a guest
+      // included. An external account decides nothing through the group (name it in WARDEN_APPROVERS).
+      const user = await this.graph.user(id);
+      if (user === undefined || isExternal(user)) {
+        return {
+          ok: false,
+          reason: "an external or unknown account does not approve through the approver group",
+        };
+      }
+      return { ok: true };
     } catch (error) {
       return {
         ok: false,
@@ -49,4 +58,14 @@ export class ApproverCheck {
     this.cache = { at: this.now(), members };
     return members;
   }
+}
+
+/** A guest, an account made by invitation, or a #EXT# member: it signs in at another tenant. */
+function isExternal(user: GraphUser): boolean {
+  return (
+    user.userType === "Guest" ||
+    user.creationType === "Invitation" ||
+    (user.externalUserState ?? null) !== null ||
+    isExternalUpn(user.userPrincipalName ?? undefined)
+  );
 }

@@ -106,7 +106,8 @@ async function runOne(
       return {
         state: "done",
         outcome: `${prefix}already in place: ${plan.changes.join("; ")}`,
-        ...(notEnforced === undefined ? {} : { changed: enforcement }),
+        // Merged with what an earlier attempt recorded it changed: undo still needs it.
+        ...(notEnforced === undefined ? {} : { changed: { ...(row.changed ?? {}), ...enforcement } }),
         transient: false,
       };
     if (deps.dryRun)

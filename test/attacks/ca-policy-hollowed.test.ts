@@ -46,6 +46,13 @@ const hollowings: [string, (policy: Record<string, unknown>) => void][] = [
     },
   ],
   [
+    "a weak authentication strength instead of MFA",
+    (p) => {
+      const grant = p["grantControls"] as Record<string, unknown>;
+      grant["authenticationStrength"] = { id: "00000000-0000-0000-0000-000000000002" };
+    },
+  ],
+  [
     "terms of use instead of MFA",
     (p) => {
       const grant = p["grantControls"] as Record<string, unknown>;
@@ -94,6 +101,7 @@ describe("Warden's conditional access policy, hollowed out by an administrator",
       expect(users["excludeGroups"] ?? []).toEqual([]);
       expect(restored.conditions["locations"] ?? null).toBeNull();
       expect(restored.grantControls?.["termsOfUse"] ?? []).toEqual([]);
+      expect(restored.grantControls?.["authenticationStrength"] ?? null).toBeNull();
       expect(users["includeGroups"]).toEqual(
         (made.conditions["users"] as Record<string, unknown>)["includeGroups"],
       );

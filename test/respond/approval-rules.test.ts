@@ -154,7 +154,10 @@ describe("who may approve", () => {
     const { ApproverCheck } = await import("../../src/respond/approvers.js");
     const failing = new ApproverCheck(
       { approverGroupId: "9b9b9b9b-0000-4000-8000-000000000009", approvers: [] },
-      { transitiveMemberIds: async () => Promise.reject(new Error("Graph answered 503")) },
+      {
+        transitiveMemberIds: async () => Promise.reject(new Error("Graph answered 503")),
+        user: async () => undefined,
+      },
     );
     expect(await failing.check(alice.id)).toEqual({
       ok: false,
@@ -164,7 +167,10 @@ describe("who may approve", () => {
       ok: false,
       reason: expect.stringContaining("no Entra identity"),
     });
-    const listed = new ApproverCheck({ approvers: [alice.id] }, { transitiveMemberIds: async () => [] });
+    const listed = new ApproverCheck(
+      { approvers: [alice.id] },
+      { transitiveMemberIds: async () => [], user: async () => undefined },
+    );
     expect(await listed.check(alice.id.toUpperCase())).toEqual({ ok: true });
     expect(await listed.check(bob.id)).toEqual({
       ok: false,

@@ -27,10 +27,12 @@ beforeAll(async () => {
 afterAll(async () => sim?.close());
 
 describe("the approver group", () => {
-  it("lets a member of a nested group decide, and no one outside the group", async () => {
-    const [direct, nested, outsider] = [...sim.directory.users.values()];
-    if (direct === undefined || nested === undefined || outsider === undefined)
-      throw new Error("the tenant has fewer than three users");
+  it("lets a member of a nested group decide, and no one outside the group, nor a guest inside it", async () => {
+    const users = [...sim.directory.users.values()];
+    const [direct, nested, outsider] = users.filter((u) => u.userType === "Member");
+    const guest = users.find((u) => u.userType === "Guest");
+    if (direct === undefined || nested === undefined || outsider === undefined || guest === undefined)
+      throw new Error("the tenant lacks three members and a guest");
     const actor = {
       kind: "app" as const,
       appId: SIM_APP.clientId,
@@ -42,6 +44,8 @@ describe("the approver group", () => {
     approvers.members.add(direct.id);
     approvers.members.add(tier1.id);
     tier1.members.add(nested.id);
+    // A guest someone added to the nested group: nesting widens who is in, not who may decide.
+    tier1.members.add(guest.id);
 
     const check = new ApproverCheck({ approverGroupId: approvers.id, approvers: [] }, graph);
     expect(await check.check(direct.id)).toEqual({ ok: true });
@@ -49,6 +53,10 @@ describe("the approver group", () => {
     expect(await check.check(outsider.id)).toEqual({
       ok: false,
       reason: "you are not a member of the approver group",
+    });
+    expect(await check.check(guest.id)).toEqual({
+      ok: false,
+      reason: "an external or unknown account does not approve through the approver group",
     });
   });
 });

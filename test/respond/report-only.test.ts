@@ -4,7 +4,7 @@ import { executeContainment } from "../../src/respond/execute.js";
 import { planContainment } from "../../src/respond/plan.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
-import { actionsOf } from "../../src/store/actions-repo.js";
+import { actionsOf, claimAction, finishAction, recordPlannedActions } from "../../src/store/actions-repo.js";
 import type { Database } from "../../src/store/database.js";
 import { insertFindings } from "../../src/store/findings-repo.js";
 import { auditTrail, createIncident, getIncident } from "../../src/store/incidents-repo.js";
@@ -87,5 +87,45 @@ describe("a report-only containment policy", () => {
       (e) => e.action === "containment-finished",
     );
     expect(finished?.detail).toMatchObject({ notEnforced: 1, failed: 0 });
+  }, 60_000);
+
+  it("keeps what an earlier attempt recorded it changed when a retry finds it in place", async () => {
+    const guest = day.attacks.find((a) => a.name === "guest-admin");
+    if (guest === undefined) throw new Error("no guest-admin attack");
+    const deps = containmentDeps(sim, day, db);
+    deps.ctx.settings = { ...deps.ctx.settings, policyState: "enabledForReportingButNotEnforced" };
+    const group = [...sim.directory.groups.values()].find((g) => g.members.has(guest.actorId));
+    if (group === undefined) throw new Error("the first test put the inviting admin in no group");
+    // An attempt that added the admin to the group, whose check did not see it yet: it waits.
+    const recorded = { userId: guest.actorId, groupId: group.id, addedToGroup: true };
+    await createIncident(db, "inc-retried", day.tenant.id, {
+      severity: "critical",
+      confidence: 0.99,
+      firstTime: Date.now(),
+      lastTime: Date.now(),
+      findingIds: [],
+      rules: ["guest-privileged-role"],
+    });
+    await db.query("UPDATE incidents SET state = 'approved' WHERE id = 'inc-retried'");
+    await recordPlannedActions(db, [
+      {
+        id: "act-retried",
+        tenantId: day.tenant.id,
+        incidentId: "inc-retried",
+        action: "require-mfa",
+        target: { kind: "user", id: guest.actorId, label: "the inviting admin" },
+        state: "planned",
+        plan: { needed: true, changes: ["add"], data: { userId: guest.actorId } },
+      },
+    ]);
+    await claimAction(db, "act-retried", { approvedBy: "a", automatic: false });
+    await finishAction(db, "act-retried", { state: "waiting", outcome: "executed", changed: recorded });
+
+    await executeContainment(deps, "inc-retried", { kind: "approver", id: "a", name: "Analyst" });
+
+    const row = (await actionsOf(db, "inc-retried"))[0];
+    expect(row?.outcome).toMatch(/^NOT ENFORCED: .*already in place/);
+    // Undo still knows what to take back.
+    expect(row?.changed).toEqual({ ...recorded, enforced: false });
   }, 60_000);
 });

@@ -67,6 +67,8 @@ export function policyRestore(
       builtInControls: [c.control],
       customAuthenticationFactors: [],
       termsOfUse: [],
+      // An authentication strength offered in place of MFA is a weaker grant too.
+      authenticationStrength: null,
     } as GraphCaPolicy["grantControls"],
     sessionControls: null,
   };

@@ -13,7 +13,13 @@ export const revokeSessions: Responder = {
     // Microsoft: revokeSignInSessions "doesn't revoke sign-in sessions for external users, because external
     // users sign in through their home tenant" (Graph, user: revokeSignInSessions). Done for one, it is
     // recorded as not enforced and does not count as containment (issue 18, point 6).
-    const external = user.userType === "Guest" || isExternalUpn(user.userPrincipalName ?? undefined);
+    // Invited, whatever userType says now: a Global Administrator can turn a guest into a "Member" and
+    // rename it, but its account was created by invitation and still signs in at home.
+    const external =
+      user.userType === "Guest" ||
+      isExternalUpn(user.userPrincipalName ?? undefined) ||
+      user.creationType === "Invitation" ||
+      (user.externalUserState ?? null) !== null;
     const notEnforced = external
       ? {
           notEnforced: `revocation does not end ${labelOf(user)}'s sessions: an external user signs in through their home tenant; disable the account instead`,
