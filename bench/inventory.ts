@@ -43,7 +43,7 @@ export async function benchInventory(root: string, log: (line: string) => void):
       const rbac = new AzureRbac(credential, sim.url, TENANT, limiter);
       const before = { ...sim.faults.counts.byEndpoint };
       const started = performance.now();
-      const entries = await collectInventory({
+      const { entries } = await collectInventory({
         graph,
         rbac,
         subscriptions: async () => truth.subscriptions,

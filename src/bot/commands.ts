@@ -2,7 +2,7 @@ import { type Activity, CardFactory, MessageFactory } from "botbuilder";
 import { incidentCard } from "../cards/incident-card.js";
 import { inventoryCard } from "../cards/inventory-card.js";
 import { markdownText as md } from "../cards/markdown-text.js";
-import type { InventoryEntry } from "../inventory/collect.js";
+import type { Inventory } from "../inventory/collect.js";
 import { incidentView } from "../respond/view-for-card.js";
 import type { Database } from "../store/database.js";
 import { auditTrail, getIncident, listIncidents } from "../store/incidents-repo.js";
@@ -12,7 +12,7 @@ export interface CommandContext {
   send(message: string | Partial<Activity>): Promise<unknown>;
   db: Database;
   tenantId: string;
-  inventory(): Promise<InventoryEntry[]>;
+  inventory(): Promise<Inventory>;
 }
 
 interface Command {
@@ -81,8 +81,8 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   inventory: {
     approversOnly: true,
     async run(ctx) {
-      const entries = await ctx.inventory();
-      await ctx.send(MessageFactory.attachment(CardFactory.adaptiveCard(inventoryCard(entries, 0))));
+      const { entries, gaps } = await ctx.inventory();
+      await ctx.send(MessageFactory.attachment(CardFactory.adaptiveCard(inventoryCard(entries, 0, gaps))));
     },
   },
   help: {

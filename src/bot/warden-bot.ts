@@ -8,7 +8,7 @@ import {
 import { incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
 import { inventoryCard } from "../cards/inventory-card.js";
 import { markdownText as md } from "../cards/markdown-text.js";
-import type { InventoryEntry } from "../inventory/collect.js";
+import type { Inventory } from "../inventory/collect.js";
 import { enqueue, JOBS } from "../jobs/catalogue.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
 import type { ApproverCheck } from "../respond/approvers.js";
@@ -23,7 +23,7 @@ import { withoutMentions } from "./mentions.js";
 
 export interface BotDeps {
   /** Reads the inventory live from the tenant; the bot keeps the last one a few minutes for paging. */
-  inventory: () => Promise<InventoryEntry[]>;
+  inventory: () => Promise<Inventory>;
   workflow: WorkflowDeps;
   queue: JobQueue;
   approvers: ApproverCheck;
@@ -43,10 +43,10 @@ const CARD = "application/vnd.microsoft.card.adaptive";
  * every click, and what runs is read from the store.
  */
 export class WardenBot extends TeamsActivityHandler {
-  private inventoryCache: { at: number; entries: Promise<InventoryEntry[]> } | undefined;
+  private inventoryCache: { at: number; entries: Promise<Inventory> } | undefined;
 
   /** The inventory, read again when older than five minutes (paging reads the same one). */
-  private inventory(): Promise<InventoryEntry[]> {
+  private inventory(): Promise<Inventory> {
     if (this.inventoryCache === undefined || Date.now() - this.inventoryCache.at > 300_000) {
       const entries = this.deps.inventory();
       entries.catch(() => {
@@ -182,7 +182,8 @@ export class WardenBot extends TeamsActivityHandler {
       if (!allowed.ok)
         return answer(noticeCard("Refused", `Only Warden's approvers can see this: ${allowed.reason}.`));
       const page = typeof data["page"] === "number" && Number.isInteger(data["page"]) ? data["page"] : 0;
-      return answer(inventoryCard(await this.inventory(), page));
+      const { entries, gaps } = await this.inventory();
+      return answer(inventoryCard(entries, page, gaps));
     }
     const incidentId = typeof data["incidentId"] === "string" ? data["incidentId"] : undefined;
     const version = typeof data["version"] === "number" ? data["version"] : Number.NaN;

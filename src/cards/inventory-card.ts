@@ -8,7 +8,12 @@ const PAGE = 8;
  * The `inventory` chat answer: totals, one page of the riskiest external admins first, and a button
  * for the next page (the verb `inventoryPage` with the page number; nothing else is trusted from it).
  */
-export function inventoryCard(entries: readonly InventoryEntry[], page: number): Record<string, unknown> {
+export function inventoryCard(
+  entries: readonly InventoryEntry[],
+  page: number,
+  /** What could not be read: said under the count, so a short list is not taken for a whole one. */
+  gaps: readonly string[] = [],
+): Record<string, unknown> {
   const pages = Math.max(1, Math.ceil(entries.length / PAGE));
   const current = Math.min(Math.max(0, page), pages - 1);
   const shown = entries.slice(current * PAGE, current * PAGE + PAGE);
@@ -29,6 +34,7 @@ export function inventoryCard(entries: readonly InventoryEntry[], page: number):
       wrap: true,
       isSubtle: true,
     },
+    ...gaps.map((gap) => ({ type: "TextBlock", text: `⚠ ${md(gap)}`, wrap: true, color: "Warning" })),
   ];
   for (const e of shown) {
     const flags = [

@@ -40,7 +40,7 @@ export async function inventoryCommand(options: { format?: string }, io: Command
   const arm = new ArmActivity(credential, runtime.endpoints.arm, tenantId, limiter);
   const started = Date.now();
   try {
-    const entries = await collectInventory({
+    const { entries, gaps } = await collectInventory({
       graph: new GraphDirectory(credential, runtime.endpoints.graph, tenantId, limiter),
       rbac: new AzureRbac(credential, runtime.endpoints.arm, tenantId, limiter),
       subscriptions: async () => (await arm.subscriptions()).map((s) => s.subscriptionId),
@@ -55,11 +55,12 @@ export async function inventoryCommand(options: { format?: string }, io: Command
     if (io.stderr.isTTY === true) io.stderr.write(`\r\u001b[K`);
     io.stdout.write(
       format === "json"
-        ? `${JSON.stringify({ entries }, null, 2)}\n`
+        ? `${JSON.stringify({ entries, gaps }, null, 2)}\n`
         : format === "csv"
           ? inventoryCsv(entries)
           : inventoryTable(entries),
     );
+    for (const gap of gaps) io.stderr.write(`warden inventory: not complete: ${gap}\n`);
     io.stderr.write(
       `warden inventory: ${entries.length} external admins in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );

@@ -73,7 +73,21 @@ export class AzureRbac {
    * only that principal's direct assignments.
    */
   async assignments(subscriptionIds: readonly string[], principalId?: string): Promise<AzureAssignment[]> {
+    return (await this.assignmentsAndGaps(subscriptionIds, principalId)).assignments;
+  }
+
+  /**
+   * As `assignments`, and the scopes that could not be read. Warden's app may hold rights on subscriptions
+   * only (docs/deploy.md allows it): the root management group then answers 403, and what is readable is
+   * still returned. Assignments made at the root or a management group are inherited, so the listing of
+   * each readable subscription includes them; only those over no readable subscription are missed.
+   */
+  async assignmentsAndGaps(
+    subscriptionIds: readonly string[],
+    principalId?: string,
+  ): Promise<{ assignments: AzureAssignment[]; unreadable: string[] }> {
     const filter = principalId === undefined ? undefined : `principalId eq '${principalId}'`;
+    const unreadable: string[] = [];
     const found = new Map<string, AzureAssignment>();
     const take = async (pages: AsyncIterable<RoleAssignment>) => {
       for await (const a of pages) {
@@ -81,9 +95,14 @@ export class AzureRbac {
         if (assignment !== undefined) found.set(assignment.id.toLowerCase(), assignment);
       }
     };
-    await take(
-      this.client.roleAssignments.listForScope(this.rootGroupScope, filter === undefined ? {} : { filter }),
-    );
+    try {
+      await take(
+        this.client.roleAssignments.listForScope(this.rootGroupScope, filter === undefined ? {} : { filter }),
+      );
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode !== 403) throw error;
+      unreadable.push(this.rootGroupScope);
+    }
     for (const subscriptionId of subscriptionIds) {
       await take(
         this.client.roleAssignments.listForScope(
@@ -92,7 +111,7 @@ export class AzureRbac {
         ),
       );
     }
-    return [...found.values()];
+    return { assignments: [...found.values()], unreadable };
   }
 
   async assignment(id: string): Promise<AzureAssignment | undefined> {

@@ -78,7 +78,13 @@ const isGroup = (p: GraphRoleAssignment["principal"]) => p?.["@odata.type"] === 
  * group or root scope. Calls: one listing per role kind, one per role-assignable group, one per
  * subscription plus the root management group, one per custom role, one per 15 candidate users.
  */
-export async function collectInventory(deps: InventoryDeps): Promise<InventoryEntry[]> {
+/** The external admins found, and what could not be read (said with the list, never left out quietly). */
+export interface Inventory {
+  entries: InventoryEntry[];
+  gaps: string[];
+}
+
+export async function collectInventory(deps: InventoryDeps): Promise<Inventory> {
   const progress = deps.onProgress ?? (() => undefined);
   const held = new Map<string, HeldRole[]>();
   const hold = (id: string, role: HeldRole) =>
@@ -137,7 +143,11 @@ export async function collectInventory(deps: InventoryDeps): Promise<InventoryEn
 
   const subscriptions = await deps.subscriptions();
   progress("Azure role assignments", 0, subscriptions.length + 1);
-  const assignments = await deps.rbac.assignments(subscriptions);
+  const { assignments, unreadable } = await deps.rbac.assignmentsAndGaps(subscriptions);
+  const gaps = unreadable.map(
+    (scope) =>
+      `Azure role assignments at ${scope} could not be read (Warden's app has no rights there): roles held there over no subscription Warden can read are not listed`,
+  );
   progress("Azure role assignments", subscriptions.length + 1, subscriptions.length + 1);
   const builtIn = new Set(DEFAULT_PRIVILEGED_AZURE_ROLES);
   for (const a of assignments) {
@@ -194,7 +204,7 @@ export async function collectInventory(deps: InventoryDeps): Promise<InventoryEn
       ? await invitersFromAuditLog(deps.graph, deps.now())
       : await deps.invitedBy(externals.map((u) => u.id));
   const now = deps.now();
-  return externals
+  const entries = externals
     .map((user): InventoryEntry => {
       const roles = (held.get(user.id.toLowerCase()) ?? []).sort(
         (a, b) =>
@@ -228,6 +238,7 @@ export async function collectInventory(deps: InventoryDeps): Promise<InventoryEn
       (a, b) =>
         riskScore(b) - riskScore(a) || (a.userPrincipalName ?? "").localeCompare(b.userPrincipalName ?? ""),
     );
+  return { entries, gaps };
 }
 
 /** Riskiest first: a risky or new account with privilege is what an admin should look at first. */

@@ -303,7 +303,7 @@ describe("log and tenant text in Warden's cards and chat", () => {
       now: Date.now,
     };
     const bot = new WardenBot({
-      inventory: async () => [],
+      inventory: async () => ({ entries: [], gaps: [] }),
       workflow,
       queue: new InProcessQueue(),
       approvers,

@@ -124,7 +124,7 @@ describe("super-linear work on log strings", () => {
   }, async () => {
     const approvers = { check: async () => ({ ok: true as const }) } as unknown as ApproverCheck;
     const bot = new WardenBot({
-      inventory: async () => [],
+      inventory: async () => ({ entries: [], gaps: [] }),
       // Stored nowhere: WardenBot remembers the conversation, so give it a store that takes anything.
       workflow: { db: { query: async () => ({ rows: [] }) } } as unknown as WorkflowDeps,
       queue: {} as never,

@@ -18,6 +18,9 @@ const TENANT = "3d9f6c2a-8b1e-4f7a-9c5d-0e2f4a6b8c1d";
 let sim: SimCloud;
 let truth: InventoryTruth;
 let entries: InventoryEntry[];
+let gaps: string[];
+let graph: GraphDirectory;
+let rbac: AzureRbac;
 let requests: number;
 let endpoints: Record<string, number>;
 
@@ -34,15 +37,15 @@ beforeAll(async () => {
     { graph: sim.url, arm: sim.url, authority: sim.url },
   );
   const limiter = new RateLimiter();
-  const graph = new GraphDirectory(credential, sim.url, TENANT, limiter);
-  const rbac = new AzureRbac(credential, sim.url, TENANT, limiter);
+  graph = new GraphDirectory(credential, sim.url, TENANT, limiter);
+  rbac = new AzureRbac(credential, sim.url, TENANT, limiter);
   const before = sim.faults.counts.total;
-  entries = await collectInventory({
+  ({ entries, gaps } = await collectInventory({
     graph,
     rbac,
     subscriptions: async () => sim.directory.subscriptions.map((s) => s.subscriptionId),
     now: Date.now,
-  });
+  }));
   requests = sim.faults.counts.total - before;
   endpoints = { ...sim.faults.counts.byEndpoint };
 }, 120_000);
@@ -93,6 +96,28 @@ describe("the external-admin inventory", () => {
     expect(truth.invited.size).toBe(30);
     for (const e of entries) expect(e.invitedBy).toBe(truth.invited.get(e.id) ?? null);
     expect(entries.filter((e) => e.lastSignIn !== null).length).toBe(100);
+  });
+
+  it("lists what it can read when the root management group refuses Warden, and says what it could not", async () => {
+    // Read with every right, nothing is missing.
+    expect(gaps).toEqual([]);
+    // An app with rights on subscriptions only: ARM answers 403 at the root (issue 18, point 3).
+    sim.directory.appsReadRootScope = false;
+    try {
+      const partial = await collectInventory({
+        graph,
+        rbac,
+        subscriptions: async () => sim.directory.subscriptions.map((s) => s.subscriptionId),
+        now: Date.now,
+      });
+      expect(partial.gaps).toEqual([
+        `Azure role assignments at /providers/Microsoft.Management/managementGroups/${TENANT} could not be read (Warden's app has no rights there): roles held there over no subscription Warden can read are not listed`,
+      ]);
+      // Everything else is still there: roles at the root reach every subscription, whose listings hold them.
+      expect(partial.entries.map((e) => e.id).sort()).toEqual(entries.map((e) => e.id).sort());
+    } finally {
+      sim.directory.appsReadRootScope = true;
+    }
   });
 
   it("reads the home domain from the mail, or from the #EXT# UPN when there is no mail", () => {

@@ -23,17 +23,27 @@ export const removeAzureRole: Responder = {
     const user = await resolveUser(ctx, target);
     const limit = target.kind === "user" ? target.limit : undefined;
     const visible = await ctx.subscriptions();
-    const all = await ctx.rbac.assignments(subscriptionsToRead(visible, limit), user.id);
+    const { assignments: all, unreadable } = await ctx.rbac.assignmentsAndGaps(
+      subscriptionsToRead(visible, limit),
+      user.id,
+    );
     const named = all.filter((a) => isNamed(a, limit));
     const what = limit === undefined ? "at subscription, management group or root scope" : describe(limit);
+    // Said on the card: what Warden could not see, it cannot take back (issue 18, point 3).
+    const gaps = unreadable.map(
+      (scope) =>
+        `Not read: role assignments at ${scope} (Warden's app has no rights there); any held there over no readable subscription stay`,
+    );
     return {
       needed: named.length > 0,
-      changes:
-        named.length > 0
+      changes: [
+        ...(named.length > 0
           ? named.map(
               (a) => `Delete ${labelOf(user)}'s ${roleName(a.roleDefinitionId)} assignment at ${a.scope}`,
             )
-          : [`${labelOf(user)} holds no Azure role ${what}`],
+          : [`${labelOf(user)} holds no Azure role ${what}`]),
+        ...gaps,
+      ],
       data: { userId: user.id, assignments: named },
     };
   },

@@ -90,6 +90,16 @@ export function armAuthorizationRoutes(directory: SimDirectory): Router {
     if (!needsVersion(req, res)) return;
     if (POLICY.test(path)) return policy(req, res);
     const scope = (assignments ?? definitions)?.[1] || "/";
+    const caller = actorOf(res);
+    const atRoot = scope === "/" || /^\/providers\/Microsoft\.Management\/managementGroups\//i.test(scope);
+    if (atRoot && caller.kind === "app" && !directory.appsReadRootScope) {
+      return armError(
+        res,
+        403,
+        "AuthorizationFailed",
+        `The client '${caller.appId}' with object id '${caller.servicePrincipalId}' does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+      );
+    }
     const gone = subscriptionGone(scope);
     if (gone !== undefined) {
       return armError(res, 404, "SubscriptionNotFound", `The subscription '${gone}' could not be found.`);

@@ -76,6 +76,13 @@ export class SimDirectory {
   readonly azureRoleDefinitions = new Map<string, AzureRoleDefinition>(
     BUILT_IN_AZURE_ROLES.map((r) => [r.guid, r]),
   );
+  /**
+   * Whether apps may read the root management group and `/`. An app given rights on subscriptions only
+   * (docs/deploy.md allows it) is refused there with 403 AuthorizationFailed, as ARM refuses any scope
+   * the caller holds no role at; tests turn this off to show Warden carries on (issue 18, point 3).
+   */
+  appsReadRootScope = true;
+
   policy: SubscriptionPolicy = {
     blockSubscriptionsLeavingTenant: false,
     blockSubscriptionsIntoTenant: false,

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { removeAzureRole } from "../../src/respond/responders/remove-azure-role.js";
+import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
+import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
+import type { Database } from "../../src/store/database.js";
+import { containmentDeps } from "../helpers/respond.js";
+import { freshPglite } from "../helpers/services.js";
+import { settledTenant } from "../helpers/sim.js";
+
+/**
+ * Warden's app with rights on subscriptions only (docs/deploy.md allows it): ARM refuses it at the root
+ * management group with 403 (issue 18, point 3). Taking an outsider's Azure roles back still works on
+ * every subscription it can read, and the card says what it could not see.
+ */
+
+let sim: SimCloud;
+let day: TenantDay;
+let db: Database;
+let drop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ sim, day } = await settledTenant(97, 50));
+  ({ db, drop } = await freshPglite());
+}, 60_000);
+afterAll(async () => {
+  await drop?.();
+  await sim?.close();
+});
+
+describe("an Azure role removal without rights at the root management group", () => {
+  it("plans the removals it can see, and says what it could not read", async () => {
+    const guest = day.attacks.find((a) => a.name === "guest-admin");
+    if (guest === undefined) throw new Error("no guest-admin attack");
+    sim.directory.appsReadRootScope = false;
+    const { ctx } = containmentDeps(sim, day, db);
+    const plan = await removeAzureRole.plan(ctx, { kind: "user", id: guest.subjectId, label: "the guest" });
+    expect(plan.needed).toBe(true);
+    expect(plan.changes.filter((c) => c.startsWith("Delete "))).not.toEqual([]);
+    expect(plan.changes.at(-1)).toBe(
+      `Not read: role assignments at /providers/Microsoft.Management/managementGroups/${day.tenant.id} (Warden's app has no rights there); any held there over no readable subscription stay`,
+    );
+  });
+});
