@@ -15,6 +15,7 @@ export const RULES = [
   "risky-ip-vm-created",
   "risky-signin-resource-group",
   "subscription-hijack-chain",
+  "containment-tampered",
 ] as const;
 
 export type RuleId = (typeof RULES)[number];

@@ -378,3 +378,72 @@ describe("risky-signin-resource-group", () => {
     expect(rules(report)).toEqual([]);
   });
 });
+
+describe("containment-tampered", () => {
+  /** The docs' directoryAudit example, turned into a change to a conditional access policy or a group. */
+  function change(activity: string, targets: Json[], id: string, initiatedByApp?: string): Json {
+    const audit = sample.directoryAudits()[0] as Json;
+    audit["id"] = id;
+    audit["activityDisplayName"] = activity;
+    audit["activityDateTime"] = "2022-06-27T09:30:00.0000000Z";
+    audit["targetResources"] = targets;
+    if (initiatedByApp !== undefined)
+      audit["initiatedBy"] = {
+        app: { appId: initiatedByApp, displayName: "Warden", servicePrincipalId: null },
+      };
+    return audit;
+  }
+  const policy = (name: string, oldName?: string): Json => ({
+    id: "5b1a0c2e-0000-4000-8000-00000000c0a1",
+    displayName: name,
+    type: "Policy",
+    modifiedProperties:
+      oldName === undefined
+        ? []
+        : [{ displayName: "DisplayName", oldValue: `"${oldName}"`, newValue: `"${name}"` }],
+  });
+  const group = {
+    id: "6c2b1d3f-0000-4000-8000-00000000c0a2",
+    displayName: "Warden contained: require MFA",
+    type: "Group",
+  };
+  const user = { id: GUEST_ID, displayName: "Kratos", type: "User", userPrincipalName: GUEST_UPN };
+
+  it("fires when someone else edits, renames or deletes Warden's policy, or frees a user from its group", async () => {
+    const report = await detect([
+      change("Update conditional access policy", [policy("Warden containment: require MFA")], "t-1"),
+      change(
+        "Update conditional access policy",
+        [policy("Report only", "Warden containment: block sign-in")],
+        "t-2",
+      ),
+      change("Delete conditional access policy", [policy("Warden containment: require MFA")], "t-3"),
+      change("Remove member from group", [user, group], "t-4"),
+    ]);
+    expect(rules(report)).toEqual([
+      "containment-tampered",
+      "containment-tampered",
+      "containment-tampered",
+      "containment-tampered",
+    ]);
+    const freed = report.findings.find((f) => f.summary.includes("taken out of"));
+    expect(freed?.subject).toMatchObject({ type: "user", id: GUEST_ID });
+  });
+
+  it("stays silent on other policies and groups, and on Warden's own changes", async () => {
+    const report = await detect(
+      [
+        change("Update conditional access policy", [policy("Require MFA for admins")], "q-1"),
+        change("Remove member from group", [user, { ...group, displayName: "Finance" }], "q-2"),
+        change(
+          "Update conditional access policy",
+          [policy("Warden containment: require MFA")],
+          "q-3",
+          "a1a1a1a1-0000-4000-8000-0000000000a1",
+        ),
+      ],
+      { ownAppIds: ["a1a1a1a1-0000-4000-8000-0000000000a1"] },
+    );
+    expect(rules(report)).toEqual([]);
+  });
+});
