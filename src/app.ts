@@ -2,10 +2,11 @@ import { mkdirSync } from "node:fs";
 import { botConfigured, createBot } from "./bot/index.js";
 import { ArmActivity } from "./cloud/arm-activity.js";
 import { AzureRbac } from "./cloud/arm-rbac.js";
-import { credentialFor, GRAPH_SCOPE } from "./cloud/credential.js";
+import { credentialFor } from "./cloud/credential.js";
 import { GraphDirectory } from "./cloud/graph-directory.js";
 import { GraphLogs } from "./cloud/graph-logs.js";
 import { RateLimiter } from "./cloud/rate-limiter.js";
+import { graphScopeFor } from "./cloud/scopes.js";
 import { SubscriptionPolicy } from "./cloud/subscription-policy.js";
 import { ConfigError, type WardenConfig } from "./config/index.js";
 import { loadSeedQueries } from "./hunting/seed-queries.js";
@@ -106,7 +107,7 @@ export async function openWarden(
     respond,
     guard,
     async graphToken() {
-      const token = await credential.getToken(GRAPH_SCOPE);
+      const token = await credential.getToken(graphScopeFor(config.runtime.endpoints.graph));
       if (token === null) throw new Error("the token authority gave no token");
     },
     async close() {

@@ -87,4 +87,3 @@ export function credentialFor(
 }
 
 /** The scope Graph tokens are asked for (the SDK's own); the readiness check asks for the same. */
-export const GRAPH_SCOPE = "https://graph.microsoft.com/.default";

@@ -7,9 +7,9 @@ import {
   RetryHandlerOptions,
 } from "@microsoft/microsoft-graph-client";
 import { TokenCredentialAuthenticationProvider } from "@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js";
-import { GRAPH_SCOPE } from "./credential.js";
 import { LimitedGraphTransport } from "./limited-transport.js";
 import type { RateLimiter } from "./rate-limiter.js";
+import { graphScopeFor } from "./scopes.js";
 
 /**
  * The one Graph client setup: authentication, the SDK's retries (Retry-After honoured), then the rate
@@ -24,7 +24,7 @@ export function makeGraphClient(
   const host = new URL(graphUrl).hostname;
   const auth = new AuthenticationHandler(
     new TokenCredentialAuthenticationProvider(credential, {
-      scopes: [GRAPH_SCOPE],
+      scopes: [graphScopeFor(graphUrl)],
     }),
   );
   const retry = new RetryHandler(new RetryHandlerOptions());

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GRAPH_SCOPE, makeCredential } from "../../src/cloud/credential.js";
+import { makeCredential } from "../../src/cloud/credential.js";
+import { GLOBAL_GRAPH_SCOPE } from "../../src/cloud/scopes.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import { SIM_APP, simCloud } from "../helpers/sim.js";
 
@@ -19,7 +20,7 @@ beforeAll(async () => {
     { tenantId: TENANT, clientId: SIM_APP.clientId, clientSecret: SIM_APP.clientSecret },
     { graph: sim.url, arm: sim.url, authority: sim.url },
   );
-  token = (await credential.getToken(GRAPH_SCOPE))?.token ?? "";
+  token = (await credential.getToken(GLOBAL_GRAPH_SCOPE))?.token ?? "";
 });
 afterAll(async () => sim?.close());
 
