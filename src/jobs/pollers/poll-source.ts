@@ -36,7 +36,12 @@ export interface PollDeps {
   settings: PollSettings;
   log: Logger;
   now: () => number;
+  /** Rows a hunting query returns at most (Defender: 100,000); a window that fills it is read in halves. */
+  huntingRowCap?: number;
 }
+
+/** Defender's advanced hunting API: "the results are limited to 100,000 rows" a query. */
+export const HUNTING_ROW_CAP = 100_000;
 
 export interface PollResult {
   from: Date;
@@ -107,10 +112,35 @@ function readWindow(
     case "hunting": {
       const query = deps.huntingQueries.get(source.query);
       if (query === undefined) throw new Error(`no hunting query named ${source.query} in hunting/`);
-      // One call answers the whole window (up to 100,000 rows).
-      return (async function* () {
-        yield await deps.directory.runHuntingQuery(queryForWindow(query, from, to));
-      })();
+      return huntInHalves(deps, query, from.getTime(), to.getTime(), deps.huntingRowCap ?? HUNTING_ROW_CAP);
     }
   }
+}
+
+/**
+ * One query answers a window up to the row cap. A window that fills it may have been cut (Defender stops
+ * at the cap and says nothing), so it is read again in two halves, each halved again as needed, down to
+ * a second: a busy hour is read in pieces rather than truncated. Rows at the midpoint come in both halves
+ * (`between` is inclusive); events are stored by id, so they are stored once.
+ */
+async function* huntInHalves(
+  deps: PollDeps,
+  query: HuntingQuery,
+  from: number,
+  to: number,
+  cap: number,
+): AsyncGenerator<Record<string, unknown>[]> {
+  const rows = await deps.directory.runHuntingQuery(queryForWindow(query, new Date(from), new Date(to)));
+  if (rows.length < cap || to - from <= 1_000) {
+    if (rows.length >= cap)
+      deps.log.warn(
+        { from: new Date(from), to: new Date(to), rows: rows.length },
+        "a hunting window of a second filled the row cap: rows past it are not read",
+      );
+    yield rows;
+    return;
+  }
+  const middle = from + Math.floor((to - from) / 2);
+  yield* huntInHalves(deps, query, from, middle, cap);
+  yield* huntInHalves(deps, query, middle, to, cap);
 }

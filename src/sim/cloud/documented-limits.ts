@@ -51,6 +51,12 @@ export interface LimitRefusal {
 export class DocumentedLimits {
   /** On unless a test turns it off to measure a client alone; every refusal is counted in `refused`. */
   enabled = true;
+  /**
+   * Defender advanced hunting returns at most this many rows a query, and says nothing of the rest
+   * ("Advanced hunting API": results are limited to 100,000 rows). Tests lower it to prove a client reads
+   * a full window in pieces without writing 100,000 records.
+   */
+  huntingRowCap = 100_000;
   readonly refused: { limit: string; path: string; at: number }[] = [];
   private readonly arrivals = new Map<string, number[]>();
 

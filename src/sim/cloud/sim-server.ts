@@ -184,7 +184,7 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
   app.use(graphDirectoryRoutes(directory, () => url));
   app.use(graphRoleRoutes(directory, () => url));
   app.use(graphConditionalAccessRoutes(directory, () => url));
-  app.use(huntingRoute(logs, directory.tenant, now));
+  app.use(huntingRoute(logs, directory.tenant, now, () => limits.huntingRowCap));
   app.use(armAuthorizationRoutes(directory));
   app.use(
     armRoutes(

@@ -5,7 +5,6 @@ import type { PublishedLogs } from "../cloud/published-logs.js";
 import { cloudAppEvent } from "../records/export-shapes.js";
 import type { SimTenant } from "../records/people.js";
 
-const MAX_ROWS = 100_000;
 const WINDOW = /Timestamp\s+between\s*\(\s*datetime\(([^)]+)\)\s*\.\.\s*datetime\(([^)]+)\)\s*\)/i;
 // The list of quoted names, whatever parentheses the names themselves hold ("... (permanent).").
 const ACTION_TYPES = /ActionType\s+in~?\s*\(((?:\s*"[^"]*"\s*,?)*)\)/i;
@@ -27,7 +26,13 @@ const SCHEMA = [
  * simulated tenant's directory audit records, as CloudAppEvents rows. It reads the query's time window
  * and ActionType list; it does not parse KQL in general, and says so for any other query.
  */
-export function huntingRoute(logs: PublishedLogs, tenant: SimTenant, now: () => number): Router {
+export function huntingRoute(
+  logs: PublishedLogs,
+  tenant: SimTenant,
+  now: () => number,
+  /** Defender's cap on a query's rows (src/sim/cloud/documented-limits.ts). */
+  rowCap: () => number,
+): Router {
   const router = Router();
   router.post("/v1.0/security/runHuntingQuery", express.json({ limit: "1mb" }), (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
@@ -60,7 +65,7 @@ export function huntingRoute(logs: PublishedLogs, tenant: SimTenant, now: () => 
       .map((r) => cloudAppEvent(r.record, tenant.id))
       .filter((row) => wanted.size === 0 || wanted.has(String(row["ActionType"]).toLowerCase()))
       .sort((a, b) => String(a["Timestamp"]).localeCompare(String(b["Timestamp"])))
-      .slice(0, MAX_ROWS);
+      .slice(0, rowCap());
     res.json({
       "@odata.context":
         "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.security.huntingQueryResults",
