@@ -144,21 +144,6 @@ export interface RiskDetectionEvent extends EventBase {
   riskEventType: string;
   riskLevel: RiskLevel;
 }
-/**
- * One of Warden's containment objects changed (src/detect/warden-objects.ts): its conditional access
- * policy updated or deleted, or a member taken out of its group. Warden's own changes never reach the
- * detectors, so whoever made this one was someone else.
- */
-export interface ContainmentObjectChangedEvent extends EventBase {
-  kind: "containment-object-changed";
-  object: "conditional-access-policy" | "group";
-  objectId?: string;
-  objectName: string;
-  /** "Update", "Delete" or "Remove member". */
-  change: string;
-  /** The user taken out of the group. */
-  subject?: Principal;
-}
 /** Everything else: counted and stored, never a finding on its own. */
 export interface OtherEvent extends EventBase {
   kind: "other";
@@ -180,7 +165,6 @@ export type SecurityEvent =
   | ResourceGroupWrittenEvent
   | SignInEvent
   | RiskDetectionEvent
-  | ContainmentObjectChangedEvent
   | OtherEvent;
 
 export type EventKind = SecurityEvent["kind"];

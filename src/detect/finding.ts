@@ -15,7 +15,6 @@ export const RULES = [
   "risky-ip-vm-created",
   "risky-signin-resource-group",
   "subscription-hijack-chain",
-  "containment-tampered",
 ] as const;
 
 export type RuleId = (typeof RULES)[number];

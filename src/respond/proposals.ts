@@ -68,9 +68,6 @@ const DEFAULTS: Readonly<Record<RuleId, readonly [Who, ActionName][]>> = {
     ["tenant", "block-subscription-transfer"],
     ["actor", "disable-account"],
   ],
-  // Whoever undid containment (a Global Administrator, or an account posing as one) is disabled, with a
-  // person's approval unless the automatic policy covers it and the account is new.
-  "containment-tampered": [["actor", "disable-account"]],
   // The chain names the outsider and what it was given: take that back and disable it. Whether that runs
   // without a click is decided per action (a principal privileged before the incident waits for a person).
   "subscription-hijack-chain": [

@@ -23,7 +23,6 @@ const TITLES: [string, string][] = [
   ["risky-signin-resource-group", "A high-risk sign-in was followed by new resource groups"],
   ["elevate-access", "An admin elevated to User Access Administrator at the root"],
   ["subscription-policy-changed", "The subscription transfer policy was changed"],
-  ["containment-tampered", "Someone undid Warden's containment"],
   ["guest-invited", "A guest was invited"],
 ];
 

@@ -1,6 +1,5 @@
 import type { Principal, SecurityEvent } from "../event.js";
 import { isExternalUpn } from "../identity.js";
-import { isWardenObjectName } from "../warden-objects.js";
 import type { MapperInput } from "./context.js";
 import { auditValue, field, guid, isGuid, type JsonObject, obj, objects, str, strField } from "./fields.js";
 import { graphUser, principal, principalTypeOf } from "./principal.js";
@@ -23,19 +22,11 @@ const ROLE_ADDS = new Set([
   "add eligible member to role in pim completed (timebound)",
 ]);
 
-/** Changes to a conditional access policy or a group that may be one of Warden's containment objects. */
-const CONTAINMENT_CHANGES = new Map([
-  ["update conditional access policy", "Update"],
-  ["delete conditional access policy", "Delete"],
-  ["remove member from group", "Remove member"],
-]);
-
 const INTERESTING = new Set([
   "invite external user",
   "add user",
   "redeem external user invite",
   ...ROLE_ADDS,
-  ...CONTAINMENT_CHANGES.keys(),
 ]);
 
 export function activityKey(name: string): string {
@@ -103,38 +94,7 @@ export function mapDirectoryAudit(audit: JsonObject, input: MapperInput): Securi
       eligible: key.includes("eligible") || operationType === "assigneligiblerole",
     };
   }
-  const change = CONTAINMENT_CHANGES.get(key);
-  if (change !== undefined) {
-    const group = key === "remove member from group";
-    const target = group
-      ? targets.find((t) => targetType(t) === "group")
-      : (targets.find((t) => targetType(t) === "policy") ?? targets[0]);
-    // The name now, or before an edit that renamed it: a renamed policy is still Warden's.
-    const names = [strField(target ?? {}, "displayName"), ...oldValues(target, "displayname")];
-    const name = names.find((n) => isWardenObjectName(n));
-    if (target === undefined || name === undefined) return { ...header, kind: "other" };
-    const objectId = guid(field(target, "id"));
-    const subject = group ? userTarget(targets) : undefined;
-    return {
-      ...header,
-      kind: "containment-object-changed",
-      object: group ? "group" : "conditional-access-policy",
-      objectName: name,
-      change,
-      ...(objectId === undefined ? {} : { objectId }),
-      ...(subject === undefined ? {} : { subject }),
-    };
-  }
   return { ...header, kind: "other" };
-}
-
-/** A target's old values of one modified property (lower-cased name), unquoted. */
-function oldValues(target: JsonObject | undefined, name: string): string[] {
-  if (target === undefined) return [];
-  return objects(field(target, "modifiedProperties"))
-    .filter((p) => (strField(p, "displayName") ?? strField(p, "name"))?.toLowerCase() === name)
-    .map((p) => auditValue(field(p, "oldValue")))
-    .filter((v): v is string => v !== undefined);
 }
 
 function initiator(audit: JsonObject): Principal | undefined {
