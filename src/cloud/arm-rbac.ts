@@ -100,7 +100,9 @@ export class AzureRbac {
         this.client.roleAssignments.listForScope(this.rootGroupScope, filter === undefined ? {} : { filter }),
       );
     } catch (error) {
-      if ((error as { statusCode?: number }).statusCode !== 403) throw error;
+      // Only ARM's refusal for want of a role there: any other 403 (or error) is a failure, not a gap.
+      const refused = error as { statusCode?: number; code?: string };
+      if (refused.statusCode !== 403 || refused.code !== "AuthorizationFailed") throw error;
       unreadable.push(this.rootGroupScope);
     }
     for (const subscriptionId of subscriptionIds) {

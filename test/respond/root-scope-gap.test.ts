@@ -40,4 +40,37 @@ describe("an Azure role removal without rights at the root management group", ()
       `Not read: role assignments at /providers/Microsoft.Management/managementGroups/${day.tenant.id} (Warden's app has no rights there); any held there over no readable subscription stay`,
     );
   });
+
+  it("fails, rather than end done, when the grant it must take back is where it cannot read", async () => {
+    const guest = day.attacks.find((a) => a.name === "guest-admin");
+    if (guest === undefined) throw new Error("no guest-admin attack");
+    sim.directory.appsReadRootScope = false;
+    const { ctx } = containmentDeps(sim, day, db);
+    const atGroup = `/providers/Microsoft.Management/managementGroups/${day.tenant.id}`;
+    const target = {
+      kind: "user" as const,
+      id: guest.subjectId,
+      label: "the guest",
+      limit: {
+        grants: [
+          {
+            kind: "azure-role" as const,
+            roleDefinitionId: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+            scope: atGroup,
+          },
+        ],
+      },
+    };
+    await expect(removeAzureRole.plan(ctx, target)).rejects.toThrow(
+      /could not be read .* cannot be confirmed or removed/,
+    );
+    // Unlimited and nothing found: "holds no Azure role" cannot be said either.
+    const member = [...sim.directory.users.values()].find(
+      (u) => u.userType === "Member" && !day.breakGlass.some((b) => b.id === u.id),
+    );
+    if (member === undefined) throw new Error("no member");
+    await expect(
+      removeAzureRole.plan(ctx, { kind: "user", id: member.id, label: "a member" }),
+    ).rejects.toThrow(/cannot be confirmed or removed/);
+  });
 });

@@ -28,6 +28,17 @@ export const removeAzureRole: Responder = {
       user.id,
     );
     const named = all.filter((a) => isNamed(a, limit));
+    // What cannot be read cannot be said to be gone: a grant named at a management group or the root, or
+    // (unlimited) any role at all, with those scopes unreadable, fails visibly rather than end "done"
+    // while the role stays.
+    const hidden = (limit?.grants ?? []).filter(
+      (g) => g.kind === "azure-role" && subscriptionOf(g.scope) === undefined,
+    );
+    if (unreadable.length > 0 && (hidden.length > 0 || (limit === undefined && named.length === 0))) {
+      throw new UnreadableScope(
+        `role assignments at ${unreadable.join(", ")} could not be read (Warden's app has no rights there), so ${labelOf(user)}'s roles there cannot be confirmed or removed: give Warden's app User Access Administrator at the root management group, or remove them by hand`,
+      );
+    }
     const what = limit === undefined ? "at subscription, management group or root scope" : describe(limit);
     // Said on the card: what Warden could not see, it cannot take back (issue 18, point 3).
     const gaps = unreadable.map(
@@ -108,6 +119,11 @@ const guidOf = (definitionId: string) => (definitionId.split("/").pop() ?? defin
 const subscriptionOf = (scope: string) => /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1]?.toLowerCase();
 
 /** The subscriptions whose assignments may hold what the limit names (management group and root are always read). */
+/** A scope Warden could not read holds what a plan needs: the action fails with what to do. */
+class UnreadableScope extends Error {
+  readonly code = "ScopeNotReadable";
+}
+
 function subscriptionsToRead(visible: readonly string[], limit: PrivilegeLimit | undefined): string[] {
   if (limit === undefined) return [...visible];
   const wanted = new Set([
