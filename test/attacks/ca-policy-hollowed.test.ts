@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { policyBody, policyIsRight } from "../../src/respond/responders/ca-policy.js";
 import { requireMfa } from "../../src/respond/responders/require-mfa.js";
+import type { RespondContext } from "../../src/respond/types.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import type { Database } from "../../src/store/database.js";
@@ -61,50 +63,80 @@ const hollowings: [string, (policy: Record<string, unknown>) => void][] = [
   ],
 ];
 
-describe("Warden's conditional access policy, hollowed out by an administrator", () => {
+const intent = { policyName: "Warden containment: require MFA", control: "mfa" as const };
+const GROUP = "9a9a9a9a-0000-4000-8000-00000000009a";
+
+describe("Warden's conditional access policy compared whole", () => {
+  const ctx = {
+    settings: { graphUrl: "https://graph.microsoft.com", breakGlassIds: ["b1"], policyState: "enabled" },
+  } as unknown as RespondContext;
+  const asWritten = () =>
+    structuredClone(policyBody(ctx, intent, GROUP)) as unknown as Record<string, unknown>;
+
+  it("takes the policy as Graph returns it (empty values, annotations) for the one Warden wrote", () => {
+    const returned = asWritten();
+    (returned["conditions"] as Record<string, unknown>)["locations"] = null;
+    (returned["conditions"] as Record<string, unknown>)["signInRiskLevels"] = [];
+    returned["grantControls"] = {
+      ...(returned["grantControls"] as Record<string, unknown>),
+      termsOfUse: [],
+      "authenticationStrength@odata.context": "https://graph.microsoft.com/v1.0/$metadata#...",
+      authenticationStrength: null,
+    };
+    expect(policyIsRight(ctx, intent, returned as never, GROUP)).toBe(true);
+  });
+
   for (const [how, hollow] of hollowings) {
-    it(`is seen as changed and put back whole: ${how}`, async () => {
-      const { ctx } = containmentDeps(sim, day, db);
-      const members = [...sim.directory.users.values()].filter(
-        (u) => u.userType === "Member" && !day.breakGlass.some((b) => b.id === u.id),
-      );
-      const [first, second] = members.slice(-2);
-      if (first === undefined || second === undefined) throw new Error("the tenant lacks two members");
-      const target = (id: string) => ({ kind: "user" as const, id, label: id });
-      // Warden's policy exists (the first containment made it, or an earlier case did).
-      const plan = await requireMfa.plan(ctx, target(first.id));
-      if (plan.needed) await requireMfa.execute(ctx, target(first.id), plan);
-      const policy = [...sim.directory.caPolicies.values()].find((p) => p.displayName.includes("MFA"));
-      if (policy === undefined) throw new Error("Warden made no MFA policy");
-      const made = structuredClone({ conditions: policy.conditions, grantControls: policy.grantControls });
-
-      // The attacker edits it in place; its state stays "enabled".
-      const edited = structuredClone({ conditions: policy.conditions, grantControls: policy.grantControls });
+    it(`sees it changed: ${how}`, () => {
+      const edited = asWritten();
       hollow(edited);
-      const attacker = {
-        kind: "app" as const,
-        appId: "a77ac3e2-0000-4000-8000-0000000a77ac",
-        servicePrincipalId: "a77ac3e2-0000-4000-8000-0000000a77ac",
-        displayName: "the attacker's admin session",
-      };
-      sim.directory.updateCaPolicy(attacker, policy.id, edited);
-
-      // The next containment sees the change and restores the policy as Warden wrote it.
-      const next = await requireMfa.plan(ctx, target(second.id));
-      expect(next.changes.join("\n")).toMatch(/Put ".*" back as Warden wrote it/);
-      const executed = await requireMfa.execute(ctx, target(second.id), next);
-      expect(await requireMfa.verify(ctx, target(second.id), next)).toBe(true);
-      expect(executed.changed).toBeDefined();
-      const restored = sim.directory.caPolicies.get(policy.id);
-      if (restored === undefined) throw new Error("the policy is gone");
-      const users = (restored.conditions["users"] ?? {}) as Record<string, unknown>;
-      expect(users["excludeGroups"] ?? []).toEqual([]);
-      expect(restored.conditions["locations"] ?? null).toBeNull();
-      expect(restored.grantControls?.["termsOfUse"] ?? []).toEqual([]);
-      expect(restored.grantControls?.["authenticationStrength"] ?? null).toBeNull();
-      expect(users["includeGroups"]).toEqual(
-        (made.conditions["users"] as Record<string, unknown>)["includeGroups"],
-      );
+      expect(policyIsRight(ctx, intent, edited as never, GROUP)).toBe(false);
     });
   }
+});
+
+describe("Warden's conditional access policy, hollowed out by an administrator", () => {
+  it("is put back whole at the next containment, every hollowing undone", async () => {
+    const { ctx } = containmentDeps(sim, day, db);
+    const members = [...sim.directory.users.values()].filter(
+      (u) => u.userType === "Member" && !day.breakGlass.some((b) => b.id === u.id),
+    );
+    const [first, second] = members.slice(-2);
+    if (first === undefined || second === undefined) throw new Error("the tenant lacks two members");
+    const target = (id: string) => ({ kind: "user" as const, id, label: id });
+    // Warden's policy exists: the first containment made it.
+    const plan = await requireMfa.plan(ctx, target(first.id));
+    if (plan.needed) await requireMfa.execute(ctx, target(first.id), plan);
+    const policy = [...sim.directory.caPolicies.values()].find((p) => p.displayName.includes("MFA"));
+    if (policy === undefined) throw new Error("Warden made no MFA policy");
+    const made = structuredClone({ conditions: policy.conditions, grantControls: policy.grantControls });
+
+    // The attacker edits it in place, every way at once; its state stays "enabled".
+    const edited = structuredClone({ conditions: policy.conditions, grantControls: policy.grantControls });
+    for (const [, hollow] of hollowings) hollow(edited);
+    const attacker = {
+      kind: "app" as const,
+      appId: "a77ac3e2-0000-4000-8000-0000000a77ac",
+      servicePrincipalId: "a77ac3e2-0000-4000-8000-0000000a77ac",
+      displayName: "the attacker's admin session",
+    };
+    sim.directory.updateCaPolicy(attacker, policy.id, edited);
+
+    // The next containment sees the change and restores the policy as Warden wrote it.
+    const next = await requireMfa.plan(ctx, target(second.id));
+    expect(next.changes.join("\n")).toMatch(/Put ".*" back as Warden wrote it/);
+    const executed = await requireMfa.execute(ctx, target(second.id), next);
+    expect(await requireMfa.verify(ctx, target(second.id), next)).toBe(true);
+    expect(executed.changed).toBeDefined();
+    const restored = sim.directory.caPolicies.get(policy.id);
+    if (restored === undefined) throw new Error("the policy is gone");
+    const users = (restored.conditions["users"] ?? {}) as Record<string, unknown>;
+    expect(users["excludeGroups"] ?? []).toEqual([]);
+    expect(restored.conditions["locations"] ?? null).toBeNull();
+    expect(restored.grantControls?.["termsOfUse"] ?? []).toEqual([]);
+    expect(restored.grantControls?.["authenticationStrength"] ?? null).toBeNull();
+    expect(users["includeGroups"]).toEqual(
+      (made.conditions["users"] as Record<string, unknown>)["includeGroups"],
+    );
+  });
 });
