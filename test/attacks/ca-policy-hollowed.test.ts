@@ -4,9 +4,7 @@ import { requireMfa } from "../../src/respond/responders/require-mfa.js";
 import type { RespondContext } from "../../src/respond/types.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
-import type { Database } from "../../src/store/database.js";
-import { containmentDeps } from "../helpers/respond.js";
-import { freshPglite } from "../helpers/services.js";
+import { respondContext } from "../helpers/respond.js";
 import { settledTenant } from "../helpers/sim.js";
 
 /**
@@ -18,15 +16,11 @@ import { settledTenant } from "../helpers/sim.js";
 
 let sim: SimCloud;
 let day: TenantDay;
-let db: Database;
-let drop: () => Promise<void>;
 
 beforeAll(async () => {
   ({ sim, day } = await settledTenant(89, 50));
-  ({ db, drop } = await freshPglite());
 }, 60_000);
 afterAll(async () => {
-  await drop?.();
   await sim?.close();
 });
 
@@ -97,7 +91,7 @@ describe("Warden's conditional access policy compared whole", () => {
 
 describe("Warden's conditional access policy, hollowed out by an administrator", () => {
   it("is put back whole at the next containment, every hollowing undone", async () => {
-    const { ctx } = containmentDeps(sim, day, db);
+    const ctx = respondContext(sim, day);
     const members = [...sim.directory.users.values()].filter(
       (u) => u.userType === "Member" && !day.breakGlass.some((b) => b.id === u.id),
     );

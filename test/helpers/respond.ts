@@ -11,6 +11,26 @@ import type { Database } from "../../src/store/database.js";
 import { quietLogger } from "./logs.js";
 import { SIM_APP } from "./sim.js";
 
+/**
+ * The live tenant as the responders see it (their `ctx`): the real SDK clients against the simulated
+ * tenant. Enough for a test that plans and executes responders itself, with no store behind it.
+ */
+export function respondContext(sim: SimCloud, day: TenantDay): ContainmentDeps["ctx"] {
+  const credential = makeCredential(
+    { tenantId: day.tenant.id, clientId: SIM_APP.clientId, clientSecret: SIM_APP.clientSecret },
+    { graph: sim.url, arm: sim.url, authority: sim.url },
+  );
+  const limiter = new RateLimiter();
+  return {
+    graph: new GraphDirectory(credential, sim.url, day.tenant.id, limiter),
+    rbac: new AzureRbac(credential, sim.url, day.tenant.id, limiter),
+    policy: new SubscriptionPolicy(credential, sim.url, day.tenant.id, limiter),
+    subscriptions: async () => sim.directory.subscriptions.map((s) => s.subscriptionId),
+    exclusive: <T>(_key: string, work: () => Promise<T>) => work(),
+    settings: { graphUrl: sim.url, breakGlassIds: [], policyState: "enabled", blockEntering: false },
+  };
+}
+
 /** What containment needs, against the simulated tenant through the real SDK clients; nobody protected. */
 export function containmentDeps(
   sim: SimCloud,
@@ -18,23 +38,11 @@ export function containmentDeps(
   db: Database,
   dryRun = false,
 ): ContainmentDeps {
-  const credential = makeCredential(
-    { tenantId: day.tenant.id, clientId: SIM_APP.clientId, clientSecret: SIM_APP.clientSecret },
-    { graph: sim.url, arm: sim.url, authority: sim.url },
-  );
-  const limiter = new RateLimiter();
-  const graph = new GraphDirectory(credential, sim.url, day.tenant.id, limiter);
+  const ctx = respondContext(sim, day);
   return {
     db,
-    ctx: {
-      graph,
-      rbac: new AzureRbac(credential, sim.url, day.tenant.id, limiter),
-      policy: new SubscriptionPolicy(credential, sim.url, day.tenant.id, limiter),
-      subscriptions: async () => sim.directory.subscriptions.map((s) => s.subscriptionId),
-      exclusive: <T>(_key: string, work: () => Promise<T>) => work(),
-      settings: { graphUrl: sim.url, breakGlassIds: [], policyState: "enabled", blockEntering: false },
-    },
-    guard: new Guard({ breakGlassIds: [], users: [], groupIds: [], servicePrincipalIds: [] }, graph),
+    ctx,
+    guard: new Guard({ breakGlassIds: [], users: [], groupIds: [], servicePrincipalIds: [] }, ctx.graph),
     dryRun,
     log: quietLogger(),
   };

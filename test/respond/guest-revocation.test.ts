@@ -4,9 +4,7 @@ import { proposeActions } from "../../src/respond/proposals.js";
 import { revokeSessions } from "../../src/respond/responders/revoke-sessions.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
-import type { Database } from "../../src/store/database.js";
-import { containmentDeps } from "../helpers/respond.js";
-import { freshPglite } from "../helpers/services.js";
+import { respondContext } from "../helpers/respond.js";
 import { settledTenant } from "../helpers/sim.js";
 
 /**
@@ -50,19 +48,15 @@ describe("containing an external user", () => {
   describe("against the simulated tenant", () => {
     let sim: SimCloud;
     let day: TenantDay;
-    let db: Database;
-    let drop: () => Promise<void>;
     beforeAll(async () => {
       ({ sim, day } = await settledTenant(83, 50));
-      ({ db, drop } = await freshPglite());
     }, 60_000);
     afterAll(async () => {
-      await drop?.();
       await sim?.close();
     });
 
     it("plans a guest's revocation as not enforced, and a member's as containment", async () => {
-      const { ctx } = containmentDeps(sim, day, db);
+      const ctx = respondContext(sim, day);
       const users = [...sim.directory.users.values()];
       const guest = users.find((u) => u.userType === "Guest");
       const member = users.find((u) => u.userType === "Member");

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeAzureRole } from "../../src/respond/responders/remove-azure-role.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
-import type { Database } from "../../src/store/database.js";
-import { containmentDeps } from "../helpers/respond.js";
-import { freshPglite } from "../helpers/services.js";
+import { respondContext } from "../helpers/respond.js";
 import { settledTenant } from "../helpers/sim.js";
 
 /**
@@ -15,15 +13,11 @@ import { settledTenant } from "../helpers/sim.js";
 
 let sim: SimCloud;
 let day: TenantDay;
-let db: Database;
-let drop: () => Promise<void>;
 
 beforeAll(async () => {
   ({ sim, day } = await settledTenant(97, 50));
-  ({ db, drop } = await freshPglite());
 }, 60_000);
 afterAll(async () => {
-  await drop?.();
   await sim?.close();
 });
 
@@ -32,7 +26,7 @@ describe("an Azure role removal without rights at the root management group", ()
     const guest = day.attacks.find((a) => a.name === "guest-admin");
     if (guest === undefined) throw new Error("no guest-admin attack");
     sim.directory.appsReadRootScope = false;
-    const { ctx } = containmentDeps(sim, day, db);
+    const ctx = respondContext(sim, day);
     const plan = await removeAzureRole.plan(ctx, { kind: "user", id: guest.subjectId, label: "the guest" });
     expect(plan.needed).toBe(true);
     expect(plan.changes.filter((c) => c.startsWith("Delete "))).not.toEqual([]);
@@ -45,7 +39,7 @@ describe("an Azure role removal without rights at the root management group", ()
     const guest = day.attacks.find((a) => a.name === "guest-admin");
     if (guest === undefined) throw new Error("no guest-admin attack");
     sim.directory.appsReadRootScope = false;
-    const { ctx } = containmentDeps(sim, day, db);
+    const ctx = respondContext(sim, day);
     const atGroup = `/providers/Microsoft.Management/managementGroups/${day.tenant.id}`;
     const target = {
       kind: "user" as const,
