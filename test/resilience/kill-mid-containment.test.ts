@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { QUEUE } from "../../src/jobs/queues.js";
 import type { RecordedChange } from "../../src/sim/tenant/directory.js";
 import { actionsOf } from "../../src/store/actions-repo.js";
 import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
@@ -61,35 +62,53 @@ describe.skipIf(!withServices)("a worker killed between Microsoft's change and r
     cleanups.push(async () => {
       second.kill("SIGKILL");
     });
-    const isFinal = (state: string) =>
-      ["auto-contained", "contained", "partial", "failed", "merged"].includes(state);
+    // Findings that join an incident after its containment may add actions (a removal per grant or
+    // subscription they name): triage then contains them automatically, or puts them to a person when no
+    // finding asking for them meets the policy. Which happens depends on when the logs are read, so the
+    // incidents are judged once the worker has nothing left to detect, triage or contain.
+    const settled = (state: string) => ["auto-contained", "pending", "merged"].includes(state);
     await until(
       async () => {
+        const counts = await Promise.all(
+          [QUEUE.detect, QUEUE.triage, QUEUE.contain].map((q) => world.queue.counts(q)),
+        );
         const incidents = await listIncidents(pg.db, played.tenantId);
-        return incidents.length >= 4 && incidents.every((i) => isFinal(i.state));
+        return (
+          incidents.length >= 4 &&
+          counts.every((c) => c.waiting + c.active === 0) &&
+          incidents.every((i) => settled(i.state))
+        );
       },
       150_000,
-      "every incident contained after the restart",
+      "every incident contained after the restart, and the worker idle",
     );
 
     const incidents = (await listIncidents(pg.db, played.tenantId)).filter((i) => i.state !== "merged");
+    // Contained without a click; an incident that grew afterwards may wait for a person for what it added.
     expect(
-      incidents.map((i) => i.state),
+      incidents.filter((i) => i.state !== "pending").map((i) => i.state),
       await whyNot(pg.db, incidents, "auto-contained"),
-    ).toEqual(incidents.map(() => "auto-contained"));
+    ).toEqual(incidents.filter((i) => i.state !== "pending").map(() => "auto-contained"));
     // The tenant was written once per change: the disable that was cut short was confirmed, not repeated.
     const writes = played.sim.directory.changes.map((c) => `${c.what} ${c.target}`);
     expect(writes.filter((w) => w === `disable-account ${target}`)).toHaveLength(1);
     expect(writes.length, writes.join("\n")).toBe(new Set(writes).size);
     for (const incident of incidents) {
       const actions = (await actionsOf(pg.db, incident.id)).filter((a) => a.state !== "skipped");
+      // Every action ran to done; only one a person was asked about (its incident pending) waits planned.
+      const waiting = incident.state === "pending" ? ["done", "planned"] : ["done"];
       expect(
-        actions.map((a) => `${a.action}:${a.state}`),
+        actions.filter((a) => !waiting.includes(a.state)).map((a) => `${a.action}:${a.state}`),
         JSON.stringify((await auditTrail(pg.db, incident.id)).map((e) => [e.action, e.toState, e.detail])),
-      ).toEqual(actions.map((a) => `${a.action}:done`));
-      // One "action-done" entry per action, however many workers touched it.
+      ).toEqual([]);
+      // One "action-done" entry per action done, however many workers touched it.
       const done = (await auditTrail(pg.db, incident.id)).filter((e) => e.action === "action-done");
-      expect(done.map((e) => e.detail?.["actionId"]).sort()).toEqual(actions.map((a) => a.id).sort());
+      expect(done.map((e) => e.detail?.["actionId"]).sort()).toEqual(
+        actions
+          .filter((a) => a.state === "done")
+          .map((a) => a.id)
+          .sort(),
+      );
     }
     const cutAction = (await Promise.all(incidents.map((i) => actionsOf(pg.db, i.id))))
       .flat()
