@@ -3,11 +3,14 @@ import { makeCredential } from "../../src/cloud/credential.js";
 import { GraphDirectory } from "../../src/cloud/graph-directory.js";
 import { RateLimiter } from "../../src/cloud/rate-limiter.js";
 import { SubscriptionPolicy } from "../../src/cloud/subscription-policy.js";
+import type { Finding } from "../../src/detect/finding.js";
 import type { ContainmentDeps } from "../../src/respond/containment.js";
 import { Guard } from "../../src/respond/guard.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import type { Database } from "../../src/store/database.js";
+import { insertFindings } from "../../src/store/findings-repo.js";
+import { createIncident, getIncident, type IncidentRow } from "../../src/store/incidents-repo.js";
 import { quietLogger } from "./logs.js";
 import { SIM_APP } from "./sim.js";
 
@@ -46,4 +49,43 @@ export function containmentDeps(
     dryRun,
     log: quietLogger(),
   };
+}
+
+/**
+ * An incident approved on one finding: the scenario's guest made a Global Administrator (critical, 0.99),
+ * ready for planContainment and executeContainment. Returns the stored incident.
+ */
+export async function approvedGuestAdminIncident(
+  db: Database,
+  day: TenantDay,
+  id: string,
+): Promise<IncidentRow> {
+  const guest = day.attacks.find((a) => a.name === "guest-admin");
+  if (guest === undefined) throw new Error("no guest-admin attack");
+  const finding: Finding = {
+    id: `f-${id}`,
+    rule: "guest-privileged-role",
+    severity: "critical",
+    confidence: 0.99,
+    tenantId: day.tenant.id,
+    time: Date.now(),
+    subject: { type: "user", id: guest.subjectId, external: true },
+    actor: { type: "user", id: guest.actorId },
+    subscriptionIds: [],
+    evidence: [],
+    summary: id,
+  };
+  await insertFindings(db, [finding]);
+  await createIncident(db, id, day.tenant.id, {
+    severity: "critical",
+    confidence: 0.99,
+    firstTime: finding.time,
+    lastTime: finding.time,
+    findingIds: [finding.id],
+    rules: [finding.rule],
+  });
+  await db.query("UPDATE incidents SET state = 'approved' WHERE id = $1", [id]);
+  const incident = await getIncident(db, id);
+  if (incident === undefined) throw new Error(`no incident ${id}`);
+  return incident;
 }

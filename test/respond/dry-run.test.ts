@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Finding } from "../../src/detect/finding.js";
 import { executeContainment } from "../../src/respond/execute.js";
 import { planContainment } from "../../src/respond/plan.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import { actionsOf } from "../../src/store/actions-repo.js";
 import type { Database } from "../../src/store/database.js";
-import { insertFindings } from "../../src/store/findings-repo.js";
-import { auditTrail, createIncident, getIncident } from "../../src/store/incidents-repo.js";
-import { containmentDeps } from "../helpers/respond.js";
+import { auditTrail } from "../../src/store/incidents-repo.js";
+import { approvedGuestAdminIncident, containmentDeps } from "../helpers/respond.js";
 import { freshPglite } from "../helpers/services.js";
 import { settledTenant } from "../helpers/sim.js";
 
@@ -32,32 +30,8 @@ describe("dry run", () => {
   it("plans every action, records what it would do, and changes nothing in the tenant", async () => {
     const guest = day.attacks.find((a) => a.name === "guest-admin");
     if (guest === undefined) throw new Error("no guest-admin attack");
-    const finding: Finding = {
-      id: "f-dry-run",
-      rule: "guest-privileged-role",
-      severity: "critical",
-      confidence: 0.99,
-      tenantId: day.tenant.id,
-      time: Date.now(),
-      subject: { type: "user", id: guest.subjectId, external: true },
-      actor: { type: "user", id: guest.actorId },
-      subscriptionIds: [],
-      evidence: [],
-      summary: "dry run",
-    };
-    await insertFindings(db, [finding]);
-    await createIncident(db, "inc-dry-run", day.tenant.id, {
-      severity: "critical",
-      confidence: 0.99,
-      firstTime: finding.time,
-      lastTime: finding.time,
-      findingIds: [finding.id],
-      rules: [finding.rule],
-    });
-    await db.query("UPDATE incidents SET state = 'approved' WHERE id = 'inc-dry-run'");
+    const incident = await approvedGuestAdminIncident(db, day, "inc-dry-run");
     const deps = containmentDeps(sim, day, db, true);
-    const incident = await getIncident(db, "inc-dry-run");
-    if (incident === undefined) throw new Error("no incident");
     const writesBefore = sim.directory.changes.length;
     const planned = await planContainment(deps, incident);
     expect(planned.map((a) => a.action).sort()).toEqual([

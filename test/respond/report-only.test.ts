@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Finding } from "../../src/detect/finding.js";
 import { executeContainment } from "../../src/respond/execute.js";
 import { planContainment } from "../../src/respond/plan.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import { actionsOf, claimAction, finishAction, recordPlannedActions } from "../../src/store/actions-repo.js";
 import type { Database } from "../../src/store/database.js";
-import { insertFindings } from "../../src/store/findings-repo.js";
-import { auditTrail, createIncident, getIncident } from "../../src/store/incidents-repo.js";
-import { containmentDeps } from "../helpers/respond.js";
+import { auditTrail, createIncident } from "../../src/store/incidents-repo.js";
+import { approvedGuestAdminIncident, containmentDeps } from "../helpers/respond.js";
 import { freshPglite } from "../helpers/services.js";
 import { settledTenant } from "../helpers/sim.js";
 
@@ -35,33 +33,9 @@ describe("a report-only containment policy", () => {
   it("records the MFA action as not enforced, and leaves the incident partial, not contained", async () => {
     const guest = day.attacks.find((a) => a.name === "guest-admin");
     if (guest === undefined) throw new Error("no guest-admin attack");
-    const finding: Finding = {
-      id: "f-report-only",
-      rule: "guest-privileged-role",
-      severity: "critical",
-      confidence: 0.99,
-      tenantId: day.tenant.id,
-      time: Date.now(),
-      subject: { type: "user", id: guest.subjectId, external: true },
-      actor: { type: "user", id: guest.actorId },
-      subscriptionIds: [],
-      evidence: [],
-      summary: "report-only",
-    };
-    await insertFindings(db, [finding]);
-    await createIncident(db, "inc-report-only", day.tenant.id, {
-      severity: "critical",
-      confidence: 0.99,
-      firstTime: finding.time,
-      lastTime: finding.time,
-      findingIds: [finding.id],
-      rules: [finding.rule],
-    });
-    await db.query("UPDATE incidents SET state = 'approved' WHERE id = 'inc-report-only'");
+    const incident = await approvedGuestAdminIncident(db, day, "inc-report-only");
     const deps = containmentDeps(sim, day, db);
     deps.ctx.settings = { ...deps.ctx.settings, policyState: "enabledForReportingButNotEnforced" };
-    const incident = await getIncident(db, "inc-report-only");
-    if (incident === undefined) throw new Error("no incident");
     await planContainment(deps, incident);
 
     const result = await executeContainment(deps, "inc-report-only", {
