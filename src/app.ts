@@ -12,6 +12,7 @@ import { ConfigError, type WardenConfig } from "./config/index.js";
 import { loadSeedQueries } from "./hunting/seed-queries.js";
 import { byName } from "./jobs/by-name.js";
 import { enqueue, JOBS } from "./jobs/catalogue.js";
+import { administratorStepsHandler } from "./jobs/handlers/administrator-steps-handler.js";
 import { containHandler } from "./jobs/handlers/contain-handler.js";
 import { detectHandler } from "./jobs/handlers/detect-handler.js";
 import { discoverHandler } from "./jobs/handlers/discover-handler.js";
@@ -197,14 +198,20 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
       ...retry,
     });
   const triage = triageHandler(workflow, queue, announce);
-  const reconcile = reconcileHandler(db, queue, tenantId, announce, bot !== undefined);
+  const adminRecheckMs = config.runtime.timings.adminRecheckMs;
+  const reconcile = reconcileHandler(db, queue, tenantId, announce, bot !== undefined, {
+    adminRecheckMs,
+    now,
+  });
   const expire = expireHandler(db, tenantId, config.containment.approval, announce, now);
   queue.process(QUEUE.triage, byName(QUEUE.triage, { triage, reconcile, expire }, log), {
     concurrency: 4,
     ...retry,
   });
-  const contain = containHandler(workflow, queue, announce, retry.backoffMs);
-  queue.process(QUEUE.contain, byName(QUEUE.contain, { contain, undo: contain }, log), {
+  const contain = containHandler(workflow, queue, announce, retry.backoffMs, adminRecheckMs);
+  const administratorSteps = administratorStepsHandler(workflow, queue, announce, adminRecheckMs);
+  const handlers = { contain, undo: contain, "administrator-steps": administratorSteps };
+  queue.process(QUEUE.contain, byName(QUEUE.contain, handlers, log), {
     concurrency: 4,
     attempts: 8,
     ...retry,

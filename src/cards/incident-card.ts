@@ -63,8 +63,10 @@ function actionLines(view: IncidentView): Element[] {
       waiting: "⏳",
       done: "✔",
       failed: "✖",
+      "awaiting-admin": "✋",
       undone: "↺",
       "undo-failed": "✖",
+      "undo-awaiting-admin": "✋",
     }[a.state];
     // Done but enforcing nothing (a report-only policy, a guest's revocation): not a tick.
     const shown = a.state === "done" && (a.outcome ?? "").startsWith("NOT ENFORCED") ? "⚠" : mark;
@@ -75,6 +77,22 @@ function actionLines(view: IncidentView): Element[] {
       isSubtle: a.state === "skipped",
     });
   });
+}
+
+/** What Warden asks of a person because Microsoft lets no app do it: each step numbered, nothing hidden. */
+function administratorSteps(view: IncidentView): Element[] {
+  return view.actions.flatMap((a) =>
+    a.administratorSteps === undefined
+      ? []
+      : [
+          text(`A Global Administrator must do this (${md(a.action)}; Warden may not):`, {
+            weight: "Bolder",
+            color: "warning",
+            spacing: "Medium",
+          }),
+          ...a.administratorSteps.map((step, i) => text(`${i + 1}. ${md(step)}`, { spacing: "Small" })),
+        ],
+  );
 }
 
 /**
@@ -172,6 +190,7 @@ export function incidentCard(view: IncidentView): Element {
   body.push(
     ...(view.actions.length > 0 ? actionLines(view) : [text("No action proposed.", { isSubtle: true })]),
   );
+  body.push(...administratorSteps(view));
 
   const actions: Element[] = [];
   const planned = view.actions.filter((a) => a.state === "planned");

@@ -33,6 +33,8 @@ export interface IncidentView {
     changes: string[];
     state: ActionState;
     outcome?: string;
+    /** What a person must do, when Microsoft leaves the change to one (awaiting-admin states). */
+    administratorSteps?: string[];
   }[];
   /** The latest decision: who, when, and why (a denial's reason, an automatic decision's policy). */
   decision?: { by: string; at: number; reason?: string };

@@ -9,6 +9,11 @@ export interface TransferPolicy {
   exemptedPrincipals: string[];
 }
 
+/** The policy as read, with who last wrote it (ARM's systemData), when ARM says. */
+export interface ReadTransferPolicy extends TransferPolicy {
+  lastModified?: { by: string; byType: string; at: string };
+}
+
 /** The tenant's subscription transfer policy (`/providers/Microsoft.Subscription/policies/default`). */
 export class SubscriptionPolicy {
   private readonly client: SubscriptionClient;
@@ -17,12 +22,23 @@ export class SubscriptionPolicy {
     this.client = new SubscriptionClient(credential, armClientOptions(armUrl, tenantId, limiter));
   }
 
-  async read(): Promise<TransferPolicy> {
-    const policy = (await this.client.subscriptionPolicy.getPolicyForTenant()).properties;
+  async read(): Promise<ReadTransferPolicy> {
+    const response = await this.client.subscriptionPolicy.getPolicyForTenant();
+    const policy = response.properties;
+    const system = response.systemData;
     return {
       blockSubscriptionsLeavingTenant: policy?.blockSubscriptionsLeavingTenant ?? false,
       blockSubscriptionsIntoTenant: policy?.blockSubscriptionsIntoTenant ?? false,
       exemptedPrincipals: policy?.exemptedPrincipals ?? [],
+      ...(system?.lastModifiedBy === undefined || system.lastModifiedAt === undefined
+        ? {}
+        : {
+            lastModified: {
+              by: system.lastModifiedBy,
+              byType: system.lastModifiedByType ?? "unknown",
+              at: new Date(system.lastModifiedAt).toISOString(),
+            },
+          }),
     };
   }
 

@@ -92,6 +92,11 @@ export interface Timings {
   retryMaxMs: number;
   /** WARDEN_JOB_LOCK_SECONDS: how soon a job held by a dead worker is handed to another (BullMQ's lock). */
   jobLockMs: number;
+  /**
+   * WARDEN_ADMIN_RECHECK_SECONDS: how often the tenant is read for a step Warden asked of a person (a
+   * Global Administrator blocking subscription transfers), until it shows the step taken.
+   */
+  adminRecheckMs: number;
 }
 
 export interface OpsConfig {
@@ -178,6 +183,7 @@ function timingsFrom(positive: (name: string, fallback: number) => number): Timi
     retryBaseMs: positive("WARDEN_RETRY_BASE_SECONDS", 2) * 1_000,
     retryMaxMs: positive("WARDEN_RETRY_MAX_SECONDS", DEFAULT_MAX_BACKOFF_MS / 1_000) * 1_000,
     jobLockMs: positive("WARDEN_JOB_LOCK_SECONDS", DEFAULT_JOB_LOCK_MS / 1_000) * 1_000,
+    adminRecheckMs: positive("WARDEN_ADMIN_RECHECK_SECONDS", 60) * 1_000,
   };
   if (timings.retryMaxMs < timings.retryBaseMs)
     throw new ConfigError("WARDEN_RETRY_MAX_SECONDS must be at least WARDEN_RETRY_BASE_SECONDS");

@@ -43,6 +43,7 @@ export async function playHeadless(
       Date.now() > settleAfter &&
       incidents.length >= world.expectedIncidents &&
       incidents.every((i) => FINAL.includes(i.state)) &&
+      !(await askedOfAnAdministrator(world)) &&
       (await attacksPlayedOut(world));
     if (settled || Date.now() > deadline) break;
     if (options.approve && Date.now() > settleAfter) {
@@ -57,6 +58,15 @@ export async function playHeadless(
     await new Promise((r) => setTimeout(r, 500));
   }
   return summarise(warden, day.tenant.id, world.sim.directory);
+}
+
+/** Whether an action still waits for a step a person was asked to take (the demo's administrator takes it). */
+async function askedOfAnAdministrator(world: DemoWorld): Promise<boolean> {
+  const { rows } = await world.warden.db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM actions WHERE tenant_id = $1 AND state IN ('awaiting-admin', 'undo-awaiting-admin')`,
+    [world.day.tenant.id],
+  );
+  return Number(rows[0]?.n ?? 0) > 0;
 }
 
 /**

@@ -15,6 +15,7 @@ import type { SimCloud } from "../sim/cloud/sim-server.js";
 import { startScenarioSim } from "../sim/scenario-sim.js";
 import { ATTACKER_RANGE, ATTACKS } from "../sim/scenarios/attacks.js";
 import { type TenantDay, tenantDay } from "../sim/scenarios/tenant-day.js";
+import { administratorAtTheDesk } from "./administrator-at-desk.js";
 
 /** Someone in the demo's Teams channel. Only the analyst is one of Warden's approvers. */
 export interface DemoPerson {
@@ -87,7 +88,17 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
   const dataDir = join(tmpdir(), `warden-demo-${process.pid}-${Date.now()}`);
   let warden: Warden | undefined;
   let server: Server | undefined;
+  // A Global Administrator of the tenant, reading the channel: Microsoft lets no app block subscription
+  // transfers, so when a card asks for it, this person does it (an emergency-access account: the other
+  // Global Administrators are the ones the attacks took over).
+  const administrator = administratorAtTheDesk(
+    connector.sent,
+    sim.directory,
+    day.breakGlass[0]?.id ?? "",
+    (line) => options.log.info(line),
+  );
   const close = async () => {
+    administrator.stop();
     server?.closeAllConnections();
     await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
     await warden?.close();
@@ -114,6 +125,8 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
         WARDEN_INITIAL_LOOKBACK_HOURS: "1",
         // The hijacked subscription leaves mid-demo: notice within seconds, not the default ten minutes.
         WARDEN_DISCOVER_INTERVAL_MINUTES: "0.25",
+        // The administrator's step is seen within seconds of being taken.
+        WARDEN_ADMIN_RECHECK_SECONDS: "2",
         WARDEN_RISKY_IP_RANGES: ATTACKER_RANGE,
         WARDEN_BREAK_GLASS_IDS: day.breakGlass.map((u) => u.id).join(","),
         WARDEN_SERVICE_PRINCIPAL_ID: SIM_APP.servicePrincipalId,

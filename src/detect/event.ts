@@ -117,6 +117,8 @@ export interface SubscriptionPolicyWrittenEvent extends EventBase {
   kind: "subscription-policy-written";
   blockLeaving?: boolean;
   blockEntering?: boolean;
+  /** How many principals the write exempts from the policy, when the record carries the request body. */
+  exempted?: number;
 }
 export interface ElevateAccessEvent extends EventBase {
   kind: "elevate-access";

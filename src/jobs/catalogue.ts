@@ -34,11 +34,40 @@ export const JOBS = {
   ),
   /** An incident's executed actions undone. */
   undo: spec<{ incidentId: string }>(QUEUE.contain, "undo", (d) => `undo:${d.incidentId}`),
+  /**
+   * The tenant looked at for the steps an incident's actions asked of a person (administrator-steps.ts).
+   * Keyed by a time slot of the check interval: however many ask within one interval, one check runs.
+   */
+  administratorSteps: spec<{ incidentId: string; slot: number }>(
+    QUEUE.contain,
+    "administrator-steps",
+    (d) => `administrator-steps:${d.incidentId}:${d.slot}`,
+  ),
   /** An incident's card posted or brought up to date. */
   notify: spec<{ incidentId: string }>(QUEUE.notify, "notify", (d) => `notify:${d.incidentId}`),
 } as const;
 
-/** Queues a job of the catalogue under its own dedupe key. */
-export function enqueue<D extends JobData>(queue: JobQueue, job: JobSpec<D>, data: D): Promise<void> {
-  return queue.add(job.queue, job.name, data, { dedupeKey: job.key(data) });
+/** Queues a job of the catalogue under its own dedupe key, after `delayMs` if given. */
+export function enqueue<D extends JobData>(
+  queue: JobQueue,
+  job: JobSpec<D>,
+  data: D,
+  delayMs?: number,
+): Promise<void> {
+  return queue.add(job.queue, job.name, data, {
+    dedupeKey: job.key(data),
+    ...(delayMs === undefined ? {} : { delayMs }),
+  });
+}
+
+/** Queues a look at the tenant for an incident's administrator steps, `everyMs` from `now`. */
+export function checkAdministratorStepsLater(
+  queue: JobQueue,
+  incidentId: string,
+  everyMs: number,
+  now: number,
+  delayMs = everyMs,
+): Promise<void> {
+  const slot = Math.floor((now + delayMs) / everyMs);
+  return enqueue(queue, JOBS.administratorSteps, { incidentId, slot }, delayMs);
 }

@@ -22,7 +22,7 @@ import {
   userIdOf,
 } from "./containment.js";
 import { RESPONDERS } from "./responders/index.js";
-import type { ActionName, ActionPlan } from "./types.js";
+import { type ActionName, type ActionPlan, AdministratorStepRequired } from "./types.js";
 
 /**
  * Runs an approved (or automatically contained) incident's actions, each once: an action is claimed
@@ -42,7 +42,8 @@ export async function executeContainment(
   const rows = (await actionsOf(deps.db, incidentId)).filter((a) => only === undefined || only.has(a.id));
   for (const row of rows) {
     // Only what was decided runs: an action planned after the decision (the incident grew) waits for its own.
-    if (!["planned", "waiting", "failed", "running"].includes(row.state)) continue;
+    // An action waiting for an administrator is tried again too: a retry is also "check it now".
+    if (!["planned", "waiting", "failed", "running", "awaiting-admin"].includes(row.state)) continue;
     const claimed = await claimAction(deps.db, row.id, { approvedBy, automatic }, deps.actionLeaseMs);
     if (claimed === undefined) continue;
     const result = await runOne(deps, claimed);
@@ -149,6 +150,16 @@ async function runOne(
           transient: true,
         };
   } catch (error) {
+    if (error instanceof AdministratorStepRequired) {
+      // Not a failure: Microsoft leaves this change to a person. The card shows the steps; the
+      // administrator-steps job checks the tenant until it shows the change (administrator-steps.ts).
+      return {
+        state: "awaiting-admin",
+        outcome: `waiting for a Global Administrator: ${error.reason}`,
+        changed: { administratorSteps: error.steps },
+        transient: false,
+      };
+    }
     const failure = classifyFailure(error);
     deps.log.warn(
       { incidentId: row.incidentId, actionId: row.id, code: failure.code, status: failure.status },
@@ -167,8 +178,12 @@ async function runOne(
   }
 }
 
-/** Once no action is left to run, the incident's state says how containment ended. */
-async function settleIncident(
+/**
+ * Once no action is left to run, the incident's state says how containment ended. An action waiting for
+ * an administrator is not containment: the incident is partial until the tenant shows it done, when the
+ * administrator-steps job settles it again (from partial).
+ */
+export async function settleIncident(
   deps: ContainmentDeps,
   incidentId: string,
   automatic: boolean,
@@ -185,6 +200,7 @@ async function settleIncident(
   const failed = acted.filter((r) => r.state === "failed").length;
   // Done but enforcing nothing (a report-only policy): the incident is not contained on its strength.
   const notEnforced = acted.filter((r) => r.state === "done" && r.changed?.["enforced"] === false).length;
+  const awaiting = acted.filter((r) => r.state === "awaiting-admin").length;
   if (deps.dryRun) {
     await appendAudit(deps.db, {
       incidentId,
@@ -194,14 +210,14 @@ async function settleIncident(
     return getIncident(deps.db, incidentId);
   }
   const to: IncidentState =
-    failed + notEnforced === 0
+    failed + notEnforced + awaiting === 0
       ? automatic
         ? "auto-contained"
         : "contained"
-      : done === 0
+      : done + awaiting === 0
         ? "failed"
         : "partial";
-  const moved = await transitionIncident(deps.db, incidentId, ["executing", "approved"], to, {
+  const moved = await transitionIncident(deps.db, incidentId, ["executing", "approved", "partial"], to, {
     action: "containment-finished",
     actorName: automatic ? "automatic containment" : "containment",
     detail: {
@@ -209,6 +225,7 @@ async function settleIncident(
       failed,
       skipped: rows.length - acted.length,
       ...(notEnforced === 0 ? {} : { notEnforced }),
+      ...(awaiting === 0 ? {} : { awaitingAdministrator: awaiting }),
     },
   });
   return moved ?? getIncident(deps.db, incidentId);

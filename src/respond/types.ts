@@ -74,6 +74,29 @@ export interface RespondContext {
 }
 
 /**
+ * Thrown by `execute` or `undo` when Microsoft lets only a person make the change (the transfer policy:
+ * a Global Administrator who elevated access). The action then waits for that person: `steps` say what
+ * to do, and the responder's `byAdministrator` tells when the tenant shows it done, and by whom.
+ */
+export class AdministratorStepRequired extends Error {
+  override readonly name = "AdministratorStepRequired";
+  constructor(
+    /** Why Warden cannot do it itself, in words for the card. */
+    readonly reason: string,
+    /** What the administrator does, each step a line for the card. */
+    readonly steps: string[],
+  ) {
+    super(reason);
+  }
+}
+
+/** Who last changed what an administrator was asked to change, as the tenant records it. */
+export interface ChangedBy {
+  by: string;
+  at: string;
+}
+
+/**
  * One containment action. `plan` reads the tenant and says exactly what would change; `execute` makes
  * those changes and is idempotent (a second run changes nothing); `verify` reads back; `undo` restores
  * what `execute` recorded.
@@ -93,4 +116,16 @@ export interface Responder {
   verify(ctx: RespondContext, target: ActionTarget, plan: ActionPlan): Promise<boolean>;
   /** Restores what `changed` recorded; returns what it restored, in words. */
   undo(ctx: RespondContext, target: ActionTarget, changed: Record<string, unknown>): Promise<string>;
+  /**
+   * For an action Microsoft may leave to a person (AdministratorStepRequired): whether the tenant now shows
+   * what was asked, done or undone, and who did it. Checked again until it does.
+   */
+  byAdministrator?: {
+    done(ctx: RespondContext, target: ActionTarget, plan: ActionPlan): Promise<ChangedBy | undefined>;
+    undone(
+      ctx: RespondContext,
+      target: ActionTarget,
+      changed: Record<string, unknown>,
+    ): Promise<ChangedBy | undefined>;
+  };
 }

@@ -9,7 +9,7 @@ import {
   targetOf,
 } from "./containment.js";
 import { RESPONDERS } from "./responders/index.js";
-import type { ActionName } from "./types.js";
+import { type ActionName, AdministratorStepRequired } from "./types.js";
 
 /**
  * Undoes an incident's executed actions: each restores what it recorded it changed. The incident goes to
@@ -23,6 +23,15 @@ export async function undoContainment(
   const rows = await actionsOf(deps.db, incidentId);
   let failed = 0;
   for (const row of rows) {
+    if (row.state === "awaiting-admin") {
+      // Asked of an administrator, never shown done: the request is withdrawn, and the card says so.
+      await finishAction(deps.db, row.id, {
+        state: "skipped",
+        outcome:
+          "withdrawn by the undo: no longer asked of an administrator (if one made the change meanwhile, it stays until one reverses it)",
+      });
+      continue;
+    }
     if (row.state !== "done" || row.changed === null) continue;
     const responder = RESPONDERS[row.action as ActionName];
     try {
@@ -35,6 +44,15 @@ export async function undoContainment(
         detail: { actionId: row.id, restored },
       });
     } catch (error) {
+      if (error instanceof AdministratorStepRequired) {
+        // Only a person may reverse it: the card says how; the administrator-steps job watches for it.
+        await finishAction(deps.db, row.id, {
+          state: "undo-awaiting-admin",
+          outcome: `undo waits for a Global Administrator: ${error.reason}`,
+          changed: { ...row.changed, administratorSteps: error.steps },
+        });
+        continue;
+      }
       failed += 1;
       const failure = classifyFailure(error);
       await finishAction(deps.db, row.id, {
@@ -43,8 +61,10 @@ export async function undoContainment(
       });
     }
   }
+  // Reverted only once nothing is left for anyone to undo, a person's step included.
+  const awaiting = (await actionsOf(deps.db, incidentId)).some((r) => r.state === "undo-awaiting-admin");
   const incident =
-    failed === 0
+    failed === 0 && !awaiting
       ? ((await transitionIncident(
           deps.db,
           incidentId,

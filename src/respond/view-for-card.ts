@@ -110,6 +110,8 @@ export async function incidentView(db: Queryable, incident: IncidentRow): Promis
     }),
     actions: actions.map((a) => {
       const changes = Array.isArray(a.plan["changes"]) ? (a.plan["changes"] as string[]) : [];
+      const steps = a.changed?.["administratorSteps"];
+      const asked = a.state === "awaiting-admin" || a.state === "undo-awaiting-admin";
       return {
         id: a.id,
         action: a.action,
@@ -117,6 +119,7 @@ export async function incidentView(db: Queryable, incident: IncidentRow): Promis
         changes,
         state: a.state,
         ...(a.outcome === null ? {} : { outcome: a.outcome }),
+        ...(asked && Array.isArray(steps) ? { administratorSteps: steps.map(String) } : {}),
       };
     }),
     ...(decision === undefined

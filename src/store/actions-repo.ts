@@ -2,7 +2,9 @@ import type { Queryable } from "./database.js";
 
 /**
  * `waiting`: failed transiently (throttled, unavailable, no answer) and tried again by the contain job;
- * `failed`: failed for good (refused, missing), a person must act.
+ * `failed`: failed for good (refused, missing), a person must act;
+ * `awaiting-admin` / `undo-awaiting-admin`: only a person may make this change (Microsoft refuses it to
+ * apps); the card says how, and Warden checks the tenant until it shows the change made.
  */
 export type ActionState =
   | "planned"
@@ -11,8 +13,10 @@ export type ActionState =
   | "done"
   | "waiting"
   | "failed"
+  | "awaiting-admin"
   | "undone"
-  | "undo-failed";
+  | "undo-failed"
+  | "undo-awaiting-admin";
 
 export interface ActionRow {
   id: string;
@@ -128,7 +132,7 @@ export async function claimAction(
   const { rows } = await db.query<Raw>(
     `UPDATE actions SET state = 'running', attempts = attempts + 1, approved_by = COALESCE($2, approved_by),
        automatic = $3, updated_at = now()
-     WHERE id = $1 AND (state IN ('planned', 'waiting', 'failed')
+     WHERE id = $1 AND (state IN ('planned', 'waiting', 'failed', 'awaiting-admin')
        OR (state = 'running' AND updated_at < now() - make_interval(secs => $4)))
      RETURNING *`,
     [id, by.approvedBy, by.automatic, leaseMs / 1_000],
@@ -167,6 +171,25 @@ export async function finishAction(
       result.requestIds === undefined ? null : JSON.stringify(result.requestIds),
     ],
   );
+}
+
+/**
+ * An action a person was asked to take, recorded as taken once the tenant shows it: only from the state
+ * it waited in, so a retry or an undo that moved it meanwhile is not overwritten. True when it moved.
+ */
+export async function recordAdministratorStep(
+  db: Queryable,
+  id: string,
+  from: "awaiting-admin" | "undo-awaiting-admin",
+  result: { state: "done" | "undone"; outcome: string; changed: Record<string, unknown> },
+): Promise<boolean> {
+  const { rows } = await db.query<{ id: string }>(
+    // No executed_at: the change is the person's, not one of Warden's automatic writes the hourly cap counts.
+    `UPDATE actions SET state = $3, outcome = $4, changed = $5, updated_at = now()
+     WHERE id = $1 AND state = $2 RETURNING id`,
+    [id, from, result.state, result.outcome, JSON.stringify(result.changed)],
+  );
+  return rows.length > 0;
 }
 
 /**

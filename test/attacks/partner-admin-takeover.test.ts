@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { correlate } from "../../src/detect/correlate.js";
 import type { Finding } from "../../src/detect/finding.js";
 import { AZURE_ROLE, ENTRA_ROLE } from "../../src/detect/roles.js";
+import { checkAdministratorSteps } from "../../src/respond/administrator-steps.js";
 import { executeContainment } from "../../src/respond/execute.js";
 import { containDecision } from "../../src/respond/recorded-decision.js";
 import { ACTIONS } from "../../src/respond/types.js";
@@ -13,6 +14,7 @@ import { actionsOf } from "../../src/store/actions-repo.js";
 import type { Database } from "../../src/store/database.js";
 import { insertFindings } from "../../src/store/findings-repo.js";
 import { auditTrail, createIncident, getIncident } from "../../src/store/incidents-repo.js";
+import { administratorTakesAskedSteps } from "../helpers/administrator.js";
 import { containmentDeps } from "../helpers/respond.js";
 import { freshPglite } from "../helpers/services.js";
 import { settledTenant } from "../helpers/sim.js";
@@ -94,7 +96,7 @@ function workflow(): WorkflowDeps {
 }
 
 describe("a member grants a long-standing partner admin Owner, then moves the subscription out", () => {
-  it("blocks transfers and takes back only that grant without a click; disabling the partner waits for a person", async () => {
+  it("asks a Global Administrator to block transfers, takes back only that grant without a click; disabling the partner waits for a person", async () => {
     const [standing, moved] = sim.directory.subscriptions.map((s) => s.subscriptionId);
     if (standing === undefined || moved === undefined) throw new Error("the tenant needs two subscriptions");
     const partner = partnerAdmin(standing);
@@ -185,9 +187,10 @@ describe("a member grants a long-standing partner admin Owner, then moves the su
     );
     const byAction = new Map(ran.outcomes.map((o) => [o.action, o]));
 
-    // Without a click: transfers blocked, and the one grant the findings name taken back.
-    expect(byAction.get("block-subscription-transfer")?.state).toBe("done");
-    expect(sim.directory.policy.blockSubscriptionsLeavingTenant).toBe(true);
+    // Without a click: the one grant the findings name taken back, and the transfer block asked of a
+    // Global Administrator (Microsoft refuses it to apps).
+    expect(byAction.get("block-subscription-transfer")?.state).toBe("awaiting-admin");
+    expect(sim.directory.policy.blockSubscriptionsLeavingTenant).toBe(false);
     const removal = (await actionsOf(db, "inc-partner")).filter((a) => a.action === "remove-azure-role");
     expect(removal.map((a) => [a.state, a.automatic])).toEqual([["done", true]]);
     const partnerRoles = [...sim.directory.azureAssignments.values()].filter(
@@ -211,6 +214,18 @@ describe("a member grants a long-standing partner admin Owner, then moves the su
       `disable-account on ${partner.upn}: ${partner.upn} held Global Administrator (Entra role)`,
     );
     expect(String(asked?.detail?.["reason"])).toContain("before this incident began");
+
+    // The administrator blocks transfers as the card asks; Warden sees it and records who, while the
+    // disable still waits for its own decision.
+    const admin = day.breakGlass[0];
+    if (admin === undefined) throw new Error("no Global Administrator in the seed");
+    expect(await administratorTakesAskedSteps(db, sim.directory, admin.id)).toBe(1);
+    expect(await checkAdministratorSteps(deps, "inc-partner")).toMatchObject({ taken: 1, waiting: 0 });
+    const block = (await actionsOf(db, "inc-partner")).find(
+      (a) => a.action === "block-subscription-transfer",
+    );
+    expect([block?.state, block?.changed?.["appliedBy"]]).toEqual(["done", admin.userPrincipalName]);
+    expect((await getIncident(db, "inc-partner"))?.state).toBe("pending");
   }, 90_000);
 
   it("takes back without a click no assignment older than the incident, even one a finding names", async () => {

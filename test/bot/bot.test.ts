@@ -10,6 +10,7 @@ import { BotTokenIssuer, signJwt } from "../../src/sim/bot/bot-token-issuer.js";
 import { FakeConnector } from "../../src/sim/bot/connector.js";
 import { conversationsOf } from "../../src/store/conversations-repo.js";
 import { auditTrail, type IncidentRow, listIncidents } from "../../src/store/incidents-repo.js";
+import { administratorTakesAskedSteps } from "../helpers/administrator.js";
 import { quietLogger } from "../helpers/logs.js";
 import { type PlayedSim, playingSim, settle, until } from "../helpers/pipeline.js";
 
@@ -318,13 +319,25 @@ describe("incident cards and approval in the channel", () => {
     const answer = await click(incident, "approve", ANALYST);
     expect(answer.status).toBe(200);
     expect(cardText(answer)).toContain("Approved by SOC Analyst");
+    // Microsoft lets no app block subscription transfers: the card asks a Global Administrator, step by
+    // step, and the incident is only partly contained until the tenant shows the block.
+    const stateOf = async () =>
+      (await listIncidents(warden.db, played.tenantId)).find((i) => i.id === incident.id)?.state;
+    await until(async () => (await stateOf()) === "partial", 60_000, "partly contained");
     await until(
       async () =>
-        (await listIncidents(warden.db, played.tenantId)).find((i) => i.id === incident.id)?.state ===
-        "contained",
-      60_000,
-      "contained",
+        connector.sent.some(
+          (s) =>
+            s.method === "PUT" &&
+            JSON.stringify(s.activity).includes("A Global Administrator must do this") &&
+            JSON.stringify(s.activity).includes("Manage policies"),
+        ),
+      30_000,
+      "the channel's card asking a Global Administrator",
     );
+    const admin = played.day.breakGlass[0]?.id ?? "";
+    expect(await administratorTakesAskedSteps(warden.db, played.sim.directory, admin)).toBe(1);
+    await until(async () => (await stateOf()) === "contained", 60_000, "contained");
     await until(
       async () =>
         connector.sent.some((s) => s.method === "PUT" && JSON.stringify(s.activity).includes("Contained")),

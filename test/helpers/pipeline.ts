@@ -73,6 +73,8 @@ export async function playingSim(
       WARDEN_INITIAL_LOOKBACK_HOURS: "1",
       WARDEN_RISKY_IP_RANGES: ATTACKER_RANGE,
       WARDEN_BREAK_GLASS_IDS: day.breakGlass.map((u) => u.id).join(","),
+      // A step asked of a Global Administrator is looked for every second, not every minute.
+      WARDEN_ADMIN_RECHECK_SECONDS: "1",
     },
   };
   played.playing = (async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll } from "vitest";
 import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
+import { administratorWatching } from "./administrator.js";
 import { type PlayedSim, playingSim } from "./pipeline.js";
 import { freshPostgres, REDIS_URL } from "./services.js";
 
@@ -55,6 +56,14 @@ export async function playingWorld(
   cleanups.push(() => played.sim.close());
   const pg = await freshPostgres();
   cleanups.push(pg.drop);
+  // A Global Administrator of the tenant in the channel: blocks transfers when a card asks (Microsoft
+  // refuses that to apps), whatever else the test puts Warden through.
+  const administrator = administratorWatching(
+    pg.db,
+    played.sim.directory,
+    played.day.breakGlass[0]?.id ?? "",
+  );
+  cleanups.push(async () => administrator.stop());
   const { queue, prefix } = privateQueue(cleanups);
   const env = {
     ...played.env,

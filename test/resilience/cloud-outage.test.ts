@@ -3,6 +3,7 @@ import { openWarden, startSchedules, startWorker, type Warden } from "../../src/
 import { loadConfig } from "../../src/config/index.js";
 import { actionsOf } from "../../src/store/actions-repo.js";
 import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
+import { administratorTakesAskedSteps } from "../helpers/administrator.js";
 import { quietLogger } from "../helpers/logs.js";
 import {
   EXPECTED_INCIDENTS,
@@ -102,10 +103,16 @@ describe("Graph and ARM failing for minutes", () => {
       "the storm and the outage to end",
     );
     const finals = ["auto-contained", "contained", "partial", "failed", "merged"];
+    // A Global Administrator blocks transfers when a card asks (Microsoft refuses it to apps); Warden
+    // must see it through the same outage.
     await until(
       async () => {
+        await administratorTakesAskedSteps(w.db, p.sim.directory, p.day.breakGlass[0]?.id ?? "");
         const incidents = await listIncidents(w.db, p.tenantId);
-        return incidents.length >= 4 && incidents.every((i) => finals.includes(i.state));
+        const asked = await w.db.query("SELECT id FROM actions WHERE state = 'awaiting-admin'");
+        return (
+          incidents.length >= 4 && incidents.every((i) => finals.includes(i.state)) && asked.rows.length === 0
+        );
       },
       180_000,
       "every incident final after the outage",

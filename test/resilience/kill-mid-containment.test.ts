@@ -3,6 +3,7 @@ import { QUEUE } from "../../src/jobs/queues.js";
 import type { RecordedChange } from "../../src/sim/tenant/directory.js";
 import { actionsOf } from "../../src/store/actions-repo.js";
 import { auditTrail, listIncidents } from "../../src/store/incidents-repo.js";
+import { askedOfAnAdministrator } from "../helpers/administrator.js";
 import { exitOf, startWarden, until, whyNot } from "../helpers/pipeline.js";
 import { cleanupsAfterAll, playingWorld } from "../helpers/resilience.js";
 import { postgresAvailable, redisAvailable } from "../helpers/services.js";
@@ -76,7 +77,9 @@ describe.skipIf(!withServices)("a worker killed between Microsoft's change and r
         return (
           incidents.length >= 4 &&
           counts.every((c) => c.waiting + c.active === 0) &&
-          incidents.every((i) => settled(i.state))
+          incidents.every((i) => settled(i.state)) &&
+          // The world's Global Administrator blocks transfers when asked; Warden must have seen it.
+          !(await askedOfAnAdministrator(pg.db))
         );
       },
       150_000,

@@ -1,11 +1,13 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { workflowDeps } from "../../src/app.js";
 import { QUEUE } from "../../src/jobs/queues.js";
+import { checkAdministratorSteps } from "../../src/respond/administrator-steps.js";
 import { decide } from "../../src/respond/decide.js";
 import { executeContainment } from "../../src/respond/execute.js";
 import { undoContainment } from "../../src/respond/undo.js";
 import { actionsOf } from "../../src/store/actions-repo.js";
 import { auditTrail } from "../../src/store/incidents-repo.js";
+import { administratorTakesAskedSteps } from "../helpers/administrator.js";
 import {
   attack,
   incidentsOf,
@@ -80,7 +82,28 @@ describe("containment approved in the workflow", () => {
         { dedupeKey: `contain:${incident.id}` },
       );
     }
+    // Microsoft lets no app set the transfer policy: the hijack's block waits for a Global Administrator,
+    // its card says how, and the incident is only partly contained until the tenant shows the block.
+    await waitForStates(r, ["contained", "partial"], "every decided action run, one left to a person");
+    const asked = (await actionsOf(r.warden.db, hijackIncident.id)).find(
+      (a) => a.action === "block-subscription-transfer",
+    );
+    expect(asked?.state).toBe("awaiting-admin");
+    expect(asked?.outcome).toMatch(/^waiting for a Global Administrator: /);
+    expect(asked?.changed?.["administratorSteps"]).toEqual(
+      expect.arrayContaining([expect.stringContaining("Subscriptions > Manage policies")]),
+    );
+    expect((await incidentsOf(r)).find((i) => i.id === hijackIncident.id)?.state).toBe("partial");
+    expect(directory.policy.blockSubscriptionsLeavingTenant).toBe(false);
+    const admin = r.played.day.breakGlass[0];
+    if (admin === undefined) throw new Error("no Global Administrator in the seed");
+    expect(await administratorTakesAskedSteps(r.warden.db, directory, admin.id)).toBe(1);
     const contained = await waitForStates(r, ["contained"], "every incident contained");
+    const block = (await actionsOf(r.warden.db, hijackIncident.id)).find(
+      (a) => a.action === "block-subscription-transfer",
+    );
+    expect(block?.state).toBe("done");
+    expect(block?.outcome).toMatch(new RegExp(`^done by ${admin.userPrincipalName} at `));
     expect(contained.map((i) => i.state)).toEqual(["contained", "contained", "contained", "contained"]);
 
     // The seed's three attacks end with the guest disabled and stripped, the admin under MFA, transfers blocked.
@@ -113,9 +136,13 @@ describe("containment approved in the workflow", () => {
 
     // Every executed action recorded what it changed, its request ids, and who approved it.
     const executed = (await Promise.all(contained.map((i) => actionsOf(r.warden.db, i.id)))).flat();
-    const changedSomething = executed.filter((a) => a.state === "done" && a.changed !== null);
+    const changedSomething = executed.filter(
+      (a) => a.state === "done" && a.changed !== null && a.changed["appliedBy"] === undefined,
+    );
     expect(changedSomething.length).toBeGreaterThan(5);
     for (const a of changedSomething) expect(a.approvedBy).toBe(analyst.id);
+    // What a person did instead says who, as ARM recorded it.
+    expect(block?.changed).toMatchObject({ appliedBy: admin.userPrincipalName });
     // Graph's request-id or ARM's x-ms-request-id for every action that wrote.
     expect(changedSomething.filter((a) => a.requestIds.length === 0).map((a) => a.action)).toEqual([]);
 
@@ -149,8 +176,19 @@ describe("containment approved in the workflow", () => {
         id: analyst.id,
         name: analyst.name,
       });
-      expect(undone.incident?.state, JSON.stringify(undone.outcomes)).toBe("reverted");
+      // Lifting the block is a Global Administrator's too: the hijack waits for it to be reverted.
+      const expected = incident.id === hijackIncident.id ? "contained" : "reverted";
+      expect(undone.incident?.state, JSON.stringify(undone.outcomes)).toBe(expected);
     }
+    expect(
+      (await actionsOf(r.warden.db, hijackIncident.id)).find(
+        (a) => a.action === "block-subscription-transfer",
+      )?.state,
+    ).toBe("undo-awaiting-admin");
+    expect((await checkAdministratorSteps(deps, hijackIncident.id)).waiting).toBe(1);
+    directory.administratorSetsTransferPolicy(admin.id, false, false);
+    const restored = await checkAdministratorSteps(deps, hijackIncident.id);
+    expect(restored).toMatchObject({ taken: 1, waiting: 0, incident: { state: "reverted" } });
     const after = tenantState(directory);
     expect({ ...after, groupMembers: undefined }).toEqual({ ...before, groupMembers: undefined });
     expect(after.groupMembers["warden-contained-mfa"]).toEqual([]);

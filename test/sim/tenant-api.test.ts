@@ -277,25 +277,42 @@ describe("Azure roles and the transfer policy", () => {
     expect(await rbac.assignment(owner.id)).toMatchObject({ principalId: guest, name: owner.name });
   });
 
-  it("blocks transfers: the policy reads back, and the activity log holds the write by Warden's app", async () => {
+  it("refuses Warden's app the transfer policy, as Microsoft does; a Global Administrator who elevated sets it", async () => {
     const since = Date.now();
     expect((await policy.read()).blockSubscriptionsLeavingTenant).toBe(false); // the hijack loosened it
-    await policy.write({
+    const block = {
       blockSubscriptionsLeavingTenant: true,
       blockSubscriptionsIntoTenant: false,
       exemptedPrincipals: [],
-    });
-    expect(await policy.read()).toEqual({
-      blockSubscriptionsLeavingTenant: true,
-      blockSubscriptionsIntoTenant: false,
-      exemptedPrincipals: [],
-    });
-    const [written] = changesSince(since);
-    expect(written?.event).toMatchObject({
-      kind: "subscription-policy-written",
-      blockLeaving: true,
-      actor: { type: "servicePrincipal", appId: SIM_APP.clientId },
-    });
+    };
+    // "Only directory global administrators with direct role assignment [who elevated access] can edit
+    // subscription policies": an app never can.
+    await expect(policy.write(block)).rejects.toMatchObject({ statusCode: 403, code: "AuthorizationFailed" });
+    expect((await policy.read()).blockSubscriptionsLeavingTenant).toBe(false);
+    // A user who is no Global Administrator cannot elevate; one who is, can, and then writes it.
+    const member = [...sim.directory.users.values()].find(
+      (u) =>
+        u.userType === "Member" &&
+        !day.breakGlass.some((b) => b.id === u.id) &&
+        ![...sim.directory.roleAssignments.values()].some((a) => a.principalId === u.id),
+    );
+    expect(() => sim.directory.administratorSetsTransferPolicy(member?.id ?? "", true, false)).toThrow(
+      /not a Global Administrator/,
+    );
+    const admin = day.breakGlass[0];
+    if (admin === undefined) throw new Error("no Global Administrator in the seed");
+    sim.directory.administratorSetsTransferPolicy(admin.id, true, false);
+    const read = await policy.read();
+    expect(read).toMatchObject({ ...block, lastModified: { by: admin.userPrincipalName, byType: "User" } });
+    expect(Date.parse(read.lastModified?.at ?? "")).toBeGreaterThanOrEqual(since - 1_000);
+    const written = changesSince(since).map((c) => c.event);
+    expect(written).toEqual([
+      expect.objectContaining({
+        kind: "subscription-policy-written",
+        blockLeaving: true,
+        actor: expect.objectContaining({ type: "user", userPrincipalName: admin.userPrincipalName }),
+      }),
+    ]);
   });
 
   it("no longer lists the subscription the hijack moved out, and answers 404 for its assignments", async () => {

@@ -121,11 +121,13 @@ export function mapEventData(event: JsonObject, input: MapperInput): SecurityEve
     }
     case "microsoft.subscription/policies/write": {
       const body = bodyProperties(properties);
+      const exempted = field(body, "exemptedPrincipals");
       return {
         ...header,
         kind: "subscription-policy-written",
         blockLeaving: bool(field(body, "blockSubscriptionsLeavingTenant")),
         blockEntering: bool(field(body, "blockSubscriptionsIntoTenant")),
+        ...(Array.isArray(exempted) ? { exempted: exempted.length } : {}),
       };
     }
     case "microsoft.authorization/elevateaccess/action":

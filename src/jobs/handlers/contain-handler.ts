@@ -8,7 +8,7 @@ import type { WorkflowDeps } from "../../respond/workflow.js";
 import { DEFAULT_ACTION_LEASE_MS } from "../../store/actions-repo.js";
 import { getIncident, transitionIncident } from "../../store/incidents-repo.js";
 import type { JobContext } from "../by-name.js";
-import { enqueue, JOBS } from "../catalogue.js";
+import { checkAdministratorStepsLater, enqueue, JOBS } from "../catalogue.js";
 import { type Job, type JobQueue, RetryLater } from "../queue/job-queue.js";
 
 /**
@@ -25,7 +25,14 @@ export function containHandler(
   announce: (incidentId: string) => Promise<void>,
   /** How soon a run with actions waiting to retry comes back (WARDEN_RETRY_BASE_SECONDS). */
   retryMs = 2_000,
+  /** How often the tenant is read for a step asked of a person (WARDEN_ADMIN_RECHECK_SECONDS). */
+  adminRecheckMs = 60_000,
 ) {
+  /** A run that left a step to a person: the tenant is read for it until it shows it taken. */
+  const watchForAdministrator = async (incidentId: string, states: readonly string[]) => {
+    if (states.includes("awaiting-admin") || states.includes("undo-awaiting-admin"))
+      await checkAdministratorStepsLater(queue, incidentId, adminRecheckMs, deps.now());
+  };
   /** Logs a job that asked for a change nobody decided on: someone wrote to the queue who should not have. */
   const refuse = (log: Logger, job: Job, reason: string) =>
     log.warn(
@@ -58,6 +65,10 @@ export function containHandler(
     if (job.name === "undo") {
       const result = await undoContainment(deps, incidentId, by);
       log.info({ state: result.incident?.state }, "undone");
+      await watchForAdministrator(
+        incidentId,
+        result.outcomes.map((o) => o.state),
+      );
     } else {
       if (incident.state === "approved") {
         await transitionIncident(deps.db, incidentId, ["approved"], "executing", {
@@ -79,6 +90,10 @@ export function containHandler(
       );
       // The card shows each run's outcome, including "waiting to retry".
       await announce(incidentId);
+      await watchForAdministrator(
+        incidentId,
+        result.outcomes.map((o) => o.state),
+      );
       if (result.transient) throw new RetryLater("some actions wait to be retried", retryMs);
       if (result.incident?.state === "executing") {
         // Another worker holds an action (or one was left by a crashed worker): come back after its lease.

@@ -2,7 +2,7 @@ import { containDecision } from "../../respond/recorded-decision.js";
 import type { Database } from "../../store/database.js";
 import { getIncident } from "../../store/incidents-repo.js";
 import type { JobContext } from "../by-name.js";
-import { enqueue, JOBS } from "../catalogue.js";
+import { checkAdministratorStepsLater, enqueue, JOBS } from "../catalogue.js";
 import type { Job, JobQueue } from "../queue/job-queue.js";
 
 const BATCH = 200;
@@ -22,6 +22,8 @@ export function reconcileHandler(
   /** Queues the incident's card; a no-op without a bot. */
   announce: (incidentId: string) => Promise<void>,
   botConfigured: boolean,
+  /** Steps asked of a person are looked for in the tenant again (a lost delayed job must not end the watch). */
+  administrator: { adminRecheckMs: number; now: () => number },
 ) {
   return async (_job: Job, { log }: JobContext): Promise<void> => {
     await enqueue(queue, JOBS.detect, { tenantId });
@@ -59,6 +61,16 @@ export function reconcileHandler(
     for (const { id } of undecided) {
       await enqueue(queue, JOBS.triage, { tenantId, incidentId: id });
     }
+    const { rows: asked } = await db.query<{ id: string }>(
+      `SELECT DISTINCT i.id, i.created_at FROM incidents i JOIN actions a ON a.incident_id = i.id
+       WHERE i.tenant_id = $1 AND a.state IN ('awaiting-admin', 'undo-awaiting-admin')
+       ORDER BY i.created_at LIMIT ${BATCH}`,
+      [tenantId],
+    );
+    for (const { id } of asked) {
+      const { adminRecheckMs, now } = administrator;
+      await checkAdministratorStepsLater(queue, id, adminRecheckMs, now(), 0);
+    }
     let behind: { id: string }[] = [];
     if (botConfigured) {
       ({ rows: behind } = await db.query<{ id: string }>(
@@ -69,9 +81,14 @@ export function reconcileHandler(
       ));
       for (const { id } of behind) await announce(id);
     }
-    if (unfinished.length + undecided.length + behind.length > 0) {
+    if (unfinished.length + undecided.length + asked.length + behind.length > 0) {
       log.info(
-        { unfinished: unfinished.length, undecided: undecided.length, cardsBehind: behind.length },
+        {
+          unfinished: unfinished.length,
+          undecided: undecided.length,
+          askedOfAdministrator: asked.length,
+          cardsBehind: behind.length,
+        },
         "reconciled: queued the work the store says is due",
       );
     }

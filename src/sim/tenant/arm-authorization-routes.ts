@@ -227,11 +227,16 @@ export function armAuthorizationRoutes(directory: SimDirectory): Router {
         blockSubscriptionsIntoTenant: directory.policy.blockSubscriptionsIntoTenant,
         exemptedPrincipals: directory.policy.exemptedPrincipals,
       },
-      systemData: {
-        lastModifiedAt: directory.policy.updatedAt,
-        lastModifiedBy: directory.policy.updatedBy,
-        lastModifiedByType: "Application",
-      },
+      // ARM's common systemData (common-types v2): who last wrote it, of which kind, and when.
+      ...(directory.policy.updatedAt === null
+        ? {}
+        : {
+            systemData: {
+              lastModifiedAt: directory.policy.updatedAt,
+              lastModifiedBy: directory.policy.updatedBy,
+              lastModifiedByType: directory.policy.updatedByType,
+            },
+          }),
     });
     if (req.method === "GET") {
       res.json(resource());
@@ -239,6 +244,22 @@ export function armAuthorizationRoutes(directory: SimDirectory): Router {
     }
     if (req.method !== "PUT")
       return armError(res, 405, "MethodNotAllowed", `${req.method} is not allowed on the policy.`);
+    const actor = actorOf(res);
+    if (!directory.mayWriteTransferPolicy(actor)) {
+      // Only a Global Administrator with a direct assignment who elevated access may write it ("Manage
+      // Azure subscription policies", Prerequisites); ARM refuses anyone else as it refuses any action the
+      // caller holds no role for (AuthorizationFailed, 403), an app always.
+      const who =
+        actor.kind === "app"
+          ? `The client '${actor.appId}' with object id '${actor.servicePrincipalId}'`
+          : `The client '${actor.user.userPrincipalName}' with object id '${actor.user.id}'`;
+      return armError(
+        res,
+        403,
+        "AuthorizationFailed",
+        `${who} does not have authorization to perform action 'Microsoft.Subscription/policies/write' over scope '/providers/Microsoft.Subscription/policies/default' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
+      );
+    }
     const body = (req.body ?? {}) as Record<string, unknown>;
     const leaving = body["blockSubscriptionsLeavingTenant"];
     const entering = body["blockSubscriptionsIntoTenant"];
@@ -256,7 +277,7 @@ export function armAuthorizationRoutes(directory: SimDirectory): Router {
         "blockSubscriptionsLeavingTenant and blockSubscriptionsIntoTenant (booleans) are required; exemptedPrincipals is a list of object ids.",
       );
     }
-    directory.writeSubscriptionPolicy(actorOf(res), {
+    directory.writeSubscriptionPolicy(actor, {
       blockSubscriptionsLeavingTenant: leaving,
       blockSubscriptionsIntoTenant: entering,
       exemptedPrincipals: exempted as string[],

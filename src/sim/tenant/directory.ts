@@ -3,7 +3,12 @@ import type { SimSubscription } from "../cloud/arm-routes.js";
 import { eventKeyOf, type PublishedLogs } from "../cloud/published-logs.js";
 import type { SimTenant } from "../records/people.js";
 import type { Stream } from "../scenarios/script.js";
-import { SIM_AZURE_ROLE, SIM_AZURE_ROLE_NAMES, SIM_ENTRA_ROLE_NAMES } from "./builtin-roles.js";
+import {
+  SIM_AZURE_ROLE,
+  SIM_AZURE_ROLE_NAMES,
+  SIM_ENTRA_ROLE,
+  SIM_ENTRA_ROLE_NAMES,
+} from "./builtin-roles.js";
 import * as change from "./change-records.js";
 import type {
   AzureRoleAssignment,
@@ -89,7 +94,13 @@ export class SimDirectory {
     exemptedPrincipals: [],
     updatedAt: null,
     updatedBy: null,
+    updatedByType: null,
   };
+  /**
+   * Global Administrators who elevated their access ("Access management for Azure resources": on).
+   * Only they may write the transfer policy ("Manage Azure subscription policies", Prerequisites).
+   */
+  readonly elevatedAccess = new Set<string>();
   readonly changes: RecordedChange[] = [];
   /**
    * Called with each API write once the state has changed, before the answer is sent: resilience tests
@@ -200,7 +211,8 @@ export class SimDirectory {
           blockSubscriptionsLeavingTenant: effect.blockLeaving,
           blockSubscriptionsIntoTenant: effect.blockEntering,
           updatedAt: iso,
-          updatedBy: effect.by,
+          updatedBy: this.users.get(effect.by)?.userPrincipalName ?? effect.by,
+          updatedByType: "User",
         };
         return;
       case "user-at-risk": {
@@ -562,6 +574,57 @@ export class SimDirectory {
     this.publish("activity", record, subscriptionId);
   }
 
+  /**
+   * Whether `actor` may write the tenant's transfer policy. "Only directory global administrators with
+   * direct role assignment can edit subscription policies. Before editing subscription policies, the
+   * global administrator must Elevate access" ("Manage Azure subscription policies", Microsoft Cost
+   * Management docs, Prerequisites). An app never can: elevation is a per-user action.
+   */
+  mayWriteTransferPolicy(actor: ChangeActor): boolean {
+    return (
+      actor.kind === "user" &&
+      this.isDirectGlobalAdministrator(actor.user.id) &&
+      this.elevatedAccess.has(actor.user.id)
+    );
+  }
+
+  /** "Elevate access to manage all Azure subscriptions and management groups": Global Administrators only. */
+  elevateAccess(userId: string): void {
+    if (!this.isDirectGlobalAdministrator(userId))
+      throw new Error(
+        `${userId} is not a Global Administrator by direct assignment: it cannot elevate access`,
+      );
+    this.elevatedAccess.add(userId);
+  }
+
+  private isDirectGlobalAdministrator(userId: string): boolean {
+    return [...this.roleAssignments.values()].some(
+      (a) =>
+        a.principalId === userId &&
+        a.roleDefinitionId === SIM_ENTRA_ROLE.globalAdministrator &&
+        a.directoryScopeId === "/",
+    );
+  }
+
+  /**
+   * A Global Administrator at the portal: elevates access, then sets the transfer policy (what the card
+   * asks of one, issue 18 point 1). Refused, as the portal refuses, for anyone else.
+   */
+  administratorSetsTransferPolicy(userId: string, blockLeaving: boolean, blockEntering: boolean): void {
+    const user = this.users.get(userId);
+    if (user === undefined) throw new Error(`no user ${userId}`);
+    this.elevateAccess(userId);
+    const { id, userPrincipalName, displayName, userType } = user;
+    this.writeSubscriptionPolicy(
+      { kind: "user", user: { id, userPrincipalName, displayName, userType } },
+      {
+        blockSubscriptionsLeavingTenant: blockLeaving,
+        blockSubscriptionsIntoTenant: blockEntering,
+        exemptedPrincipals: this.policy.exemptedPrincipals,
+      },
+    );
+  }
+
   writeSubscriptionPolicy(
     actor: ChangeActor,
     policy: Pick<
@@ -572,7 +635,8 @@ export class SimDirectory {
     this.policy = {
       ...policy,
       updatedAt: this.iso(),
-      updatedBy: actor.kind === "app" ? actor.servicePrincipalId : actor.user.id,
+      updatedBy: actor.kind === "app" ? actor.appId : actor.user.userPrincipalName,
+      updatedByType: actor.kind === "app" ? "Application" : "User",
     };
     this.record(actor, "write-subscription-policy", "default");
     this.publish("activity", change.subscriptionPolicyChanged(this.armContext(actor), policy));

@@ -102,7 +102,9 @@ export interface SubscriptionPolicy {
   blockSubscriptionsIntoTenant: boolean;
   exemptedPrincipals: string[];
   updatedAt: string | null;
+  /** ARM's systemData.lastModifiedBy: a user's sign-in name, or an app's client id. */
   updatedBy: string | null;
+  updatedByType: "User" | "Application" | null;
 }
 
 /**
