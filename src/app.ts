@@ -31,6 +31,7 @@ import { Guard } from "./respond/guard.js";
 import { UnknownProtectedUser } from "./respond/protected-users.js";
 import type { RespondContext } from "./respond/types.js";
 import { refuseSimulatorTrustOffLoopback } from "./simulator-trust.js";
+import { containmentObjectsIn } from "./store/containment-objects-repo.js";
 import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { openPglite } from "./store/pglite.js";
@@ -82,11 +83,12 @@ export async function openWarden(
     rbac: new AzureRbac(credential, runtime.endpoints.arm, tenantId, limiter),
     policy: new SubscriptionPolicy(credential, runtime.endpoints.arm, tenantId, limiter),
     subscriptions: async () => (await arm.subscriptions()).map((s) => s.subscriptionId),
+    objects: containmentObjectsIn(db, tenantId),
     // A transaction-scoped advisory lock: held while the work runs, released at commit, whichever process holds it.
     exclusive: (key, work) =>
       db.transaction(async (tx) => {
         await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`warden:${tenantId}:${key}`]);
-        return work();
+        return work(containmentObjectsIn(tx, tenantId));
       }),
     settings: {
       graphUrl: runtime.endpoints.graph,

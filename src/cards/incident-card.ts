@@ -29,6 +29,15 @@ const STATE_LINE: Record<IncidentView["state"], string> = {
   merged: "Merged into another incident",
 };
 
+/** The state in words; a partial incident that waits for a person says so. */
+function stateLine(view: IncidentView): string {
+  if (view.state !== "partial" || !view.actions.some((a) => a.state === "awaiting-admin"))
+    return STATE_LINE[view.state];
+  return view.actions.some((a) => a.state === "done")
+    ? "Partly contained: waiting for a Global Administrator"
+    : "Waiting for a Global Administrator";
+}
+
 const time = (t: number) => `${new Date(t).toISOString().replace("T", " ").slice(0, 16)} UTC`;
 
 function text(value: string, extra: Element = {}): Element {
@@ -108,7 +117,7 @@ export function incidentCard(view: IncidentView): Element {
       items: [
         text(md(view.title), { size: "Medium", weight: "Bolder" }),
         text(
-          `${STATE_LINE[view.state]} · ${view.severity} severity · confidence ${Math.round(view.confidence * 100)}%`,
+          `${stateLine(view)} · ${view.severity} severity · confidence ${Math.round(view.confidence * 100)}%`,
           {
             color: SEVERITY_COLOR[view.severity] ?? "default",
             spacing: "Small",

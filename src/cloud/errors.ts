@@ -21,7 +21,18 @@ const TRANSIENT_STATUS = new Set([408, 409, 412, 429, 500, 502, 503, 504]);
 const TRANSIENT_NETWORK =
   /ECONNRESET|ECONNREFUSED|ETIMEDOUT|ESOCKETTIMEDOUT|EPIPE|EAI_AGAIN|UND_ERR|socket hang up|other side closed|network|fetch failed|terminated|abort|timed? ?out|REQUEST_SEND_ERROR|endpoints_resolution_error/i;
 
+/**
+ * An object Warden created moments ago answered as missing: Entra is eventually consistent, and the
+ * replica that answered has not got it yet ("Designing for eventual consistency for Microsoft Entra").
+ * Transient: the same request succeeds a few seconds later.
+ */
+export class ReplicationLag extends Error {
+  override readonly name = "ReplicationLag";
+}
+
 export function classifyFailure(error: unknown): CloudFailure {
+  if (error instanceof ReplicationLag)
+    return { transient: true, status: undefined, code: "ReplicationLag", message: error.message };
   const e = error as {
     statusCode?: number;
     status?: number;

@@ -193,6 +193,27 @@ export class GraphDirectory {
     return found[0];
   }
 
+  /** A group by id; undefined when Graph says it does not exist (or, just created, not yet here). */
+  async group(id: string): Promise<GraphGroup | undefined> {
+    return this.orMissing(() => this.client.api(`/groups/${encodeURIComponent(id)}`).get());
+  }
+
+  /** A conditional access policy by id; undefined when Graph says it does not exist (or not yet). */
+  async caPolicy(id: string): Promise<GraphCaPolicy | undefined> {
+    return this.orMissing(() =>
+      this.client.api(`/identity/conditionalAccess/policies/${encodeURIComponent(id)}`).get(),
+    );
+  }
+
+  private async orMissing<T>(read: () => Promise<unknown>): Promise<T | undefined> {
+    try {
+      return (await read()) as T;
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
   async createGroup(g: {
     displayName: string;
     mailNickname: string;

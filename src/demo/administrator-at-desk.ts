@@ -29,7 +29,8 @@ export function administratorAtTheDesk(
       const now = directory.policy;
       if (
         now.blockSubscriptionsLeavingTenant === wanted.blockSubscriptionsLeavingTenant &&
-        now.blockSubscriptionsIntoTenant === wanted.blockSubscriptionsIntoTenant
+        now.blockSubscriptionsIntoTenant === wanted.blockSubscriptionsIntoTenant &&
+        now.exemptedPrincipals.join() === wanted.exemptedPrincipals.join()
       )
         continue;
       progress(
@@ -39,6 +40,7 @@ export function administratorAtTheDesk(
         adminId,
         wanted.blockSubscriptionsLeavingTenant,
         wanted.blockSubscriptionsIntoTenant,
+        wanted.exemptedPrincipals,
       );
     }
   };
@@ -48,7 +50,13 @@ export function administratorAtTheDesk(
 
 function askedPolicy(
   activity: SentActivity,
-): { blockSubscriptionsLeavingTenant: boolean; blockSubscriptionsIntoTenant: boolean } | undefined {
+):
+  | {
+      blockSubscriptionsLeavingTenant: boolean;
+      blockSubscriptionsIntoTenant: boolean;
+      exemptedPrincipals: string[];
+    }
+  | undefined {
   const texts: string[] = [];
   collectTexts(activity.activity["attachments"], texts);
   const at = texts.findIndex((t) => rendered(t).startsWith(ASKED));
@@ -56,10 +64,13 @@ function askedPolicy(
   for (const step of texts.slice(at + 1)) {
     const body = BODY.exec(rendered(step))?.[1];
     if (body === undefined) continue;
+    // The shell step shows exactly what the administrator would paste (its --body).
     const parsed = JSON.parse(body) as Record<string, unknown>;
+    const exempted = parsed["exemptedPrincipals"];
     return {
       blockSubscriptionsLeavingTenant: parsed["blockSubscriptionsLeavingTenant"] === true,
       blockSubscriptionsIntoTenant: parsed["blockSubscriptionsIntoTenant"] === true,
+      exemptedPrincipals: Array.isArray(exempted) ? exempted.map(String) : [],
     };
   }
   return undefined;

@@ -117,8 +117,11 @@ export interface SubscriptionPolicyWrittenEvent extends EventBase {
   kind: "subscription-policy-written";
   blockLeaving?: boolean;
   blockEntering?: boolean;
-  /** How many principals the write exempts from the policy, when the record carries the request body. */
-  exempted?: number;
+  /**
+   * The write unambiguously blocks leaving and exempts no one (normalise/transfer-policy-body.ts): the
+   * protective setting, which raises nothing.
+   */
+  protective?: boolean;
 }
 export interface ElevateAccessEvent extends EventBase {
   kind: "elevate-access";

@@ -1,8 +1,15 @@
 import { actionsOf, recordAdministratorStep } from "../store/actions-repo.js";
-import { appendAudit, getIncident, type IncidentRow, transitionIncident } from "../store/incidents-repo.js";
+import {
+  appendAudit,
+  getIncident,
+  type IncidentRow,
+  type IncidentState,
+  transitionIncident,
+} from "../store/incidents-repo.js";
 import { type ContainmentDeps, targetOf } from "./containment.js";
 import { settleIncident } from "./execute.js";
 import { UNDOABLE_STATES } from "./lifecycle.js";
+import { undoDecision } from "./recorded-decision.js";
 import { RESPONDERS } from "./responders/index.js";
 import type { ActionName, ActionPlan } from "./types.js";
 
@@ -12,6 +19,8 @@ export interface AdministratorCheck {
   taken: number;
   /** Actions still waiting for a person. */
   waiting: number;
+  /** The state this check moved the incident to, if it moved it. */
+  settledTo: IncidentState | undefined;
 }
 
 /**
@@ -68,17 +77,24 @@ export async function checkAdministratorSteps(
     });
   }
   let incident = await getIncident(deps.db, incidentId);
+  // An undo asked on this version waits for its job: settling now would move the version on and the
+  // undo would be refused as asked on an old card. The undo takes the incident from here.
+  if (incident !== undefined && (await undoDecision(deps.db, incident)).ok)
+    return { incident, taken: done + undone, waiting, settledTo: undefined };
+  let settledTo: IncidentState | undefined;
   if (done > 0 && incident?.state === "partial") {
     const now = await actionsOf(deps.db, incidentId);
     const acted = now.filter((r) => r.state !== "skipped" && r.state !== "planned");
     // Actions planned after the decision are not this one's to wait for (as in a contain run).
     const decided = new Set(now.filter((r) => r.state !== "planned").map((r) => r.id));
+    const before = incident.state;
     incident = await settleIncident(
       deps,
       incidentId,
       acted.every((r) => r.automatic),
       decided,
     );
+    if (incident !== undefined && incident.state !== before) settledTo = incident.state;
   }
   if (undone > 0 && incident !== undefined && UNDOABLE_STATES.includes(incident.state)) {
     const now = await actionsOf(deps.db, incidentId);
@@ -89,12 +105,13 @@ export async function checkAdministratorSteps(
         (r.state === "done" && r.changed !== null),
     );
     if (!left) {
-      incident =
-        (await transitionIncident(deps.db, incidentId, UNDOABLE_STATES, "reverted", {
-          action: "reverted",
-          actorName: "administrator steps",
-        })) ?? (await getIncident(deps.db, incidentId));
+      const reverted = await transitionIncident(deps.db, incidentId, UNDOABLE_STATES, "reverted", {
+        action: "reverted",
+        actorName: "administrator steps",
+      });
+      if (reverted !== undefined) settledTo = "reverted";
+      incident = reverted ?? (await getIncident(deps.db, incidentId));
     }
   }
-  return { incident, taken: done + undone, waiting };
+  return { incident, taken: done + undone, waiting, settledTo };
 }

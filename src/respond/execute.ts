@@ -103,6 +103,28 @@ async function runOne(
     const notEnforced = typeof plan.data["notEnforced"] === "string" ? plan.data["notEnforced"] : undefined;
     const enforcement = notEnforced === undefined ? {} : { enforced: false };
     const prefix = notEnforced === undefined ? "" : `NOT ENFORCED: ${notEnforced}; `;
+    if (!plan.needed) {
+      // Asked of an administrator before, and now in place: their change, recorded with who and when and
+      // what undo needs, as the administrator-steps job records it.
+      const earlier = row.plan as unknown as ActionPlan;
+      const byAdministrator =
+        row.changed?.["administratorSteps"] === undefined
+          ? undefined
+          : await responder.byAdministrator?.done(deps.ctx, target, earlier);
+      if (byAdministrator !== undefined) {
+        const before = earlier.data["before"];
+        return {
+          state: "done",
+          outcome: `done by ${byAdministrator.by} at ${byAdministrator.at}: ${earlier.changes.join("; ")}`,
+          changed: {
+            ...(before === undefined ? {} : { before }),
+            appliedBy: byAdministrator.by,
+            appliedAt: byAdministrator.at,
+          },
+          transient: false,
+        };
+      }
+    }
     if (!plan.needed)
       return {
         state: "done",
@@ -161,9 +183,16 @@ async function runOne(
       };
     }
     const failure = classifyFailure(error);
-    deps.log.warn(
-      { incidentId: row.incidentId, actionId: row.id, code: failure.code, status: failure.status },
-      "action failed",
+    // A transient failure (throttled, Entra's replication lag) is retried by the job: worth a line, not a warning.
+    deps.log[failure.transient ? "info" : "warn"](
+      {
+        tenantId: row.tenantId,
+        incidentId: row.incidentId,
+        actionId: row.id,
+        code: failure.code,
+        status: failure.status,
+      },
+      failure.transient ? "action waits to retry" : "action failed",
     );
     return {
       // A transient failure waits for the job's retry: a run that ends meanwhile (another worker's, or
@@ -217,6 +246,9 @@ export async function settleIncident(
       : done + awaiting === 0
         ? "failed"
         : "partial";
+  // Already there (an administrator's step recorded while other actions still failed): nothing moves.
+  const current = await getIncident(deps.db, incidentId);
+  if (current?.state === to) return current;
   const moved = await transitionIncident(deps.db, incidentId, ["executing", "approved", "partial"], to, {
     action: "containment-finished",
     actorName: automatic ? "automatic containment" : "containment",

@@ -2,6 +2,7 @@ import type { AzureRbac } from "../cloud/arm-rbac.js";
 import type { GraphDirectory } from "../cloud/graph-directory.js";
 import type { SubscriptionPolicy } from "../cloud/subscription-policy.js";
 import type { Grant } from "../detect/finding.js";
+import type { ContainmentObjects } from "../store/containment-objects-repo.js";
 
 export const ACTIONS = [
   "disable-account",
@@ -65,11 +66,14 @@ export interface RespondContext {
   policy: SubscriptionPolicy;
   /** Subscriptions visible to Warden now (for Azure role lookups). */
   subscriptions(): Promise<string[]>;
+  /** The containment objects Warden keeps, read outside any lock (for planning and checking). */
+  objects: ContainmentObjects;
   /**
    * Runs `work` while holding a lock named `key` across every Warden process: for creating the shared
-   * containment group and policy once, however many incidents are contained at the same moment.
+   * containment group and policy once, however many incidents are contained at the same moment. `work`
+   * reads and keeps the objects through the lock's own store connection.
    */
-  exclusive<T>(key: string, work: () => Promise<T>): Promise<T>;
+  exclusive<T>(key: string, work: (objects: ContainmentObjects) => Promise<T>): Promise<T>;
   settings: ContainmentSettings;
 }
 

@@ -1,5 +1,5 @@
 import { classifyFailure, remedyFor } from "../cloud/errors.js";
-import { actionsOf, finishAction } from "../store/actions-repo.js";
+import { actionsOf, finishAction, withdrawAdministratorStep } from "../store/actions-repo.js";
 import { appendAudit, getIncident, type IncidentRow, transitionIncident } from "../store/incidents-repo.js";
 import {
   type ActionOutcome,
@@ -22,15 +22,18 @@ export async function undoContainment(
 ): Promise<{ incident: IncidentRow | undefined; outcomes: ActionOutcome[] }> {
   const rows = await actionsOf(deps.db, incidentId);
   let failed = 0;
-  for (const row of rows) {
+  for (const listed of rows) {
+    let row = listed;
     if (row.state === "awaiting-admin") {
-      // Asked of an administrator, never shown done: the request is withdrawn, and the card says so.
-      await finishAction(deps.db, row.id, {
-        state: "skipped",
-        outcome:
-          "withdrawn by the undo: no longer asked of an administrator (if one made the change meanwhile, it stays until one reverses it)",
-      });
-      continue;
+      // Asked of an administrator, never shown done: the request is withdrawn, and the card says so. Had
+      // the administrator-steps job just recorded it taken, it is undone below like any done action.
+      const withdrawn = await withdrawAdministratorStep(
+        deps.db,
+        row.id,
+        "withdrawn by the undo: no longer asked of an administrator",
+      );
+      if (withdrawn) continue;
+      row = (await actionsOf(deps.db, incidentId)).find((r) => r.id === listed.id) ?? listed;
     }
     if (row.state !== "done" || row.changed === null) continue;
     const responder = RESPONDERS[row.action as ActionName];

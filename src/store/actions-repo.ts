@@ -193,6 +193,23 @@ export async function recordAdministratorStep(
 }
 
 /**
+ * An action asked of a person, withdrawn (an undo came first): only while it still waits, so a step the
+ * administrator-steps job has just recorded taken is not overwritten. True when it was withdrawn.
+ */
+export async function withdrawAdministratorStep(
+  db: Queryable,
+  id: string,
+  outcome: string,
+): Promise<boolean> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE actions SET state = 'skipped', outcome = $2, updated_at = now()
+     WHERE id = $1 AND state = 'awaiting-admin' RETURNING id`,
+    [id, outcome],
+  );
+  return rows.length > 0;
+}
+
+/**
  * Reserves actions for automatic execution under the circuit breaker's hourly cap. Counted are automatic
  * actions executed since `since` and those reserved and not yet run, except the ones being reserved now
  * (a triage that is repeated, because the incident grew meanwhile, must not count its own). To be called

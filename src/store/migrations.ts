@@ -224,4 +224,22 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 6,
+    name: "the ids of the containment groups and policies Warden created",
+    sql: `
+      -- Issue 18, point 2: Warden found its containment group by mailNickname and its policy by display
+      -- name. Entra is eventually consistent (a group just created is missing from lists for seconds, so
+      -- a second one was created), and a name is anyone's to take. The ids are kept at creation instead.
+      CREATE TABLE containment_objects (
+        tenant_id         text        NOT NULL,
+        control           text        NOT NULL,
+        group_id          text,
+        group_created_at  timestamptz,
+        policy_id         text,
+        policy_created_at timestamptz,
+        PRIMARY KEY (tenant_id, control)
+      );
+    `,
+  },
 ];

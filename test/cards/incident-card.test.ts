@@ -178,12 +178,18 @@ describe("incident cards", () => {
       "A Global Administrator must do this (block-subscription-transfer; Warden may not):",
     );
     expect(at).toBeGreaterThan(0);
-    const steps = shown.slice(at + 1, at + 7);
-    expect(steps.map((s) => s.slice(0, 3))).toEqual(["1. ", "2. ", "3. ", "4. ", "5. ", "6. "]);
-    // The command a reader copies is the one Microsoft documents, with the policy body as JSON.
-    expect(steps[3]).toContain(
-      `az rest --method put --url "/providers/Microsoft.Subscription/policies/default?api-version=2021-10-01" --body '${JSON.stringify(policy)}'`,
-    );
+    const steps = shown.slice(at + 1, at + 9);
+    expect(steps.map((s) => s.slice(0, 3))).toEqual(["1. ", "2. ", "3. ", "4. ", "5. ", "6. ", "7. ", "8. "]);
+    // The commands a reader copies are the ones Microsoft documents, one a line, the body as JSON.
+    expect(steps.filter((s) => s.includes("az rest"))).toEqual([
+      expect.stringContaining(
+        'az rest --method post --url "/providers/Microsoft.Authorization/elevateAccess?api-version=2016-07-01"',
+      ),
+      expect.stringContaining(
+        `az rest --method put --url "/providers/Microsoft.Subscription/policies/default?api-version=2021-10-01" --body '${JSON.stringify(policy)}'`,
+      ),
+    ]);
+    expect(steps.some((s) => s.startsWith("4. Exempted users: none"))).toBe(true);
     // Once done, the steps are gone: the card shows them only while someone is asked.
     const done = incidentCard({
       ...asked,

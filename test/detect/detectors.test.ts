@@ -280,17 +280,63 @@ describe("subscription-directory-changed, subscription-policy-changed and elevat
     );
   });
 
-  it("raises nothing for the protective setting: leaving blocked, no one exempted", async () => {
-    const block = activity("Microsoft.Subscription/policies/write", undefined, {
-      properties: {
-        blockSubscriptionsLeavingTenant: true,
-        blockSubscriptionsIntoTenant: false,
-        exemptedPrincipals: [],
-      },
-    });
+  it("raises nothing for the protective setting: leaving blocked, no one exempted, one way to read it", async () => {
+    const policy = {
+      blockSubscriptionsLeavingTenant: true,
+      blockSubscriptionsIntoTenant: false,
+      exemptedPrincipals: [],
+    };
+    const block = activity("Microsoft.Subscription/policies/write", undefined, policy);
+    // ARM's answer as the record carries it: the policy resource, its properties nested.
+    const response = {
+      id: "/providers/Microsoft.Subscription/policies/default",
+      name: "default",
+      properties: policy,
+    };
+    set(block, "properties.responseBody", JSON.stringify(response));
     const report = await detect([block]);
     expect(report.counts.events).toBe(1);
     expect(report.findings).toEqual([]);
+  });
+
+  it("fires when a body could be read two ways, or says no block, however it hides it", async () => {
+    const me = "c3a9f1e2-0000-4000-8000-00000000e0e0";
+    const bodies: [string, Json | undefined, Json | undefined][] = [
+      ["no request body", undefined, undefined],
+      [
+        "a nested properties a lenient reader prefers",
+        {
+          blockSubscriptionsLeavingTenant: false,
+          exemptedPrincipals: [me],
+          properties: { blockSubscriptionsLeavingTenant: true, exemptedPrincipals: [] },
+        },
+        undefined,
+      ],
+      [
+        "a field spelled twice",
+        {
+          BlockSubscriptionsLeavingTenant: false,
+          blockSubscriptionsLeavingTenant: true,
+          exemptedPrincipals: [],
+        },
+        undefined,
+      ],
+      [
+        "a response that says otherwise",
+        { blockSubscriptionsLeavingTenant: true, exemptedPrincipals: [] },
+        { properties: { blockSubscriptionsLeavingTenant: true, exemptedPrincipals: [me] } },
+      ],
+      ["someone exempted", { blockSubscriptionsLeavingTenant: true, exemptedPrincipals: [me] }, undefined],
+    ];
+    for (const [what, request, response] of bodies) {
+      const write = activity("Microsoft.Subscription/policies/write", undefined, request);
+      set(write, "properties.responseBody", response === undefined ? undefined : JSON.stringify(response));
+      const report = await detect([write]);
+      expect(
+        report.findings.map((f) => f.rule),
+        what,
+      ).toEqual(["subscription-policy-changed"]);
+    }
   });
 
   it("fires on elevation to User Access Administrator, naming who elevated", async () => {

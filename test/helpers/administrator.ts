@@ -26,7 +26,7 @@ export async function administratorTakesAskedSteps(
     const now = directory.policy;
     if (now.blockSubscriptionsLeavingTenant === leaving && now.blockSubscriptionsIntoTenant === entering)
       continue;
-    directory.administratorSetsTransferPolicy(adminId, leaving, entering);
+    directory.administratorSetsTransferPolicy(adminId, leaving, entering, plan.data.after.exemptedPrincipals);
   }
   return rows.length;
 }

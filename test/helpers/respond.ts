@@ -5,9 +5,11 @@ import { RateLimiter } from "../../src/cloud/rate-limiter.js";
 import { SubscriptionPolicy } from "../../src/cloud/subscription-policy.js";
 import type { Finding } from "../../src/detect/finding.js";
 import type { ContainmentDeps } from "../../src/respond/containment.js";
+import { executeContainment } from "../../src/respond/execute.js";
 import { Guard } from "../../src/respond/guard.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
+import { containmentObjectsIn } from "../../src/store/containment-objects-repo.js";
 import type { Database } from "../../src/store/database.js";
 import { insertFindings } from "../../src/store/findings-repo.js";
 import { createIncident, getIncident, type IncidentRow } from "../../src/store/incidents-repo.js";
@@ -16,21 +18,44 @@ import { SIM_APP } from "./sim.js";
 
 /**
  * The live tenant as the responders see it (their `ctx`): the real SDK clients against the simulated
- * tenant. Enough for a test that plans and executes responders itself, with no store behind it.
+ * tenant. With `db`, the containment objects are kept there and the cross-process lock is the store's;
+ * without one (a test of responders that create nothing), keeping an object fails and says so.
  */
-export function respondContext(sim: SimCloud, day: TenantDay): ContainmentDeps["ctx"] {
+export function respondContext(
+  sim: SimCloud,
+  day: TenantDay,
+  options: { db?: Database; breakGlassIds?: string[] } = {},
+): ContainmentDeps["ctx"] {
   const credential = makeCredential(
     { tenantId: day.tenant.id, clientId: SIM_APP.clientId, clientSecret: SIM_APP.clientSecret },
     { graph: sim.url, arm: sim.url, authority: sim.url },
   );
   const limiter = new RateLimiter();
+  const { db } = options;
+  const noStore = (): never => {
+    throw new Error("this test gave respondContext no store: pass { db } to keep containment objects");
+  };
+  const objects =
+    db === undefined ? { kept: noStore, keep: noStore } : containmentObjectsIn(db, day.tenant.id);
   return {
     graph: new GraphDirectory(credential, sim.url, day.tenant.id, limiter),
     rbac: new AzureRbac(credential, sim.url, day.tenant.id, limiter),
     policy: new SubscriptionPolicy(credential, sim.url, day.tenant.id, limiter),
     subscriptions: async () => sim.directory.subscriptions.map((s) => s.subscriptionId),
-    exclusive: <T>(_key: string, work: () => Promise<T>) => work(),
-    settings: { graphUrl: sim.url, breakGlassIds: [], policyState: "enabled", blockEntering: false },
+    objects,
+    exclusive: <T>(key: string, work: (kept: typeof objects) => Promise<T>) =>
+      db === undefined
+        ? work(objects)
+        : db.transaction(async (tx) => {
+            await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [key]);
+            return work(containmentObjectsIn(tx, day.tenant.id));
+          }),
+    settings: {
+      graphUrl: sim.url,
+      breakGlassIds: options.breakGlassIds ?? [],
+      policyState: "enabled",
+      blockEntering: false,
+    },
   };
 }
 
@@ -41,7 +66,7 @@ export function containmentDeps(
   db: Database,
   dryRun = false,
 ): ContainmentDeps {
-  const ctx = respondContext(sim, day);
+  const ctx = respondContext(sim, day, { db });
   return {
     db,
     ctx,
@@ -88,4 +113,23 @@ export async function approvedGuestAdminIncident(
   const incident = await getIncident(db, id);
   if (incident === undefined) throw new Error(`no incident ${id}`);
   return incident;
+}
+
+/**
+ * Containment as the contain job runs it: again after a transient failure (Entra's replication lag on
+ * the containment group Warden just created, a throttled call), until no action waits to retry.
+ */
+export async function containLikeTheJob(
+  deps: ContainmentDeps,
+  incidentId: string,
+  by: Parameters<typeof executeContainment>[2],
+  deadlineMs = 30_000,
+): Promise<Awaited<ReturnType<typeof executeContainment>> & { runs: number }> {
+  const deadline = Date.now() + deadlineMs;
+  for (let runs = 1; ; runs++) {
+    const result = await executeContainment(deps, incidentId, by);
+    if (!result.transient) return { ...result, runs };
+    if (Date.now() > deadline) throw new Error(`containment still waiting to retry after ${runs} runs`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }

@@ -1,10 +1,6 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AzureRbac } from "../../src/cloud/arm-rbac.js";
-import { makeCredential } from "../../src/cloud/credential.js";
-import { GraphDirectory } from "../../src/cloud/graph-directory.js";
-import { RateLimiter } from "../../src/cloud/rate-limiter.js";
-import { SubscriptionPolicy } from "../../src/cloud/subscription-policy.js";
+import type { GraphDirectory } from "../../src/cloud/graph-directory.js";
 import { type Finding, RULES, type RuleId } from "../../src/detect/finding.js";
 import { executeContainment } from "../../src/respond/execute.js";
 import { Guard, type ProtectedPrincipals } from "../../src/respond/guard.js";
@@ -17,6 +13,8 @@ import type { Database } from "../../src/store/database.js";
 import { insertFindings } from "../../src/store/findings-repo.js";
 import { createIncident, getIncident } from "../../src/store/incidents-repo.js";
 import { quietLogger } from "../helpers/logs.js";
+import { until } from "../helpers/pipeline.js";
+import { respondContext } from "../helpers/respond.js";
 import { freshPglite } from "../helpers/services.js";
 import { SIM_APP, settledTenant } from "../helpers/sim.js";
 
@@ -38,29 +36,8 @@ beforeAll(async () => {
   const pg = await freshPglite();
   db = pg.db;
   closeDb = pg.drop;
-  const credential = makeCredential(
-    { tenantId: day.tenant.id, clientId: SIM_APP.clientId, clientSecret: SIM_APP.clientSecret },
-    { graph: sim.url, arm: sim.url, authority: sim.url },
-  );
-  const limiter = new RateLimiter();
-  graph = new GraphDirectory(credential, sim.url, day.tenant.id, limiter);
-  ctx = {
-    graph,
-    rbac: new AzureRbac(credential, sim.url, day.tenant.id, limiter),
-    policy: new SubscriptionPolicy(credential, sim.url, day.tenant.id, limiter),
-    subscriptions: async () => sim.directory.subscriptions.map((s) => s.subscriptionId),
-    exclusive: (key, work) =>
-      db.transaction(async (tx) => {
-        await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [key]);
-        return work();
-      }),
-    settings: {
-      graphUrl: sim.url,
-      breakGlassIds: day.breakGlass.map((u) => u.id),
-      policyState: "enabled",
-      blockEntering: false,
-    },
-  };
+  ctx = respondContext(sim, day, { db, breakGlassIds: day.breakGlass.map((u) => u.id) });
+  graph = ctx.graph;
 }, 60_000);
 afterAll(async () => {
   await closeDb?.();
@@ -77,6 +54,8 @@ describe("protected principals", () => {
       mailNickname: "protected-admins",
       description: "test",
     });
+    // An administrator's protection group exists long before an incident: past Entra's replication lag.
+    await until(async () => sim.directory.replicated(protectionGroup.id), 30_000, "the group to replicate");
     let run = 0;
     let writesSeen = 0;
     await fc.assert(

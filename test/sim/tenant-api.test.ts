@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { AzureRbac } from "../../src/cloud/arm-rbac.js";
 import { makeCredential } from "../../src/cloud/credential.js";
 import { GraphDirectory, odata } from "../../src/cloud/graph-directory.js";
@@ -14,6 +14,7 @@ import { loadSeedQueries, queryForWindow } from "../../src/hunting/seed-queries.
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import { Csdl } from "../helpers/csdl.js";
+import { until } from "../helpers/pipeline.js";
 import { SIM_APP, settledTenant } from "../helpers/sim.js";
 
 /**
@@ -172,14 +173,23 @@ describe("Entra roles", () => {
 });
 
 describe("groups and conditional access", () => {
-  it("creates a group, adds a member once (again is Graph's 400), lists and removes it", async () => {
+  it("creates a group, missing from replicas for a moment; adds a member once (again is Graph's 400), lists and removes it", async () => {
     const group = await graph.createGroup({
       displayName: "Test containment",
       mailNickname: "test-containment",
       description: "test",
     });
-    expect((await graph.groupByNickname("test-containment"))?.id).toBe(group.id);
     const member = attack("risky-signin").subjectId;
+    // Entra is eventually consistent: right after the create the group is not found, not listed, and
+    // adding a member answers 400 "do not exist" (group-post-members, Note).
+    expect(await graph.group(group.id)).toBeUndefined();
+    expect(await graph.groupByNickname("test-containment")).toBeUndefined();
+    await expect(graph.addGroupMember(group.id, member, sim.url)).rejects.toMatchObject({
+      statusCode: 400,
+      message: expect.stringContaining("do not exist"),
+    });
+    await until(async () => (await graph.group(group.id)) !== undefined, 30_000, "the group to replicate");
+    expect((await graph.groupByNickname("test-containment"))?.id).toBe(group.id);
     await graph.addGroupMember(group.id, member, sim.url);
     await expect(graph.addGroupMember(group.id, member, sim.url)).rejects.toMatchObject({ statusCode: 400 });
     expect(await graph.groupMemberIds(group.id)).toEqual([member]);
@@ -188,6 +198,11 @@ describe("groups and conditional access", () => {
   });
 
   it("creates and updates a conditional access policy, refusing one without conditions", async () => {
+    const lag = sim.directory.replicationLagMs;
+    sim.directory.replicationLagMs = 8_000;
+    onTestFinished(() => {
+      sim.directory.replicationLagMs = lag;
+    });
     const created = await graph.createCaPolicy({
       displayName: "Test MFA",
       state: "enabledForReportingButNotEnforced",
@@ -200,6 +215,18 @@ describe("groups and conditional access", () => {
     });
     expect(csdl.check({ ...created, "@odata.context": undefined }, "graph.conditionalAccessPolicy")).toEqual(
       [],
+    );
+    // Just created: not updatable, not found, not listed until it has replicated (each request here
+    // waits its turn at conditional access's 1 request/s, so the lag is made long enough to see it).
+    await expect(graph.updateCaPolicy(created.id, { state: "enabled" })).rejects.toMatchObject({
+      statusCode: 404,
+    });
+    expect(await graph.caPolicy(created.id)).toBeUndefined();
+    expect((await graph.caPolicies()).some((p) => p.id === created.id)).toBe(false);
+    await until(
+      async () => (await graph.caPolicy(created.id)) !== undefined,
+      30_000,
+      "the policy to replicate",
     );
     await graph.updateCaPolicy(created.id, { state: "enabled" });
     expect((await graph.caPolicies()).find((p) => p.id === created.id)?.state).toBe("enabled");

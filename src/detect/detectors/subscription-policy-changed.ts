@@ -3,9 +3,9 @@ import { principalLabel } from "../identity.js";
 
 /**
  * The tenant's subscription transfer policy is written: loosening it clears the way for a move. A write
- * that blocks subscriptions leaving and exempts no one is the protective setting (what Warden asks a
- * Global Administrator to apply during a takeover) and raises nothing; one that exempts anyone may be an
- * attacker blocking everyone but themselves, and does.
+ * that unambiguously blocks subscriptions leaving and exempts no one is the protective setting (what
+ * Warden asks a Global Administrator to apply during a takeover) and raises nothing; one that exempts
+ * anyone (an attacker blocking everyone but themselves), or a body that could be read two ways, does.
  */
 export const subscriptionPolicyChanged: Detector = {
   rule: "subscription-policy-changed",
@@ -13,7 +13,7 @@ export const subscriptionPolicyChanged: Detector = {
   kinds: ["subscription-policy-written"],
   detect(event) {
     if (event.kind !== "subscription-policy-written" || !event.succeeded) return [];
-    if (event.blockLeaving === true && event.exempted === 0) return [];
+    if (event.protective === true) return [];
     const loosened = event.blockLeaving === false;
     const what = loosened ? "now lets subscriptions leave the directory" : "was changed";
     return [

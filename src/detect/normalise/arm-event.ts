@@ -17,6 +17,7 @@ import {
 } from "./fields.js";
 import { principal, principalTypeOf } from "./principal.js";
 import { parseTime } from "./time.js";
+import { protectiveTransferBlock } from "./transfer-policy-body.js";
 
 /**
  * Azure Activity Log `EventData` (REST shape) to SecurityEvent. The diagnostic export and the Log
@@ -121,13 +122,12 @@ export function mapEventData(event: JsonObject, input: MapperInput): SecurityEve
     }
     case "microsoft.subscription/policies/write": {
       const body = bodyProperties(properties);
-      const exempted = field(body, "exemptedPrincipals");
       return {
         ...header,
         kind: "subscription-policy-written",
         blockLeaving: bool(field(body, "blockSubscriptionsLeavingTenant")),
         blockEntering: bool(field(body, "blockSubscriptionsIntoTenant")),
-        ...(Array.isArray(exempted) ? { exempted: exempted.length } : {}),
+        protective: protectiveTransferBlock(properties),
       };
     }
     case "microsoft.authorization/elevateaccess/action":

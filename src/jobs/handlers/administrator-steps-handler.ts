@@ -24,8 +24,12 @@ export function administratorStepsHandler(
     const log = incident === undefined ? context.log : context.log.child({ tenantId: incident.tenantId });
     if (result.taken > 0) {
       log.info({ taken: result.taken, state: incident?.state }, "an administrator took the steps asked");
-      // The last step of a containment taken: from the decision to contained, the person's time included.
-      if (incident !== undefined && (incident.state === "contained" || incident.state === "auto-contained")) {
+      // The last step of a containment taken: from the decision to contained, the person's time included
+      // (only when this check moved it there, so each containment is counted once).
+      if (
+        incident !== undefined &&
+        (result.settledTo === "contained" || result.settledTo === "auto-contained")
+      ) {
         const decided = (await auditTrail(deps.db, incidentId)).findLast(
           (e) => (e.action === "approved" || e.action === "auto-contain") && e.toState !== undefined,
         );

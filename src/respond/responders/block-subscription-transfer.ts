@@ -7,10 +7,14 @@ import { transferPolicySteps } from "./transfer-policy-steps.js";
 const ONLY_AN_ADMINISTRATOR =
   "Microsoft lets only a Global Administrator (assigned directly) who elevated access change the tenant's subscription policy, never an app; Warden was refused (AuthorizationFailed)";
 
-/** Whether `now` blocks what `wanted` asks to block. */
+/**
+ * Whether `now` blocks what `wanted` asks to block, exempting no one `wanted` did not: a block that
+ * exempts a new principal (an attacker blocking everyone but themselves) is not the block asked for.
+ */
 const blocks = (now: TransferPolicy, wanted: TransferPolicy) =>
   now.blockSubscriptionsLeavingTenant &&
-  (!wanted.blockSubscriptionsIntoTenant || now.blockSubscriptionsIntoTenant);
+  (!wanted.blockSubscriptionsIntoTenant || now.blockSubscriptionsIntoTenant) &&
+  now.exemptedPrincipals.every((id) => wanted.exemptedPrincipals.includes(id));
 
 /** Who the tenant says last wrote the policy, if the policy is as wanted. */
 const writer = (now: ReadTransferPolicy): ChangedBy | undefined =>
@@ -19,8 +23,8 @@ const writer = (now: ReadTransferPolicy): ChangedBy | undefined =>
 /**
  * Sets the tenant subscription policy so no subscription can leave (and, if configured, enter) the
  * directory. Microsoft refuses that write to any app (issue 18, point 1): Warden tries with its own
- * identity (a deployment may give it one that can, docs/deploy.md), and on a refusal the action waits for
- * a Global Administrator, with the steps on the card, until the policy shows the block.
+ * identity, and on the refusal the action waits for a Global Administrator, with the steps on the card,
+ * until the policy shows the block (docs/deploy.md, "Blocking subscription transfers takes a person").
  */
 export const blockSubscriptionTransfer: Responder = {
   name: "block-subscription-transfer",
@@ -35,7 +39,9 @@ export const blockSubscriptionTransfer: Responder = {
     if (entering && !current.blockSubscriptionsIntoTenant)
       changes.push("Block subscriptions from entering the directory (was allowed)");
     if (current.exemptedPrincipals.length > 0) {
-      changes.push(`Keep the ${current.exemptedPrincipals.length} exempted principal(s) as they are`);
+      changes.push(
+        `Keep the ${current.exemptedPrincipals.length} exempted principal(s), who can still move subscriptions out: ${current.exemptedPrincipals.join(", ").slice(0, 800)}`,
+      );
     }
     const needed =
       !current.blockSubscriptionsLeavingTenant || (entering && !current.blockSubscriptionsIntoTenant);

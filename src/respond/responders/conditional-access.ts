@@ -1,3 +1,5 @@
+import { ReplicationLag } from "../../cloud/errors.js";
+import type { ContainmentObjects } from "../../store/containment-objects-repo.js";
 import { batchWrites } from "../batch-writes.js";
 import { labelOf, resolveUser } from "../resolve-user.js";
 import type { ActionName, RespondContext, Responder } from "../types.js";
@@ -5,7 +7,7 @@ import { policyBody, policyIsRight, policyRestore } from "./ca-policy.js";
 
 interface Containment {
   name: ActionName;
-  /** The group's mailNickname and display name, and the policy's display name: how Warden finds them again. */
+  /** The group's mailNickname and display name, and the policy's display name (Warden finds them again by the ids it keeps). */
   nickname: string;
   groupName: string;
   policyName: string;
@@ -16,30 +18,70 @@ interface Containment {
 const REPORT_ONLY =
   "the conditional access policy is report-only (WARDEN_CA_POLICY_STATE): sign-ins are only logged, nothing is required or blocked";
 
-/** Finds or creates the group and the policy, and puts the policy right; records what it created. */
+/**
+ * How long after Warden created an object a "not there" answer is taken for replication lag, not for a
+ * deletion: Microsoft speaks of seconds ("Designing for eventual consistency for Microsoft Entra"); a few
+ * minutes leaves room for a slow replica without mistaking a real deletion for long.
+ */
+const REPLICATION_GRACE_MS = 5 * 60_000;
+const recent = (at: number | undefined) => at !== undefined && Date.now() - at < REPLICATION_GRACE_MS;
+
+/** The group and policy Warden keeps for this control, as the tenant shows them now (by id, never by name). */
+async function lookUp(ctx: RespondContext, c: Containment, objects: ContainmentObjects) {
+  const kept = await objects.kept(c.control);
+  const group = kept.groupId === undefined ? undefined : await ctx.graph.group(kept.groupId);
+  const policy = kept.policyId === undefined ? undefined : await ctx.graph.caPolicy(kept.policyId);
+  // Created moments ago and missing: it is there, only not yet on the replica that answered.
+  const groupReplicating = group === undefined && recent(kept.groupCreatedAt);
+  const policyReplicating = policy === undefined && recent(kept.policyCreatedAt);
+  return {
+    kept,
+    groupId: group !== undefined || groupReplicating ? kept.groupId : undefined,
+    groupReplicating,
+    policy,
+    policyReplicating,
+  };
+}
+
+/**
+ * Finds or creates the group and the policy, and puts the policy right; records what it created. Each id
+ * is kept the moment its object exists (a failure after it must not make a second one), so the work
+ * answers its error instead of throwing it: the lock's transaction commits what was kept either way.
+ */
 async function ensureGroupAndPolicy(
   ctx: RespondContext,
   c: Containment,
+  objects: ContainmentObjects,
   changed: Record<string, unknown>,
-): Promise<string> {
-  let group = await ctx.graph.groupByNickname(c.nickname);
-  if (group === undefined) {
-    group = await ctx.graph.createGroup({
-      displayName: c.groupName,
-      mailNickname: c.nickname,
-      description: `Members are contained by Warden: ${c.what}. Managed by Warden; remove members through Warden's Undo.`,
-    });
-    changed["createdGroupId"] = group.id;
+): Promise<{ groupId: string } | { error: unknown }> {
+  try {
+    const found = await lookUp(ctx, c, objects);
+    let groupId = found.groupId;
+    if (groupId === undefined) {
+      // Never created, or the one Warden created is gone (deleted by someone): a new one, kept at once.
+      const group = await ctx.graph.createGroup({
+        displayName: c.groupName,
+        mailNickname: c.nickname,
+        description: `Members are contained by Warden: ${c.what}. Managed by Warden; remove members through Warden's Undo.`,
+      });
+      await objects.keep(c.control, "group", group.id);
+      changed["createdGroupId"] = group.id;
+      if (found.kept.groupId !== undefined) changed["replacedDeletedGroupId"] = found.kept.groupId;
+      groupId = group.id;
+    }
+    changed["groupId"] = groupId;
+    if (found.policy === undefined && !found.policyReplicating) {
+      const policy = await ctx.graph.createCaPolicy(policyBody(ctx, c, groupId));
+      await objects.keep(c.control, "policy", policy.id);
+      changed["createdPolicyId"] = policy.id;
+      if (found.kept.policyId !== undefined) changed["replacedDeletedPolicyId"] = found.kept.policyId;
+    } else if (found.policy !== undefined && !policyIsRight(ctx, c, found.policy, groupId)) {
+      await ctx.graph.updateCaPolicy(found.policy.id, policyRestore(ctx, c, groupId));
+    }
+    return { groupId };
+  } catch (error) {
+    return { error };
   }
-  const groupId = group.id;
-  changed["groupId"] = groupId;
-  const policy = (await ctx.graph.caPolicies()).find((p) => p.displayName === c.policyName);
-  if (policy === undefined) {
-    changed["createdPolicyId"] = (await ctx.graph.createCaPolicy(policyBody(ctx, c, groupId))).id;
-  } else if (!policyIsRight(ctx, c, policy, groupId)) {
-    await ctx.graph.updateCaPolicy(policy.id, policyRestore(ctx, c, groupId));
-  }
-  return groupId;
 }
 
 /**
@@ -55,17 +97,25 @@ export function conditionalAccessResponder(c: Containment): Responder {
     targets: "user",
     async plan(ctx, target) {
       const user = await resolveUser(ctx, target);
-      const group = await ctx.graph.groupByNickname(c.nickname);
-      const policy = (await ctx.graph.caPolicies()).find((p) => p.displayName === c.policyName);
+      const found = await lookUp(ctx, c, ctx.objects);
+      const { groupId, policy } = found;
       const member =
-        group === undefined ? false : (await ctx.graph.groupMemberIds(group.id)).includes(user.id);
+        groupId === undefined || found.groupReplicating
+          ? false
+          : (await ctx.graph.groupMemberIds(groupId)).includes(user.id);
       const changes: string[] = [];
-      if (group === undefined) changes.push(`Create the security group "${c.groupName}"`);
-      if (policy === undefined) {
+      if (groupId === undefined) {
         changes.push(
-          `Create the conditional access policy "${c.policyName}" (${ctx.settings.policyState}): ${c.what} for the group's members, all cloud apps, break-glass accounts excluded`,
+          found.kept.groupId === undefined
+            ? `Create the security group "${c.groupName}"`
+            : `Create the security group "${c.groupName}" again: the one Warden created (${found.kept.groupId}) is gone`,
         );
-      } else if (group === undefined || !policyIsRight(ctx, c, policy, group.id)) {
+      }
+      if (policy === undefined && !found.policyReplicating) {
+        changes.push(
+          `Create the conditional access policy "${c.policyName}" (${ctx.settings.policyState}): ${c.what} for the group's members, all cloud apps, break-glass accounts excluded${found.kept.policyId === undefined ? "" : ` (the one Warden created, ${found.kept.policyId}, is gone)`}`,
+        );
+      } else if (policy !== undefined && (groupId === undefined || !policyIsRight(ctx, c, policy, groupId))) {
         changes.push(
           `Put "${c.policyName}" back as Warden wrote it (it was changed): the group only, every app and client, the break-glass accounts excluded and nothing else, ${c.what}`,
         );
@@ -73,13 +123,17 @@ export function conditionalAccessResponder(c: Containment): Responder {
       if (!member) changes.push(`Add ${labelOf(user)} to "${c.groupName}": ${c.what} at every sign-in`);
       // Conditional access answers one request a second per tenant: what this read found in place is not
       // read again by execute and verify (each run of an action plans afresh just before it executes).
-      const inPlace = group !== undefined && policy !== undefined && policyIsRight(ctx, c, policy, group.id);
+      const inPlace =
+        groupId !== undefined &&
+        !found.groupReplicating &&
+        policy !== undefined &&
+        policyIsRight(ctx, c, policy, groupId);
       return {
         needed: changes.length > 0,
         changes: changes.length > 0 ? changes : [`${labelOf(user)} is already in "${c.groupName}"`],
         data: {
           userId: user.id,
-          ...(inPlace ? { groupInPlace: group.id } : {}),
+          ...(inPlace ? { groupInPlace: groupId } : {}),
           // Report-only logs what the policy would do and enforces nothing (issue 18, point 5): the
           // action is recorded as not enforced, and the incident is not contained on its strength.
           ...(ctx.settings.policyState === "enabled" ? {} : { notEnforced: REPORT_ONLY }),
@@ -90,10 +144,15 @@ export function conditionalAccessResponder(c: Containment): Responder {
       const userId = String(plan.data["userId"]);
       const changed: Record<string, unknown> = { userId };
       const inPlace = plan.data["groupInPlace"];
-      const groupId =
-        typeof inPlace === "string"
-          ? inPlace
-          : await ctx.exclusive(`containment:${c.nickname}`, () => ensureGroupAndPolicy(ctx, c, changed));
+      let groupId: string;
+      if (typeof inPlace === "string") groupId = inPlace;
+      else {
+        const ensured = await ctx.exclusive(`containment:${c.nickname}`, (objects) =>
+          ensureGroupAndPolicy(ctx, c, objects, changed),
+        );
+        if ("error" in ensured) throw ensured.error;
+        groupId = ensured.groupId;
+      }
       changed["groupId"] = groupId;
       // Adding a member twice is Graph's 400 "already exist": already contained is what we wanted.
       const requestIds = await batchWrites(
@@ -107,19 +166,29 @@ export function conditionalAccessResponder(c: Containment): Responder {
           },
         ],
         (_step, answer) => answer.status === 400 && JSON.stringify(answer.body).includes("already exist"),
-      );
+      ).catch(async (error: unknown) => {
+        // A group created moments ago is not on every replica yet: Graph answers the add 400 "do not
+        // exist" or 404 ("Add members", Note). Transient: the retry adds the member.
+        const status = (error as { statusCode?: number }).statusCode;
+        const missing = status === 404 || (status === 400 && /do(es)? not exist/i.test(String(error)));
+        if (missing && recent((await ctx.objects.kept(c.control)).groupCreatedAt))
+          throw new ReplicationLag(
+            `the containment group ${groupId} was created moments ago: ${String(error)}`,
+          );
+        throw error;
+      });
       changed["addedToGroup"] = true;
       return { changed, requestIds };
     },
     async verify(ctx, _target, plan) {
-      const group = await ctx.graph.groupByNickname(c.nickname);
-      if (group === undefined) return false;
-      const member = (await ctx.graph.groupMemberIds(group.id)).includes(String(plan.data["userId"]));
+      // By the ids Warden keeps; one still replicating reads as not there yet, and the action waits.
+      const found = await lookUp(ctx, c, ctx.objects);
+      if (found.groupId === undefined || found.groupReplicating) return false;
+      const member = (await ctx.graph.groupMemberIds(found.groupId)).includes(String(plan.data["userId"]));
       // The policy is read back when execute created or corrected it; one the plan found right, moments
       // before, execute did not touch.
-      if (!member || plan.data["groupInPlace"] === group.id) return member;
-      const policy = (await ctx.graph.caPolicies()).find((p) => p.displayName === c.policyName);
-      return policy !== undefined && policyIsRight(ctx, c, policy, group.id);
+      if (!member || plan.data["groupInPlace"] === found.groupId) return member;
+      return found.policy !== undefined && policyIsRight(ctx, c, found.policy, found.groupId);
     },
     async undo(ctx, _target, changed) {
       const groupId = changed["groupId"];

@@ -18,14 +18,23 @@ export function transferPolicySteps(wanted: TransferPolicy, purpose: "block" | "
     blockSubscriptionsIntoTenant: wanted.blockSubscriptionsIntoTenant,
     exemptedPrincipals: wanted.exemptedPrincipals,
   });
+  const exempted = wanted.exemptedPrincipals;
   return [
     `A Global Administrator assigned the role directly (not through a group) signs in to the Azure portal${purpose === "restore" ? " to undo Warden's block" : ""}.`,
     "Microsoft Entra ID > Properties > Access management for Azure resources: Yes, then Save (elevated access).",
     `Subscriptions > Manage policies: "Subscription leaving Microsoft Entra ID directory": ${choice(wanted.blockSubscriptionsLeavingTenant)}; "Subscription entering Microsoft Entra ID directory": ${choice(wanted.blockSubscriptionsIntoTenant)}; Save changes.`,
-    shellSafe
-      ? `Or in a shell signed in as that administrator: az rest --method post --url "/providers/Microsoft.Authorization/elevateAccess?api-version=2016-07-01" then az rest --method put --url "/providers/Microsoft.Subscription/policies/default?api-version=2021-10-01" --body '${body}'`
-      : "(No shell command: the policy's exempted principals are not all object ids; use the portal.)",
-    "Then turn elevated access off again (Access management for Azure resources: No).",
-    "Warden checks the policy and marks this done, with who changed it and when, once it shows the change.",
+    // An exempted principal may still move subscriptions out: an attacker's own exemption would survive
+    // the block. Warden keeps the exemptions it found and counts the block done only with no new one.
+    exempted.length === 0
+      ? "Exempted users: none; keep it so (an exempted user can still move subscriptions out)."
+      : `Exempted users: ${exempted.length} (${exempted.map((id) => (GUID.test(id) ? id : "an entry that is not an object id")).join(", ")}) can still move subscriptions out; remove any you do not recognise. Warden counts the block done only if no one else is exempted.`,
+    ...(shellSafe
+      ? [
+          'Or in a shell signed in as that administrator, first: az rest --method post --url "/providers/Microsoft.Authorization/elevateAccess?api-version=2016-07-01"',
+          `Then (sign in again with az login if it is refused: elevation reaches new tokens only): az rest --method put --url "/providers/Microsoft.Subscription/policies/default?api-version=2021-10-01" --body '${body}'`,
+        ]
+      : ["(No shell command: the policy's exempted principals are not all object ids; use the portal.)"]),
+    'Then turn elevated access off again: Access management for Azure resources: No (or az role assignment delete --role "User Access Administrator" --scope "/" --assignee <your object id>).',
+    "Warden checks the policy and marks this done, with who changed it and when, once it shows the change. The elevation (and, for an undo, the policy change) will also be raised as findings: dismiss them on their card, naming this incident.",
   ];
 }

@@ -315,6 +315,17 @@ export function subscriptionPolicyChanged(
     resourceId: "/providers/Microsoft.Subscription/policies/default",
     phase: "EndRequest",
     status: "Succeeded",
-    properties: { statusCode: "OK", requestbody: JSON.stringify(policy) },
+    // The request as sent (flat, PutTenantPolicyRequestProperties) and ARM's answer, the policy resource
+    // with its properties nested (GetTenantPolicyResponse), as a write's EndRequest record carries them.
+    properties: {
+      statusCode: "OK",
+      requestbody: JSON.stringify(policy),
+      responseBody: JSON.stringify({
+        id: "/providers/Microsoft.Subscription/policies/default",
+        name: "default",
+        type: "Microsoft.Subscription/policies",
+        properties: policy,
+      }),
+    },
   });
 }

@@ -87,6 +87,16 @@ export class SimDirectory {
    * the caller holds no role at; tests turn this off to show Warden carries on (issue 18, point 3).
    */
   appsReadRootScope = true;
+  /**
+   * Entra is eventually consistent: an object just created is missing from the replica that answers the
+   * next request for a few seconds (GET answers 404 "Resource '...' does not exist or one of its queried
+   * reference-property objects are not present", lists leave it out, and adding a member to a new group
+   * answers 400 "The source resource object or one of the objects being referenced do not exist"):
+   * "Add members" (group-post-members, Note) and "Designing for eventual consistency for Microsoft Entra".
+   * Groups and conditional access policies created through the API lag by this much (0 turns it off).
+   */
+  replicationLagMs = 3_000;
+  private readonly createdAt = new Map<string, number>();
 
   policy: SubscriptionPolicy = {
     blockSubscriptionsLeavingTenant: false,
@@ -355,6 +365,17 @@ export class SimDirectory {
     this.publish("directoryAudits", change.sessionsRevoked(this.auditContext(actor), user));
   }
 
+  /** An object the API just created: it lags until `replicationLagMs` has passed. */
+  justCreated(id: string): void {
+    this.createdAt.set(id, this.now());
+  }
+
+  /** Whether an object created through the API has reached every replica (always, for the seed's). */
+  replicated(id: string): boolean {
+    const at = this.createdAt.get(id);
+    return at === undefined || this.now() - at >= this.replicationLagMs;
+  }
+
   createGroup(
     actor: ChangeActor,
     fields: { displayName: string; mailNickname: string; description?: string; isAssignableToRole?: boolean },
@@ -610,7 +631,12 @@ export class SimDirectory {
    * A Global Administrator at the portal: elevates access, then sets the transfer policy (what the card
    * asks of one, issue 18 point 1). Refused, as the portal refuses, for anyone else.
    */
-  administratorSetsTransferPolicy(userId: string, blockLeaving: boolean, blockEntering: boolean): void {
+  administratorSetsTransferPolicy(
+    userId: string,
+    blockLeaving: boolean,
+    blockEntering: boolean,
+    exemptedPrincipals: string[] = this.policy.exemptedPrincipals,
+  ): void {
     const user = this.users.get(userId);
     if (user === undefined) throw new Error(`no user ${userId}`);
     this.elevateAccess(userId);
@@ -620,7 +646,7 @@ export class SimDirectory {
       {
         blockSubscriptionsLeavingTenant: blockLeaving,
         blockSubscriptionsIntoTenant: blockEntering,
-        exemptedPrincipals: this.policy.exemptedPrincipals,
+        exemptedPrincipals,
       },
     );
   }

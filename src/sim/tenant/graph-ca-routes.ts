@@ -36,7 +36,10 @@ export function graphConditionalAccessRoutes(directory: SimDirectory, baseUrl: (
   router.use(express.json({ limit: "1mb" }));
 
   router.get(BASE, (req, res) => {
-    const rows = [...directory.caPolicies.values()].map((p) => ({ ...p }));
+    // A policy still replicating is in no list yet (SimDirectory.replicationLagMs).
+    const rows = [...directory.caPolicies.values()]
+      .filter((p) => directory.replicated(p.id))
+      .map((p) => ({ ...p }));
     const result = page(rows, req, baseUrl(), {
       defaultTop: 100,
       maxTop: 999,
@@ -57,6 +60,7 @@ export function graphConditionalAccessRoutes(directory: SimDirectory, baseUrl: (
       grantControls: (body["grantControls"] as Record<string, unknown> | undefined) ?? null,
       sessionControls: (body["sessionControls"] as Record<string, unknown> | undefined) ?? null,
     });
+    directory.justCreated(policy.id);
     res.status(201).json({
       "@odata.context": `${baseUrl()}/v1.0/$metadata#identity/conditionalAccess/policies/$entity`,
       ...policy,
@@ -64,7 +68,8 @@ export function graphConditionalAccessRoutes(directory: SimDirectory, baseUrl: (
   });
 
   router.get(`${BASE}/:id`, (req, res) => {
-    const policy = directory.caPolicies.get(String(req.params["id"]));
+    const id = String(req.params["id"]);
+    const policy = directory.replicated(id) ? directory.caPolicies.get(id) : undefined;
     if (policy === undefined)
       return graphError(res, 404, "Request_ResourceNotFound", `Policy '${req.params["id"]}' does not exist.`);
     res.json(policy);
@@ -82,7 +87,8 @@ export function graphConditionalAccessRoutes(directory: SimDirectory, baseUrl: (
       patch.grantControls = body["grantControls"] as Record<string, unknown>;
     if (body["sessionControls"] !== undefined)
       patch.sessionControls = body["sessionControls"] as Record<string, unknown> | null;
-    const updated = directory.updateCaPolicy(actorOf(res), String(req.params["id"]), patch);
+    const id = String(req.params["id"]);
+    const updated = directory.replicated(id) ? directory.updateCaPolicy(actorOf(res), id, patch) : undefined;
     if (updated === undefined)
       return graphError(res, 404, "Request_ResourceNotFound", `Policy '${req.params["id"]}' does not exist.`);
     res.status(204).end();

@@ -136,7 +136,11 @@ export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => str
       "isAssignableToRole",
     ]);
     if ("error" in filter) return graphError(res, 400, "Request_UnsupportedQuery", filter.error);
-    const rows = [...directory.groups.values()].map(groupResource).filter(filter);
+    // A group still replicating is in no list yet (SimDirectory.replicationLagMs).
+    const rows = [...directory.groups.values()]
+      .filter((g) => directory.replicated(g.id))
+      .map(groupResource)
+      .filter(filter);
     const result = page(rows, req, baseUrl(), { defaultTop: 100, maxTop: 999, context: "groups" });
     if ("error" in result) return graphError(res, 400, "Request_BadRequest", result.error);
     res.json(result.body);
@@ -164,13 +168,17 @@ export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => str
       ...(typeof body["description"] === "string" ? { description: body["description"] } : {}),
       ...(body["isAssignableToRole"] === true ? { isAssignableToRole: true } : {}),
     });
+    directory.justCreated(group.id);
     res
       .status(201)
       .json({ "@odata.context": `${baseUrl()}/v1.0/$metadata#groups/$entity`, ...groupResource(group) });
   });
 
+  /** A group this replica knows: none while it is still replicating. */
+  const replicatedGroup = (id: string) => (directory.replicated(id) ? directory.groups.get(id) : undefined);
+
   router.get("/v1.0/groups/:id", (req, res) => {
-    const group = directory.groups.get(String(req.params["id"]));
+    const group = replicatedGroup(String(req.params["id"]));
     if (group === undefined) return notFound(res, String(req.params["id"]));
     res.json(select(groupResource(group), req));
   });
@@ -191,7 +199,7 @@ export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => str
     res.json(result.body);
   };
   router.get("/v1.0/groups/:id/members", (req, res) => {
-    const group = directory.groups.get(String(req.params["id"]));
+    const group = replicatedGroup(String(req.params["id"]));
     if (group === undefined) return notFound(res, String(req.params["id"]));
     listMembers(group.members, req, res);
   });
@@ -199,7 +207,7 @@ export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => str
   // https://learn.microsoft.com/graph/api/group-list-transitivemembers): the direct members and, through
   // every nested group, theirs; each object once, the nested groups themselves among them; paged.
   router.get("/v1.0/groups/:id/transitiveMembers", (req, res) => {
-    const group = directory.groups.get(String(req.params["id"]));
+    const group = replicatedGroup(String(req.params["id"]));
     if (group === undefined) return notFound(res, String(req.params["id"]));
     const seen = new Set<string>();
     const visit = (members: Iterable<string>) => {
@@ -215,8 +223,18 @@ export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => str
   });
 
   router.post("/v1.0/groups/:id/members/\\$ref", (req, res) => {
-    const group = directory.groups.get(String(req.params["id"]));
-    if (group === undefined) return notFound(res, String(req.params["id"]));
+    const id = String(req.params["id"]);
+    // A group still replicating: Graph's documented 400 for adding members to it ("Add members", Note).
+    if (directory.groups.has(id) && !directory.replicated(id)) {
+      return graphError(
+        res,
+        400,
+        "Request_BadRequest",
+        "The source resource object or one of the objects being referenced do not exist.",
+      );
+    }
+    const group = directory.groups.get(id);
+    if (group === undefined) return notFound(res, id);
     const ref = (req.body as Record<string, unknown> | undefined)?.["@odata.id"];
     const memberId = typeof ref === "string" ? /directoryObjects\/([^/?]+)$/.exec(ref)?.[1] : undefined;
     if (memberId === undefined) {
@@ -241,7 +259,7 @@ export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => str
   });
 
   router.delete("/v1.0/groups/:id/members/:memberId/\\$ref", (req, res) => {
-    const group = directory.groups.get(String(req.params["id"]));
+    const group = replicatedGroup(String(req.params["id"]));
     const memberId = String(req.params["memberId"]);
     if (group === undefined || !group.members.has(memberId)) return notFound(res, memberId);
     directory.setGroupMember(actorOf(res), group.id, memberId, false);

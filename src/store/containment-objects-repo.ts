@@ -1,0 +1,74 @@
+import type { Queryable } from "./database.js";
+
+/**
+ * The ids of the objects Warden created in the tenant for a containment control (its group and policy),
+ * kept in the store when created: found again by id, never by a name anyone may take, and judged for
+ * replication lag by when they were created.
+ */
+export interface ContainmentObjects {
+  kept(control: string): Promise<KeptObjects>;
+  keep(control: string, kind: "group" | "policy", id: string): Promise<void>;
+}
+
+/** The group and policy Warden created for one containment control, with when (to judge replication lag). */
+export interface KeptObjects {
+  groupId?: string;
+  groupCreatedAt?: number;
+  policyId?: string;
+  policyCreatedAt?: number;
+}
+
+interface Raw {
+  group_id: string | null;
+  group_created_at: Date | string | null;
+  policy_id: string | null;
+  policy_created_at: Date | string | null;
+}
+
+const time = (v: Date | string | null) => (v === null ? undefined : new Date(v).getTime());
+
+/** What Warden kept for `control` in `tenantId` (nothing before its first use). */
+export async function keptObjects(db: Queryable, tenantId: string, control: string): Promise<KeptObjects> {
+  const { rows } = await db.query<Raw>(
+    "SELECT group_id, group_created_at, policy_id, policy_created_at FROM containment_objects WHERE tenant_id = $1 AND control = $2",
+    [tenantId, control],
+  );
+  const r = rows[0];
+  if (r === undefined) return {};
+  const groupCreatedAt = time(r.group_created_at);
+  const policyCreatedAt = time(r.policy_created_at);
+  return {
+    ...(r.group_id === null ? {} : { groupId: r.group_id }),
+    ...(groupCreatedAt === undefined ? {} : { groupCreatedAt }),
+    ...(r.policy_id === null ? {} : { policyId: r.policy_id }),
+    ...(policyCreatedAt === undefined ? {} : { policyCreatedAt }),
+  };
+}
+
+/** Records a group or policy Warden just created for `control`, replacing the one it had (if deleted). */
+export async function keepObject(
+  db: Queryable,
+  tenantId: string,
+  control: string,
+  kind: "group" | "policy",
+  id: string,
+  createdAt: number,
+): Promise<void> {
+  const at = new Date(createdAt).toISOString();
+  await db.query(
+    kind === "group"
+      ? `INSERT INTO containment_objects (tenant_id, control, group_id, group_created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, control) DO UPDATE SET group_id = $3, group_created_at = $4`
+      : `INSERT INTO containment_objects (tenant_id, control, policy_id, policy_created_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, control) DO UPDATE SET policy_id = $3, policy_created_at = $4`,
+    [tenantId, control, id, at],
+  );
+}
+
+/** The containment objects of `tenantId`, read and kept through `db` (a lock's transaction, or the pool). */
+export function containmentObjectsIn(db: Queryable, tenantId: string): ContainmentObjects {
+  return {
+    kept: (control) => keptObjects(db, tenantId, control),
+    keep: (control, kind, id) => keepObject(db, tenantId, control, kind, id, Date.now()),
+  };
+}
