@@ -48,9 +48,7 @@ export function administratorAtTheDesk(
   return { stop: () => clearInterval(timer) };
 }
 
-function askedPolicy(
-  activity: SentActivity,
-):
+function askedPolicy(activity: SentActivity):
   | {
       blockSubscriptionsLeavingTenant: boolean;
       blockSubscriptionsIntoTenant: boolean;
