@@ -146,17 +146,29 @@ export class GraphDirectory {
     await this.client.api(`/users/${encodeURIComponent(id)}/revokeSignInSessions`).post({});
   }
 
-  roleAssignments(filter: string, expandPrincipal = false): Promise<GraphRoleAssignment[]> {
+  /** Active Entra role assignments; no filter reads them all (see privileged-role-holders.ts). */
+  roleAssignments(
+    filter: string | undefined,
+    expandPrincipal = false,
+    page: { top?: number } = {},
+  ): Promise<GraphRoleAssignment[]> {
     return this.all<GraphRoleAssignment>("/roleManagement/directory/roleAssignments", {
-      $filter: filter,
+      ...(filter === undefined ? {} : { $filter: filter }),
       ...(expandPrincipal ? { $expand: "principal" } : {}),
+      ...(page.top === undefined ? {} : { $top: String(page.top) }),
     });
   }
 
-  eligibilities(filter: string, expandPrincipal = false): Promise<GraphEligibility[]> {
+  /** Entra role eligibilities (PIM schedules); no filter reads them all. */
+  eligibilities(
+    filter: string | undefined,
+    expandPrincipal = false,
+    page: { top?: number } = {},
+  ): Promise<GraphEligibility[]> {
     return this.all<GraphEligibility>("/roleManagement/directory/roleEligibilitySchedules", {
-      $filter: filter,
+      ...(filter === undefined ? {} : { $filter: filter }),
       ...(expandPrincipal ? { $expand: "principal" } : {}),
+      ...(page.top === undefined ? {} : { $top: String(page.top) }),
     });
   }
 

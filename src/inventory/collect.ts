@@ -1,11 +1,7 @@
 import type { AzureRbac } from "../cloud/arm-rbac.js";
-import type {
-  GraphDirectory,
-  GraphEligibility,
-  GraphRoleAssignment,
-  GraphUser,
-} from "../cloud/graph-directory.js";
+import type { GraphDirectory, GraphRoleAssignment, GraphUser } from "../cloud/graph-directory.js";
 import { USER_SELECT } from "../cloud/graph-directory.js";
+import { privilegedRoleHolders } from "../cloud/privileged-role-holders.js";
 import {
   AZURE_ROLE_NAMES,
   DEFAULT_PRIVILEGED_AZURE_ROLES,
@@ -89,21 +85,8 @@ export async function collectInventory(deps: InventoryDeps): Promise<Inventory> 
   const held = new Map<string, HeldRole[]>();
   const hold = (id: string, role: HeldRole) =>
     held.set(id.toLowerCase(), [...(held.get(id.toLowerCase()) ?? []), role]);
-  const privilegedFilter = `roleDefinitionId in (${DEFAULT_PRIVILEGED_ENTRA_ROLES.map((r) => `'${r}'`).join(",")})`;
-
   progress("Entra roles", 0, 2);
-  const [active, eligible] = await Promise.all([
-    deps.graph.all<GraphRoleAssignment>("/roleManagement/directory/roleAssignments", {
-      $filter: privilegedFilter,
-      $expand: "principal",
-      $top: "999",
-    }),
-    deps.graph.all<GraphEligibility>("/roleManagement/directory/roleEligibilitySchedules", {
-      $filter: privilegedFilter,
-      $expand: "principal",
-      $top: "999",
-    }),
-  ]);
+  const { active, eligible } = await privilegedRoleHolders(deps.graph, DEFAULT_PRIVILEGED_ENTRA_ROLES);
   progress("Entra roles", 2, 2);
   const groupsToExpand = new Map<string, { name: string; roles: HeldRole[] }>();
   for (const [list, assignment] of [

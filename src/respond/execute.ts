@@ -107,10 +107,18 @@ async function runOne(
       // Asked of an administrator before, and now in place: their change, recorded with who and when and
       // what undo needs, as the administrator-steps job records it.
       const earlier = row.plan as unknown as ActionPlan;
-      const byAdministrator =
-        row.changed?.["administratorSteps"] === undefined
-          ? undefined
-          : await responder.byAdministrator?.done(deps.ctx, target, earlier);
+      const asked =
+        row.changed?.["administratorSteps"] !== undefined && responder.byAdministrator !== undefined;
+      const byAdministrator = asked
+        ? await responder.byAdministrator?.done(deps.ctx, target, earlier)
+        : undefined;
+      // In place, but not as asked (a block that exempts someone the plan did not): still asked.
+      if (asked && byAdministrator === undefined)
+        return {
+          state: "awaiting-admin",
+          outcome: row.outcome ?? "waiting for a Global Administrator",
+          transient: false,
+        };
       if (byAdministrator !== undefined) {
         const before = earlier.data["before"];
         return {

@@ -1,5 +1,6 @@
 import type { GraphUser } from "../cloud/graph-directory.js";
 import { odata } from "../cloud/graph-directory.js";
+import { privilegedRoleHolders } from "../cloud/privileged-role-holders.js";
 import type { Finding } from "../detect/finding.js";
 import { AZURE_ROLE_NAMES, DEFAULT_PRIVILEGED_ENTRA_ROLES, ENTRA_ROLE_NAMES } from "../detect/roles.js";
 import { resolveUser } from "./resolve-user.js";
@@ -64,16 +65,15 @@ export async function privilegesHeldBefore(
   const start = incidentStartFor(user, incidentStart, findings);
   if (createdDuring(user, start)) return [];
   const filter = `principalId eq ${odata(user.id)}`;
-  const privileged = `roleDefinitionId in (${DEFAULT_PRIVILEGED_ENTRA_ROLES.map((r) => `'${r}'`).join(",")})`;
   const subscriptions = await ctx.subscriptions();
-  const [active, eligible, azure, groupActive, groupEligible, everyAzure] = await Promise.all([
+  const [active, eligible, azure, privileged, everyAzure] = await Promise.all([
     ctx.graph.roleAssignments(filter),
     ctx.graph.eligibilities(filter),
     ctx.rbac.assignments(subscriptions, user.id),
-    ctx.graph.roleAssignments(privileged, true),
-    ctx.graph.eligibilities(privileged, true),
+    privilegedRoleHolders(ctx.graph, DEFAULT_PRIVILEGED_ENTRA_ROLES),
     ctx.rbac.assignments(subscriptions),
   ]);
+  const { active: groupActive, eligible: groupEligible } = privileged;
   const entraName = (id: string) => ENTRA_ROLE_NAMES[id] ?? id;
   const azureName = (definitionId: string) => {
     const guid = definitionId.split("/").pop() ?? definitionId;

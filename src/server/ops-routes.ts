@@ -10,7 +10,7 @@ const READY_TIMEOUT_MS = 5_000;
 
 /**
  * What operators and orchestrators read: /healthz (the process answers), /readyz (the store, the queue
- * and a Graph token: ok or failed to anyone, and why it failed only to loopback or the metrics bearer
+ * and a Graph token, and the scopes Warden cannot read, without failing on them: ok or failed to anyone, and why it failed only to loopback or the metrics bearer
  * token, since an error's first line can name hosts, users and databases), /metrics (Prometheus; a bearer token, or loopback only without
  * one) and, when credentials are configured, the BullMQ dashboard at /admin/queues, read-only.
  */
@@ -34,11 +34,15 @@ export function opsRoutes(warden: Warden): express.Router {
     );
     const ready = Object.values(checks).every((c) => c === "ok");
     const detailed = isLoopback(req) || (token !== undefined && bearerMatches(req, token));
+    const gaps = await readGaps();
     res.status(ready ? 200 : 503).json({
       status: ready ? "ready" : "not ready",
       checks: detailed ? checks : withoutDetail(checks),
+      // What Warden cannot see, though it runs: not unreadiness, but said (issue 18, point 3).
+      gaps: detailed ? gaps : gaps.length,
     });
   });
+  const readGaps = cachedFor(GAPS_EVERY_MS, () => visibilityGaps(warden));
 
   const registry = wardenRegistry({ db: warden.db, queue: warden.queue, tenantId: warden.tenantId });
   router.get("/metrics", async (req, res) => {
@@ -78,6 +82,39 @@ export function opsRoutes(warden: Warden): express.Router {
   return router;
 }
 
+/** How long what Warden cannot see is trusted before it is read again: an ARM listing, not a ping. */
+const GAPS_EVERY_MS = 10 * 60_000;
+
+/**
+ * The scopes Warden's app cannot read (the root management group, when it was given rights on
+ * subscriptions only): role assignments held there are missing from the inventory and from removals.
+ */
+async function visibilityGaps(warden: Warden): Promise<string[]> {
+  try {
+    const { unreadable } = await warden.respond.rbac.assignmentsAndGaps([]);
+    return unreadable.map((scope) => `Azure role assignments at ${scope} cannot be read by Warden's app`);
+  } catch (error) {
+    return [`Azure role assignments at the root could not be checked: ${firstLine(error)}`];
+  }
+}
+
+/** `read` at most once every `everyMs`; callers meanwhile share the last answer. */
+function cachedFor<T>(everyMs: number, read: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; value: Promise<T> } | undefined;
+  return () => {
+    if (last === undefined || Date.now() - last.at >= everyMs) last = { at: Date.now(), value: read() };
+    return last.value;
+  };
+}
+
+function firstLine(error: unknown): string {
+  return (
+    String((error as Error).message ?? error)
+      .split("\n")[0]
+      ?.slice(0, 300) ?? ""
+  );
+}
+
 /** Each check as "ok" or "failed", without the error's text. */
 function withoutDetail(checks: Record<string, string>): Record<string, "ok" | "failed"> {
   return Object.fromEntries(Object.entries(checks).map(([name, c]) => [name, c === "ok" ? "ok" : "failed"]));
@@ -98,9 +135,7 @@ async function outcome(check: () => Promise<unknown>): Promise<string> {
     return "ok";
   } catch (error) {
     // The first line only: enough to say what failed, never a stack or a long SDK dump.
-    return `failed: ${String((error as Error).message ?? error)
-      .split("\n")[0]
-      ?.slice(0, 300)}`;
+    return `failed: ${firstLine(error)}`;
   } finally {
     clearTimeout(timer);
   }

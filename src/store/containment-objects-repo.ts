@@ -27,14 +27,21 @@ interface Raw {
 
 const time = (v: Date | string | null) => (v === null ? undefined : new Date(v).getTime());
 
-/** What Warden kept for `control` in `tenantId` (nothing before its first use). */
+/** The action whose objects a control's are: how a version before migration 6 recorded what it created. */
+const ACTION_OF: Readonly<Record<string, string>> = { mfa: "require-mfa", block: "block-sign-in" };
+
+/**
+ * What Warden kept for `control` in `tenantId` (nothing before its first use). A deployment upgraded from
+ * before migration 6 kept no ids, but its actions recorded the group and policy they created: those are
+ * Warden's own (never an object someone named like them), and are used again rather than made twice.
+ */
 export async function keptObjects(db: Queryable, tenantId: string, control: string): Promise<KeptObjects> {
   const { rows } = await db.query<Raw>(
     "SELECT group_id, group_created_at, policy_id, policy_created_at FROM containment_objects WHERE tenant_id = $1 AND control = $2",
     [tenantId, control],
   );
   const r = rows[0];
-  if (r === undefined) return {};
+  if (r === undefined) return createdByEarlierActions(db, tenantId, ACTION_OF[control] ?? control);
   const groupCreatedAt = time(r.group_created_at);
   const policyCreatedAt = time(r.policy_created_at);
   return {
@@ -71,4 +78,23 @@ export function containmentObjectsIn(db: Queryable, tenantId: string): Containme
     kept: (control) => keptObjects(db, tenantId, control),
     keep: (control, kind, id) => keepObject(db, tenantId, control, kind, id, Date.now()),
   };
+}
+
+async function createdByEarlierActions(
+  db: Queryable,
+  tenantId: string,
+  action: string,
+): Promise<KeptObjects> {
+  const latest = async (key: "createdGroupId" | "createdPolicyId") => {
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT changed->>'${key}' AS id FROM actions
+       WHERE tenant_id = $1 AND action = $2 AND changed->>'${key}' IS NOT NULL
+       ORDER BY updated_at DESC LIMIT 1`,
+      [tenantId, action],
+    );
+    return rows[0]?.id;
+  };
+  const groupId = await latest("createdGroupId");
+  const policyId = await latest("createdPolicyId");
+  return { ...(groupId === undefined ? {} : { groupId }), ...(policyId === undefined ? {} : { policyId }) };
 }

@@ -327,6 +327,11 @@ describe("subscription-directory-changed, subscription-policy-changed and elevat
         { properties: { blockSubscriptionsLeavingTenant: true, exemptedPrincipals: [me] } },
       ],
       ["someone exempted", { blockSubscriptionsLeavingTenant: true, exemptedPrincipals: [me] }, undefined],
+      [
+        "no answer from ARM to confirm it",
+        { blockSubscriptionsLeavingTenant: true, exemptedPrincipals: [] },
+        undefined,
+      ],
     ];
     for (const [what, request, response] of bodies) {
       const write = activity("Microsoft.Subscription/policies/write", undefined, request);
@@ -337,6 +342,19 @@ describe("subscription-directory-changed, subscription-policy-changed and elevat
         what,
       ).toEqual(["subscription-policy-changed"]);
     }
+    // A key written twice, exactly: JSON.parse keeps the last, another reader the first.
+    const twice = activity("Microsoft.Subscription/policies/write");
+    set(
+      twice,
+      "properties.requestbody",
+      `{"blockSubscriptionsLeavingTenant":true,"exemptedPrincipals":["${me}"],"exemptedPrincipals":[]}`,
+    );
+    set(
+      twice,
+      "properties.responseBody",
+      JSON.stringify({ properties: { blockSubscriptionsLeavingTenant: true, exemptedPrincipals: [] } }),
+    );
+    expect((await detect([twice])).findings.map((f) => f.rule)).toEqual(["subscription-policy-changed"]);
   });
 
   it("fires on elevation to User Access Administrator, naming who elevated", async () => {

@@ -120,6 +120,28 @@ describe("the external-admin inventory", () => {
     }
   });
 
+  it("finds the same admins when Graph refuses `in` and `$top` on the role lists: the documented read", async () => {
+    sim.directory.refusesUndocumentedRoleQueries = true;
+    try {
+      const before = sim.faults.log.length;
+      const documented = await collectInventory({
+        graph,
+        rbac,
+        subscriptions: async () => sim.directory.subscriptions.map((s) => s.subscriptionId),
+        now: Date.now,
+      });
+      expect(documented.entries).toEqual(entries);
+      // The short way was asked for (refused: without the fallback the inventory fails with that 400),
+      // then each whole list read.
+      const roleReads = sim.faults.log
+        .slice(before)
+        .filter((r) => /roleAssignments$|roleEligibilitySchedules$/.test(r.path));
+      expect(roleReads.length).toBeGreaterThanOrEqual(4);
+    } finally {
+      sim.directory.refusesUndocumentedRoleQueries = false;
+    }
+  });
+
   it("reads the home domain from the mail, or from the #EXT# UPN when there is no mail", () => {
     expect(homeDomainOf({ mail: "a@Contoso.com", userPrincipalName: null })).toBe("contoso.com");
     expect(homeDomainOf({ mail: null, userPrincipalName: "bob_fabrikam.com#EXT#@x.onmicrosoft.com" })).toBe(

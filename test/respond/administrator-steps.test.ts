@@ -98,6 +98,13 @@ describe("a step asked of a Global Administrator", () => {
     sim.directory.administratorSetsTransferPolicy(attacker, true, false, [attacker]);
     const check = await checkAdministratorSteps(deps, "inc-admin-exempted");
     expect(check).toMatchObject({ taken: 0, waiting: 1, incident: { state: "partial" } });
+    // Nor by a retry, which finds transfers "blocked" and must not call it done.
+    await store.db.query("UPDATE incidents SET state = 'executing' WHERE id = $1", ["inc-admin-exempted"]);
+    const retried = await executeContainment(deps, "inc-admin-exempted", analyst);
+    expect(retried.outcomes.find((o) => o.action === "block-subscription-transfer")?.state).toBe(
+      "awaiting-admin",
+    );
+    expect(retried.incident?.state).toBe("partial");
     // The real administrator's block, with no one exempted, is.
     sim.directory.administratorSetsTransferPolicy(admin(), true, false, []);
     const taken = await checkAdministratorSteps(deps, "inc-admin-exempted");

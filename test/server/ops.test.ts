@@ -97,7 +97,27 @@ describe.runIf(withServices)("operations endpoints", () => {
     expect(JSON.parse(ready.body)).toEqual({
       status: "ready",
       checks: { database: "ok", queue: "ok", graphToken: "ok" },
+      gaps: [],
     });
+  });
+
+  it("/readyz says what Warden cannot read (the root management group), and stays ready", async () => {
+    sim.directory.appsReadRootScope = false;
+    try {
+      const url = await start({});
+      const ready = await get(`${url}/readyz`);
+      expect(ready.status).toBe(200);
+      expect(JSON.parse(ready.body)).toMatchObject({
+        status: "ready",
+        gaps: [
+          expect.stringMatching(
+            /^Azure role assignments at \/providers\/Microsoft\.Management\/managementGroups\/.+ cannot be read/,
+          ),
+        ],
+      });
+    } finally {
+      sim.directory.appsReadRootScope = true;
+    }
   });
 
   it("/readyz names the failed dependency, and never the secret that failed", async () => {

@@ -52,7 +52,13 @@ export const blockSubscriptionTransfer: Responder = {
     };
     return {
       needed,
-      changes: needed ? changes : ["Subscription transfers are already blocked"],
+      changes: needed
+        ? changes
+        : [
+            current.exemptedPrincipals.length === 0
+              ? "Subscription transfers are already blocked"
+              : `Subscription transfers are already blocked, except for ${current.exemptedPrincipals.length} exempted principal(s): ${current.exemptedPrincipals.join(", ").slice(0, 800)}`,
+          ],
       data: { before: current, after },
     };
   },

@@ -20,74 +20,87 @@ const REPORT_ONLY =
 
 /**
  * How long after Warden created an object a "not there" answer is taken for replication lag, not for a
- * deletion: Microsoft speaks of seconds ("Designing for eventual consistency for Microsoft Entra"); a few
- * minutes leaves room for a slow replica without mistaking a real deletion for long.
+ * deletion: Microsoft speaks of seconds ("Designing for eventual consistency for Microsoft Entra"). Two
+ * minutes leaves room for a slow replica, and bounds how long a deletion can pass for lag.
  */
-const REPLICATION_GRACE_MS = 5 * 60_000;
+const REPLICATION_GRACE_MS = 2 * 60_000;
 const recent = (at: number | undefined) => at !== undefined && Date.now() - at < REPLICATION_GRACE_MS;
 
-/** The group and policy Warden keeps for this control, as the tenant shows them now (by id, never by name). */
-async function lookUp(ctx: RespondContext, c: Containment, objects: ContainmentObjects) {
+/** The group Warden keeps for this control, as the tenant shows it now (by id, never by name). */
+async function keptGroup(ctx: RespondContext, c: Containment, objects: ContainmentObjects) {
   const kept = await objects.kept(c.control);
   const group = kept.groupId === undefined ? undefined : await ctx.graph.group(kept.groupId);
-  const policy = kept.policyId === undefined ? undefined : await ctx.graph.caPolicy(kept.policyId);
   // Created moments ago and missing: it is there, only not yet on the replica that answered.
-  const groupReplicating = group === undefined && recent(kept.groupCreatedAt);
-  const policyReplicating = policy === undefined && recent(kept.policyCreatedAt);
+  const replicating = group === undefined && recent(kept.groupCreatedAt);
+  return { kept, groupId: group !== undefined || replicating ? kept.groupId : undefined, replicating };
+}
+
+/** The policy Warden keeps for this control, as the tenant shows it now. */
+async function keptPolicy(ctx: RespondContext, c: Containment, objects: ContainmentObjects) {
+  const kept = await objects.kept(c.control);
+  const policy = kept.policyId === undefined ? undefined : await ctx.graph.caPolicy(kept.policyId);
+  return { kept, policy, replicating: policy === undefined && recent(kept.policyCreatedAt) };
+}
+
+/** Both, for planning and checking. */
+async function lookUp(ctx: RespondContext, c: Containment, objects: ContainmentObjects) {
+  const group = await keptGroup(ctx, c, objects);
+  const policy = await keptPolicy(ctx, c, objects);
   return {
-    kept,
-    groupId: group !== undefined || groupReplicating ? kept.groupId : undefined,
-    groupReplicating,
-    policy,
-    policyReplicating,
+    kept: { ...group.kept, ...policy.kept },
+    groupId: group.groupId,
+    groupReplicating: group.replicating,
+    policy: policy.policy,
+    policyReplicating: policy.replicating,
   };
 }
 
 /**
- * Finds or creates the group and the policy, and puts the policy right; records what it created. Each id
- * is kept the moment its object exists (a failure after it must not make a second one), so the work
- * answers its error instead of throwing it: the lock's transaction commits what was kept either way.
+ * The group, created if Warden has none (or the one it made is gone), its id kept in the same lock's
+ * transaction, which commits before the policy is made: a failure making the policy does not lose it.
  */
-async function ensureGroupAndPolicy(
+async function ensureGroup(
   ctx: RespondContext,
   c: Containment,
   objects: ContainmentObjects,
   changed: Record<string, unknown>,
-): Promise<{ groupId: string } | { error: unknown }> {
-  try {
-    const found = await lookUp(ctx, c, objects);
-    let groupId = found.groupId;
-    if (groupId === undefined) {
-      // Never created, or the one Warden created is gone (deleted by someone): a new one, kept at once.
-      const group = await ctx.graph.createGroup({
-        displayName: c.groupName,
-        mailNickname: c.nickname,
-        description: `Members are contained by Warden: ${c.what}. Managed by Warden; remove members through Warden's Undo.`,
-      });
-      await objects.keep(c.control, "group", group.id);
-      changed["createdGroupId"] = group.id;
-      if (found.kept.groupId !== undefined) changed["replacedDeletedGroupId"] = found.kept.groupId;
-      groupId = group.id;
-    }
-    changed["groupId"] = groupId;
-    if (found.policy === undefined && !found.policyReplicating) {
-      const policy = await ctx.graph.createCaPolicy(policyBody(ctx, c, groupId));
-      await objects.keep(c.control, "policy", policy.id);
-      changed["createdPolicyId"] = policy.id;
-      if (found.kept.policyId !== undefined) changed["replacedDeletedPolicyId"] = found.kept.policyId;
-    } else if (found.policy !== undefined && !policyIsRight(ctx, c, found.policy, groupId)) {
-      await ctx.graph.updateCaPolicy(found.policy.id, policyRestore(ctx, c, groupId));
-    }
-    return { groupId };
-  } catch (error) {
-    return { error };
+): Promise<string> {
+  const found = await keptGroup(ctx, c, objects);
+  if (found.groupId !== undefined) return found.groupId;
+  const group = await ctx.graph.createGroup({
+    displayName: c.groupName,
+    mailNickname: c.nickname,
+    description: `Members are contained by Warden: ${c.what}. Managed by Warden; remove members through Warden's Undo.`,
+  });
+  await objects.keep(c.control, "group", group.id);
+  changed["createdGroupId"] = group.id;
+  if (found.kept.groupId !== undefined) changed["replacedDeletedGroupId"] = found.kept.groupId;
+  return group.id;
+}
+
+/** The policy targeting `groupId`: created if Warden has none (or it is gone), put right if changed. */
+async function ensurePolicy(
+  ctx: RespondContext,
+  c: Containment,
+  objects: ContainmentObjects,
+  groupId: string,
+  changed: Record<string, unknown>,
+): Promise<void> {
+  const found = await keptPolicy(ctx, c, objects);
+  if (found.policy === undefined && !found.replicating) {
+    const policy = await ctx.graph.createCaPolicy(policyBody(ctx, c, groupId));
+    await objects.keep(c.control, "policy", policy.id);
+    changed["createdPolicyId"] = policy.id;
+    if (found.kept.policyId !== undefined) changed["replacedDeletedPolicyId"] = found.kept.policyId;
+  } else if (found.policy !== undefined && !policyIsRight(ctx, c, found.policy, groupId)) {
+    await ctx.graph.updateCaPolicy(found.policy.id, policyRestore(ctx, c, groupId));
   }
 }
 
 /**
  * A containment group targeted by a conditional access policy; containing a user is adding it to the
  * group. Group and policy are created on first use (the policy in the configured state, break-glass
- * accounts excluded) and found again by name after that.
+ * accounts excluded), their ids kept (containment_objects), and read by id after that.
  */
 export function conditionalAccessResponder(c: Containment): Responder {
   return {
@@ -122,7 +135,8 @@ export function conditionalAccessResponder(c: Containment): Responder {
       }
       if (!member) changes.push(`Add ${labelOf(user)} to "${c.groupName}": ${c.what} at every sign-in`);
       // Conditional access answers one request a second per tenant: what this read found in place is not
-      // read again by execute and verify (each run of an action plans afresh just before it executes).
+      // read again by execute (each run of an action plans afresh just before it executes); verify reads
+      // the policy once more, as it must.
       const inPlace =
         groupId !== undefined &&
         !found.groupReplicating &&
@@ -147,11 +161,10 @@ export function conditionalAccessResponder(c: Containment): Responder {
       let groupId: string;
       if (typeof inPlace === "string") groupId = inPlace;
       else {
-        const ensured = await ctx.exclusive(`containment:${c.nickname}`, (objects) =>
-          ensureGroupAndPolicy(ctx, c, objects, changed),
-        );
-        if ("error" in ensured) throw ensured.error;
-        groupId = ensured.groupId;
+        // Each under the lock shared by every Warden process, in a transaction of its own.
+        const lock = `containment:${c.nickname}`;
+        groupId = await ctx.exclusive(lock, (objects) => ensureGroup(ctx, c, objects, changed));
+        await ctx.exclusive(lock, (objects) => ensurePolicy(ctx, c, objects, groupId, changed));
       }
       changed["groupId"] = groupId;
       // Adding a member twice is Graph's 400 "already exist": already contained is what we wanted.
@@ -185,15 +198,16 @@ export function conditionalAccessResponder(c: Containment): Responder {
       const found = await lookUp(ctx, c, ctx.objects);
       if (found.groupId === undefined || found.groupReplicating) return false;
       const member = (await ctx.graph.groupMemberIds(found.groupId)).includes(String(plan.data["userId"]));
-      // The policy is read back when execute created or corrected it; one the plan found right, moments
-      // before, execute did not touch.
-      if (!member || plan.data["groupInPlace"] === found.groupId) return member;
-      return found.policy !== undefined && policyIsRight(ctx, c, found.policy, found.groupId);
+      // The policy as just read: present and as Warden wrote it, whatever the plan found.
+      return member && found.policy !== undefined && policyIsRight(ctx, c, found.policy, found.groupId);
     },
     async undo(ctx, _target, changed) {
       const groupId = changed["groupId"];
       const userId = String(changed["userId"]);
       if (typeof groupId !== "string" || changed["addedToGroup"] !== true) return "nothing to restore";
+      // A group deleted since (by someone; Warden made a new one) holds no one any more.
+      if ((await ctx.graph.group(groupId)) === undefined)
+        return `the group ${groupId} is gone: nothing to remove`;
       if ((await ctx.graph.groupMemberIds(groupId)).includes(userId))
         await ctx.graph.removeGroupMember(groupId, userId);
       // The group and policy stay: other contained users may be in the group, and they target no one else.

@@ -88,6 +88,12 @@ export class SimDirectory {
    */
   appsReadRootScope = true;
   /**
+   * Whether Graph refuses, with 400, query syntax the role-management list pages do not show (`in` in a
+   * `$filter`, `$top`). Graph accepts both today; tests turn this on to show Warden falls back to the
+   * documented read (the whole list, filtered locally) should that change (issue 18, point 4).
+   */
+  refusesUndocumentedRoleQueries = false;
+  /**
    * Entra is eventually consistent: an object just created is missing from the replica that answers the
    * next request for a few seconds (GET answers 404 "Resource '...' does not exist or one of its queried
    * reference-property objects are not present", lists leave it out, and adding a member to a new group

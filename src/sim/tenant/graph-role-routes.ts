@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import express, { type Request, Router } from "express";
+import express, { type Request, type Response, Router } from "express";
 import { graphError, singleParam } from "../cloud/http-helpers.js";
 import { SIM_ENTRA_ROLE_NAMES } from "./builtin-roles.js";
 import type { SimDirectory } from "./directory.js";
@@ -48,7 +48,22 @@ export function graphRoleRoutes(directory: SimDirectory, baseUrl: () => string):
     res.json(result.body);
   });
 
+  /** The 400 Graph would give for `in` or `$top` here, when the test asks for it (refusesUndocumentedRoleQueries). */
+  const refusedQuery = (req: Request, res: Response): boolean => {
+    if (!directory.refusesUndocumentedRoleQueries) return false;
+    const filter = String(req.query["$filter"] ?? "");
+    if (!/\sin\s*\(/i.test(filter) && req.query["$top"] === undefined) return false;
+    graphError(
+      res,
+      400,
+      "Request_UnsupportedQuery",
+      "Unsupported query: the in operator and $top are not supported here.",
+    );
+    return true;
+  };
+
   router.get(`${BASE}/roleAssignments`, (req, res) => {
+    if (refusedQuery(req, res)) return;
     const filter = parseFilter(req.query["$filter"] as string | undefined, [
       "id",
       "principalId",
@@ -116,6 +131,7 @@ export function graphRoleRoutes(directory: SimDirectory, baseUrl: () => string):
   });
 
   router.get(`${BASE}/roleEligibilitySchedules`, (req, res) => {
+    if (refusedQuery(req, res)) return;
     const filter = parseFilter(req.query["$filter"] as string | undefined, [
       "id",
       "principalId",
