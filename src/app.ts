@@ -6,6 +6,7 @@ import { credentialFor } from "./cloud/credential.js";
 import { GraphDirectory } from "./cloud/graph-directory.js";
 import { GraphLogs } from "./cloud/graph-logs.js";
 import { RateLimiter } from "./cloud/rate-limiter.js";
+import { RedisRateLimiter } from "./cloud/redis-rate-limiter.js";
 import { graphScopeFor } from "./cloud/scopes.js";
 import { SubscriptionPolicy } from "./cloud/subscription-policy.js";
 import { ConfigError, type WardenConfig } from "./config/index.js";
@@ -58,7 +59,12 @@ export async function openWarden(
   refuseSimulatorTrustOffLoopback(runtime);
   const tenantId = runtime.tenantId;
   const credential = credentialFor(tenantId, runtime);
-  const limiter = new RateLimiter(now, runtime.requestTimeoutMs);
+  // With Redis, one limiter for every Warden process: Microsoft counts its limits per app and tenant (or
+  // per tenant for all apps), never per process (issue 18, point 7). Embedded, the process is all there is.
+  const limiter =
+    runtime.redisUrl === undefined
+      ? new RateLimiter(now, runtime.requestTimeoutMs)
+      : new RedisRateLimiter(runtime.redisUrl, runtime.queuePrefix, runtime.requestTimeoutMs);
   const directory = new GraphDirectory(credential, runtime.endpoints.graph, tenantId, limiter);
   const guard = new Guard(config.containment.protected, directory);
   await resolveProtectedUsers(guard, log);
@@ -116,6 +122,7 @@ export async function openWarden(
     async close() {
       await queue.close();
       await db.close();
+      if (limiter instanceof RedisRateLimiter) await limiter.close();
     },
   };
 }

@@ -36,7 +36,7 @@ export const LIMITS = {
 /**
  * Spacing on top of each window: Microsoft's clock and ours, and its window's edges, are not the same.
  */
-const HEADROOM = 1.05;
+export const HEADROOM = 1.05;
 
 /**
  * Paces requests by when they *ended*, not only when they left, so that the limit holds where Microsoft

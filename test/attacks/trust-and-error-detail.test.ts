@@ -207,9 +207,11 @@ describe("/readyz", () => {
     for (const headers of tries) {
       const remote = await get(url, headers, "127.0.0.2");
       expect(remote.status).toBe(503);
+      // What Warden cannot read is counted for anyone, and named only for loopback or the token.
       expect(JSON.parse(remote.body)).toEqual({
         status: "not ready",
         checks: { database: "ok", queue: "ok", graphToken: "failed" },
+        gaps: 1,
       });
     }
     // Forwarded by a proxy on this host is someone else's request too.

@@ -168,6 +168,11 @@ describe.skipIf(!withServices)("two web and three worker processes on one Redis 
       JSON.stringify(outcomes),
     ).toEqual(incidents.map(() => "contained"));
 
+    // Microsoft's documented limits (reports 5 per 10 s per app, Identity Protection and conditional
+    // access 1/s per tenant) held across all five processes: they share one limiter through Redis, and
+    // the simulator refused nothing (issue 18, point 7).
+    expect(played.sim.limits.refused).toEqual([]);
+
     // Each approval taken once: the twin click of each pair was refused.
     let approvals = 0;
     for (const incident of incidents) {
