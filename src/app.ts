@@ -64,7 +64,11 @@ export async function openWarden(
   const limiter =
     runtime.redisUrl === undefined
       ? new RateLimiter(now, runtime.requestTimeoutMs)
-      : new RedisRateLimiter(runtime.redisUrl, runtime.queuePrefix, runtime.requestTimeoutMs);
+      : new RedisRateLimiter(runtime.redisUrl, runtime.queuePrefix, runtime.requestTimeoutMs, (alone, why) =>
+          alone
+            ? log.warn({ why }, "rate limits: Redis unreachable, this process paces itself alone meanwhile")
+            : log.info("rate limits: shared through Redis again"),
+        );
   const directory = new GraphDirectory(credential, runtime.endpoints.graph, tenantId, limiter);
   const guard = new Guard(config.containment.protected, directory);
   await resolveProtectedUsers(guard, log);
@@ -120,9 +124,12 @@ export async function openWarden(
       if (token === null) throw new Error("the token authority gave no token");
     },
     async close() {
-      await queue.close();
-      await db.close();
-      if (limiter instanceof RedisRateLimiter) await limiter.close();
+      try {
+        await queue.close();
+        await db.close();
+      } finally {
+        if (limiter instanceof RedisRateLimiter) await limiter.close();
+      }
     },
   };
 }

@@ -13,11 +13,14 @@ const TAKE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local requests, window, longest = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+-- Run twice (a reply lost, the command sent again): the slot is already this caller's.
+if redis.call('ZSCORE', KEYS[1], ARGV[4]) then return -1 end
 local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now - longest, 'WITHSCORES')
 for i = 1, #stale, 2 do
   redis.call('ZREM', KEYS[1], stale[i])
   redis.call('ZADD', KEYS[2], tonumber(stale[i + 1]) + longest, stale[i])
 end
+if #stale > 0 then redis.call('PEXPIRE', KEYS[2], longest + window) end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) < requests then
   redis.call('ZADD', KEYS[1], now, ARGV[4])
@@ -58,15 +61,33 @@ const POLL_MS = 100;
 export class RedisRateLimiter extends RateLimiter {
   private readonly redis: Redis;
   private readonly order = new Map<string, Promise<unknown>>();
+  /** Releases Redis did not take (it was unreachable): sent again once it is back. */
+  private readonly unsent = new Set<() => Promise<unknown>>();
+  private pacingAlone = false;
+  private closed = false;
 
   constructor(
     redisUrl: string,
     private readonly prefix: string,
     requestTimeoutMs?: number,
+    /** Told when this process starts and stops pacing itself alone (Redis unreachable). */
+    private readonly onAlone: (alone: boolean, why: string) => void = () => undefined,
   ) {
     super(Date.now, requestTimeoutMs);
-    this.redis = new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    this.redis = new Redis(redisUrl, {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      // A half-open connection must not hold every caller of a key: two seconds, then pace alone.
+      commandTimeout: 2_000,
+      connectTimeout: 2_000,
+    });
     this.redis.on("error", () => undefined); // reported by the calls that fail
+    this.redis.on("ready", () => {
+      for (const send of [...this.unsent]) {
+        this.unsent.delete(send);
+        send().catch(() => undefined);
+      }
+    });
   }
 
   override take(key: string, limit: RateLimit): Promise<Release> {
@@ -80,18 +101,27 @@ export class RedisRateLimiter extends RateLimiter {
   }
 
   private async waitForSharedSlot(key: string, limit: RateLimit): Promise<Release> {
-    const keys = [`${this.prefix}:limit:${key}:open`, `${this.prefix}:limit:${key}:ended`];
+    // One hash tag per key: both sets live on one node should the Redis be a cluster.
+    const keys = [`${this.prefix}:limit:{${key}}:open`, `${this.prefix}:limit:{${key}}:ended`];
     const window = Math.ceil(limit.windowMs * HEADROOM);
     const slot = randomUUID();
+    const release = () => this.redis.eval(RELEASE, 2, ...keys, slot, this.requestTimeoutMs + window);
     for (;;) {
       let answer: number;
       try {
+        if (this.closed) throw new Error("the limiter is closed");
+        // Commands sent while connecting are refused (no offline queue): wait for the connection first.
+        if (this.redis.status !== "ready") await this.ready();
         answer = Number(
           await this.redis.eval(TAKE, 2, ...keys, limit.requests, window, this.requestTimeoutMs, slot),
         );
-      } catch {
-        // Redis unreachable (restarting): this process paces itself alone until it is back, rather than
-        // failing a containment action on a limiter's account.
+        this.alone(false, "Redis answers again");
+      } catch (error) {
+        // Redis unreachable (restarting), or refusing: this process paces itself alone meanwhile rather
+        // than failing a containment action on the limiter's account, and says so. A take that ran
+        // without its answer reaching here is given back.
+        this.alone(true, String((error as Error).message ?? error));
+        this.later(release);
         return super.take(key, limit);
       }
       if (answer < 0) {
@@ -99,15 +129,42 @@ export class RedisRateLimiter extends RateLimiter {
         return () => {
           if (released) return;
           released = true;
-          // Lost (Redis down): the slot counts as ended at the longest attempt, as any slot left open.
-          this.redis.eval(RELEASE, 2, ...keys, slot, this.requestTimeoutMs + window).catch(() => undefined);
+          release().catch(() => this.later(release));
         };
       }
       await new Promise((r) => setTimeout(r, Math.min(answer, POLL_MS)));
     }
   }
 
+  private ready(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.redis.off("ready", onReady);
+        reject(new Error("Redis is not ready"));
+      }, 2_000);
+      const onReady = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      this.redis.once("ready", onReady);
+    });
+  }
+
+  /** A release Redis could not take now: sent when it is back (else its slot ends at the longest attempt). */
+  private later(send: () => Promise<unknown>): void {
+    if (this.closed) return;
+    if (this.redis.status === "ready") send().catch(() => this.unsent.add(send));
+    else this.unsent.add(send);
+  }
+
+  private alone(alone: boolean, why: string): void {
+    if (alone === this.pacingAlone) return;
+    this.pacingAlone = alone;
+    this.onAlone(alone, why);
+  }
+
   async close(): Promise<void> {
-    await this.redis.quit().catch(() => undefined);
+    this.closed = true;
+    await this.redis.quit().catch(() => this.redis.disconnect());
   }
 }

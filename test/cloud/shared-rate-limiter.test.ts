@@ -5,7 +5,7 @@ import { GraphDirectory } from "../../src/cloud/graph-directory.js";
 import { RateLimiter } from "../../src/cloud/rate-limiter.js";
 import { RedisRateLimiter } from "../../src/cloud/redis-rate-limiter.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
-import { REDIS_URL } from "../helpers/services.js";
+import { REDIS_URL, redisAvailable } from "../helpers/services.js";
 import { SIM_APP, simCloud } from "../helpers/sim.js";
 
 /**
@@ -16,6 +16,7 @@ import { SIM_APP, simCloud } from "../helpers/sim.js";
  */
 
 const TENANT = "5b5b5b5b-0000-4000-8000-00000000005b";
+const withRedis = await redisAvailable();
 let sim: SimCloud;
 const closers: (() => Promise<void>)[] = [];
 
@@ -48,7 +49,7 @@ async function threeProcesses(limiters: RateLimiter[]): Promise<number> {
   return sim.limits.refused.slice(before).filter((r) => r.path.includes("/identityProtection/")).length;
 }
 
-describe("the rate limiter shared through Redis", () => {
+describe.skipIf(!withRedis)("the rate limiter shared through Redis", () => {
   it("keeps three processes together within Identity Protection's 1 request/s per tenant", async () => {
     const prefix = `warden-test-${randomBytes(4).toString("hex")}`;
     const shared = [0, 1, 2].map(() => new RedisRateLimiter(REDIS_URL, prefix));
