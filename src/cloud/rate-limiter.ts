@@ -99,7 +99,8 @@ export class RateLimiter {
     }
   }
 
-  private async waitForSlot(key: string, limit: RateLimit): Promise<Release> {
+  /** Waits for a free slot under `key` (callers on one key come here one at a time, in order). */
+  protected async waitForSlot(key: string, limit: RateLimit): Promise<Release> {
     const slots = this.slots.get(key) ?? [];
     this.slots.set(key, slots);
     const windowMs = limit.windowMs * HEADROOM;

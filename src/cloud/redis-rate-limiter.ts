@@ -60,7 +60,6 @@ const POLL_MS = 100;
  */
 export class RedisRateLimiter extends RateLimiter {
   private readonly redis: Redis;
-  private readonly order = new Map<string, Promise<unknown>>();
   /** Releases Redis did not take (it was unreachable): sent again once it is back. */
   private readonly unsent = new Set<() => Promise<unknown>>();
   private pacingAlone = false;
@@ -90,17 +89,8 @@ export class RedisRateLimiter extends RateLimiter {
     });
   }
 
-  override take(key: string, limit: RateLimit): Promise<Release> {
-    const previous = this.order.get(key) ?? Promise.resolve();
-    const turn = previous.then(() => this.waitForSharedSlot(key, limit));
-    this.order.set(
-      key,
-      turn.catch(() => undefined),
-    );
-    return turn;
-  }
-
-  private async waitForSharedSlot(key: string, limit: RateLimit): Promise<Release> {
+  /** The base class's `take` keeps callers of one key in order; the slot itself is taken in Redis. */
+  protected override async waitForSlot(key: string, limit: RateLimit): Promise<Release> {
     // One hash tag per key: both sets live on one node should the Redis be a cluster.
     const keys = [`${this.prefix}:limit:{${key}}:open`, `${this.prefix}:limit:{${key}}:ended`];
     const window = Math.ceil(limit.windowMs * HEADROOM);
@@ -122,7 +112,7 @@ export class RedisRateLimiter extends RateLimiter {
         // without its answer reaching here is given back.
         this.alone(true, String((error as Error).message ?? error));
         this.later(release);
-        return super.take(key, limit);
+        return super.waitForSlot(key, limit);
       }
       if (answer < 0) {
         let released = false;

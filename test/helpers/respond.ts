@@ -77,8 +77,44 @@ export function containmentDeps(
 }
 
 /**
- * An incident approved on one finding: the scenario's guest made a Global Administrator (critical, 0.99),
- * ready for planContainment and executeContainment. Returns the stored incident.
+ * An incident stored on one finding (critical), in `state`: ready for planContainment and
+ * executeContainment. `finding` gives what differs (rule, subject, actor); the rest is filled in.
+ */
+export async function incidentOnFinding(
+  db: Database,
+  day: TenantDay,
+  id: string,
+  finding: Pick<Finding, "rule" | "confidence" | "subject" | "actor">,
+  state: "open" | "approved" | "executing",
+): Promise<IncidentRow> {
+  const stored: Finding = {
+    ...finding,
+    id: `f-${id}`,
+    severity: "critical",
+    tenantId: day.tenant.id,
+    time: Date.now(),
+    subscriptionIds: [],
+    evidence: [],
+    summary: id,
+  };
+  await insertFindings(db, [stored]);
+  await createIncident(db, id, day.tenant.id, {
+    severity: "critical",
+    confidence: stored.confidence,
+    firstTime: stored.time,
+    lastTime: stored.time,
+    findingIds: [stored.id],
+    rules: [stored.rule],
+  });
+  if (state !== "open") await db.query("UPDATE incidents SET state = $2 WHERE id = $1", [id, state]);
+  const incident = await getIncident(db, id);
+  if (incident === undefined) throw new Error(`no incident ${id}`);
+  return incident;
+}
+
+/**
+ * An incident approved on one finding: the scenario's guest made a Global Administrator (critical, 0.99).
+ * Returns the stored incident.
  */
 export async function approvedGuestAdminIncident(
   db: Database,
@@ -87,32 +123,18 @@ export async function approvedGuestAdminIncident(
 ): Promise<IncidentRow> {
   const guest = day.attacks.find((a) => a.name === "guest-admin");
   if (guest === undefined) throw new Error("no guest-admin attack");
-  const finding: Finding = {
-    id: `f-${id}`,
-    rule: "guest-privileged-role",
-    severity: "critical",
-    confidence: 0.99,
-    tenantId: day.tenant.id,
-    time: Date.now(),
-    subject: { type: "user", id: guest.subjectId, external: true },
-    actor: { type: "user", id: guest.actorId },
-    subscriptionIds: [],
-    evidence: [],
-    summary: id,
-  };
-  await insertFindings(db, [finding]);
-  await createIncident(db, id, day.tenant.id, {
-    severity: "critical",
-    confidence: 0.99,
-    firstTime: finding.time,
-    lastTime: finding.time,
-    findingIds: [finding.id],
-    rules: [finding.rule],
-  });
-  await db.query("UPDATE incidents SET state = 'approved' WHERE id = $1", [id]);
-  const incident = await getIncident(db, id);
-  if (incident === undefined) throw new Error(`no incident ${id}`);
-  return incident;
+  return incidentOnFinding(
+    db,
+    day,
+    id,
+    {
+      rule: "guest-privileged-role",
+      confidence: 0.99,
+      subject: { type: "user", id: guest.subjectId, external: true },
+      actor: { type: "user", id: guest.actorId },
+    },
+    "approved",
+  );
 }
 
 /**

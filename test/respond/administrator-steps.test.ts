@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Finding } from "../../src/detect/finding.js";
 import { checkAdministratorSteps } from "../../src/respond/administrator-steps.js";
 import type { ContainmentDeps } from "../../src/respond/containment.js";
 import { executeContainment } from "../../src/respond/execute.js";
@@ -8,9 +7,7 @@ import { undoContainment } from "../../src/respond/undo.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
 import { actionsOf, withdrawAdministratorStep } from "../../src/store/actions-repo.js";
-import { insertFindings } from "../../src/store/findings-repo.js";
-import { createIncident, getIncident } from "../../src/store/incidents-repo.js";
-import { containmentDeps } from "../helpers/respond.js";
+import { containmentDeps, incidentOnFinding } from "../helpers/respond.js";
 import { freshPglite } from "../helpers/services.js";
 import { settledTenant } from "../helpers/sim.js";
 
@@ -50,30 +47,18 @@ async function askedToBlock(id: string) {
   };
   const hijack = day.attacks.find((a) => a.name === "hijack");
   if (hijack === undefined) throw new Error("no hijack attack");
-  const finding: Finding = {
-    id: `f-${id}`,
-    rule: "subscription-directory-changed",
-    severity: "critical",
-    confidence: 0.95,
-    tenantId: day.tenant.id,
-    time: Date.now(),
-    subject: { type: "tenant", id: day.tenant.id },
-    actor: { type: "user", id: hijack.subjectId },
-    subscriptionIds: [],
-    evidence: [],
-    summary: id,
-  };
-  await insertFindings(store.db, [finding]);
-  await createIncident(store.db, id, day.tenant.id, {
-    severity: "critical",
-    confidence: 0.95,
-    firstTime: finding.time,
-    lastTime: finding.time,
-    findingIds: [finding.id],
-    rules: [finding.rule],
-  });
-  const incident = await getIncident(store.db, id);
-  if (incident === undefined) throw new Error("no incident");
+  const incident = await incidentOnFinding(
+    store.db,
+    day,
+    id,
+    {
+      rule: "subscription-directory-changed",
+      confidence: 0.95,
+      subject: { type: "tenant", id: day.tenant.id },
+      actor: { type: "user", id: hijack.subjectId },
+    },
+    "open",
+  );
   await planContainment(deps, incident);
   await store.db.query("UPDATE incidents SET state = 'executing' WHERE id = $1", [id]);
   const ran = await executeContainment(deps, id, analyst);

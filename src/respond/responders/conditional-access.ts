@@ -1,5 +1,5 @@
 import { ReplicationLag } from "../../cloud/errors.js";
-import type { ContainmentObjects } from "../../store/containment-objects-repo.js";
+import type { ContainmentObjects, KeptObjects } from "../../store/containment-objects-repo.js";
 import { batchWrites } from "../batch-writes.js";
 import { labelOf, resolveUser } from "../resolve-user.js";
 import type { ActionName, RespondContext, Responder } from "../types.js";
@@ -26,28 +26,27 @@ const REPORT_ONLY =
 const REPLICATION_GRACE_MS = 2 * 60_000;
 const recent = (at: number | undefined) => at !== undefined && Date.now() - at < REPLICATION_GRACE_MS;
 
-/** The group Warden keeps for this control, as the tenant shows it now (by id, never by name). */
-async function keptGroup(ctx: RespondContext, c: Containment, objects: ContainmentObjects) {
-  const kept = await objects.kept(c.control);
+/** The group Warden keeps, as the tenant shows it now (by id, never by name). */
+async function keptGroup(ctx: RespondContext, kept: KeptObjects) {
   const group = kept.groupId === undefined ? undefined : await ctx.graph.group(kept.groupId);
   // Created moments ago and missing: it is there, only not yet on the replica that answered.
   const replicating = group === undefined && recent(kept.groupCreatedAt);
-  return { kept, groupId: group !== undefined || replicating ? kept.groupId : undefined, replicating };
+  return { groupId: group !== undefined || replicating ? kept.groupId : undefined, replicating };
 }
 
-/** The policy Warden keeps for this control, as the tenant shows it now. */
-async function keptPolicy(ctx: RespondContext, c: Containment, objects: ContainmentObjects) {
-  const kept = await objects.kept(c.control);
+/** The policy Warden keeps, as the tenant shows it now. */
+async function keptPolicy(ctx: RespondContext, kept: KeptObjects) {
   const policy = kept.policyId === undefined ? undefined : await ctx.graph.caPolicy(kept.policyId);
-  return { kept, policy, replicating: policy === undefined && recent(kept.policyCreatedAt) };
+  return { policy, replicating: policy === undefined && recent(kept.policyCreatedAt) };
 }
 
 /** Both, for planning and checking. */
 async function lookUp(ctx: RespondContext, c: Containment, objects: ContainmentObjects) {
-  const group = await keptGroup(ctx, c, objects);
-  const policy = await keptPolicy(ctx, c, objects);
+  const kept = await objects.kept(c.control);
+  const group = await keptGroup(ctx, kept);
+  const policy = await keptPolicy(ctx, kept);
   return {
-    kept: { ...group.kept, ...policy.kept },
+    kept,
     groupId: group.groupId,
     groupReplicating: group.replicating,
     policy: policy.policy,
@@ -65,7 +64,8 @@ async function ensureGroup(
   objects: ContainmentObjects,
   changed: Record<string, unknown>,
 ): Promise<string> {
-  const found = await keptGroup(ctx, c, objects);
+  const kept = await objects.kept(c.control);
+  const found = await keptGroup(ctx, kept);
   if (found.groupId !== undefined) return found.groupId;
   const group = await ctx.graph.createGroup({
     displayName: c.groupName,
@@ -74,7 +74,7 @@ async function ensureGroup(
   });
   await objects.keep(c.control, "group", group.id);
   changed["createdGroupId"] = group.id;
-  if (found.kept.groupId !== undefined) changed["replacedDeletedGroupId"] = found.kept.groupId;
+  if (kept.groupId !== undefined) changed["replacedDeletedGroupId"] = kept.groupId;
   return group.id;
 }
 
@@ -86,12 +86,13 @@ async function ensurePolicy(
   groupId: string,
   changed: Record<string, unknown>,
 ): Promise<void> {
-  const found = await keptPolicy(ctx, c, objects);
+  const kept = await objects.kept(c.control);
+  const found = await keptPolicy(ctx, kept);
   if (found.policy === undefined && !found.replicating) {
     const policy = await ctx.graph.createCaPolicy(policyBody(ctx, c, groupId));
     await objects.keep(c.control, "policy", policy.id);
     changed["createdPolicyId"] = policy.id;
-    if (found.kept.policyId !== undefined) changed["replacedDeletedPolicyId"] = found.kept.policyId;
+    if (kept.policyId !== undefined) changed["replacedDeletedPolicyId"] = kept.policyId;
   } else if (found.policy !== undefined && !policyIsRight(ctx, c, found.policy, groupId)) {
     await ctx.graph.updateCaPolicy(found.policy.id, policyRestore(ctx, c, groupId));
   }
