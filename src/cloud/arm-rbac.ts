@@ -1,6 +1,13 @@
-import { AuthorizationManagementClient, type RoleAssignment } from "@azure/arm-authorization";
+import { randomUUID } from "node:crypto";
+import {
+  AuthorizationManagementClient,
+  type RoleAssignment,
+  type RoleEligibilityScheduleInstance,
+  type RoleEligibilityScheduleRequestPropertiesScheduleInfoExpiration,
+} from "@azure/arm-authorization";
 import type { TokenCredential } from "@azure/identity";
 import { armClientOptions } from "./arm-options.js";
+import type { ExpirationRule, PimExpiration } from "./pim.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
 export interface AzureAssignment {
@@ -11,6 +18,19 @@ export interface AzureAssignment {
   principalId: string;
   principalType: string;
   /** When it was made (ARM's createdOn). */
+  createdOn?: string;
+}
+
+/** An Azure PIM eligibility (ARM's RoleEligibilityScheduleInstance) held by the principal directly. */
+export interface AzureEligibility {
+  /** The instance's id. */
+  id: string;
+  scope: string;
+  roleDefinitionId: string;
+  principalId: string;
+  principalType: string;
+  /** null: no expiry. */
+  endDateTime: string | null;
   createdOn?: string;
 }
 
@@ -166,4 +186,114 @@ export class AzureRbac {
     this.definitions.set(key, view);
     return view;
   }
+
+  /**
+   * The principal's own PIM eligibilities that apply in each subscription (at, above or below it), and
+   * the root management group's, each once; with the scopes that could not be read, as for assignments.
+   * `assignedTo` is the filter the API's examples use; it also brings eligibilities held through a group,
+   * which stay: they are the group's, not the principal's, to take away.
+   */
+  async eligibilitiesAndGaps(
+    subscriptionIds: readonly string[],
+    principalId: string,
+  ): Promise<{ eligibilities: AzureEligibility[]; unreadable: string[] }> {
+    const filter = `assignedTo('${principalId}')`;
+    const found = new Map<string, AzureEligibility>();
+    const unreadable: string[] = [];
+    const take = async (pages: AsyncIterable<RoleEligibilityScheduleInstance>) => {
+      for await (const e of pages) {
+        const eligibility = toEligibility(e);
+        if (eligibility?.principalId === principalId.toLowerCase() && e.memberType !== "Group")
+          found.set(eligibility.id.toLowerCase(), eligibility);
+      }
+    };
+    try {
+      await take(this.client.roleEligibilityScheduleInstances.listForScope(this.rootGroupScope, { filter }));
+    } catch (error) {
+      const refused = error as { statusCode?: number; code?: string };
+      if (refused.statusCode !== 403 || refused.code !== "AuthorizationFailed") throw error;
+      unreadable.push(this.rootGroupScope);
+    }
+    for (const subscriptionId of subscriptionIds) {
+      await take(
+        this.client.roleEligibilityScheduleInstances.listForScope(`/subscriptions/${subscriptionId}`, {
+          filter,
+        }),
+      );
+    }
+    return { eligibilities: [...found.values()], unreadable };
+  }
+
+  /**
+   * AdminRemove or AdminAssign of an eligibility at its scope (a new request, named by a fresh GUID, as
+   * PIM wants one per request); reports ARM's request id.
+   */
+  async requestEligibility(
+    requestType: "AdminAssign" | "AdminRemove",
+    e: Pick<AzureEligibility, "scope" | "roleDefinitionId" | "principalId">,
+    justification: string,
+    expiration: PimExpiration = { type: "noExpiration" },
+    onRequestId?: (requestId: string) => void,
+  ): Promise<void> {
+    await this.client.roleEligibilityScheduleRequests.create(
+      e.scope,
+      randomUUID(),
+      {
+        principalId: e.principalId,
+        roleDefinitionId: e.roleDefinitionId,
+        requestType,
+        justification,
+        ...(requestType === "AdminAssign"
+          ? { scheduleInfo: { startDateTime: new Date(), expiration: armExpiration(expiration) } }
+          : {}),
+      },
+      {
+        onResponse: (raw) => {
+          const requestId = raw.headers.get("x-ms-request-id");
+          if (requestId !== undefined) onRequestId?.(requestId);
+        },
+      },
+    );
+  }
+
+  /** The role's expiration rule for an administrator's eligible assignments at `scope`, if the policy says. */
+  async eligibilityRule(scope: string, roleDefinitionId: string): Promise<ExpirationRule | undefined> {
+    const guid = (roleDefinitionId.split("/").pop() ?? roleDefinitionId).toLowerCase();
+    for await (const a of this.client.roleManagementPolicyAssignments.listForScope(scope)) {
+      if ((a.roleDefinitionId?.split("/").pop() ?? "").toLowerCase() !== guid) continue;
+      const rule = (a.effectiveRules ?? []).find((r) => r.id === "Expiration_Admin_Eligibility") as
+        | { isExpirationRequired?: boolean; maximumDuration?: string }
+        | undefined;
+      if (rule?.isExpirationRequired === undefined || rule.maximumDuration === undefined) return undefined;
+      return { isExpirationRequired: rule.isExpirationRequired, maximumDuration: rule.maximumDuration };
+    }
+    return undefined;
+  }
+}
+
+function toEligibility(e: RoleEligibilityScheduleInstance): AzureEligibility | undefined {
+  if (
+    e.id === undefined ||
+    e.scope === undefined ||
+    e.roleDefinitionId === undefined ||
+    e.principalId === undefined
+  )
+    return undefined;
+  return {
+    id: e.id,
+    scope: e.scope,
+    roleDefinitionId: e.roleDefinitionId,
+    principalId: e.principalId.toLowerCase(),
+    principalType: e.principalType ?? "User",
+    endDateTime:
+      e.endDateTime === undefined || e.endDateTime === null ? null : new Date(e.endDateTime).toISOString(),
+    ...(e.createdOn === undefined ? {} : { createdOn: new Date(e.createdOn).toISOString() }),
+  };
+}
+
+/** Graph's expiration spelled as ARM's (PascalCase types, 2020-10-01). */
+function armExpiration(e: PimExpiration): RoleEligibilityScheduleRequestPropertiesScheduleInfoExpiration {
+  if (e.type === "afterDateTime") return { type: "AfterDateTime", endDateTime: new Date(e.endDateTime) };
+  if (e.type === "afterDuration") return { type: "AfterDuration", duration: e.duration };
+  return { type: "NoExpiration" };
 }

@@ -51,6 +51,11 @@ export interface GraphEligibility {
   directoryScopeId: string;
   memberType?: string;
   principal?: GraphRoleAssignment["principal"];
+  /** When it ends: `afterDateTime` gives `endDateTime`, `afterDuration` a `duration` from the start. */
+  scheduleInfo?: {
+    startDateTime?: string | null;
+    expiration?: { type?: string; endDateTime?: string | null; duration?: string | null };
+  };
 }
 
 export interface GraphGroup {
@@ -180,22 +185,6 @@ export class GraphDirectory {
 
   async deleteRoleAssignment(id: string): Promise<void> {
     await this.client.api(`/roleManagement/directory/roleAssignments/${encodeURIComponent(id)}`).delete();
-  }
-
-  /** PIM: remove (adminRemove) or restore (adminAssign) an eligibility, with no expiry. */
-  async requestEligibility(
-    action: "adminAssign" | "adminRemove",
-    e: { principalId: string; roleDefinitionId: string; directoryScopeId: string },
-    justification: string,
-  ): Promise<void> {
-    await this.client.api("/roleManagement/directory/roleEligibilityScheduleRequests").post({
-      action,
-      ...e,
-      justification,
-      ...(action === "adminAssign"
-        ? { scheduleInfo: { startDateTime: new Date().toISOString(), expiration: { type: "noExpiration" } } }
-        : {}),
-    });
   }
 
   async groupByNickname(mailNickname: string): Promise<GraphGroup | undefined> {

@@ -85,6 +85,8 @@ export interface AzureRoleAssignedEvent extends EventBase {
   roleDefinitionId?: string;
   scope?: string;
   subscriptionId?: string;
+  /** Made eligible through Azure PIM (a role eligibility schedule request), not assigned active. */
+  eligible?: boolean;
 }
 export interface AzureRoleDefinedEvent extends EventBase {
   kind: "azure-role-defined";

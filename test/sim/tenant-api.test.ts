@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vites
 import { AzureRbac } from "../../src/cloud/arm-rbac.js";
 import { makeCredential } from "../../src/cloud/credential.js";
 import { GraphDirectory, odata } from "../../src/cloud/graph-directory.js";
+import { requestEligibility } from "../../src/cloud/pim.js";
 import { RateLimiter } from "../../src/cloud/rate-limiter.js";
 import { SubscriptionPolicy } from "../../src/cloud/subscription-policy.js";
 import { normaliseRecord } from "../../src/detect/normalise/recognise.js";
@@ -159,13 +160,13 @@ describe("Entra roles", () => {
   it("PIM eligibilities: assigned, listed, removed; removing one that is not there is Graph's 400", async () => {
     const user = attack("risky-signin").subjectId;
     const e = { principalId: user, roleDefinitionId: ENTRA_ROLE.userAdministrator, directoryScopeId: "/" };
-    await graph.requestEligibility("adminAssign", e, "test");
+    await requestEligibility(graph, "adminAssign", e, "test");
     const listed = await graph.eligibilities(`principalId eq ${odata(user)}`);
     expect(listed.map((x) => x.roleDefinitionId)).toEqual([ENTRA_ROLE.userAdministrator]);
     expect(csdl.check({ ...listed[0] }, "graph.unifiedRoleEligibilitySchedule")).toEqual([]);
-    await graph.requestEligibility("adminRemove", e, "test");
+    await requestEligibility(graph, "adminRemove", e, "test");
     expect(await graph.eligibilities(`principalId eq ${odata(user)}`)).toEqual([]);
-    await expect(graph.requestEligibility("adminRemove", e, "test")).rejects.toMatchObject({
+    await expect(requestEligibility(graph, "adminRemove", e, "test")).rejects.toMatchObject({
       statusCode: 400,
       code: "RoleAssignmentDoesNotExist",
     });

@@ -34,7 +34,9 @@ export const guestAzurePrivilegedRole: Detector = {
         actor: event.actor,
         subscriptionIds: [event.subscriptionId],
         summary:
-          `${principalLabel(event.actor)} gave ${roleName} at ${level} scope ${event.scope ?? ""} to external ${subject.userPrincipalName ?? subject.id ?? "principal"}`.trim(),
+          event.eligible === true
+            ? `${principalLabel(event.actor)} made external ${subject.userPrincipalName ?? subject.id ?? "principal"} eligible (PIM) for ${roleName} at ${level} scope ${event.scope ?? ""}`.trim()
+            : `${principalLabel(event.actor)} gave ${roleName} at ${level} scope ${event.scope ?? ""} to external ${subject.userPrincipalName ?? subject.id ?? "principal"}`.trim(),
         confidence: canGrant ? 0.8 : 0.75,
         // The scope is what ARM logged (BROAD_SCOPES checked it is one): containment removes this one.
         grants: [{ kind: "azure-role", roleDefinitionId: roleId, scope: event.scope ?? "" }],

@@ -36,6 +36,7 @@ const MOVED_MESSAGE = /moved from tenant ([0-9a-f-]{36}) to tenant ([0-9a-f-]{36
 /** Operations that can become something other than "other"; everything else returns early. */
 const INTERESTING_OPERATIONS = new Set([
   "microsoft.authorization/roleassignments/write",
+  "microsoft.authorization/roleeligibilityschedulerequests/write",
   "microsoft.authorization/roledefinitions/write",
   "microsoft.subscription/aliases/write",
   "microsoft.subscription/updatetenant/action",
@@ -91,6 +92,26 @@ export function mapEventData(event: JsonObject, input: MapperInput): SecurityEve
         roleDefinitionId: lastGuid(field(body, "roleDefinitionId")),
         scope,
         subscriptionId: subscriptionOf(scope) ?? subscriptionId,
+      };
+    }
+    case "microsoft.authorization/roleeligibilityschedulerequests/write": {
+      // Azure PIM: a request that makes a principal eligible (or keeps it so for longer) is a grant as
+      // much as an assignment is: one activation away. AdminRemove and the principal's own requests are not.
+      const body = bodyProperties(properties);
+      const requestType = strField(body, "requestType")?.toLowerCase() ?? "";
+      if (!ELIGIBILITY_GRANTS.has(requestType)) return { ...header, kind: "other" };
+      const scope = strField(body, "scope") ?? scopeOfRequest(resourceId);
+      return {
+        ...header,
+        kind: "azure-role-assigned",
+        subject: principal({
+          type: principalTypeOf(strField(body, "principalType")?.toLowerCase()),
+          id: guid(field(body, "principalId")),
+        }),
+        roleDefinitionId: lastGuid(field(body, "roleDefinitionId")),
+        scope,
+        subscriptionId: subscriptionOf(scope ?? "") ?? subscriptionId,
+        eligible: true,
       };
     }
     case "microsoft.authorization/roledefinitions/write": {
@@ -153,6 +174,18 @@ export function mapEventData(event: JsonObject, input: MapperInput): SecurityEve
       return { ...header, kind: "other" };
     }
   }
+}
+
+/** PIM request types that leave the principal eligible (RoleEligibilityScheduleRequest.json, RequestType). */
+const ELIGIBILITY_GRANTS = new Set(["adminassign", "adminupdate", "adminextend", "adminrenew"]);
+
+/** The scope a PIM request was made at: its resource id up to the provider segment. */
+function scopeOfRequest(resourceId: string): string | undefined {
+  const at = resourceId
+    .toLowerCase()
+    .indexOf("/providers/microsoft.authorization/roleeligibilityschedulerequests/");
+  if (at < 0) return undefined;
+  return at === 0 ? "/" : capped(resourceId.slice(0, at));
 }
 
 function statusValue(event: JsonObject): string | undefined {

@@ -1,7 +1,8 @@
-import type { AzureAssignment } from "../../cloud/arm-rbac.js";
+import type { AzureAssignment, AzureEligibility } from "../../cloud/arm-rbac.js";
 import { classifyFailure } from "../../cloud/errors.js";
 import { AZURE_ROLE_NAMES, scopeLevel } from "../../detect/roles.js";
 import { labelOf, resolveUser } from "../resolve-user.js";
+import { restoredExpiry } from "../restore-expiry.js";
 import type { PrivilegeLimit, RespondContext, Responder } from "../types.js";
 
 const roleName = (definitionId: string) => {
@@ -10,10 +11,11 @@ const roleName = (definitionId: string) => {
 };
 
 /**
- * Deletes the subject's Azure role assignments that the incident names: the grant a finding saw (role and
- * scope), or, for a finding about a VM created, the assignments inside the subscriptions it names. Anything
- * else the subject holds stays (issue 17, finding 3). Unlimited (a finding stored before findings named
- * their grants): every assignment at subscription, management-group and root scope, as before.
+ * Deletes the subject's Azure role assignments, and removes its Azure PIM eligibilities, that the incident
+ * names: the grant a finding saw (role and scope, active or eligible), or, for a finding about a VM
+ * created, those inside the subscriptions it names. Anything else the subject holds stays (issue 17,
+ * finding 3). Unlimited (a finding stored before findings named their grants): every one at subscription,
+ * management-group and root scope, as before.
  */
 export const removeAzureRole: Responder = {
   name: "remove-azure-role",
@@ -23,18 +25,23 @@ export const removeAzureRole: Responder = {
     const user = await resolveUser(ctx, target);
     const limit = target.kind === "user" ? target.limit : undefined;
     const visible = await ctx.subscriptions();
-    const { assignments: all, unreadable } = await ctx.rbac.assignmentsAndGaps(
-      subscriptionsToRead(visible, limit),
-      user.id,
-    );
+    const toRead = subscriptionsToRead(visible, limit);
+    const [{ assignments: all, unreadable }, { eligibilities: allEligible }] = await Promise.all([
+      ctx.rbac.assignmentsAndGaps(toRead, user.id),
+      ctx.rbac.eligibilitiesAndGaps(toRead, user.id),
+    ]);
     const named = all.filter((a) => isNamed(a, limit));
+    const eligible = allEligible.filter((e) => isNamed(e, limit));
     // What cannot be read cannot be said to be gone: a grant named at a management group or the root, or
     // (unlimited) any role at all, with those scopes unreadable, fails visibly rather than end "done"
     // while the role stays.
     const hidden = (limit?.grants ?? []).filter(
       (g) => g.kind === "azure-role" && subscriptionOf(g.scope) === undefined,
     );
-    if (unreadable.length > 0 && (hidden.length > 0 || (limit === undefined && named.length === 0))) {
+    if (
+      unreadable.length > 0 &&
+      (hidden.length > 0 || (limit === undefined && named.length + eligible.length === 0))
+    ) {
       throw new UnreadableScope(
         `role assignments at ${unreadable.join(", ")} could not be read (Warden's app has no rights there), so ${labelOf(user)}'s roles there cannot be confirmed or removed: give Warden's app User Access Administrator at the root management group, or remove them by hand`,
       );
@@ -45,17 +52,22 @@ export const removeAzureRole: Responder = {
       (scope) =>
         `Not read: role assignments at ${scope} (Warden's app has no rights there); any held there over no readable subscription stay`,
     );
+    const removals = [
+      ...named.map(
+        (a) => `Delete ${labelOf(user)}'s ${roleName(a.roleDefinitionId)} assignment at ${a.scope}`,
+      ),
+      ...eligible.map(
+        (e) =>
+          `Remove ${labelOf(user)}'s eligibility for ${roleName(e.roleDefinitionId)} at ${e.scope} (PIM${e.endDateTime === null ? "" : `, until ${e.endDateTime}`})`,
+      ),
+    ];
     return {
-      needed: named.length > 0,
+      needed: removals.length > 0,
       changes: [
-        ...(named.length > 0
-          ? named.map(
-              (a) => `Delete ${labelOf(user)}'s ${roleName(a.roleDefinitionId)} assignment at ${a.scope}`,
-            )
-          : [`${labelOf(user)} holds no Azure role ${what}`]),
+        ...(removals.length > 0 ? removals : [`${labelOf(user)} holds no Azure role ${what}`]),
         ...gaps,
       ],
-      data: { userId: user.id, assignments: named },
+      data: { userId: user.id, assignments: named, eligibilities: eligible },
     };
   },
   async execute(ctx, _target, plan) {
@@ -76,8 +88,31 @@ export const removeAzureRole: Responder = {
         leftWithSubscription.push(a.id);
       }
     }
+    const eligibilities = (plan.data["eligibilities"] as AzureEligibility[] | undefined) ?? [];
+    const removed: AzureEligibility[] = [];
+    for (const e of eligibilities) {
+      try {
+        await ctx.rbac.requestEligibility("AdminRemove", e, "Warden containment", undefined, (id) =>
+          requestIds.push(id),
+        );
+        removed.push(e);
+      } catch (error) {
+        // PIM's answer when it is already gone (a retry, or someone quicker): what we wanted.
+        if (classifyFailure(error).code === "RoleAssignmentDoesNotExist") {
+          removed.push(e);
+          continue;
+        }
+        if (!(await leftTheDirectory(ctx, e, error))) throw error;
+        leftWithSubscription.push(e.id);
+      }
+    }
     return {
-      changed: { assignments: deleted, leftWithSubscription },
+      changed: {
+        userId: String(plan.data["userId"]),
+        assignments: deleted,
+        eligibilities: removed,
+        leftWithSubscription,
+      },
       requestIds,
       ...(leftWithSubscription.length === 0
         ? {}
@@ -90,7 +125,10 @@ export const removeAzureRole: Responder = {
     for (const a of plan.data["assignments"] as AzureAssignment[]) {
       if ((await ctx.rbac.assignment(a.id)) !== undefined) return false;
     }
-    return true;
+    const eligibilities = (plan.data["eligibilities"] as AzureEligibility[] | undefined) ?? [];
+    if (eligibilities.length === 0) return true;
+    const still = await heldEligibilities(ctx, String(plan.data["userId"]), eligibilities);
+    return eligibilities.every((e) => !still.some((n) => sameGrant(n, e)));
   },
   async undo(ctx, _target, changed) {
     const assignments = (changed["assignments"] as AzureAssignment[] | undefined) ?? [];
@@ -99,12 +137,58 @@ export const removeAzureRole: Responder = {
       const { id: _id, createdOn: _createdOn, ...same } = a;
       await ctx.rbac.createAssignment(same);
     }
-    return `recreated ${assignments.length} Azure role assignment(s) with the same role, scope, principal and name`;
+    const eligibilities = (changed["eligibilities"] as AzureEligibility[] | undefined) ?? [];
+    const held =
+      eligibilities.length === 0
+        ? []
+        : await heldEligibilities(
+            ctx,
+            String(changed["userId"] ?? eligibilities[0]?.principalId),
+            eligibilities,
+          );
+    const lapsed: string[] = [];
+    let restored = 0;
+    for (const e of eligibilities.filter((x) => !held.some((h) => sameGrant(h, x)))) {
+      // Until it would have ended anyway, within what the role's settings allow now (issue 18, point 9).
+      const expiry = restoredExpiry(
+        e.endDateTime,
+        await ctx.rbac.eligibilityRule(e.scope, e.roleDefinitionId),
+        Date.now(),
+      );
+      if (expiry === "expired") {
+        lapsed.push(`${roleName(e.roleDefinitionId)} at ${e.scope} (eligible until ${e.endDateTime})`);
+        continue;
+      }
+      await ctx.rbac.requestEligibility("AdminAssign", e, "Warden undo", expiry);
+      restored++;
+    }
+    const notBack =
+      lapsed.length === 0 ? "" : `; not restored, they would have ended by now: ${lapsed.join(", ")}`;
+    return `recreated ${assignments.length} Azure role assignment(s) with the same role, scope, principal and name, and ${restored} eligibility(ies)${notBack}`;
   },
 };
 
-/** Whether a delete failed because the assignment's subscription is no longer in the directory. */
-async function leftTheDirectory(ctx: RespondContext, a: AzureAssignment, error: unknown): Promise<boolean> {
+/** The principal's eligibilities now, read where `those` are (their subscriptions; the root always). */
+async function heldEligibilities(
+  ctx: RespondContext,
+  principalId: string,
+  those: readonly AzureEligibility[],
+): Promise<AzureEligibility[]> {
+  const subscriptions = [...new Set(those.flatMap((e) => subscriptionOf(e.scope) ?? []))];
+  return (await ctx.rbac.eligibilitiesAndGaps(subscriptions, principalId)).eligibilities;
+}
+
+/** Same role at the same scope for the same principal: the same grant, whatever its id. */
+function sameGrant(a: AzureEligibility, b: AzureEligibility): boolean {
+  return (
+    a.principalId === b.principalId &&
+    guidOf(a.roleDefinitionId) === guidOf(b.roleDefinitionId) &&
+    trim(a.scope) === trim(b.scope)
+  );
+}
+
+/** Whether a removal failed because the grant's subscription is no longer in the directory. */
+async function leftTheDirectory(ctx: RespondContext, a: { scope: string }, error: unknown): Promise<boolean> {
   const status = classifyFailure(error).status;
   // ARM: 404 SubscriptionNotFound, or 401 InvalidAuthenticationTokenTenant once it is another tenant's.
   if (status !== 404 && status !== 401) return false;
@@ -137,8 +221,8 @@ function subscriptionsToRead(visible: readonly string[], limit: PrivilegeLimit |
   return visible.filter((id) => wanted.has(id.toLowerCase()));
 }
 
-/** Whether an assignment is one the limit names. */
-function isNamed(a: AzureAssignment, limit: PrivilegeLimit | undefined): boolean {
+/** Whether an assignment or an eligibility is one the limit names. */
+function isNamed(a: { scope: string; roleDefinitionId: string }, limit: PrivilegeLimit | undefined): boolean {
   if (limit === undefined) return ["subscription", "management-group", "root"].includes(scopeLevel(a.scope));
   const granted = (limit.grants ?? []).some(
     (g) =>

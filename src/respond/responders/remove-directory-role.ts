@@ -1,14 +1,33 @@
+import { classifyFailure } from "../../cloud/errors.js";
 import type { BatchStep } from "../../cloud/graph-batch.js";
-import { odata } from "../../cloud/graph-directory.js";
+import { type GraphDirectory, type GraphEligibility, odata } from "../../cloud/graph-directory.js";
+import {
+  type AssignmentInstance,
+  assignmentInstances,
+  entraExpirationRules,
+  requestActiveAssignment,
+  requestEligibility,
+} from "../../cloud/pim.js";
 import { ENTRA_ROLE_NAMES } from "../../detect/roles.js";
 import { batchWrites } from "../batch-writes.js";
 import { labelOf, resolveUser } from "../resolve-user.js";
+import { restoredExpiry, scheduleEnd } from "../restore-expiry.js";
 import type { PrivilegeLimit, Responder } from "../types.js";
 
 interface Grant {
   id: string;
   roleDefinitionId: string;
   directoryScopeId: string;
+  /**
+   * When it ends (null: never): an eligibility's, or a PIM-made active assignment's. Undo gives it back
+   * no longer than that, within the role's settings (issue 18, point 9).
+   */
+  endDateTime?: string | null;
+  /**
+   * An active assignment PIM made that ends by itself (time-bound, or an eligible user's activation):
+   * Graph removes it through an adminRemove schedule request, not DELETE.
+   */
+  pim?: { assignmentType: string };
 }
 
 const roleName = (id: string) => ENTRA_ROLE_NAMES[id] ?? id;
@@ -21,9 +40,10 @@ export const removeDirectoryRole: Responder = {
   async plan(ctx, target) {
     const user = await resolveUser(ctx, target);
     const filter = `principalId eq ${odata(user.id)}`;
-    const [allActive, allEligible] = await Promise.all([
+    const [allActive, allEligible, instances] = await Promise.all([
       ctx.graph.roleAssignments(filter),
       ctx.graph.eligibilities(filter),
+      scheduleInstances(ctx.graph, filter),
     ]);
     // Only the roles the incident saw granted (issue 17, finding 3); every role when unlimited (a finding
     // stored before findings named their grants).
@@ -31,15 +51,34 @@ export const removeDirectoryRole: Responder = {
     const isNamed = (g: Grant) => named === undefined || named.has(g.roleDefinitionId.toLowerCase());
     const active = allActive.filter(isNamed);
     const eligible = allEligible.filter(isNamed);
-    const pick = (g: Grant): Grant => ({
+    const pickActive = (g: Grant): Grant => {
+      const instance = instances.find(
+        (i) =>
+          i.roleAssignmentOriginId === g.id ||
+          (i.roleDefinitionId === g.roleDefinitionId && i.directoryScopeId === g.directoryScopeId),
+      );
+      const byPim =
+        instance !== undefined && (instance.assignmentType === "Activated" || instance.endDateTime !== null);
+      return {
+        id: g.id,
+        roleDefinitionId: g.roleDefinitionId,
+        directoryScopeId: g.directoryScopeId,
+        ...(byPim
+          ? { pim: { assignmentType: instance.assignmentType }, endDateTime: instance.endDateTime }
+          : {}),
+      };
+    };
+    const pickEligible = (g: GraphEligibility): Grant => ({
       id: g.id,
       roleDefinitionId: g.roleDefinitionId,
       directoryScopeId: g.directoryScopeId,
+      endDateTime: g.scheduleInfo === undefined ? null : scheduleEnd(g.scheduleInfo),
     });
+    const activeGrants = active.map(pickActive);
     const changes = [
-      ...active.map(
+      ...activeGrants.map(
         (a) =>
-          `Remove ${labelOf(user)} from ${roleName(a.roleDefinitionId)} (active, scope ${a.directoryScopeId})`,
+          `Remove ${labelOf(user)} from ${roleName(a.roleDefinitionId)} (${a.pim === undefined ? "active" : a.pim.assignmentType === "Activated" ? `activated through PIM until ${a.endDateTime}` : `active through PIM until ${a.endDateTime}`}, scope ${a.directoryScopeId})`,
       ),
       ...eligible.map(
         (e) =>
@@ -56,7 +95,7 @@ export const removeDirectoryRole: Responder = {
                 ? `${labelOf(user)} holds no Entra role`
                 : `${labelOf(user)} holds none of the Entra roles the incident names (${[...named].map(roleName).join(", ")})`,
             ],
-      data: { userId: user.id, active: active.map(pick), eligible: eligible.map(pick) },
+      data: { userId: user.id, active: activeGrants, eligible: eligible.map(pickEligible) },
     };
   },
   async execute(ctx, _target, plan) {
@@ -65,11 +104,25 @@ export const removeDirectoryRole: Responder = {
     const eligible = plan.data["eligible"] as Grant[];
     const steps: BatchStep[] = [
       ...active.map(
-        (a, i): BatchStep => ({
-          id: `active-${i}`,
-          method: "DELETE",
-          url: `/roleManagement/directory/roleAssignments/${encodeURIComponent(a.id)}`,
-        }),
+        (a, i): BatchStep =>
+          a.pim === undefined
+            ? {
+                id: `active-${i}`,
+                method: "DELETE",
+                url: `/roleManagement/directory/roleAssignments/${encodeURIComponent(a.id)}`,
+              }
+            : {
+                id: `active-${i}`,
+                method: "POST",
+                url: "/roleManagement/directory/roleAssignmentScheduleRequests",
+                body: {
+                  action: "adminRemove",
+                  principalId: userId,
+                  roleDefinitionId: a.roleDefinitionId,
+                  directoryScopeId: a.directoryScopeId,
+                  justification: "Warden containment",
+                },
+              },
       ),
       ...eligible.map(
         (e, i): BatchStep => ({
@@ -113,26 +166,81 @@ export const removeDirectoryRole: Responder = {
     const userId = String(changed["userId"]);
     const active = (changed["active"] as Grant[] | undefined) ?? [];
     const eligible = (changed["eligible"] as Grant[] | undefined) ?? [];
+    const now = Date.now();
+    const rules = new Map<string, Awaited<ReturnType<typeof entraExpirationRules>>>();
+    const rulesOf = async (roleId: string) => {
+      if (!rules.has(roleId)) rules.set(roleId, await entraExpirationRules(ctx.graph, roleId));
+      return rules.get(roleId) ?? {};
+    };
+    const lapsed: string[] = [];
+    let restoredActive = 0;
+    let restoredEligible = 0;
     // Each grant comes back unless the principal holds it again already (same role, same scope).
     const held = await ctx.graph.roleAssignments(`principalId eq ${odata(userId)}`);
     for (const a of notIn(active, held)) {
-      await ctx.graph.createRoleAssignment({
+      const role = {
         principalId: userId,
         roleDefinitionId: a.roleDefinitionId,
         directoryScopeId: a.directoryScopeId,
-      });
+      };
+      if (a.pim === undefined) {
+        await ctx.graph.createRoleAssignment(role);
+        restoredActive++;
+        continue;
+      }
+      // PIM's: given back through PIM, until it would have ended anyway (an activation included).
+      const expiry = restoredExpiry(
+        a.endDateTime ?? null,
+        (await rulesOf(a.roleDefinitionId)).assignment,
+        now,
+      );
+      if (expiry === "expired") {
+        lapsed.push(`${roleName(a.roleDefinitionId)} (active until ${a.endDateTime})`);
+        continue;
+      }
+      await requestActiveAssignment(ctx.graph, "adminAssign", role, "Warden undo", expiry);
+      restoredActive++;
     }
     const eligibleNow = await ctx.graph.eligibilities(`principalId eq ${odata(userId)}`);
     for (const e of notIn(eligible, eligibleNow)) {
-      await ctx.graph.requestEligibility(
+      const expiry = restoredExpiry(
+        e.endDateTime ?? null,
+        (await rulesOf(e.roleDefinitionId)).eligibility,
+        now,
+      );
+      if (expiry === "expired") {
+        lapsed.push(`${roleName(e.roleDefinitionId)} (eligible until ${e.endDateTime})`);
+        continue;
+      }
+      await requestEligibility(
+        ctx.graph,
         "adminAssign",
         { principalId: userId, roleDefinitionId: e.roleDefinitionId, directoryScopeId: e.directoryScopeId },
         "Warden undo",
+        expiry,
       );
+      restoredEligible++;
     }
-    return `restored ${active.length} role assignment(s) and ${eligible.length} eligibility(ies)`;
+    const notBack =
+      lapsed.length === 0 ? "" : `; not restored, they would have ended by now: ${lapsed.join(", ")}`;
+    return `restored ${restoredActive} role assignment(s) and ${restoredEligible} eligibility(ies)${notBack}`;
   },
 };
+
+/**
+ * The subject's active assignments as PIM schedules them. A tenant without PIM (no Entra ID P2) or a
+ * deployment without the permission answers 400 or 403: every assignment is then a plain one, removed by
+ * DELETE, and one PIM made fails visibly there rather than be skipped.
+ */
+async function scheduleInstances(graph: GraphDirectory, filter: string): Promise<AssignmentInstance[]> {
+  try {
+    return await assignmentInstances(graph, filter);
+  } catch (error) {
+    const status = classifyFailure(error).status;
+    if (status === 400 || status === 403) return [];
+    throw error;
+  }
+}
 
 /** The grants not among `held`: same role and scope is the same grant, whatever its id. */
 function notIn(grants: readonly Grant[], held: readonly Omit<Grant, "id">[]): Grant[] {

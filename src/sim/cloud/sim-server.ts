@@ -4,10 +4,12 @@ import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
 import express, { type NextFunction, type Request, type Response } from "express";
 import { armAuthorizationRoutes } from "../tenant/arm-authorization-routes.js";
+import { armPimRoutes } from "../tenant/arm-pim-routes.js";
 import { BATCH_STEP_HEADER, batchRoute } from "../tenant/batch-route.js";
 import { SimDirectory } from "../tenant/directory.js";
 import { graphConditionalAccessRoutes } from "../tenant/graph-ca-routes.js";
 import { graphDirectoryRoutes } from "../tenant/graph-directory-routes.js";
+import { graphPimRoutes } from "../tenant/graph-pim-routes.js";
 import { graphRoleRoutes } from "../tenant/graph-role-routes.js";
 import { huntingRoute } from "../tenant/hunting-route.js";
 import { armRoutes, type SimSubscription } from "./arm-routes.js";
@@ -183,9 +185,11 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
   app.use(batchRoute(() => url));
   app.use(graphDirectoryRoutes(directory, () => url));
   app.use(graphRoleRoutes(directory, () => url));
+  app.use(graphPimRoutes(directory, () => url));
   app.use(graphConditionalAccessRoutes(directory, () => url));
   app.use(huntingRoute(logs, directory.tenant, now, () => limits.huntingRowCap));
   app.use(armAuthorizationRoutes(directory));
+  app.use(armPimRoutes(directory));
   app.use(
     armRoutes(
       logs,

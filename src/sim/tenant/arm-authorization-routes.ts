@@ -51,7 +51,7 @@ function definitionResource(scope: string, d: AzureRoleDefinition): Record<strin
  * The scopes above a scope, as ARM's inheritance sees them: the simulated tenant keeps every subscription
  * under the root management group (named after the tenant), below the root scope `/`.
  */
-function ancestors(scope: string, tenantId: string): string[] {
+export function ancestors(scope: string, tenantId: string): string[] {
   const s = scope.toLowerCase();
   const rootGroup = `/providers/microsoft.management/managementgroups/${tenantId}`;
   if (s === "/") return ["/"];
@@ -62,7 +62,7 @@ function ancestors(scope: string, tenantId: string): string[] {
     : [s, ...(subscription === s ? [] : [subscription]), rootGroup, "/"];
 }
 
-function below(scope: string, candidate: string, tenantId: string): boolean {
+export function below(scope: string, candidate: string, tenantId: string): boolean {
   const s = scope.toLowerCase();
   const c = candidate.toLowerCase();
   if (s === "/") return true;

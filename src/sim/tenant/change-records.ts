@@ -329,3 +329,51 @@ export function subscriptionPolicyChanged(
     },
   });
 }
+
+/**
+ * An Azure PIM eligibility request (PUT roleEligibilityScheduleRequests/{name}): ARM logs the request's
+ * write, 201, with the body Warden's detector reads (principal, role, requestType).
+ */
+export function roleEligibilityRequested(
+  ctx: ArmChangeContext,
+  request: {
+    id: string;
+    scope: string;
+    roleDefinitionId: string;
+    principalId: string;
+    principalType: string;
+    requestType: "AdminAssign" | "AdminRemove";
+  },
+): Json {
+  const subscriptionId = /\/subscriptions\/([^/]+)/i.exec(request.scope)?.[1] ?? "";
+  const body = {
+    properties: {
+      principalId: request.principalId,
+      roleDefinitionId: request.roleDefinitionId,
+      requestType: request.requestType,
+    },
+  };
+  const response = {
+    properties: {
+      ...body.properties,
+      principalType: request.principalType,
+      scope: request.scope,
+      status: "Provisioned",
+    },
+    id: request.id,
+  };
+  return armEvent({
+    ...armCall(ctx, subscriptionId),
+    operation: "Microsoft.Authorization/roleEligibilityScheduleRequests/write",
+    localizedOperation: "Create role eligibility schedule request",
+    resourceId: request.id,
+    phase: "EndRequest",
+    status: "Succeeded",
+    subStatus: { value: "Created", localizedValue: "Created (HTTP Status Code: 201)" },
+    properties: {
+      statusCode: "Created",
+      requestbody: JSON.stringify(body),
+      responseBody: JSON.stringify(response),
+    },
+  });
+}

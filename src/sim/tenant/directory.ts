@@ -13,6 +13,7 @@ import * as change from "./change-records.js";
 import type {
   AzureRoleAssignment,
   AzureRoleDefinition,
+  AzureRoleEligibility,
   ChangeActor,
   ConditionalAccessPolicy,
   DirectoryEffect,
@@ -21,8 +22,10 @@ import type {
   RiskyUser,
   RoleAssignment,
   RoleEligibility,
+  ScheduleExpiration,
   SubscriptionPolicy,
 } from "./model.js";
+import { DEFAULT_ROLE_SETTINGS, type RoleSettings } from "./pim-settings.js";
 
 const READER = "acdd72a7-3374-466b-9977-a0d26dd5d9d4";
 
@@ -81,6 +84,11 @@ export class SimDirectory {
   readonly azureRoleDefinitions = new Map<string, AzureRoleDefinition>(
     BUILT_IN_AZURE_ROLES.map((r) => [r.guid, r]),
   );
+  /** Azure PIM eligibilities, keyed by the schedule's full id in lower case. */
+  readonly azureEligibilities = new Map<string, AzureRoleEligibility>();
+  /** PIM role settings that differ from a new tenant's: Entra roles by definition id, Azure roles by GUID. */
+  readonly entraRoleSettings = new Map<string, RoleSettings>();
+  readonly azureRoleSettings = new Map<string, RoleSettings>();
   /**
    * Whether apps may read the root management group and `/`. An app given rights on subscriptions only
    * (docs/deploy.md allows it) is refused there with 403 AuthorizationFailed, as ARM refuses any scope
@@ -125,7 +133,7 @@ export class SimDirectory {
   onChange: ((change: RecordedChange) => void) | undefined;
   private readonly pending: { time: number; effect: DirectoryEffect }[] = [];
   private readonly logs: PublishedLogs;
-  private readonly now: () => number;
+  readonly now: () => number;
   private readonly publishDelayMs: number;
 
   constructor(
@@ -275,6 +283,7 @@ export class SimDirectory {
     roleDefinitionId: string,
     directoryScopeId: string,
     iso: string,
+    expiration: ScheduleExpiration = { type: "noExpiration" },
   ): RoleEligibility {
     const existing = [...this.eligibilities.values()].find(
       (e) =>
@@ -291,7 +300,7 @@ export class SimDirectory {
       memberType: "Direct",
       status: "Provisioned",
       createdDateTime: iso,
-      scheduleInfo: { startDateTime: iso, expiration: { type: "noExpiration" } },
+      scheduleInfo: { startDateTime: iso, expiration },
     };
     this.eligibilities.set(eligibility.id, eligibility);
     return eligibility;
@@ -444,9 +453,16 @@ export class SimDirectory {
     return assignment;
   }
 
-  deleteRoleAssignment(actor: ChangeActor, id: string): RoleAssignment | undefined {
+  /**
+   * DELETE of an active assignment. One PIM made (a schedule request or an activation) is refused: PIM
+   * owns its schedule, and removing it is an `adminRemove` schedule request ("unifiedRoleAssignmentSchedule
+   * Request resource type": "Represents a request for an active role assignment ... permanently active ...
+   * or temporarily active after activation"; issue 18, point 9).
+   */
+  deleteRoleAssignment(actor: ChangeActor, id: string): RoleAssignment | "managed-by-pim" | undefined {
     const assignment = this.roleAssignments.get(id);
     if (assignment === undefined) return undefined;
+    if (assignment.schedule !== undefined) return "managed-by-pim";
     this.roleAssignments.delete(id);
     this.record(actor, "remove-directory-role", id);
     this.publishRoleChange(actor, assignment, false, false);
@@ -460,6 +476,7 @@ export class SimDirectory {
     principalId: string,
     roleDefinitionId: string,
     directoryScopeId: string,
+    expiration: ScheduleExpiration = { type: "noExpiration" },
   ): RoleEligibility | undefined {
     const existing = [...this.eligibilities.values()].find(
       (e) =>
@@ -475,10 +492,138 @@ export class SimDirectory {
       return existing;
     }
     if (existing !== undefined) return existing;
-    const created = this.addEligibility(principalId, roleDefinitionId, directoryScopeId, this.iso());
+    const created = this.addEligibility(
+      principalId,
+      roleDefinitionId,
+      directoryScopeId,
+      this.iso(),
+      expiration,
+    );
     this.record(actor, "add-eligibility", created.id);
     this.publishRoleChange(actor, created, true, true);
     return created;
+  }
+
+  /**
+   * PIM's adminAssign / adminRemove of an active assignment (roleAssignmentScheduleRequests); returns the
+   * assignment touched, if any. What adminAssign makes is PIM's: DELETE will not take it away.
+   */
+  requestActiveAssignment(
+    actor: ChangeActor,
+    action: "adminAssign" | "adminRemove",
+    role: { principalId: string; roleDefinitionId: string; directoryScopeId: string },
+    endDateTime: string | null = null,
+  ): RoleAssignment | undefined {
+    const existing = [...this.roleAssignments.values()].find(
+      (a) =>
+        a.principalId === role.principalId &&
+        a.roleDefinitionId === role.roleDefinitionId &&
+        a.directoryScopeId === role.directoryScopeId,
+    );
+    if (action === "adminRemove") {
+      if (existing === undefined) return undefined;
+      this.roleAssignments.delete(existing.id);
+      this.record(actor, "remove-directory-role", existing.id);
+      this.publishRoleChange(actor, existing, false, false);
+      return existing;
+    }
+    if (existing !== undefined) return existing;
+    const created = this.addRoleAssignment(role.principalId, role.roleDefinitionId, role.directoryScopeId);
+    created.schedule = { assignmentType: "Assigned", startDateTime: this.iso(), endDateTime };
+    this.record(actor, "add-directory-role", created.id);
+    this.publishRoleChange(actor, created, false, true);
+    return created;
+  }
+
+  /**
+   * An eligible user activates their role for `hours` (PIM's selfActivate): an active assignment that
+   * PIM made and ends by itself. Throws when the user is not eligible, as PIM refuses it.
+   */
+  activateEligibility(userId: string, roleDefinitionId: string, hours: number): RoleAssignment {
+    const eligible = [...this.eligibilities.values()].some(
+      (e) =>
+        e.principalId === userId && e.roleDefinitionId === roleDefinitionId && e.directoryScopeId === "/",
+    );
+    if (!eligible) throw new Error(`${userId} is not eligible for ${roleDefinitionId}: nothing to activate`);
+    const user = this.users.get(userId);
+    if (user === undefined) throw new Error(`no user ${userId}`);
+    const created = this.addRoleAssignment(userId, roleDefinitionId, "/");
+    created.schedule = {
+      assignmentType: "Activated",
+      startDateTime: this.iso(),
+      endDateTime: new Date(this.now() + hours * 3_600_000).toISOString(),
+    };
+    const { id, userPrincipalName, displayName, userType } = user;
+    const actor: ChangeActor = { kind: "user", user: { id, userPrincipalName, displayName, userType } };
+    this.record(actor, "activate-directory-role", created.id);
+    this.publishRoleChange(actor, created, false, true);
+    return created;
+  }
+
+  /** The Entra role definitions the tenant has (built-in only). */
+  entraRoleIds(): string[] {
+    return Object.keys(SIM_ENTRA_ROLE_NAMES);
+  }
+
+  /** The PIM settings of an Entra role (by definition id) or an Azure role (by GUID). */
+  roleSettings(kind: "entra" | "azure", roleId: string): RoleSettings {
+    const settings = kind === "entra" ? this.entraRoleSettings : this.azureRoleSettings;
+    return settings.get(roleId.toLowerCase()) ?? DEFAULT_ROLE_SETTINGS;
+  }
+
+  /**
+   * Azure PIM: AdminAssign or AdminRemove of an eligibility at `scope` (roleEligibilityScheduleRequests);
+   * returns the eligibility touched, or undefined when AdminRemove finds none. Logged in the activity log
+   * as the request's write, the way ARM logs any PUT.
+   */
+  requestAzureEligibility(
+    actor: ChangeActor,
+    request: {
+      name: string;
+      scope: string;
+      requestType: "AdminAssign" | "AdminRemove";
+      roleDefinitionGuid: string;
+      principalId: string;
+      principalType: AzureRoleEligibility["principalType"];
+      endDateTime: string | null;
+    },
+  ): AzureRoleEligibility | undefined {
+    const existing = [...this.azureEligibilities.entries()].find(
+      ([, e]) =>
+        e.scope.toLowerCase() === request.scope.toLowerCase() &&
+        e.principalId === request.principalId &&
+        e.roleDefinitionGuid === request.roleDefinitionGuid,
+    );
+    let touched: AzureRoleEligibility | undefined = existing?.[1];
+    if (request.requestType === "AdminRemove") {
+      if (existing === undefined) return undefined;
+      this.azureEligibilities.delete(existing[0]);
+      this.record(actor, "remove-azure-eligibility", existing[0]);
+    } else if (existing === undefined) {
+      touched = {
+        name: randomUUID(),
+        scope: request.scope,
+        roleDefinitionGuid: request.roleDefinitionGuid,
+        principalId: request.principalId,
+        principalType: request.principalType,
+        startDateTime: this.iso(),
+        endDateTime: request.endDateTime,
+        createdOn: this.iso(),
+      };
+      const id = eligibilityId(touched.scope, touched.name).toLowerCase();
+      this.azureEligibilities.set(id, touched);
+      this.record(actor, "create-azure-eligibility", id);
+    }
+    const record = change.roleEligibilityRequested(this.armContext(actor), {
+      id: `${request.scope === "/" ? "" : request.scope}/providers/Microsoft.Authorization/roleEligibilityScheduleRequests/${request.name}`,
+      scope: request.scope,
+      roleDefinitionId: roleDefinitionId(request.scope, request.roleDefinitionGuid),
+      principalId: request.principalId,
+      principalType: request.principalType,
+      requestType: request.requestType,
+    });
+    this.publish("activity", record, /^\/subscriptions\/([^/]+)/i.exec(request.scope)?.[1]);
+    return touched;
   }
 
   private publishRoleChange(
@@ -674,6 +819,11 @@ export class SimDirectory {
     this.publish("activity", change.subscriptionPolicyChanged(this.armContext(actor), policy));
     return this.policy;
   }
+}
+
+/** An Azure eligibility schedule's full id, as ARM's RoleEligibilityScheduleInstances carry it. */
+export function eligibilityId(scope: string, name: string): string {
+  return `${scope === "/" ? "" : scope}/providers/Microsoft.Authorization/roleEligibilitySchedules/${name}`;
 }
 
 /** `/subscriptions/x/providers/Microsoft.Authorization/roleAssignments/{name}`; at the root scope the prefix is empty. */

@@ -5,6 +5,7 @@ import { SIM_ENTRA_ROLE_NAMES } from "./builtin-roles.js";
 import type { SimDirectory } from "./directory.js";
 import { actorOf, groupResource, userResource } from "./graph-directory-routes.js";
 import { page, parseFilter } from "./odata.js";
+import { breaksExpirationRule, POLICY_REFUSAL, requestedEnd } from "./pim-settings.js";
 
 const BASE = "/v1.0/roleManagement/directory";
 
@@ -119,6 +120,15 @@ export function graphRoleRoutes(directory: SimDirectory, baseUrl: () => string):
 
   router.delete(`${BASE}/roleAssignments/:id`, (req, res) => {
     const removed = directory.deleteRoleAssignment(actorOf(res), String(req.params["id"]));
+    if (removed === "managed-by-pim") {
+      // Graph's exact words for this are not documented; the rule is (see deleteRoleAssignment).
+      return graphError(
+        res,
+        400,
+        "Request_BadRequest",
+        "The role assignment is managed by Privileged Identity Management: remove it with a roleAssignmentScheduleRequest (adminRemove).",
+      );
+    }
     if (removed === undefined) {
       return graphError(
         res,
@@ -167,12 +177,21 @@ export function graphRoleRoutes(directory: SimDirectory, baseUrl: () => string):
         "action (adminAssign or adminRemove), principalId, roleDefinitionId and directoryScopeId are required.",
       );
     }
+    const schedule = scheduleOf(body, directory.now());
+    if ("malformed" in schedule) return graphError(res, 400, "Request_BadRequest", schedule.malformed);
+    const rule = directory.roleSettings("entra", roleDefinitionId).eligibility;
+    if (action === "adminAssign" && breaksExpirationRule(rule, schedule.start, schedule.end)) {
+      return graphError(res, 400, POLICY_REFUSAL.code, POLICY_REFUSAL.message);
+    }
     const touched = directory.changeEligibility(
       actorOf(res),
       action,
       principalId,
       roleDefinitionId,
       directoryScopeId,
+      schedule.end === null
+        ? { type: "noExpiration" }
+        : { type: "afterDateTime", endDateTime: new Date(schedule.end).toISOString() },
     );
     if (touched === undefined) {
       return graphError(res, 400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.");
@@ -193,4 +212,19 @@ export function graphRoleRoutes(directory: SimDirectory, baseUrl: () => string):
   });
 
   return router;
+}
+
+/** A schedule request's start and end (ms; end null: never), from its `scheduleInfo`. */
+export function scheduleOf(
+  body: Record<string, unknown>,
+  now: number,
+): { start: number; end: number | null } | { malformed: string } {
+  const info = (body["scheduleInfo"] ?? {}) as {
+    startDateTime?: unknown;
+    expiration?: Record<string, unknown>;
+  };
+  const start = info.startDateTime === undefined ? now : Date.parse(String(info.startDateTime));
+  if (Number.isNaN(start)) return { malformed: "scheduleInfo.startDateTime is not a date" };
+  const end = requestedEnd(info.expiration, start);
+  return "malformed" in end ? end : { start, end: end.end };
 }

@@ -41,7 +41,15 @@ export interface RoleAssignment {
   principalId: string;
   roleDefinitionId: string;
   directoryScopeId: string;
+  /**
+   * Present when PIM made it (an administrator's schedule request, or an eligible user's activation):
+   * such an assignment is taken away through a schedule request, not DELETE (issue 18, point 9).
+   */
+  schedule?: { assignmentType: "Assigned" | "Activated"; startDateTime: string; endDateTime: string | null };
 }
+
+/** A PIM schedule's end, as Graph returns it in `scheduleInfo.expiration`. */
+export type ScheduleExpiration = { type: "noExpiration" } | { type: "afterDateTime"; endDateTime: string };
 
 export interface RoleEligibility {
   id: string;
@@ -51,7 +59,7 @@ export interface RoleEligibility {
   memberType: "Direct" | "Group";
   status: "Provisioned";
   createdDateTime: string;
-  scheduleInfo: { startDateTime: string; expiration: { type: "noExpiration" } };
+  scheduleInfo: { startDateTime: string; expiration: ScheduleExpiration };
 }
 
 export interface ConditionalAccessPolicy {
@@ -87,6 +95,20 @@ export interface AzureRoleAssignment {
   principalType: "User" | "Group" | "ServicePrincipal";
   createdOn: string;
   createdBy: string | null;
+}
+
+/** An Azure PIM eligibility (ARM's RoleEligibilityScheduleInstance), keyed like an assignment. */
+export interface AzureRoleEligibility {
+  /** The GUID name of the schedule. */
+  name: string;
+  scope: string;
+  roleDefinitionGuid: string;
+  principalId: string;
+  principalType: "User" | "Group" | "ServicePrincipal";
+  startDateTime: string;
+  /** null: no expiry. */
+  endDateTime: string | null;
+  createdOn: string;
 }
 
 export interface AzureRoleDefinition {
