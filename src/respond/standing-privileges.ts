@@ -66,10 +66,11 @@ export async function privilegesHeldBefore(
   if (createdDuring(user, start)) return [];
   const filter = `principalId eq ${odata(user.id)}`;
   const subscriptions = await ctx.subscriptions();
-  const [active, eligible, azure, privileged, everyAzure] = await Promise.all([
+  const [active, eligible, azure, azureEligible, privileged, everyAzure] = await Promise.all([
     ctx.graph.roleAssignments(filter),
     ctx.graph.eligibilities(filter),
     ctx.rbac.assignments(subscriptions, user.id),
+    ctx.rbac.eligibilitiesAndGaps(subscriptions, user.id),
     privilegedRoleHolders(ctx.graph, DEFAULT_PRIVILEGED_ENTRA_ROLES),
     ctx.rbac.assignments(subscriptions),
   ]);
@@ -89,6 +90,10 @@ export async function privilegesHeldBefore(
         (a) =>
           `${azureName(a.roleDefinitionId)} at ${a.scope}${a.createdOn === undefined ? "" : ` since ${a.createdOn.slice(0, 10)}`}`,
       ),
+    // Eligible through Azure PIM: one activation from the role, and as much the admin's own.
+    ...azureEligible.eligibilities
+      .filter((e) => e.createdOn === undefined || Date.parse(e.createdOn) < start - CLOCK_SKEW_MS)
+      .map((e) => `${azureName(e.roleDefinitionId)} at ${e.scope} (eligible through PIM)`),
   ];
   // Roles held through a group: any group holding a privileged Entra role or an Azure assignment that
   // the user is in, at any depth. What a group grants is not the incident's to explain.

@@ -3,6 +3,7 @@ import { normaliseRecord } from "../../src/detect/normalise/recognise.js";
 import { AZURE_ROLE, ENTRA_ROLE } from "../../src/detect/roles.js";
 import { removeAzureRole } from "../../src/respond/responders/remove-azure-role.js";
 import { removeDirectoryRole } from "../../src/respond/responders/remove-directory-role.js";
+import { privilegesHeldBefore } from "../../src/respond/standing-privileges.js";
 import type { ActionTarget } from "../../src/respond/types.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
 import type { TenantDay } from "../../src/sim/scenarios/tenant-day.js";
@@ -221,5 +222,29 @@ describe("Azure PIM eligibilities", () => {
     const [back] = eligible();
     expect(back?.scope).toBe(scope);
     expect(near(back?.endDateTime, Date.now() + 180 * DAY_MS)).toBe(true);
+  });
+
+  it("counts an Azure eligibility held before the incident as a standing privilege (no click-less disable)", async () => {
+    const ctx = respondContext(sim, day);
+    const user = freshMember();
+    const scope = `/subscriptions/${sim.directory.subscriptions[0]?.subscriptionId ?? ""}`;
+    const admin = [...sim.directory.users.values()].find((u) => u.userType === "Member" && u.id !== user.id);
+    if (admin === undefined) throw new Error("no admin");
+    const { id, userPrincipalName, displayName, userType } = admin;
+    sim.directory.requestAzureEligibility(
+      { kind: "user", user: { id, userPrincipalName, displayName, userType } },
+      {
+        name: "0b7f0c52-7d0e-4d53-8a43-1f0a2b3c4d5e",
+        scope,
+        requestType: "AdminAssign",
+        roleDefinitionGuid: AZURE_ROLE.owner,
+        principalId: user.id,
+        principalType: "User",
+        endDateTime: null,
+      },
+    );
+    // An incident that begins an hour from now: the eligibility is from before it.
+    const held = await privilegesHeldBefore(ctx, target(user), Date.now() + 3_600_000, []);
+    expect(held).toEqual([`Owner at ${scope} (eligible through PIM)`]);
   });
 });
