@@ -74,6 +74,13 @@ export async function detectCommand(options: DetectOptions, io: CommandIo): Prom
   if (showProgress) io.stderr.write("\r\x1b[K");
 
   io.stdout.write(format === "jsonl" ? formatJsonLines(report) : formatTable(report));
+  if (report.counts.records === 0) {
+    // Nothing read is not "nothing found": say so, so an empty folder or a wrong path is not taken for a
+    // clean tenant.
+    io.stderr.write(
+      `warden detect: ${input === "-" ? "standard input" : input} holds no records: no files, or only empty ones. Check the --input path.\n`,
+    );
+  }
   if (report.counts.skipped > 0) {
     io.stderr.write(`warden detect: skipped ${report.counts.skipped} record(s) that could not be read:\n`);
     for (const problem of report.problems.slice(0, PROBLEMS_SHOWN))

@@ -92,6 +92,18 @@ describe("warden detect", () => {
     expect(stderr).toContain(`${hijackFile}:${day.records.length + 1}: not valid JSON`);
   });
 
+  it("says on stderr that an input held no records, rather than look like a clean tenant", async () => {
+    const empty = await mkdtemp(join(tmpdir(), "warden-empty-"));
+    const { code, stdout, stderr } = await warden(["detect", "--input", empty]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout.trim())).toEqual({
+      summary: { events: 0, findings: 0, incidents: 0, skipped: 0 },
+    });
+    expect(stderr).toBe(
+      `warden detect: ${empty} holds no records: no files, or only empty ones. Check the --input path.\n`,
+    );
+  });
+
   it("reads stdin with --input - and prints a table for people", async () => {
     const input = day.records.map((r) => JSON.stringify(r.record)).join("\n");
     const { code, stdout } = await warden(["detect", "--input", "-", "--format", "table"], { input });

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -6,6 +7,7 @@ import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { InputItem } from "../../src/detect/input/input-item.js";
 import { InputError, readInput, readStream } from "../../src/detect/input/read-records.js";
+import { normaliseRecord } from "../../src/detect/normalise/recognise.js";
 
 async function collect(items: AsyncIterable<InputItem>): Promise<InputItem[]> {
   const out: InputItem[] = [];
@@ -90,5 +92,62 @@ describe("files and folders", () => {
   it("says what to fix when the path does not exist", async () => {
     await expect(collect(readInput(join(folder, "missing")))).rejects.toThrow(InputError);
     await expect(collect(readInput(join(folder, "missing")))).rejects.toThrow("Check the --input path");
+  });
+});
+
+describe("exports as Microsoft's tools write them (issue 19, points 1 to 3)", () => {
+  it("follows symbolic links to files and folders, once each, past a link that loops and one that is broken", async () => {
+    const root = await mkdtemp(join(tmpdir(), "warden-links-"));
+    const exports = join(root, "exports");
+    const gathered = join(root, "gathered");
+    await mkdir(join(exports, "more"), { recursive: true });
+    await mkdir(gathered);
+    await writeFile(join(exports, "audit.jsonl"), '{"a":1}\n');
+    await writeFile(join(exports, "more", "activity.jsonl"), '{"a":2}\n');
+    await symlink(join(exports, "audit.jsonl"), join(gathered, "1-audit.jsonl"));
+    await symlink(join(exports, "more"), join(gathered, "2-more"));
+    await symlink(gathered, join(gathered, "3-loop"));
+    await symlink(join(root, "nowhere.jsonl"), join(gathered, "4-broken.jsonl"));
+    const items = await collect(readInput(gathered));
+    expect(items.map((i) => i.place.replace(gathered, ""))).toEqual([
+      "/1-audit.jsonl:1",
+      "/2-more/activity.jsonl:1",
+    ]);
+  });
+
+  it("unwraps an ARM list page with its nextLink, as the Activity Log API and az rest return it", async () => {
+    // Microsoft's own example of ActivityLogs_List, copied unchanged from ../shared/reference/arm (azure-rest-api-specs
+    // 20027d4, specification/monitor/.../2015-04-01/examples/GetActivityLogsFiltered.json; MIT).
+    const example = JSON.parse(
+      readFileSync(
+        join(import.meta.dirname, "../fixtures/reference/arm/GetActivityLogsFiltered.json"),
+        "utf8",
+      ),
+    ) as { responses: { "200": { body: { value: unknown[]; nextLink: string } } } };
+    const page = example.responses["200"].body;
+    expect(page.nextLink).toMatch(/^https:/);
+    const items = await fromText(JSON.stringify(page, null, 2), "page.json");
+    expect(items).toHaveLength(page.value.length);
+    const read = items.map((i) =>
+      i.kind === "record" ? normaliseRecord(i.record, { tenantId: "t" }) : undefined,
+    );
+    expect(read.every((r) => r?.ok === true)).toBe(true);
+  });
+
+  it("reads UTF-16 (little and big endian) and UTF-8 with a byte-order mark", async () => {
+    const text = '{"a":"é"}\r\n{"a":2}\r\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]);
+    const be = Buffer.from(le.subarray(2)).swap16();
+    const utf8 = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, "utf8")]);
+    for (const bytes of [le, Buffer.concat([Buffer.from([0xfe, 0xff]), be]), utf8, gzipSync(le)]) {
+      const items = await fromText(bytes);
+      expect(items).toEqual([
+        { kind: "record", record: { a: "é" }, place: "input:1" },
+        { kind: "record", record: { a: 2 }, place: "input:2" },
+      ]);
+    }
+    // Split in one-byte chunks, a UTF-16 character straddles every chunk boundary.
+    const oneByOne = await collect(readStream(Readable.from([...le].map((b) => Buffer.from([b]))), "input"));
+    expect(oneByOne.map((i) => (i.kind === "record" ? i.record : i))).toEqual([{ a: "é" }, { a: 2 }]);
   });
 });

@@ -2,8 +2,9 @@ import { isObject } from "../normalise/fields.js";
 import type { InputItem } from "./input-item.js";
 
 /**
- * Unwraps the envelopes Microsoft's APIs and exports put around records: arrays, Graph's `{"value":[...]}`,
- * diagnostic exports' `{"records":[...]}`, and the Log Analytics query API's `{"tables":[{columns,rows}]}`.
+ * Unwraps the envelopes Microsoft's APIs and exports put around records: arrays, list pages (Graph's and
+ * ARM's `{"value":[...]}` with their paging fields), diagnostic exports' `{"records":[...]}`, and the Log
+ * Analytics query API's `{"tables":[{columns,rows}]}`.
  * Anything else is a record. The place of an unwrapped record gets its index: `file:3[12]`.
  */
 export function* expandContainer(value: unknown, place: string, depth = 0): Generator<InputItem> {
@@ -24,7 +25,9 @@ export function* expandContainer(value: unknown, place: string, depth = 0): Gene
 function containerItems(value: unknown): unknown[] | undefined {
   if (Array.isArray(value)) return value;
   if (!isObject(value)) return undefined;
-  const keys = Object.keys(value).filter((k) => !k.startsWith("@odata"));
+  // A list page: Graph's (`@odata.context`, `@odata.nextLink`, `@odata.count` beside `value`) or ARM's
+  // (`nextLink`), as the Activity Log API and `az rest` return it. Its records are in `value`.
+  const keys = Object.keys(value).filter((k) => !k.startsWith("@odata") && k !== "nextLink");
   if (keys.length === 1 && keys[0] === "value" && Array.isArray(value["value"])) return value["value"];
   if (keys.length === 1 && keys[0] === "records" && Array.isArray(value["records"])) return value["records"];
   if (keys.length === 1 && keys[0] === "tables" && Array.isArray(value["tables"]))

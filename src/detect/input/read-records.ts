@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { readdir, realpath, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
@@ -40,23 +40,34 @@ const inMiB = (n: number) => `${Math.round((n / MiB) * 10) / 10} MiB`;
 
 export class InputError extends Error {}
 
-/** Every file an input path names: the file itself, or the files under a folder in name order. */
-export async function listInputFiles(path: string): Promise<string[]> {
+/**
+ * Every file an input path names: the file itself, or the files under a folder in name order. Symbolic
+ * links are followed (a folder of links to exports is a common way to gather them); a link back to a
+ * folder already being read is not followed again, and a broken link is skipped.
+ */
+export async function listInputFiles(path: string, within = new Set<string>()): Promise<string[]> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {
     info = await stat(path);
   } catch {
+    if (within.size > 0) return [];
     throw new InputError(`cannot read ${path}: no such file or folder. Check the --input path.`);
   }
   if (info.isFile()) return [path];
-  if (!info.isDirectory()) throw new InputError(`${path} is neither a file nor a folder.`);
+  if (!info.isDirectory()) {
+    if (within.size > 0) return [];
+    throw new InputError(`${path} is neither a file nor a folder.`);
+  }
+  const real = await realpath(path);
+  if (within.has(real)) return [];
+  const inside = new Set([...within, real]);
   const files: string[] = [];
   const entries = await readdir(path, { withFileTypes: true });
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
     if (entry.name.startsWith(".")) continue;
     const child = join(path, entry.name);
-    if (entry.isDirectory()) files.push(...(await listInputFiles(child)));
+    if (entry.isDirectory() || entry.isSymbolicLink()) files.push(...(await listInputFiles(child, inside)));
     else if (entry.isFile()) files.push(child);
   }
   return files;
@@ -83,7 +94,7 @@ export async function* readStream(
 ): AsyncGenerator<InputItem> {
   let stream: Readable;
   try {
-    stream = await decompressIfGzip(source);
+    stream = await decodeByBom(await decompressIfGzip(source));
   } catch (error) {
     yield { kind: "problem", place: name, reason: `cannot be read: ${(error as Error).message}` };
     return;
@@ -185,6 +196,50 @@ function tooLarge(name: string, why: string): InputItem {
     place: name,
     reason: `not read: a multi-line JSON document is read whole, and ${why}. Write it as JSON lines, one record a line (for example \`jq -c '.[]'\`, or \`'.value[]'\` for a Graph page)`,
   };
+}
+
+/**
+ * Text as UTF-8 whatever it was written in, told by its byte-order mark: UTF-8's is dropped (JSON.parse
+ * refuses it), UTF-16LE (Windows PowerShell 5.1's `>` and `Out-File`) and UTF-16BE are decoded. Without
+ * a mark the text is UTF-8, as JSON requires (RFC 8259).
+ */
+async function decodeByBom(source: Readable): Promise<Readable> {
+  const iterator = source[Symbol.asyncIterator]();
+  let head = Buffer.alloc(0);
+  // A mark is at most three bytes; a first chunk that short is rare, so gather until there are three.
+  while (head.length < 3) {
+    const next = await iterator.next();
+    if (next.done === true) break;
+    head = Buffer.concat([head, Buffer.isBuffer(next.value) ? next.value : Buffer.from(String(next.value))]);
+  }
+  const encoding =
+    head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf
+      ? "utf-8"
+      : head[0] === 0xff && head[1] === 0xfe
+        ? "utf-16le"
+        : head[0] === 0xfe && head[1] === 0xff
+          ? "utf-16be"
+          : undefined;
+  const skip = encoding === "utf-8" ? 3 : encoding === undefined ? 0 : 2;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    yield head.subarray(skip);
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done === true) return;
+      yield Buffer.isBuffer(next.value) ? next.value : Buffer.from(String(next.value));
+    }
+  }
+  if (encoding === undefined || encoding === "utf-8") return Readable.from(chunks());
+  const decoder = new TextDecoder(encoding, { fatal: false });
+  async function* recoded(): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks()) {
+      const text = decoder.decode(chunk, { stream: true });
+      if (text.length > 0) yield Buffer.from(text, "utf-8");
+    }
+    const rest = decoder.decode();
+    if (rest.length > 0) yield Buffer.from(rest, "utf-8");
+  }
+  return Readable.from(recoded());
 }
 
 /** Looks at the first two bytes (gzip's magic number) instead of trusting a file name. */
