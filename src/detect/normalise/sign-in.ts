@@ -34,7 +34,9 @@ export function mapSignIn(signIn: JsonObject, input: MapperInput): SecurityEvent
 /** Graph `riskDetection` (Identity Protection) to SecurityEvent. */
 export function mapRiskDetection(detection: JsonObject, input: MapperInput): SecurityEvent | undefined {
   const rawId = strField(detection, "id");
-  const time = parseTime(field(detection, "detectedDateTime") ?? field(detection, "activityDateTime"));
+  // Field by field: a detected time that does not parse falls back to the activity's, not to nothing.
+  const time =
+    parseTime(field(detection, "detectedDateTime")) ?? parseTime(field(detection, "activityDateTime"));
   const riskEventType = strField(detection, "riskEventType");
   if (rawId === undefined || time === undefined || riskEventType === undefined) return undefined;
   return {
