@@ -30,6 +30,8 @@ import { protectiveTransferBlock } from "./transfer-policy-body.js";
 const OID_CLAIM = "http://schemas.microsoft.com/identity/claims/objectidentifier";
 const UPN_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn";
 const TENANT_CLAIM = "http://schemas.microsoft.com/identity/claims/tenantid";
+const NAME_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
+const IDP_CLAIM = "http://schemas.microsoft.com/identity/claims/identityprovider";
 const CREATED_MESSAGE = /^Entity (\S+) is created with parent entity (\S+)/i;
 const MOVED_MESSAGE = /moved from tenant ([0-9a-f-]{36}) to tenant ([0-9a-f-]{36})/i;
 
@@ -193,17 +195,34 @@ function statusValue(event: JsonObject): string | undefined {
   return typeof status === "string" ? status : strField(obj(status) ?? {}, "value");
 }
 
+/**
+ * Who called, from the record's claims: the object id first (it is always there for a user or an app),
+ * then a name that is an address. Guests often carry no `upn` claim: their `unique_name` is their home
+ * address, prefixed by their identity provider (`live.com#alice@outlook.com`), and their `idp` claim names a
+ * provider other than this tenant's. An app's token has no user name at all (`idtyp` app, or `appid` alone).
+ */
 function caller(event: JsonObject, claims: JsonObject): Principal | undefined {
   const name = strField(event, "caller");
   const oid = guid(claims[OID_CLAIM] ?? claims["oid"]);
-  const upn = name?.includes("@") ? name : str(claims[UPN_CLAIM]);
+  const uniqueName = str(claims[NAME_CLAIM]) ?? str(claims["unique_name"]);
+  const rawUpn =
+    (name?.includes("@") ? name : undefined) ??
+    str(claims[UPN_CLAIM]) ??
+    (uniqueName?.includes("@") ? uniqueName : undefined);
+  // `live.com#alice@outlook.com`: the part before `#` names the provider, not the person.
+  const prefixed = rawUpn !== undefined && /^[^@#]+#[^#]+@/.test(rawUpn) && !isExternalUpn(rawUpn);
+  const upn = prefixed ? rawUpn?.slice(rawUpn.indexOf("#") + 1) : rawUpn;
   const http = obj(field(event, "httpRequest"));
   const ip =
     ipAddress(http === undefined ? undefined : field(http, "clientIpAddress")) ?? ipAddress(claims["ipaddr"]);
   const appId = guid(claims["appid"]);
   if (name === undefined && oid === undefined && upn === undefined) return undefined;
   // A caller that is a bare GUID with no UPN is an application's service principal.
-  const isApp = upn === undefined && (str(claims["idtyp"]) === "app" || guid(name) !== undefined);
+  const isApp =
+    upn === undefined &&
+    (str(claims["idtyp"]) === "app" ||
+      guid(name) !== undefined ||
+      (appId !== undefined && name === undefined));
   return principal({
     type: isApp ? "servicePrincipal" : "user",
     id: oid ?? (isApp ? guid(name) : undefined),
@@ -211,8 +230,21 @@ function caller(event: JsonObject, claims: JsonObject): Principal | undefined {
     displayName: str(claims["name"]),
     ipAddress: ip,
     appId: isApp ? appId : undefined,
-    external: isExternalUpn(upn) || undefined,
+    external: (!isApp && (isExternalUpn(upn) || prefixed || fromAnotherProvider(claims))) || undefined,
   });
+}
+
+/**
+ * The `idp` claim is present only when the user signed in through another provider than the token's
+ * issuer: another tenant (`https://sts.windows.net/{their tenant}/`) or a consumer one (`live.com`).
+ */
+function fromAnotherProvider(claims: JsonObject): boolean {
+  const idp = str(claims[IDP_CLAIM]) ?? str(claims["idp"]);
+  if (idp === undefined) return false;
+  const tenant = str(claims[TENANT_CLAIM]) ?? str(claims["tid"]);
+  const issuer = str(claims["iss"]);
+  if (issuer !== undefined && idp.toLowerCase() === issuer.toLowerCase()) return false;
+  return tenant === undefined || !idp.toLowerCase().includes(tenant.toLowerCase());
 }
 
 /**

@@ -56,9 +56,9 @@ export function mapDiagnosticRecord(
   if (ACTIVITY_CATEGORIES.has(category)) {
     const identity = obj(record["identity"]) ?? {};
     const claims = obj(field(identity, "claims")) ?? {};
-    const upn =
-      strField(claims, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn") ??
-      strField(claims, "name");
+    // Who called is read from the claims by mapEventData (object id, UPN, unique name, provider); the
+    // short `name` claim is a display name, never an identity, so it is not offered as the caller.
+    const upn = strField(claims, "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn");
     return mapEventData(
       {
         operationName: record["operationName"],
