@@ -58,7 +58,7 @@ export async function detectCommand(options: DetectOptions, io: CommandIo): Prom
     if (now - lastProgress < 200) return;
     lastProgress = now;
     io.stderr.write(
-      `\r${p.records} records, ${p.events} events, ${p.findings} findings, ${p.skipped} skipped`,
+      `\r${p.records} records, ${p.events} events, ${p.findings} findings, ${p.skipped} skipped, ${p.ignored} ignored`,
     );
   };
   let report: Awaited<ReturnType<typeof runDetection>>;
@@ -87,6 +87,11 @@ export async function detectCommand(options: DetectOptions, io: CommandIo): Prom
       io.stderr.write(`  ${problem.place}: ${problem.reason}\n`);
     const more = report.counts.skipped - Math.min(PROBLEMS_SHOWN, report.problems.length);
     if (more > 0) io.stderr.write(`  ... and ${more} more\n`);
+  }
+  if (report.counts.ignored > 0) {
+    io.stderr.write(`warden detect: ignored ${report.counts.ignored} record(s) that no rule reads:\n`);
+    for (const { reason, count } of report.ignoredBecause.slice(0, PROBLEMS_SHOWN))
+      io.stderr.write(`  ${count} x ${reason}\n`);
   }
   return 0;
 }

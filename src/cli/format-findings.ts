@@ -38,8 +38,8 @@ export function findingJson(finding: Finding & { incident: string }): Record<str
 
 export function formatJsonLines(report: DetectionReport): string {
   const lines = report.findings.map((f) => JSON.stringify(findingJson(f)));
-  const { events, findings, incidents, skipped } = report.counts;
-  lines.push(JSON.stringify({ summary: { events, findings, incidents, skipped } }));
+  const { events, findings, incidents, skipped, ignored } = report.counts;
+  lines.push(JSON.stringify({ summary: { events, findings, incidents, skipped, ignored } }));
   return `${lines.join("\n")}\n`;
 }
 
@@ -63,8 +63,10 @@ export function formatTable(report: DetectionReport): string {
     }
     out.push("");
   }
-  const { events, findings, incidents: count, skipped } = report.counts;
-  out.push(`${events} events, ${findings} findings in ${count} incidents, ${skipped} records skipped`);
+  const { events, findings, incidents: count, skipped, ignored } = report.counts;
+  out.push(
+    `${events} events, ${findings} findings in ${count} incidents, ${skipped} records skipped (unreadable), ${ignored} ignored (not read by any rule)`,
+  );
   return `${out.join("\n")}\n`;
 }
 

@@ -23,9 +23,18 @@ export interface DetectionReport {
   /** Scored findings (chains included), in time order, each with its incident id. */
   findings: (Finding & { incident: string })[];
   incidents: Incident[];
-  counts: { records: number; events: number; findings: number; incidents: number; skipped: number };
+  counts: {
+    records: number;
+    events: number;
+    findings: number;
+    incidents: number;
+    skipped: number;
+    ignored: number;
+  };
   /** The first problems met, with their places; `counts.skipped` has them all. */
   problems: Problem[];
+  /** Why records were ignored (out of scope, not unreadable), with how many each. */
+  ignoredBecause: { reason: string; count: number }[];
 }
 
 export interface DetectionProgress {
@@ -33,6 +42,7 @@ export interface DetectionProgress {
   events: number;
   findings: number;
   skipped: number;
+  ignored: number;
 }
 
 export interface RunOptions {
@@ -53,7 +63,8 @@ export async function runDetection(
   const recent = new RecentIds(RECENT_IDS);
   const tenants = new Set<string>();
   const problems: Problem[] = [];
-  const progress: DetectionProgress = { records: 0, events: 0, findings: 0, skipped: 0 };
+  const progress: DetectionProgress = { records: 0, events: 0, findings: 0, skipped: 0, ignored: 0 };
+  const ignoredBecause = new Map<string, number>();
   const context = { tenantId: config.defaultTenantId };
   const every = options.progressEvery ?? 100_000;
 
@@ -64,7 +75,12 @@ export async function runDetection(
       if (problems.length < PROBLEMS_LISTED) problems.push({ place: item.place, reason: item.reason });
     } else {
       const result = normaliseRecord(item.record, context);
-      if (!result.ok) {
+      if (!result.ok && result.ignored === true) {
+        progress.ignored += 1;
+        // Reasons name a category or a table: few distinct ones, whatever the input's size.
+        if (ignoredBecause.has(result.reason) || ignoredBecause.size < PROBLEMS_LISTED)
+          ignoredBecause.set(result.reason, (ignoredBecause.get(result.reason) ?? 0) + 1);
+      } else if (!result.ok) {
         progress.skipped += 1;
         if (problems.length < PROBLEMS_LISTED) problems.push({ place: item.place, reason: result.reason });
       } else {
@@ -100,8 +116,10 @@ export async function runDetection(
       findings: all.length,
       incidents: incidents.length,
       skipped: progress.skipped,
+      ignored: progress.ignored,
     },
     problems,
+    ignoredBecause: [...ignoredBecause].map(([reason, count]) => ({ reason, count })),
   };
 }
 

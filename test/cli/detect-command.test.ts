@@ -59,7 +59,7 @@ describe("warden detect", () => {
     const summary = lines.at(-1);
     const findings = lines.slice(0, -1);
     expect(summary).toEqual({
-      summary: { events: expect.any(Number), findings: findings.length, incidents: 1, skipped: 1 },
+      summary: { events: expect.any(Number), findings: findings.length, incidents: 1, skipped: 1, ignored: 0 },
     });
     expect(findings.map((f) => f["rule"])).toContain("subscription-hijack-chain");
     for (const finding of findings) {
@@ -97,7 +97,7 @@ describe("warden detect", () => {
     const { code, stdout, stderr } = await warden(["detect", "--input", empty]);
     expect(code).toBe(0);
     expect(JSON.parse(stdout.trim())).toEqual({
-      summary: { events: 0, findings: 0, incidents: 0, skipped: 0 },
+      summary: { events: 0, findings: 0, incidents: 0, skipped: 0, ignored: 0 },
     });
     expect(stderr).toBe(
       `warden detect: ${empty} holds no records: no files, or only empty ones. Check the --input path.\n`,
@@ -110,7 +110,7 @@ describe("warden detect", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^inc-[0-9a-f]{16} {2}CRITICAL/m);
     expect(stdout).toContain("Subscription takeover:");
-    expect(stdout).toMatch(/\d+ events, \d+ findings in 1 incidents, 0 records skipped/);
+    expect(stdout).toMatch(/\d+ events, \d+ findings in 1 incidents, 0 records skipped \(unreadable\), 0 ignored/);
   });
 
   it("reports only findings from --since on", async () => {

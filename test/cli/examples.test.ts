@@ -65,7 +65,7 @@ describe("the README's example", () => {
       "--config",
       "examples/detect-config.json",
     ]);
-    expect(summary).toEqual({ events: 459, findings: 31, incidents: 4, skipped: 0 });
+    expect(summary).toEqual({ events: 459, findings: 31, incidents: 4, skipped: 0, ignored: 0 });
     expect(rulesByIncident(findings)).toEqual(EXPECTED);
   });
 });

@@ -150,4 +150,19 @@ describe("exports as Microsoft's tools write them (issue 19, points 1 to 3)", ()
     const oneByOne = await collect(readStream(Readable.from([...le].map((b) => Buffer.from([b]))), "input"));
     expect(oneByOne.map((i) => (i.kind === "record" ? i.record : i))).toEqual([{ a: "é" }, { a: 2 }]);
   });
+
+  it("says a zip archive is one, and what to do with it", async () => {
+    const zip = Buffer.concat([
+      Buffer.from("PK\u0003\u0004"),
+      Buffer.alloc(26),
+      Buffer.from("AADAuditEvents.json"),
+    ]);
+    expect(await fromText(zip, "export.zip")).toEqual([
+      {
+        kind: "problem",
+        place: "export.zip",
+        reason: "is a zip archive: unzip it and read what it holds (Warden reads JSON, JSON lines and gzip)",
+      },
+    ]);
+  });
 });

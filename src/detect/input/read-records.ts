@@ -146,11 +146,14 @@ export async function* readStream(
           continue;
         }
         if (mode === "undecided") {
-          // The very first line is not JSON at all: the file is something else (a README, a CSV). Say so once.
+          // The very first line is not JSON at all: the file is something else (a README, a CSV, a zip
+          // archive as Log Analytics and the Defender portal download them). Say so once, and what to do.
           yield {
             kind: "problem",
             place: name,
-            reason: `is not JSON or JSON lines (line ${lineNumber}: ${(error as Error).message})`,
+            reason: trimmed.startsWith("PK\u0003\u0004")
+              ? "is a zip archive: unzip it and read what it holds (Warden reads JSON, JSON lines and gzip)"
+              : `is not JSON or JSON lines (line ${lineNumber}: ${(error as Error).message})`,
           };
           stream.destroy();
           return;

@@ -17,23 +17,34 @@ const SIGN_IN_CATEGORIES = new Set([
   "managedidentitysigninlogs",
 ]);
 const RISK_CATEGORIES = new Set(["userriskevents", "serviceprincipalriskevents"]);
-const ACTIVITY_CATEGORIES = new Set([
-  "administrative",
-  "security",
-  "policy",
-  "servicehealth",
-  "alert",
-  "recommendation",
-  "autoscale",
-  "resourcehealth",
-]);
+/**
+ * The Activity Log categories that hold what the rules read: role assignments, subscriptions, the
+ * transfer policy, VMs and resource groups (Administrative), and a subscription's move (Security). The
+ * others (ServiceHealth, ResourceHealth, Alert, Autoscale, Recommendation, Policy) are out of scope.
+ */
+export const ACTIVITY_CATEGORIES_READ = new Set(["administrative", "security"]);
+
+/** Why a diagnostic-settings record is out of Warden's scope, or undefined when it is one Warden reads. */
+export function diagnosticOutOfScope(record: JsonObject): string | undefined {
+  const category = (strField(record, "category") ?? "").toLowerCase();
+  if (
+    category === "auditlogs" ||
+    SIGN_IN_CATEGORIES.has(category) ||
+    RISK_CATEGORIES.has(category) ||
+    ACTIVITY_CATEGORIES_READ.has(category)
+  )
+    return undefined;
+  return `diagnostic category ${strField(record, "category") ?? "(none)"} is not one Warden reads`;
+}
 
 export function isDiagnosticRecord(record: JsonObject): boolean {
   return (
     typeof record["operationName"] === "string" &&
     typeof record["category"] === "string" &&
     record["time"] !== undefined &&
-    record["properties"] !== undefined
+    // Entra's records carry `properties`; an Activity Log record may not (an Event Hub listKeys has
+    // none), but names its resource.
+    (record["properties"] !== undefined || record["resourceId"] !== undefined)
   );
 }
 
@@ -53,7 +64,7 @@ export function mapDiagnosticRecord(
   if (RISK_CATEGORIES.has(category)) {
     return mapRiskDetection(properties, { shape: "entra-diagnostic-risk", tenantId });
   }
-  if (ACTIVITY_CATEGORIES.has(category)) {
+  if (ACTIVITY_CATEGORIES_READ.has(category)) {
     const identity = obj(record["identity"]) ?? {};
     const claims = obj(field(identity, "claims")) ?? {};
     // Who called is read from the claims by mapEventData (object id, UPN, unique name, provider); the

@@ -3,12 +3,21 @@ import { mapEventData } from "./arm-event.js";
 import { isCloudAppEvent, mapCloudAppEvent } from "./cloud-app-event.js";
 import type { NormaliseContext } from "./context.js";
 import { mapDirectoryAudit } from "./directory-audit.js";
-import { isDiagnosticRecord, mapDiagnosticRecord } from "./entra-diagnostic.js";
-import { isObject } from "./fields.js";
+import {
+  ACTIVITY_CATEGORIES_READ,
+  diagnosticOutOfScope,
+  isDiagnosticRecord,
+  mapDiagnosticRecord,
+} from "./entra-diagnostic.js";
+import { isObject, obj, str, strField } from "./fields.js";
 import { logAnalyticsTable, mapLogAnalyticsRow } from "./log-analytics.js";
 import { mapRiskDetection, mapSignIn } from "./sign-in.js";
 
-export type Normalised = { ok: true; event: SecurityEvent } | { ok: false; reason: string };
+/**
+ * A record is read (an event), skipped (it could not be read: a reason to look at the export), or ignored
+ * (read fine, but of a kind no rule uses: another Activity Log category, another Defender table).
+ */
+export type Normalised = { ok: true; event: SecurityEvent } | { ok: false; reason: string; ignored?: true };
 
 /**
  * Recognises a record's shape from its own fields (no one says which log it came from) and maps it.
@@ -17,6 +26,8 @@ export type Normalised = { ok: true; event: SecurityEvent } | { ok: false; reaso
 export function normaliseRecord(record: unknown, context: NormaliseContext): Normalised {
   if (!isObject(record)) return { ok: false, reason: "not a JSON object" };
   try {
+    const outOfScope = outOfScopeReason(record);
+    if (outOfScope !== undefined) return { ok: false, reason: outOfScope, ignored: true };
     const shape = recogniseShape(record);
     if (shape === undefined) return { ok: false, reason: "fits no known log shape" };
     const event = shape.map();
@@ -57,4 +68,32 @@ export function normaliseRecord(record: unknown, context: NormaliseContext): Nor
       return { name: `a Log Analytics ${table} row`, map: () => mapLogAnalyticsRow(r, table, context) };
     return undefined;
   }
+}
+
+/**
+ * Records of a shape Warden knows, from a log or table no rule reads. Told apart from unreadable ones so
+ * that a summary's "skipped" means something to look at.
+ */
+function outOfScopeReason(r: Record<string, unknown>): string | undefined {
+  if (isDiagnosticRecord(r)) return diagnosticOutOfScope(r);
+  // REST EventData names its category; Warden reads Administrative and Security (see entra-diagnostic.ts).
+  if (r["eventTimestamp"] !== undefined && r["operationName"] !== undefined) {
+    const category = obj(r["category"]);
+    const value = category === undefined ? str(r["category"]) : strField(category, "value");
+    return value === undefined || ACTIVITY_CATEGORIES_READ.has(value.toLowerCase())
+      ? undefined
+      : `Activity Log category ${value} is not one Warden reads`;
+  }
+  // Defender's device tables (DeviceEvents and the like) come in the same hunting exports as
+  // CloudAppEvents: a device and its process, and no RawEventData.
+  if (
+    typeof r["ActionType"] === "string" &&
+    (r["DeviceId"] !== undefined || r["InitiatingProcessFileName"] !== undefined) &&
+    obj(r["RawEventData"]) === undefined
+  )
+    return "a Defender device table row (DeviceEvents or alike), not a table Warden reads";
+  const type = str(r["Type"]);
+  if (type !== undefined && r["TimeGenerated"] !== undefined && logAnalyticsTable(r) === undefined)
+    return `Log Analytics table ${type} is not one Warden reads`;
+  return undefined;
 }
