@@ -22,6 +22,7 @@ import { pollHandler } from "./jobs/handlers/poll-handler.js";
 import { reconcileHandler } from "./jobs/handlers/reconcile-handler.js";
 import { retentionHandler } from "./jobs/handlers/retention-handler.js";
 import { triageHandler } from "./jobs/handlers/triage-handler.js";
+import { liveDetectConfig } from "./jobs/live-detect-config.js";
 import { pollSources, sourceKey } from "./jobs/pollers/sources.js";
 import { BullMqQueue } from "./jobs/queue/bullmq-queue.js";
 import { InProcessQueue } from "./jobs/queue/in-process-queue.js";
@@ -190,14 +191,11 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
   );
   const detect = detectHandler(
     db,
-    {
-      ...config.detect,
-      defaultTenantId: tenantId,
-      ownAppIds: [
-        ...config.detect.ownAppIds,
-        ...(config.runtime.clientId === undefined ? [] : [config.runtime.clientId]),
-      ],
-    },
+    liveDetectConfig(config.detect, {
+      tenantId,
+      clientId: config.runtime.clientId,
+      servicePrincipalId: config.containment.ownServicePrincipalId,
+    }),
     queue,
   );
   queue.process(QUEUE.detect, byName(QUEUE.detect, { detect }, log), { concurrency: 1, ...retry });

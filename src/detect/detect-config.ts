@@ -1,4 +1,13 @@
+import type { Principal } from "./event.js";
 import { DEFAULT_PRIVILEGED_AZURE_ROLES, DEFAULT_PRIVILEGED_ENTRA_ROLES } from "./roles.js";
+
+/** A group or conditional access policy Warden created for a containment control ("mfa", "block"). */
+export interface ContainmentObject {
+  /** Its Entra object id. */
+  id: string;
+  what: "policy" | "group";
+  control: string;
+}
 
 /** What the detectors can be tuned with; every field has a safe default (see docs/detections.md). */
 export interface DetectConfig {
@@ -18,6 +27,18 @@ export interface DetectConfig {
   correlationWindowHours: number;
   /** Warden's own app registrations (client ids): changes they make are containment, not attacks. */
   ownAppIds: readonly string[];
+  /**
+   * Warden's own service principal (object ids). Core Directory logs an app's changes by its service
+   * principal, often with `appId` null (group membership changes among them): without it, Warden's own
+   * containment would read as someone else's.
+   */
+  ownServicePrincipalIds: readonly string[];
+  /**
+   * The groups and policies Warden created for containment, in the tenants being read. Live detection
+   * reads them from the store before each run; a change to one by anyone but Warden is
+   * `containment-tampered`.
+   */
+  containmentObjects: readonly ContainmentObject[];
   /** The tenant to attribute records to when the record itself does not say (Graph API items). */
   defaultTenantId: string;
 }
@@ -31,5 +52,23 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   riskySignInWindowHours: 12,
   correlationWindowHours: 72,
   ownAppIds: [],
+  ownServicePrincipalIds: [],
+  containmentObjects: [],
   defaultTenantId: "unknown",
 };
+
+/** Whether Warden's own app made the change, named by its client id or by its service principal. */
+export function isWarden(
+  actor: Principal | undefined,
+  config: Pick<DetectConfig, "ownAppIds" | "ownServicePrincipalIds">,
+): boolean {
+  if (actor === undefined) return false;
+  const appId = actor.appId?.toLowerCase();
+  if (appId !== undefined && config.ownAppIds.some((id) => id.toLowerCase() === appId)) return true;
+  const id = actor.id?.toLowerCase();
+  return (
+    actor.type === "servicePrincipal" &&
+    id !== undefined &&
+    config.ownServicePrincipalIds.some((own) => own.toLowerCase() === id)
+  );
+}

@@ -1,4 +1,4 @@
-import type { DetectConfig } from "./detect-config.js";
+import { type ContainmentObject, type DetectConfig, isWarden } from "./detect-config.js";
 import type { Detector } from "./detector.js";
 import { DETECTORS } from "./detectors/index.js";
 import type { EventKind, SecurityEvent } from "./event.js";
@@ -20,10 +20,10 @@ export class DetectionEngine {
   private latest = Number.NEGATIVE_INFINITY;
   private sincePrune = 0;
 
-  constructor(
-    readonly config: DetectConfig,
-    detectors: readonly Detector[] = DETECTORS,
-  ) {
+  private settings: DetectConfig;
+
+  constructor(config: DetectConfig, detectors: readonly Detector[] = DETECTORS) {
+    this.settings = config;
     for (const detector of detectors) {
       for (const kind of detector.kinds) {
         const list = this.byKind.get(kind) ?? [];
@@ -33,12 +33,24 @@ export class DetectionEngine {
     }
   }
 
+  get config(): DetectConfig {
+    return this.settings;
+  }
+
+  /**
+   * The groups and policies Warden keeps, as they are now: the one setting that changes while the engine
+   * runs (Warden creates them when it first contains, and again if one is deleted), replaced without
+   * losing history. Live detection sets them from the store before each run.
+   */
+  useContainmentObjects(objects: readonly ContainmentObject[]): void {
+    this.settings = { ...this.settings, containmentObjects: objects };
+  }
+
   /** Findings the event produced. The same finding may come again later: ids are stable, callers de-duplicate. */
   ingest(event: SecurityEvent): Finding[] {
     // Warden's own containment (a transfer policy it tightened, a role it removed) is logged like any
     // change: it is stored and shown, never judged as an attack.
-    const appId = event.actor?.appId;
-    if (appId !== undefined && this.config.ownAppIds.includes(appId)) return [];
+    if (isWarden(event.actor, this.config)) return [];
     const changed = this.history.observe(event);
     const findings = this.run(event);
     for (const state of changed) {

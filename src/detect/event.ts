@@ -125,6 +125,24 @@ export interface SubscriptionPolicyWrittenEvent extends EventBase {
    */
   protective?: boolean;
 }
+/** A conditional access policy added, changed or deleted ("Add|Update|Delete conditional access policy"). */
+export interface CaPolicyChangedEvent extends EventBase {
+  kind: "ca-policy-changed";
+  change: "added" | "updated" | "deleted";
+  /** The policy's object id (its target's id), lower-case. */
+  policyId?: string;
+  policyName?: string;
+}
+/** A group's member added or removed ("Add|Remove member from group"), or the group deleted. */
+export interface GroupChangedEvent extends EventBase {
+  kind: "group-changed";
+  change: "member-added" | "member-removed" | "deleted";
+  /** The group's object id, lower-case. */
+  groupId?: string;
+  groupName?: string;
+  /** Who was added or removed; undefined for a deletion. */
+  member?: Principal;
+}
 export interface ElevateAccessEvent extends EventBase {
   kind: "elevate-access";
 }
@@ -167,6 +185,8 @@ export type SecurityEvent =
   | SubscriptionTenantChangedEvent
   | SubscriptionGoneEvent
   | SubscriptionPolicyWrittenEvent
+  | CaPolicyChangedEvent
+  | GroupChangedEvent
   | ElevateAccessEvent
   | VmCreatedEvent
   | ResourceGroupWrittenEvent

@@ -14,6 +14,7 @@ export const RULES = [
   "guest-vm-burst",
   "risky-ip-vm-created",
   "risky-signin-resource-group",
+  "containment-tampered",
   "subscription-hijack-chain",
 ] as const;
 

@@ -2,6 +2,7 @@ import { correlate } from "../detect/correlate.js";
 import type { DetectConfig } from "../detect/detect-config.js";
 import { DetectionEngine } from "../detect/engine.js";
 import { type Finding, SEVERITY_RANK, type Severity } from "../detect/finding.js";
+import { containmentObjectsOf } from "../store/containment-objects-repo.js";
 import type { Database, Queryable } from "../store/database.js";
 import { eventsAfter } from "../store/events-repo.js";
 import { findingsSince, insertFindings, setIncidentOfFindings } from "../store/findings-repo.js";
@@ -70,6 +71,9 @@ export class TenantDetector {
         this.engine = new DetectionEngine(this.config);
         this.fed = 0;
       }
+      // Warden's containment group and policy as the store has them now: one created since the last run
+      // (minutes ago, by the first containment) is known to this one. A few rows, read every run.
+      this.engine.useContainmentObjects(await containmentObjectsOf(tx, this.tenantId));
       // Catch up, without reporting, on what this engine has not seen but is already detected.
       await this.feed(tx, committed, false);
       const found = await this.feed(tx, Number.POSITIVE_INFINITY, true);

@@ -68,6 +68,9 @@ const DEFAULTS: Readonly<Record<RuleId, readonly [Who, ActionName][]>> = {
     ["tenant", "block-subscription-transfer"],
     ["actor", "disable-account"],
   ],
+  // Whoever undid Warden's containment (its policy or group changed) is treated as whoever loosened the
+  // transfer policy: disabled, on approval.
+  "containment-tampered": [["actor", "disable-account"]],
   // The chain names the outsider and what it was given: take that back and disable it. Whether that runs
   // without a click is decided per action (a principal privileged before the incident waits for a person).
   "subscription-hijack-chain": [

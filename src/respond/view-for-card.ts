@@ -8,23 +8,25 @@ import { findingsByIds } from "../store/findings-repo.js";
 import { auditTrail, type IncidentRow } from "../store/incidents-repo.js";
 import { firstApproval } from "./decide.js";
 
-const TITLES: [string, string][] = [
-  [
-    "subscription-hijack-chain",
-    "A guest was given admin rights and moved a subscription out of the directory",
-  ],
-  ["subscription-directory-changed", "A subscription was moved to another directory"],
-  ["guest-privileged-role", "A guest was given a privileged Entra role"],
-  ["guest-azure-privileged-role", "A guest was given a privileged Azure role"],
-  ["guest-vm-burst", "A new external account is creating virtual machines"],
-  ["external-vm-created", "An external account created a virtual machine"],
-  ["subscription-created", "A subscription was created by an admin with a risky sign-in"],
-  ["risky-ip-vm-created", "A virtual machine was created from a risky address"],
-  ["risky-signin-resource-group", "A high-risk sign-in was followed by new resource groups"],
-  ["elevate-access", "An admin elevated to User Access Administrator at the root"],
-  ["subscription-policy-changed", "The subscription transfer policy was changed"],
-  ["guest-invited", "A guest was invited"],
-];
+/**
+ * Each rule's title for a card, in the order of priority when an incident has several rules (the first
+ * that applies names it). A record, so that a new rule without a title does not compile.
+ */
+const TITLES: Readonly<Record<Finding["rule"], string>> = {
+  "subscription-hijack-chain": "A guest was given admin rights and moved a subscription out of the directory",
+  "subscription-directory-changed": "A subscription was moved to another directory",
+  "containment-tampered": "Someone changed Warden's containment policy or group",
+  "guest-privileged-role": "A guest was given a privileged Entra role",
+  "guest-azure-privileged-role": "A guest was given a privileged Azure role",
+  "guest-vm-burst": "A new external account is creating virtual machines",
+  "external-vm-created": "An external account created a virtual machine",
+  "subscription-created": "A subscription was created by an admin with a risky sign-in",
+  "risky-ip-vm-created": "A virtual machine was created from a risky address",
+  "risky-signin-resource-group": "A high-risk sign-in was followed by new resource groups",
+  "elevate-access": "An admin elevated to User Access Administrator at the root",
+  "subscription-policy-changed": "The subscription transfer policy was changed",
+  "guest-invited": "A guest was invited",
+};
 
 /**
  * The portal page where an analyst checks a finding. Built only from fixed addresses and ids checked to
@@ -60,7 +62,8 @@ export async function incidentView(db: Queryable, incident: IncidentRow): Promis
   const actions: ActionRow[] = await actionsOf(db, incident.id);
   const trail = await auditTrail(db, incident.id);
   const title =
-    TITLES.find(([rule]) => incident.rules.includes(rule as Finding["rule"]))?.[1] ?? "Suspicious change";
+    Object.entries(TITLES).find(([rule]) => incident.rules.includes(rule as Finding["rule"]))?.[1] ??
+    "Suspicious change";
   const main =
     findings.find((f) => f.subject.type === "user" && f.subject.external === true) ??
     findings.find((f) => f.subject.type === "user") ??

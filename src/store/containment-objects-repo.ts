@@ -1,3 +1,4 @@
+import type { ContainmentObject } from "../detect/detect-config.js";
 import type { Queryable } from "./database.js";
 
 /**
@@ -29,6 +30,10 @@ const time = (v: Date | string | null) => (v === null ? undefined : new Date(v).
 
 /** The action whose objects a control's are: how a version before migration 6 recorded what it created. */
 const ACTION_OF: Readonly<Record<string, string>> = { mfa: "require-mfa", block: "block-sign-in" };
+/** The control an action's objects are for: "require-mfa" is "mfa". */
+const CONTROL_OF: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(ACTION_OF).map(([control, action]) => [action, control]),
+);
 
 /**
  * What Warden kept for `control` in `tenantId` (nothing before its first use). A deployment upgraded from
@@ -97,4 +102,33 @@ async function createdByEarlierActions(
   const groupId = await latest("createdGroupId");
   const policyId = await latest("createdPolicyId");
   return { ...(groupId === undefined ? {} : { groupId }), ...(policyId === undefined ? {} : { policyId }) };
+}
+
+/**
+ * Every group and policy Warden created in `tenantId`, for detection to know them by id: those it keeps,
+ * and those its actions created before (replaced since, or kept before migration 6). A replaced one
+ * matters: its deletion, logged minutes late, may be read after Warden made its successor.
+ */
+export async function containmentObjectsOf(db: Queryable, tenantId: string): Promise<ContainmentObject[]> {
+  const { rows } = await db.query<{ control: string; what: "group" | "policy"; id: string }>(
+    `SELECT control, 'group' AS what, group_id AS id FROM containment_objects
+       WHERE tenant_id = $1 AND group_id IS NOT NULL
+     UNION
+     SELECT control, 'policy' AS what, policy_id AS id FROM containment_objects
+       WHERE tenant_id = $1 AND policy_id IS NOT NULL
+     UNION
+     SELECT action AS control, 'group' AS what, changed->>'createdGroupId' AS id FROM actions
+       WHERE tenant_id = $1 AND changed->>'createdGroupId' IS NOT NULL
+     UNION
+     SELECT action AS control, 'policy' AS what, changed->>'createdPolicyId' AS id FROM actions
+       WHERE tenant_id = $1 AND changed->>'createdPolicyId' IS NOT NULL`,
+    [tenantId],
+  );
+  // An action's row names its action ("require-mfa"): the control is what the table keeps ("mfa").
+  const objects = new Map<string, ContainmentObject>();
+  for (const r of rows) {
+    const object = { id: r.id.toLowerCase(), what: r.what, control: CONTROL_OF[r.control] ?? r.control };
+    objects.set(`${object.what}:${object.id}`, object);
+  }
+  return [...objects.values()];
 }

@@ -59,7 +59,13 @@ describe("warden detect", () => {
     const summary = lines.at(-1);
     const findings = lines.slice(0, -1);
     expect(summary).toEqual({
-      summary: { events: expect.any(Number), findings: findings.length, incidents: 1, skipped: 1, ignored: 0 },
+      summary: {
+        events: expect.any(Number),
+        findings: findings.length,
+        incidents: 1,
+        skipped: 1,
+        ignored: 0,
+      },
     });
     expect(findings.map((f) => f["rule"])).toContain("subscription-hijack-chain");
     for (const finding of findings) {
@@ -110,7 +116,9 @@ describe("warden detect", () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^inc-[0-9a-f]{16} {2}CRITICAL/m);
     expect(stdout).toContain("Subscription takeover:");
-    expect(stdout).toMatch(/\d+ events, \d+ findings in 1 incidents, 0 records skipped \(unreadable\), 0 ignored/);
+    expect(stdout).toMatch(
+      /\d+ events, \d+ findings in 1 incidents, 0 records skipped \(unreadable\), 0 ignored/,
+    );
   });
 
   it("reports only findings from --since on", async () => {

@@ -53,10 +53,18 @@ describe("recognising a record's shape from its own fields", () => {
 
   it("reads the Graph docs' directoryAudit, including its capitalised 'Type' keys", () => {
     const [docs, pim] = sample.directoryAudits();
+    // The group first, its new member second, each named by a capitalised "Type".
     expect(normalised(docs)).toMatchObject({
-      kind: "other",
+      kind: "group-changed",
+      change: "member-added",
       shape: "graph-directory-audit",
       operation: "Add member to group",
+      groupId: "ef7e527d-6c92-4234-8c6d-cf6fdfb57f95",
+      member: {
+        type: "user",
+        id: "1f0e98f5-3161-4c6b-9b50-d488572f2bb7",
+        userPrincipalName: "bob@contoso.com",
+      },
     });
     expect(normalised(pim)).toMatchObject({
       kind: "other",

@@ -1,4 +1,5 @@
 import type { Detector } from "../detector.js";
+import { containmentTampered } from "./containment-tampered.js";
 import { elevateAccess } from "./elevate-access.js";
 import { externalVmCreated } from "./external-vm-created.js";
 import { guestAzurePrivilegedRole } from "./guest-azure-privileged-role.js";
@@ -24,4 +25,5 @@ export const DETECTORS: readonly Detector[] = [
   guestVmBurst,
   riskyIpVmCreated,
   riskySignInResourceGroup,
+  containmentTampered,
 ];

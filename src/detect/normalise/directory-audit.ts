@@ -1,8 +1,10 @@
 import type { Principal, SecurityEvent } from "../event.js";
 import { isExternalUpn } from "../identity.js";
+import { principalOfTarget, targetType } from "./audit-targets.js";
 import type { MapperInput } from "./context.js";
 import { auditValue, field, guid, isGuid, type JsonObject, obj, objects, str, strField } from "./fields.js";
-import { graphUser, principal, principalTypeOf } from "./principal.js";
+import { mapPolicyOrGroupChange, POLICY_AND_GROUP_ACTIVITIES } from "./group-and-policy.js";
+import { graphUser, principal } from "./principal.js";
 import { parseTime } from "./time.js";
 
 /**
@@ -22,11 +24,21 @@ const ROLE_ADDS = new Set([
   "add eligible member to role in pim completed (timebound)",
 ]);
 
+/**
+ * Elevate access as the Entra audit log writes it ("Elevate access to manage all Azure subscriptions and
+ * management groups", View elevate access log entries: category AzureRBACRoleManagementElevateAccess).
+ */
+const ELEVATE_ACCESS =
+  "user has elevated their access to user access administrator for their azure resources";
+const ELEVATE_ACCESS_CATEGORY = "azurerbacrolemanagementelevateaccess";
+
 const INTERESTING = new Set([
+  ELEVATE_ACCESS,
   "invite external user",
   "add user",
   "redeem external user invite",
   ...ROLE_ADDS,
+  ...POLICY_AND_GROUP_ACTIVITIES,
 ]);
 
 export function activityKey(name: string): string {
@@ -51,6 +63,9 @@ export function mapDirectoryAudit(audit: JsonObject, input: MapperInput): Securi
     correlationId: strField(audit, "correlationId"),
   };
   const key = activityKey(activity);
+  // The same elevation, whatever the activity's wording: its category is its own.
+  if (key === ELEVATE_ACCESS || strField(audit, "category")?.toLowerCase() === ELEVATE_ACCESS_CATEGORY)
+    return { ...header, kind: "elevate-access" };
   // Most audit entries are none of the kinds below: return them before reading their targets.
   if (!INTERESTING.has(key)) return { ...header, kind: "other" };
   const targets = objects(field(audit, "targetResources"));
@@ -94,7 +109,7 @@ export function mapDirectoryAudit(audit: JsonObject, input: MapperInput): Securi
       eligible: key.includes("eligible") || operationType === "assigneligiblerole",
     };
   }
-  return { ...header, kind: "other" };
+  return mapPolicyOrGroupChange(key, header, targets) ?? { ...header, kind: "other" };
 }
 
 function initiator(audit: JsonObject): Principal | undefined {
@@ -119,22 +134,6 @@ function initiator(audit: JsonObject): Principal | undefined {
     });
   }
   return undefined;
-}
-
-function targetType(target: JsonObject): string {
-  return (strField(target, "type") ?? "").toLowerCase();
-}
-
-function principalOfTarget(target: JsonObject): Principal {
-  const kind = targetType(target);
-  const upn = strField(target, "userPrincipalName");
-  return principal({
-    type: principalTypeOf(kind),
-    id: guid(field(target, "id")),
-    userPrincipalName: upn,
-    displayName: strField(target, "displayName"),
-    external: isExternalUpn(upn) || undefined,
-  });
 }
 
 function userTarget(targets: JsonObject[]): Principal | undefined {
