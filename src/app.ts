@@ -22,7 +22,7 @@ import { pollHandler } from "./jobs/handlers/poll-handler.js";
 import { reconcileHandler } from "./jobs/handlers/reconcile-handler.js";
 import { retentionHandler } from "./jobs/handlers/retention-handler.js";
 import { triageHandler } from "./jobs/handlers/triage-handler.js";
-import { liveDetectConfig } from "./jobs/live-detect-config.js";
+import { liveDetectConfig, withOwnServicePrincipal } from "./jobs/live-detect-config.js";
 import { pollSources, sourceKey } from "./jobs/pollers/sources.js";
 import { BullMqQueue } from "./jobs/queue/bullmq-queue.js";
 import { InProcessQueue } from "./jobs/queue/in-process-queue.js";
@@ -191,11 +191,16 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
   );
   const detect = detectHandler(
     db,
-    liveDetectConfig(config.detect, {
-      tenantId,
-      clientId: config.runtime.clientId,
-      servicePrincipalId: config.containment.ownServicePrincipalId,
-    }),
+    withOwnServicePrincipal(
+      liveDetectConfig(config.detect, {
+        tenantId,
+        clientId: config.runtime.clientId,
+        servicePrincipalId: config.containment.ownServicePrincipalId,
+      }),
+      warden.directory,
+      config.runtime.clientId,
+      log,
+    ),
     queue,
   );
   queue.process(QUEUE.detect, byName(QUEUE.detect, { detect }, log), { concurrency: 1, ...retry });

@@ -145,14 +145,20 @@ export class AzureRbac {
     }
   }
 
-  /** Deletes an assignment (ARM answers 204 when it is already gone); reports ARM's request id. */
-  async deleteAssignment(id: string, onRequestId?: (requestId: string) => void): Promise<void> {
+  /**
+   * Deletes an assignment; reports ARM's request id. True when this call deleted it (200), false when it
+   * was already gone (204): what Warden did not take away, an undo must not give back.
+   */
+  async deleteAssignment(id: string, onRequestId?: (requestId: string) => void): Promise<boolean> {
+    let deleted = true;
     await this.client.roleAssignments.deleteById(id, {
       onResponse: (raw) => {
         const requestId = raw.headers.get("x-ms-request-id");
         if (requestId !== undefined) onRequestId?.(requestId);
+        deleted = raw.status !== 204;
       },
     });
+    return deleted;
   }
 
   async createAssignment(a: Omit<AzureAssignment, "id" | "createdOn">): Promise<AzureAssignment | undefined> {
@@ -203,7 +209,12 @@ export class AzureRbac {
     const take = async (pages: AsyncIterable<RoleEligibilityScheduleInstance>) => {
       for await (const e of pages) {
         const eligibility = toEligibility(e);
-        if (eligibility?.principalId === principalId.toLowerCase() && e.memberType !== "Group")
+        // Direct only: one held through a group is the group's, and one inherited from a scope above is
+        // listed again at the scope it was made at, where it is removed.
+        if (
+          eligibility?.principalId === principalId.toLowerCase() &&
+          (e.memberType === undefined || e.memberType === "Direct")
+        )
           found.set(eligibility.id.toLowerCase(), eligibility);
       }
     };

@@ -187,6 +187,20 @@ export class GraphDirectory {
     await this.client.api(`/roleManagement/directory/roleAssignments/${encodeURIComponent(id)}`).delete();
   }
 
+  /**
+   * The object id of an app's service principal in this tenant ("Get servicePrincipal" by its appId
+   * alternate key; Application.Read.All). Undefined when there is none.
+   */
+  async servicePrincipalIdOf(appId: string): Promise<string | undefined> {
+    const found = await this.orMissing<{ id?: string }>(() =>
+      this.client
+        .api(`/servicePrincipals(appId='${encodeURIComponent(appId)}')`)
+        .select("id")
+        .get(),
+    );
+    return found?.id;
+  }
+
   async groupByNickname(mailNickname: string): Promise<GraphGroup | undefined> {
     const found = await this.all<GraphGroup>("/groups", {
       $filter: `mailNickname eq ${odata(mailNickname)}`,

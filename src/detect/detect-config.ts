@@ -62,13 +62,11 @@ export function isWarden(
   actor: Principal | undefined,
   config: Pick<DetectConfig, "ownAppIds" | "ownServicePrincipalIds">,
 ): boolean {
-  if (actor === undefined) return false;
+  // Only an app is Warden: a user's record never is, whatever app id it carries (an attacker could sign
+  // in through Warden's registration if they made it a public client).
+  if (actor === undefined || actor.type !== "servicePrincipal") return false;
   const appId = actor.appId?.toLowerCase();
   if (appId !== undefined && config.ownAppIds.some((id) => id.toLowerCase() === appId)) return true;
   const id = actor.id?.toLowerCase();
-  return (
-    actor.type === "servicePrincipal" &&
-    id !== undefined &&
-    config.ownServicePrincipalIds.some((own) => own.toLowerCase() === id)
-  );
+  return id !== undefined && config.ownServicePrincipalIds.some((own) => own.toLowerCase() === id);
 }

@@ -1,3 +1,5 @@
+import { classifyFailure } from "../cloud/errors.js";
+import type { GraphDirectory } from "../cloud/graph-directory.js";
 import type { DetectConfig } from "../detect/detect-config.js";
 
 /** Warden itself in the tenant: the app it signs in as, and that app's service principal when configured. */
@@ -25,5 +27,38 @@ export function liveDetectConfig(detect: DetectConfig, warden: WardenIdentity): 
       ...detect.ownServicePrincipalIds,
       ...(warden.servicePrincipalId === undefined ? [] : [warden.servicePrincipalId]),
     ],
+  };
+}
+
+/**
+ * The live settings with Warden's service principal filled in when the deployment did not name it
+ * (WARDEN_SERVICE_PRINCIPAL_ID): Core Directory logs Warden's own group changes by its service principal
+ * alone, and without it every containment would read as someone tampering with Warden's group. Read once
+ * from Graph by Warden's client id. A failure that may pass is thrown (the detect job is retried); a
+ * refusal (no Application.Read.All) is logged once and detection goes on with what is configured.
+ */
+export function withOwnServicePrincipal(
+  config: DetectConfig,
+  graph: Pick<GraphDirectory, "servicePrincipalIdOf">,
+  clientId: string | undefined,
+  log: { warn(fields: object, message: string): void },
+): () => Promise<DetectConfig> {
+  if (config.ownServicePrincipalIds.length > 0 || clientId === undefined) return async () => config;
+  let resolved: DetectConfig | undefined;
+  return async () => {
+    if (resolved !== undefined) return resolved;
+    try {
+      const id = await graph.servicePrincipalIdOf(clientId);
+      resolved = id === undefined ? config : { ...config, ownServicePrincipalIds: [id] };
+      if (id === undefined) log.warn({ clientId }, "Warden's app has no service principal in this tenant");
+    } catch (error) {
+      if (classifyFailure(error).transient) throw error;
+      log.warn(
+        { clientId, error: classifyFailure(error).message },
+        "could not read Warden's own service principal (Application.Read.All): set WARDEN_SERVICE_PRINCIPAL_ID, or Warden's own group changes may be raised as containment-tampered",
+      );
+      resolved = config;
+    }
+    return resolved;
   };
 }

@@ -1,4 +1,4 @@
-import type { AzureAssignment } from "../cloud/arm-rbac.js";
+import type { AzureAssignment, AzureEligibility } from "../cloud/arm-rbac.js";
 import { classifyFailure } from "../cloud/errors.js";
 import type { Finding } from "../detect/finding.js";
 import type { ActionRow } from "../store/actions-repo.js";
@@ -94,30 +94,30 @@ async function notPrivilegedBefore({ deps, incident, findings, target }: Judged)
 }
 
 /**
- * An Azure role removal runs without a click only if every assignment it would delete was made during
- * the incident: an older one with the same role and scope (named by a grant the logs show, or a forged
+ * An Azure role removal runs without a click only if every assignment it would delete, and every PIM
+ * eligibility it would remove, was made during the incident: an older one with the same role and scope (named by a grant the logs show, or a forged
  * record) is a person's to take back.
  */
 async function onlyGrantsOfTheIncident({ deps, row, incident, target }: Judged): Promise<AutoDecision> {
   // Triage's plan, or, when Microsoft could not answer it then, a fresh read (a failure that may pass
   // fails the triage, which is retried).
-  const planned = (row.plan as { data?: { assignments?: unknown } }).data?.assignments;
-  const assignments = Array.isArray(planned)
-    ? (planned as AzureAssignment[])
-    : ((await RESPONDERS["remove-azure-role"].plan(deps.ctx, target)).data["assignments"] as
-        | AzureAssignment[]
-        | undefined);
+  const data = (row.plan as { data?: { assignments?: unknown; eligibilities?: unknown } }).data;
+  const fresh = async () => (await RESPONDERS["remove-azure-role"].plan(deps.ctx, target)).data;
+  const planned = Array.isArray(data?.assignments) ? data : await fresh();
+  const assignments = planned?.["assignments"] as AzureAssignment[] | undefined;
+  // A plan from before eligibilities were removed names none.
+  const eligibilities = (planned?.["eligibilities"] as AzureEligibility[] | undefined) ?? [];
   if (assignments === undefined) {
     return { auto: false, reason: "the assignments it would delete could not be read" };
   }
-  const older = assignments.filter(
+  const older = [...assignments, ...eligibilities].filter(
     (a) => a.createdOn === undefined || Date.parse(a.createdOn) < incident.firstTime - CLOCK_SKEW_MS,
   );
   return older.length === 0
     ? { auto: true }
     : {
         auto: false,
-        reason: `it would delete ${older.length} assignment(s) made before this incident began (${older.map((a) => a.scope).join(", ")}): a person's decision`,
+        reason: `it would remove ${older.length} assignment(s) or PIM eligibility(ies) made before this incident began (${older.map((a) => a.scope).join(", ")}): a person's decision`,
       };
 }
 

@@ -69,8 +69,12 @@ const DEFAULTS: Readonly<Record<RuleId, readonly [Who, ActionName][]>> = {
     ["actor", "disable-account"],
   ],
   // Whoever undid Warden's containment (its policy or group changed) is treated as whoever loosened the
-  // transfer policy: disabled, on approval.
-  "containment-tampered": [["actor", "disable-account"]],
+  // transfer policy: disabled, on approval. The account let out of Warden's group (the subject of a
+  // member removal) is contained again the surest way, disabled: its group may no longer be trusted.
+  "containment-tampered": [
+    ["actor", "disable-account"],
+    ["subject", "disable-account"],
+  ],
   // The chain names the outsider and what it was given: take that back and disable it. Whether that runs
   // without a click is decided per action (a principal privileged before the incident waits for a person).
   "subscription-hijack-chain": [

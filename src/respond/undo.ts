@@ -13,7 +13,7 @@ import { type ActionName, AdministratorStepRequired } from "./types.js";
 
 /**
  * Undoes an incident's executed actions: each restores what it recorded it changed. The incident goes to
- * `reverted` when every one was undone.
+ * `reverted` when every one was undone; an undo that failed is tried again by the next one.
  */
 export async function undoContainment(
   deps: ContainmentDeps,
@@ -35,7 +35,9 @@ export async function undoContainment(
       if (withdrawn) continue;
       row = (await actionsOf(deps.db, incidentId)).find((r) => r.id === listed.id) ?? listed;
     }
-    if (row.state !== "done" || row.changed === null) continue;
+    // An undo that failed before is tried again: each responder's undo gives back only what is not
+    // held again, so a second run after a half-done one finishes it.
+    if ((row.state !== "done" && row.state !== "undo-failed") || row.changed === null) continue;
     const responder = RESPONDERS[row.action as ActionName];
     try {
       const restored = await responder.undo(deps.ctx, targetOf(row), row.changed);
@@ -64,8 +66,9 @@ export async function undoContainment(
       });
     }
   }
-  // Reverted only once nothing is left for anyone to undo, a person's step included.
-  const awaiting = (await actionsOf(deps.db, incidentId)).some((r) => r.state === "undo-awaiting-admin");
+  // Reverted only once nothing is left for anyone to undo, a person's step included, and no undo failed.
+  const after = await actionsOf(deps.db, incidentId);
+  const awaiting = after.some((r) => r.state === "undo-awaiting-admin" || r.state === "undo-failed");
   const incident =
     failed === 0 && !awaiting
       ? ((await transitionIncident(

@@ -321,7 +321,8 @@ describe("containment-tampered", () => {
       [
         "servicePrincipal",
         "8a4de8b5-095c-47d0-a96f-a75130c61d53",
-        `an app changed Warden's conditional access policy ${WARDEN_POLICY} (sign-in blocked): containment may no longer hold (Update conditional access policy)`,
+        // An app is named by its ids too, and said not to be Warden's: anyone can call an app "Warden".
+        `the app "an app" (app id 9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a, service principal 8a4de8b5-095c-47d0-a96f-a75130c61d53; not Warden's) changed Warden's conditional access policy ${WARDEN_POLICY} (sign-in blocked): containment may no longer hold (Update conditional access policy)`,
       ],
     ]);
   });

@@ -247,4 +247,83 @@ describe("Azure PIM eligibilities", () => {
     const held = await privilegesHeldBefore(ctx, target(user), Date.now() + 3_600_000, []);
     expect(held).toEqual([`Owner at ${scope} (eligible through PIM)`]);
   });
+
+  it("does not give back on undo what someone else removed before Warden came (an attacker's grant)", async () => {
+    const ctx = respondContext(sim, day);
+    const user = freshMember();
+    const scope = `/subscriptions/${sim.directory.subscriptions[0]?.subscriptionId ?? ""}`;
+    const { id, userPrincipalName, displayName, userType } = [...sim.directory.users.values()].find(
+      (u) => u.userType === "Member" && u.id !== user.id,
+    ) ?? { id: "", userPrincipalName: "", displayName: "", userType: "Member" as const };
+    const admin = { kind: "user" as const, user: { id, userPrincipalName, displayName, userType } };
+    const grant = {
+      scope,
+      roleDefinitionGuid: AZURE_ROLE.owner,
+      principalId: user.id,
+      principalType: "User" as const,
+      endDateTime: null,
+    };
+    sim.directory.requestAzureEligibility(admin, {
+      ...grant,
+      name: "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+      requestType: "AdminAssign",
+    });
+    sim.directory.addEligibility(user.id, GA, "/", new Date().toISOString());
+    const limited: ActionTarget = {
+      ...target(user),
+      kind: "user",
+      limit: { grants: [{ kind: "azure-role", roleDefinitionId: AZURE_ROLE.owner, scope }] },
+    } as ActionTarget;
+    const azurePlan = await removeAzureRole.plan(ctx, limited);
+    const entraPlan = await removeDirectoryRole.plan(ctx, target(user));
+    // A quicker admin takes both away between Warden's plan and its execution.
+    sim.directory.requestAzureEligibility(admin, {
+      ...grant,
+      name: "2d3e4f5a-6b7c-4d8e-9f0a-1b2c3d4e5f6a",
+      requestType: "AdminRemove",
+    });
+    sim.directory.changeEligibility(admin, "adminRemove", user.id, GA, "/");
+    const azure = await removeAzureRole.execute(ctx, limited, azurePlan);
+    const entra = await removeDirectoryRole.execute(ctx, target(user), entraPlan);
+    expect(azure.note).toBe("1 grant(s) were already gone when Warden came: undo will not give them back");
+    expect(entra.note).toBe("1 grant(s) were already gone when Warden came: undo will not give them back");
+    expect(await removeAzureRole.undo(ctx, limited, azure.changed)).toMatch(/and 0 eligibility\(ies\)$/);
+    expect(await removeDirectoryRole.undo(ctx, target(user), entra.changed)).toBe(
+      "restored 0 role assignment(s) and 0 eligibility(ies)",
+    );
+    expect([...sim.directory.azureEligibilities.values()].filter((e) => e.principalId === user.id)).toEqual(
+      [],
+    );
+    expect([...sim.directory.eligibilities.values()].filter((e) => e.principalId === user.id)).toEqual([]);
+  });
+
+  it("removes a permanent role assigned through PIM by schedule request, and gives it back permanent", async () => {
+    const ctx = respondContext(sim, day);
+    const user = freshMember();
+    const { id, userPrincipalName, displayName, userType } = [...sim.directory.users.values()].find(
+      (u) => u.userType === "Member" && u.id !== user.id,
+    ) ?? { id: "", userPrincipalName: "", displayName: "", userType: "Member" as const };
+    const assigned = sim.directory.requestActiveAssignment(
+      { kind: "user", user: { id, userPrincipalName, displayName, userType } },
+      "adminAssign",
+      { principalId: user.id, roleDefinitionId: GA, directoryScopeId: "/" },
+      null,
+    );
+    // Graph refuses DELETE on it: PIM made it.
+    await expect(ctx.graph.deleteRoleAssignment(assigned?.id ?? "")).rejects.toMatchObject({
+      statusCode: 400,
+    });
+    const plan = await removeDirectoryRole.plan(ctx, target(user));
+    expect(plan.changes).toEqual([
+      `Remove ${user.userPrincipalName} from Global Administrator (active, scope /)`,
+    ]);
+    const outcome = await removeDirectoryRole.execute(ctx, target(user), plan);
+    expect(await removeDirectoryRole.verify(ctx, target(user), plan)).toBe(true);
+    expect(await removeDirectoryRole.undo(ctx, target(user), outcome.changed)).toBe(
+      "restored 1 role assignment(s) and 0 eligibility(ies)",
+    );
+    const back = [...sim.directory.roleAssignments.values()].filter((a) => a.principalId === user.id);
+    expect(back).toHaveLength(1);
+    expect(back[0]?.schedule?.endDateTime ?? null).toBeNull();
+  });
 });

@@ -32,7 +32,7 @@ export const containmentTampered: Detector = {
         key: event.id,
         subject: subjectFor(told.about ?? event.actor, event.tenantId, history),
         actor: event.actor,
-        summary: `${principalLabel(event.actor)} ${told.summary} (${event.operation})`,
+        summary: `${actorLabel(event.actor)} ${told.summary} (${event.operation})`,
         confidence: told.confidence,
       }),
     ];
@@ -78,4 +78,17 @@ function subjectFor(principal: Principal | undefined, tenantId: string, history:
   return principal === undefined
     ? { type: "tenant" as const, id: tenantId }
     : subjectOf(principal, history.isExternal(principal));
+}
+
+/**
+ * Who changed it. An app is named by its ids as well as its display name, and said not to be Warden:
+ * any admin can name an app "Warden", and a card reading "Warden removed X from Warden's group" would be
+ * dismissed.
+ */
+function actorLabel(actor: Principal | undefined): string {
+  if (actor?.type !== "servicePrincipal") return principalLabel(actor);
+  const ids = [actor.appId && `app id ${actor.appId}`, actor.id && `service principal ${actor.id}`].filter(
+    Boolean,
+  );
+  return `the app ${JSON.stringify(actor.displayName ?? "(no name)")} (${ids.join(", ") || "no id"}; not Warden's)`;
 }

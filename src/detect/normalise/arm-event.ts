@@ -100,8 +100,10 @@ export function mapEventData(event: JsonObject, input: MapperInput): SecurityEve
       // Azure PIM: a request that makes a principal eligible (or keeps it so for longer) is a grant as
       // much as an assignment is: one activation away. AdminRemove and the principal's own requests are not.
       const body = bodyProperties(properties);
-      const requestType = strField(body, "requestType")?.toLowerCase() ?? "";
-      if (!ELIGIBILITY_GRANTS.has(requestType)) return { ...header, kind: "other" };
+      // A record that does not say (no body logged) is taken for a grant: deny on doubt.
+      const requestType = strField(body, "requestType")?.toLowerCase();
+      if (requestType !== undefined && !ELIGIBILITY_GRANTS.has(requestType))
+        return { ...header, kind: "other" };
       const scope = strField(body, "scope") ?? scopeOfRequest(resourceId);
       return {
         ...header,

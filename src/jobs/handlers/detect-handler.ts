@@ -10,13 +10,17 @@ import { TenantDetector } from "../tenant-detector.js";
  * `detect`: runs the tenant's detector over new events and queues triage for each new or grown incident.
  * One detector per tenant lives in each worker process; the store's lock makes them take turns.
  */
-export function detectHandler(db: Database, config: DetectConfig, queue: JobQueue) {
+export function detectHandler(
+  db: Database,
+  config: DetectConfig | (() => Promise<DetectConfig>),
+  queue: JobQueue,
+) {
   const detectors = new Map<string, TenantDetector>();
   return async (job: Job, { log }: JobContext): Promise<void> => {
     const tenantId = String(job.data["tenantId"]);
     let detector = detectors.get(tenantId);
     if (detector === undefined) {
-      detector = new TenantDetector(db, tenantId, config);
+      detector = new TenantDetector(db, tenantId, typeof config === "function" ? await config() : config);
       detectors.set(tenantId, detector);
     }
     const run = await detector.run();

@@ -75,11 +75,13 @@ export const removeAzureRole: Responder = {
     const requestIds: string[] = [];
     const deleted: AzureAssignment[] = [];
     const leftWithSubscription: string[] = [];
+    const alreadyGone: string[] = [];
     for (const a of assignments) {
       try {
-        // ARM answers 204 for an assignment already gone: deleting again is harmless.
-        await ctx.rbac.deleteAssignment(a.id, (id) => requestIds.push(id));
-        deleted.push(a);
+        // ARM answers 204 for an assignment already gone: deleting again is harmless, and what someone
+        // else took away first is not Warden's to give back on undo.
+        if (await ctx.rbac.deleteAssignment(a.id, (id) => requestIds.push(id))) deleted.push(a);
+        else alreadyGone.push(a.id);
       } catch (error) {
         // The subscription left the directory since the plan read it (a takeover's move completing
         // mid-containment): its assignments went with it, there is nothing left here to remove or to
@@ -97,9 +99,10 @@ export const removeAzureRole: Responder = {
         );
         removed.push(e);
       } catch (error) {
-        // PIM's answer when it is already gone (a retry, or someone quicker): what we wanted.
+        // PIM's answer when it is already gone (someone quicker): what we wanted, and not Warden's to
+        // give back on undo (an attacker's grant would come back with it).
         if (classifyFailure(error).code === "RoleAssignmentDoesNotExist") {
-          removed.push(e);
+          alreadyGone.push(e.id);
           continue;
         }
         if (!(await leftTheDirectory(ctx, e, error))) throw error;
@@ -112,13 +115,12 @@ export const removeAzureRole: Responder = {
         assignments: deleted,
         eligibilities: removed,
         leftWithSubscription,
+        alreadyGone,
       },
       requestIds,
-      ...(leftWithSubscription.length === 0
+      ...(notes(leftWithSubscription, alreadyGone) === undefined
         ? {}
-        : {
-            note: `${leftWithSubscription.length} assignment(s) left the directory with their subscription before they could be deleted`,
-          }),
+        : { note: notes(leftWithSubscription, alreadyGone) as string }),
     };
   },
   async verify(ctx, _target, plan) {
@@ -127,15 +129,24 @@ export const removeAzureRole: Responder = {
     }
     const eligibilities = (plan.data["eligibilities"] as AzureEligibility[] | undefined) ?? [];
     if (eligibilities.length === 0) return true;
-    const still = await heldEligibilities(ctx, String(plan.data["userId"]), eligibilities);
+    const subscriptions = [...new Set(eligibilities.flatMap((e) => subscriptionOf(e.scope) ?? []))];
+    const { eligibilities: still, unreadable } = await ctx.rbac.eligibilitiesAndGaps(
+      subscriptions,
+      String(plan.data["userId"]),
+    );
+    // One made at a management group or the root cannot be seen gone where that scope is unreadable.
+    if (unreadable.length > 0 && eligibilities.some((e) => subscriptionOf(e.scope) === undefined))
+      return false;
     return eligibilities.every((e) => !still.some((n) => sameGrant(n, e)));
   },
   async undo(ctx, _target, changed) {
     const assignments = (changed["assignments"] as AzureAssignment[] | undefined) ?? [];
+    let recreated = 0;
     for (const a of assignments) {
       if ((await ctx.rbac.assignment(a.id)) !== undefined) continue;
       const { id: _id, createdOn: _createdOn, ...same } = a;
       await ctx.rbac.createAssignment(same);
+      recreated++;
     }
     const eligibilities = (changed["eligibilities"] as AzureEligibility[] | undefined) ?? [];
     const held =
@@ -164,9 +175,24 @@ export const removeAzureRole: Responder = {
     }
     const notBack =
       lapsed.length === 0 ? "" : `; not restored, they would have ended by now: ${lapsed.join(", ")}`;
-    return `recreated ${assignments.length} Azure role assignment(s) with the same role, scope, principal and name, and ${restored} eligibility(ies)${notBack}`;
+    return `recreated ${recreated} Azure role assignment(s) with the same role, scope, principal and name, and ${restored} eligibility(ies)${notBack}`;
   },
 };
+
+/** What the execution's note says of grants Warden found gone, or undefined when there are none. */
+function notes(leftWithSubscription: readonly string[], alreadyGone: readonly string[]): string | undefined {
+  const said = [
+    ...(leftWithSubscription.length === 0
+      ? []
+      : [
+          `${leftWithSubscription.length} grant(s) left the directory with their subscription before they could be removed`,
+        ]),
+    ...(alreadyGone.length === 0
+      ? []
+      : [`${alreadyGone.length} grant(s) were already gone when Warden came: undo will not give them back`]),
+  ];
+  return said.length === 0 ? undefined : said.join("; ");
+}
 
 /** The principal's eligibilities now, read where `those` are (their subscriptions; the root always). */
 async function heldEligibilities(

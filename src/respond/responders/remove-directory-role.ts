@@ -24,8 +24,10 @@ interface Grant {
    */
   endDateTime?: string | null;
   /**
-   * An active assignment PIM made that ends by itself (time-bound, or an eligible user's activation):
-   * Graph removes it through an adminRemove schedule request, not DELETE.
+   * An active assignment PIM schedules (the tenant has PIM: every active assignment has a schedule
+   * instance, however it was made). It is removed through an adminRemove schedule request, which Graph
+   * takes for any of them, where DELETE is refused for one PIM made (activated, time-bound, or assigned
+   * through PIM). Assigned or Activated, as the instance says.
    */
   pim?: { assignmentType: string };
 }
@@ -57,15 +59,13 @@ export const removeDirectoryRole: Responder = {
           i.roleAssignmentOriginId === g.id ||
           (i.roleDefinitionId === g.roleDefinitionId && i.directoryScopeId === g.directoryScopeId),
       );
-      const byPim =
-        instance !== undefined && (instance.assignmentType === "Activated" || instance.endDateTime !== null);
       return {
         id: g.id,
         roleDefinitionId: g.roleDefinitionId,
         directoryScopeId: g.directoryScopeId,
-        ...(byPim
-          ? { pim: { assignmentType: instance.assignmentType }, endDateTime: instance.endDateTime }
-          : {}),
+        ...(instance === undefined
+          ? {}
+          : { pim: { assignmentType: instance.assignmentType }, endDateTime: instance.endDateTime }),
       };
     };
     const pickEligible = (g: GraphEligibility): Grant => ({
@@ -78,7 +78,7 @@ export const removeDirectoryRole: Responder = {
     const changes = [
       ...activeGrants.map(
         (a) =>
-          `Remove ${labelOf(user)} from ${roleName(a.roleDefinitionId)} (${a.pim === undefined ? "active" : a.pim.assignmentType === "Activated" ? `activated through PIM until ${a.endDateTime}` : `active through PIM until ${a.endDateTime}`}, scope ${a.directoryScopeId})`,
+          `Remove ${labelOf(user)} from ${roleName(a.roleDefinitionId)} (${howActive(a)}, scope ${a.directoryScopeId})`,
       ),
       ...eligible.map(
         (e) =>
@@ -139,13 +139,27 @@ export const removeDirectoryRole: Responder = {
         }),
       ),
     ];
-    // Already gone (a retry after a crash, or someone was quicker) is what we wanted.
-    const requestIds = await batchWrites(ctx, steps, (step, answer) =>
-      step.method === "DELETE"
-        ? answer.status === 404
-        : answer.status === 400 && JSON.stringify(answer.body).includes("RoleAssignmentDoesNotExist"),
-    );
-    return { changed: { userId, active, eligible }, requestIds };
+    // Already gone (someone was quicker, or a retry after a crash) is what we wanted; but what Warden did
+    // not take away is not Warden's to give back on undo: an attacker's grant would come back with it.
+    const alreadyGone = new Set<string>();
+    const requestIds = await batchWrites(ctx, steps, (step, answer) => {
+      const gone =
+        step.method === "DELETE"
+          ? answer.status === 404
+          : answer.status === 400 && JSON.stringify(answer.body).includes("RoleAssignmentDoesNotExist");
+      if (gone) alreadyGone.add(step.id);
+      return gone;
+    });
+    const taken = <T>(list: T[], prefix: string) => list.filter((_, i) => !alreadyGone.has(`${prefix}-${i}`));
+    return {
+      changed: { userId, active: taken(active, "active"), eligible: taken(eligible, "eligible") },
+      requestIds,
+      ...(alreadyGone.size === 0
+        ? {}
+        : {
+            note: `${alreadyGone.size} grant(s) were already gone when Warden came: undo will not give them back`,
+          }),
+    };
   },
   async verify(ctx, _target, plan) {
     const userId = String(plan.data["userId"]);
@@ -183,7 +197,8 @@ export const removeDirectoryRole: Responder = {
         roleDefinitionId: a.roleDefinitionId,
         directoryScopeId: a.directoryScopeId,
       };
-      if (a.pim === undefined) {
+      // Permanent and assigned (not an activation): given back as it was, a permanent assignment.
+      if (a.pim === undefined || (a.pim.assignmentType !== "Activated" && (a.endDateTime ?? null) === null)) {
         await ctx.graph.createRoleAssignment(role);
         restoredActive++;
         continue;
@@ -240,6 +255,12 @@ async function scheduleInstances(graph: GraphDirectory, filter: string): Promise
     if (status === 400 || status === 403) return [];
     throw error;
   }
+}
+
+/** How an active grant is held, as the plan says it. */
+function howActive(a: Grant): string {
+  if (a.pim?.assignmentType === "Activated") return `activated through PIM until ${a.endDateTime}`;
+  return a.endDateTime == null ? "active" : `active through PIM until ${a.endDateTime}`;
 }
 
 /** The grants not among `held`: same role and scope is the same grant, whatever its id. */

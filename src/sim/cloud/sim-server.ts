@@ -182,6 +182,19 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     );
   });
   app.use(graphRoutes(logs, () => url, now));
+  // "Get servicePrincipal" by its alternate key: the registered apps' service principals.
+  app.get(/^\/v1\.0\/servicePrincipals\(appId='([0-9a-f-]{36})'\)$/i, (req, res) => {
+    const appId = String((req.params as Record<string, string>)["0"]).toLowerCase();
+    const found = options.apps.find((a) => a.clientId.toLowerCase() === appId);
+    if (found === undefined)
+      return graphError(res, 404, "Request_ResourceNotFound", `Resource '${appId}' does not exist.`);
+    res.json({
+      "@odata.context": `${url}/v1.0/$metadata#servicePrincipals/$entity`,
+      id: found.servicePrincipalId,
+      appId: found.clientId,
+      displayName: found.displayName,
+    });
+  });
   app.use(batchRoute(() => url));
   app.use(graphDirectoryRoutes(directory, () => url));
   app.use(graphRoleRoutes(directory, () => url));
