@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import {
   AuthorizationManagementClient,
   type RoleAssignment,
-  type RoleEligibilityScheduleInstance,
+  type RoleEligibilitySchedule,
   type RoleEligibilityScheduleRequestPropertiesScheduleInfoExpiration,
 } from "@azure/arm-authorization";
 import type { TokenCredential } from "@azure/identity";
@@ -21,9 +21,9 @@ export interface AzureAssignment {
   createdOn?: string;
 }
 
-/** An Azure PIM eligibility (ARM's RoleEligibilityScheduleInstance) held by the principal directly. */
+/** An Azure PIM eligibility (ARM's RoleEligibilitySchedule, started or not) held by the principal directly. */
 export interface AzureEligibility {
-  /** The instance's id. */
+  /** The schedule's id. */
   id: string;
   scope: string;
   roleDefinitionId: string;
@@ -195,7 +195,9 @@ export class AzureRbac {
 
   /**
    * The principal's own PIM eligibilities that apply in each subscription (at, above or below it), and
-   * the root management group's, each once; with the scopes that could not be read, as for assignments.
+   * the root management group's, each once. Schedules, not instances: an eligibility an attacker set to
+   * start later is one too, and instances list only those in force now. With the scopes that could not
+   * be read, as for assignments.
    * `assignedTo` is the filter the API's examples use; it also brings eligibilities held through a group,
    * which stay: they are the group's, not the principal's, to take away.
    */
@@ -206,7 +208,7 @@ export class AzureRbac {
     const filter = `assignedTo('${principalId}')`;
     const found = new Map<string, AzureEligibility>();
     const unreadable: string[] = [];
-    const take = async (pages: AsyncIterable<RoleEligibilityScheduleInstance>) => {
+    const take = async (pages: AsyncIterable<RoleEligibilitySchedule>) => {
       for await (const e of pages) {
         const eligibility = toEligibility(e);
         // Direct only: one held through a group is the group's, and one inherited from a scope above is
@@ -219,7 +221,7 @@ export class AzureRbac {
       }
     };
     try {
-      await take(this.client.roleEligibilityScheduleInstances.listForScope(this.rootGroupScope, { filter }));
+      await take(this.client.roleEligibilitySchedules.listForScope(this.rootGroupScope, { filter }));
     } catch (error) {
       const refused = error as { statusCode?: number; code?: string };
       if (refused.statusCode !== 403 || refused.code !== "AuthorizationFailed") throw error;
@@ -227,7 +229,7 @@ export class AzureRbac {
     }
     for (const subscriptionId of subscriptionIds) {
       await take(
-        this.client.roleEligibilityScheduleInstances.listForScope(`/subscriptions/${subscriptionId}`, {
+        this.client.roleEligibilitySchedules.listForScope(`/subscriptions/${subscriptionId}`, {
           filter,
         }),
       );
@@ -282,7 +284,7 @@ export class AzureRbac {
   }
 }
 
-function toEligibility(e: RoleEligibilityScheduleInstance): AzureEligibility | undefined {
+function toEligibility(e: RoleEligibilitySchedule): AzureEligibility | undefined {
   if (
     e.id === undefined ||
     e.scope === undefined ||

@@ -326,4 +326,38 @@ describe("Azure PIM eligibilities", () => {
     expect(back).toHaveLength(1);
     expect(back[0]?.schedule?.endDateTime ?? null).toBeNull();
   });
+
+  it("removes an Azure eligibility set to start later, which instances do not list yet", async () => {
+    const ctx = respondContext(sim, day);
+    const user = freshMember();
+    const scope = `/subscriptions/${sim.directory.subscriptions[0]?.subscriptionId ?? ""}`;
+    const { id, userPrincipalName, displayName, userType } = [...sim.directory.users.values()].find(
+      (u) => u.userType === "Member" && u.id !== user.id,
+    ) ?? { id: "", userPrincipalName: "", displayName: "", userType: "Member" as const };
+    sim.directory.requestAzureEligibility(
+      { kind: "user", user: { id, userPrincipalName, displayName, userType } },
+      {
+        name: "3e4f5a6b-7c8d-4e9f-8a0b-1c2d3e4f5a6b",
+        scope,
+        requestType: "AdminAssign",
+        roleDefinitionGuid: AZURE_ROLE.owner,
+        principalId: user.id,
+        principalType: "User",
+        endDateTime: null,
+        startDateTime: new Date(Date.now() + 3_600_000).toISOString(),
+      },
+    );
+    const limited: ActionTarget = {
+      ...target(user),
+      kind: "user",
+      limit: { grants: [{ kind: "azure-role", roleDefinitionId: AZURE_ROLE.owner, scope }] },
+    } as ActionTarget;
+    const plan = await removeAzureRole.plan(ctx, limited);
+    expect(plan.needed).toBe(true);
+    await removeAzureRole.execute(ctx, limited, plan);
+    expect(await removeAzureRole.verify(ctx, limited, plan)).toBe(true);
+    expect([...sim.directory.azureEligibilities.values()].filter((e) => e.principalId === user.id)).toEqual(
+      [],
+    );
+  });
 });

@@ -6,7 +6,8 @@ import { actorOf } from "./graph-directory-routes.js";
 import type { AzureRoleEligibility } from "./model.js";
 import { breaksExpirationRule, type ExpirationRule, POLICY_REFUSAL, requestedEnd } from "./pim-settings.js";
 
-const INSTANCES = /^(.*?)\/providers\/Microsoft\.Authorization\/roleEligibilityScheduleInstances$/i;
+const INSTANCES =
+  /^(.*?)\/providers\/Microsoft\.Authorization\/roleEligibility(ScheduleInstances|Schedules)$/i;
 const REQUEST = /^(.*?)\/providers\/Microsoft\.Authorization\/roleEligibilityScheduleRequests\/([^/]+)$/i;
 const POLICY_ASSIGNMENTS = /^(.*?)\/providers\/Microsoft\.Authorization\/roleManagementPolicyAssignments$/i;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -40,13 +41,18 @@ export function armPimRoutes(directory: SimDirectory): Router {
         `The client '${caller.appId}' with object id '${caller.servicePrincipalId}' does not have authorization to perform action 'Microsoft.Authorization/roleEligibilityScheduleInstances/read' over scope '${scope}' or the scope is invalid. If access was recently granted, please refresh your credentials.`,
       );
     }
-    if (instances !== null) return listInstances(req, res, scope);
+    if (instances !== null)
+      return listEligibilities(req, res, scope, instances[2]?.toLowerCase() === "schedules");
     if (request !== null) return putRequest(req, res, scope, request[2] ?? "");
     return listPolicyAssignments(req, res, scope);
   });
 
-  /** Filters: atScope(), principalId eq {id}, assignedTo('{id}'); at, above and (without atScope) below. */
-  function listInstances(req: Request, res: Response, scope: string) {
+  /**
+   * Filters: atScope(), principalId eq {id}, assignedTo('{id}'); at, above and (without atScope) below.
+   * Schedules are every eligibility granted, one that starts later included; instances only those in
+   * force now ("RoleEligibilityScheduleInstances - List For Scope" vs "RoleEligibilitySchedules").
+   */
+  function listEligibilities(req: Request, res: Response, scope: string, schedules: boolean) {
     if (req.method !== "GET")
       return armError(res, 405, "MethodNotAllowed", `${req.method} is not allowed here.`);
     const filter = singleParam(req.query["$filter"]) ?? "";
@@ -64,9 +70,10 @@ export function armPimRoutes(directory: SimDirectory): Router {
       (e) =>
         (above.has(e.scope.toLowerCase()) || (!atScope && below(scope, e.scope, tenantId))) &&
         (principal === undefined || e.principalId === principal) &&
-        (e.endDateTime === null || Date.parse(e.endDateTime) > now),
+        (e.endDateTime === null || Date.parse(e.endDateTime) > now) &&
+        (schedules || Date.parse(e.startDateTime) <= now),
     );
-    res.json({ value: rows.map(instanceResource) });
+    res.json({ value: rows.map((e) => (schedules ? scheduleResource(e) : instanceResource(e))) });
   }
 
   function putRequest(req: Request, res: Response, scope: string, name: string) {
@@ -117,7 +124,7 @@ export function armPimRoutes(directory: SimDirectory): Router {
     const start = info.startDateTime == null ? directory.now() : Date.parse(String(info.startDateTime));
     const end = Number.isNaN(start)
       ? { malformed: "scheduleInfo.startDateTime is not a date" }
-      : requestedEnd(info.expiration, start);
+      : requestedEnd(info.expiration, start, "arm");
     if ("malformed" in end) return armError(res, 400, "InvalidRequestContent", end.malformed);
     if (
       requestType === "AdminAssign" &&
@@ -126,6 +133,7 @@ export function armPimRoutes(directory: SimDirectory): Router {
       return armError(res, 400, POLICY_REFUSAL.code, POLICY_REFUSAL.message);
     }
     const touched = directory.requestAzureEligibility(actorOf(res), {
+      startDateTime: new Date(start).toISOString(),
       name: name.toLowerCase(),
       scope,
       requestType,
@@ -184,6 +192,18 @@ export function armPimRoutes(directory: SimDirectory): Router {
   }
 
   return router;
+}
+
+/** ARM's RoleEligibilitySchedule: the grant, whether or not it has started. */
+function scheduleResource(e: AzureRoleEligibility): Record<string, unknown> {
+  const instance = instanceResource(e);
+  const { roleEligibilityScheduleId: _, ...properties } = instance["properties"] as Record<string, unknown>;
+  return {
+    id: eligibilityId(e.scope, e.name),
+    name: e.name,
+    type: "Microsoft.Authorization/RoleEligibilitySchedules",
+    properties,
+  };
 }
 
 /** ARM's RoleEligibilityScheduleInstance. */

@@ -586,6 +586,8 @@ export class SimDirectory {
       principalId: string;
       principalType: AzureRoleEligibility["principalType"];
       endDateTime: string | null;
+      /** When it takes effect: now by default, or later (PIM's scheduleInfo.startDateTime). */
+      startDateTime?: string;
     },
   ): AzureRoleEligibility | undefined {
     const existing = [...this.azureEligibilities.entries()].find(
@@ -606,7 +608,7 @@ export class SimDirectory {
         roleDefinitionGuid: request.roleDefinitionGuid,
         principalId: request.principalId,
         principalType: request.principalType,
-        startDateTime: this.iso(),
+        startDateTime: request.startDateTime ?? this.iso(),
         endDateTime: request.endDateTime,
         createdOn: this.iso(),
       };

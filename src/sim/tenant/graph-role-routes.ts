@@ -225,6 +225,6 @@ export function scheduleOf(
   };
   const start = info.startDateTime === undefined ? now : Date.parse(String(info.startDateTime));
   if (Number.isNaN(start)) return { malformed: "scheduleInfo.startDateTime is not a date" };
-  const end = requestedEnd(info.expiration, start);
+  const end = requestedEnd(info.expiration, start, "graph");
   return "malformed" in end ? end : { start, end: end.end };
 }

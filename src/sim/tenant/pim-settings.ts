@@ -51,8 +51,19 @@ export function isoDurationMs(text: string): number | undefined {
 export function requestedEnd(
   expiration: RequestedExpiration | undefined,
   start: number,
+  api: "graph" | "arm",
 ): { end: number | null } | { malformed: string } {
-  const type = String(expiration?.type ?? "noExpiration").toLowerCase();
+  // Each API spells the type its own way, and takes only its own: Graph's expirationPatternType
+  // (noExpiration, afterDateTime, afterDuration), ARM's Type enum (NoExpiration, AfterDateTime,
+  // AfterDuration; RoleEligibilityScheduleRequest.json).
+  const spelled =
+    api === "graph"
+      ? ["noExpiration", "afterDateTime", "afterDuration"]
+      : ["NoExpiration", "AfterDateTime", "AfterDuration"];
+  const given = expiration?.type ?? spelled[0];
+  if (typeof given !== "string" || !spelled.includes(given))
+    return { malformed: `expiration.type '${String(given)}' is not one of ${spelled.join(", ")}` };
+  const type = given.toLowerCase();
   if (type === "noexpiration") return { end: null };
   if (type === "afterdatetime") {
     const end = Date.parse(String(expiration?.endDateTime ?? ""));
@@ -65,7 +76,7 @@ export function requestedEnd(
       : { end: start + ms };
   }
   return {
-    malformed: `expiration.type '${String(expiration?.type)}' is not one of noExpiration, afterDateTime, afterDuration`,
+    malformed: `expiration.type '${String(given)}' is not one of ${spelled.join(", ")}`,
   };
 }
 
