@@ -68,5 +68,23 @@ describe("containing an external user", () => {
       const forMember = await revokeSessions.plan(ctx, target(member.id));
       expect(forMember.data).not.toHaveProperty("notEnforced");
     });
+
+    it("is a simulator where revocation ends a member's sessions and not a guest's; disabling ends both", async () => {
+      const ctx = respondContext(sim, day);
+      const users = [...sim.directory.users.values()];
+      const guest = users.find((u) => u.userType === "Guest" && u.accountEnabled);
+      const member = users.find((u) => u.userType === "Member" && u.accountEnabled);
+      if (guest === undefined || member === undefined)
+        throw new Error("the tenant lacks a guest or a member");
+      const before = Date.now() - 1_000;
+      await ctx.graph.revokeSessions(guest.id);
+      await ctx.graph.revokeSessions(member.id);
+      expect(sim.directory.sessionStillWorks(member.id, before)).toBe(false);
+      // Graph answered as it does for anyone, and the guest's home-tenant session goes on.
+      expect(sim.directory.sessionStillWorks(guest.id, before)).toBe(true);
+      await ctx.graph.setAccountEnabled(guest.id, false);
+      expect(sim.directory.sessionStillWorks(guest.id, before)).toBe(false);
+      await ctx.graph.setAccountEnabled(guest.id, true);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { ReplicationLag } from "../../cloud/errors.js";
+import { classifyFailure, ReplicationLag } from "../../cloud/errors.js";
 import type { ContainmentObjects, KeptObjects } from "../../store/containment-objects-repo.js";
 import { batchWrites } from "../batch-writes.js";
 import { labelOf, resolveUser } from "../resolve-user.js";
@@ -78,6 +78,21 @@ async function ensureGroup(
   return group.id;
 }
 
+/**
+ * Graph refuses to create a conditional access policy (400) while Security Defaults is on, and in a tenant
+ * without Entra ID P1; its words vary. The failure says both causes and what to do, with Graph's own.
+ */
+function explainedPolicyRefusal(error: unknown): unknown {
+  const failure = classifyFailure(error);
+  if (failure.status !== 400) return error;
+  return Object.assign(
+    new Error(
+      `Graph refused to create the conditional access policy (${failure.code}: ${failure.message}). Turn Security Defaults off (Entra ID > Overview > Properties > Manage security defaults), and check the tenant has Entra ID P1 or P2.`,
+    ),
+    { statusCode: 400, code: failure.code },
+  );
+}
+
 /** The policy targeting `groupId`: created if Warden has none (or it is gone), put right if changed. */
 async function ensurePolicy(
   ctx: RespondContext,
@@ -89,7 +104,9 @@ async function ensurePolicy(
   const kept = await objects.kept(c.control);
   const found = await keptPolicy(ctx, kept);
   if (found.policy === undefined && !found.replicating) {
-    const policy = await ctx.graph.createCaPolicy(policyBody(ctx, c, groupId));
+    const policy = await ctx.graph.createCaPolicy(policyBody(ctx, c, groupId)).catch((error: unknown) => {
+      throw explainedPolicyRefusal(error);
+    });
     await objects.keep(c.control, "policy", policy.id);
     changed["createdPolicyId"] = policy.id;
     if (kept.policyId !== undefined) changed["replacedDeletedPolicyId"] = kept.policyId;

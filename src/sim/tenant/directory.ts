@@ -102,6 +102,12 @@ export class SimDirectory {
    */
   refusesUndocumentedRoleQueries = false;
   /**
+   * Security Defaults ("identitySecurityDefaultsEnforcementPolicy"): on in a new tenant, off in one that
+   * uses conditional access, as Warden's must. While on, Graph refuses to create a conditional access
+   * policy ("Security defaults in Microsoft Entra ID": they cannot be used together). Tests turn it on.
+   */
+  securityDefaultsEnabled = false;
+  /**
    * Entra is eventually consistent: an object just created is missing from the replica that answers the
    * next request for a few seconds (GET answers 404 "Resource '...' does not exist or one of its queried
    * reference-property objects are not present", lists leave it out, and adding a member to a new group
@@ -111,6 +117,8 @@ export class SimDirectory {
    */
   replicationLagMs = 3_000;
   private readonly createdAt = new Map<string, number>();
+  /** When each user's sessions were really ended by a revocation (a member's; never a guest's). */
+  private readonly sessionsEndedAt = new Map<string, number>();
 
   policy: SubscriptionPolicy = {
     blockSubscriptionsLeavingTenant: false,
@@ -372,12 +380,28 @@ export class SimDirectory {
     return true;
   }
 
+  /**
+   * revokeSignInSessions: the user's refresh tokens issued before now stop working. An external user's
+   * are not touched: "This API doesn't revoke sign-in sessions for external users, because external users
+   * sign in through their home tenant" (Graph, user: revokeSignInSessions). Their sessions here stay valid
+   * (`sessionsEndedAt` keeps no entry); only disabling the account shuts them out.
+   */
   revokeSessions(actor: ChangeActor, userId: string): void {
     const user = this.users.get(userId);
     if (user === undefined) return;
     user.signInSessionsValidFromDateTime = this.iso();
+    if (user.userType !== "Guest" && !/#ext#/i.test(user.userPrincipalName))
+      this.sessionsEndedAt.set(userId, this.now());
     this.record(actor, "revoke-sessions", userId);
     this.publish("directoryAudits", change.sessionsRevoked(this.auditContext(actor), user));
+  }
+
+  /** Whether a user can still use a session it held before `since`: not once revoked (a member) or disabled. */
+  sessionStillWorks(userId: string, since: number): boolean {
+    const user = this.users.get(userId);
+    if (user === undefined || !user.accountEnabled) return false;
+    const ended = this.sessionsEndedAt.get(userId);
+    return ended === undefined || ended < since;
   }
 
   /** An object the API just created: it lags until `replicationLagMs` has passed. */

@@ -49,7 +49,26 @@ export function graphConditionalAccessRoutes(directory: SimDirectory, baseUrl: (
     res.json(result.body);
   });
 
+  router.get("/v1.0/policies/identitySecurityDefaultsEnforcementPolicy", (_req, res) => {
+    res.json({
+      "@odata.context": `${baseUrl()}/v1.0/$metadata#policies/identitySecurityDefaultsEnforcementPolicy/$entity`,
+      id: "00000000-0000-0000-0000-000000000005",
+      displayName: "Security Defaults",
+      description:
+        "Security defaults is a set of basic identity security mechanisms recommended by Microsoft.",
+      isEnabled: directory.securityDefaultsEnabled,
+    });
+  });
+
   router.post(BASE, (req, res) => {
+    // Security Defaults and conditional access do not go together: Graph refuses the policy (400).
+    if (directory.securityDefaultsEnabled)
+      return graphError(
+        res,
+        400,
+        "BadRequest",
+        "Security Defaults is enabled in the tenant. Disable Security Defaults to create Conditional Access policies.",
+      );
     const body = (req.body ?? {}) as Record<string, unknown>;
     const invalid = invalidPolicy(body, false);
     if (invalid !== undefined) return graphError(res, 400, "BadRequest", invalid);
