@@ -30,6 +30,12 @@ export class ReplicationLag extends Error {
   override readonly name = "ReplicationLag";
 }
 
+/**
+ * How long after an object appeared a "not there" is taken for Entra's replication lag rather than a
+ * deletion ("Designing for eventual consistency for Microsoft Entra": seconds, rarely more).
+ */
+export const REPLICATION_GRACE_MS = 2 * 60_000;
+
 export function classifyFailure(error: unknown): CloudFailure {
   if (error instanceof ReplicationLag)
     return { transient: true, status: undefined, code: "ReplicationLag", message: error.message };

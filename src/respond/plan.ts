@@ -51,8 +51,11 @@ export async function planContainment(deps: ContainmentDeps, incident: IncidentR
     try {
       plan = await RESPONDERS[proposal.action].plan(deps.ctx, proposal.target);
     } catch (error) {
-      // A plan that cannot be read now is planned again at execution; the card says why it is unknown.
       const failure = classifyFailure(error);
+      // An account still replicating is readable in seconds: triage waits for it (the job is retried),
+      // so the card shows what will really change.
+      if (failure.code === "ReplicationLag") throw error;
+      // A plan that cannot be read now is planned again at execution; the card says why it is unknown.
       plan = { needed: true, changes: [`(could not be read: ${failure.message})`], data: {} };
     }
     const again =

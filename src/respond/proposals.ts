@@ -178,12 +178,18 @@ export function proposeActions(findings: readonly Finding[], tenantId: string): 
       }
       for (const limit of limitsFor(action, f)) {
         const limited: ActionTarget =
-          limit !== undefined && target.kind === "user" ? { ...target, limit } : target;
+          target.kind === "user"
+            ? { ...target, ...(limit === undefined ? {} : { limit }), seenAt: f.time }
+            : target;
         const key = `${action}|${targetKey(limited)}`;
         const known = proposed.get(key);
         if (known === undefined)
           proposed.set(key, { action, target: limited, because: f.rule, askedBy: [f] });
-        else known.askedBy.push(f);
+        else {
+          known.askedBy.push(f);
+          // Findings come in time order: the target carries the latest one's time.
+          if (known.target.kind === "user") known.target = { ...known.target, seenAt: f.time };
+        }
       }
     }
   }

@@ -27,7 +27,18 @@ export interface PrivilegeLimit {
 
 /** Who or what an action changes: a user (by object id or UPN), or the tenant itself. */
 export type ActionTarget =
-  | { kind: "user"; id?: string; userPrincipalName?: string; label: string; limit?: PrivilegeLimit }
+  | {
+      kind: "user";
+      id?: string;
+      userPrincipalName?: string;
+      label: string;
+      limit?: PrivilegeLimit;
+      /**
+       * When the latest finding that named this user happened: a user Graph cannot find this soon after is
+       * taken for one still replicating (an account invited seconds ago), not a deleted one.
+       */
+      seenAt?: number;
+    }
   | { kind: "tenant"; id: string; label: string };
 
 /** What an action would change, read from the live tenant; `needed` false means nothing is left to do. */

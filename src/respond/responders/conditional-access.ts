@@ -1,4 +1,4 @@
-import { classifyFailure, ReplicationLag } from "../../cloud/errors.js";
+import { classifyFailure, REPLICATION_GRACE_MS, ReplicationLag } from "../../cloud/errors.js";
 import type { ContainmentObjects, KeptObjects } from "../../store/containment-objects-repo.js";
 import { batchWrites } from "../batch-writes.js";
 import { labelOf, resolveUser } from "../resolve-user.js";
@@ -23,7 +23,6 @@ const REPORT_ONLY =
  * deletion: Microsoft speaks of seconds ("Designing for eventual consistency for Microsoft Entra"). Two
  * minutes leaves room for a slow replica, and bounds how long a deletion can pass for lag.
  */
-const REPLICATION_GRACE_MS = 2 * 60_000;
 const recent = (at: number | undefined) => at !== undefined && Date.now() - at < REPLICATION_GRACE_MS;
 
 /** The group Warden keeps, as the tenant shows it now (by id, never by name). */

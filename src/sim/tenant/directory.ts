@@ -187,6 +187,8 @@ export class SimDirectory {
     switch (effect.type) {
       case "user-created": {
         const u = effect.user;
+        // Invited or added just now: Graph answers 404 for it for a few seconds (replicationLagMs).
+        this.createdAt.set(u.id, time);
         this.users.set(u.id, {
           id: u.id,
           displayName: u.displayName,

@@ -63,8 +63,12 @@ export function groupResource(group: DirectoryGroup): Record<string, unknown> {
 
 /** A user found by object id or by UPN, as `/users/{id | userPrincipalName}` allows. */
 export function findUser(directory: SimDirectory, key: string): DirectoryUser | undefined {
-  const byId = directory.users.get(key);
-  if (byId !== undefined) return byId;
+  const found = directory.users.get(key) ?? byUpn(directory, key);
+  // A user created seconds ago is not on every replica yet (SimDirectory.replicationLagMs).
+  return found !== undefined && directory.replicated(found.id) ? found : undefined;
+}
+
+function byUpn(directory: SimDirectory, key: string): DirectoryUser | undefined {
   const lower = key.toLowerCase();
   for (const user of directory.users.values())
     if (user.userPrincipalName.toLowerCase() === lower) return user;
@@ -90,7 +94,7 @@ export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => str
     const filter = parseFilter(req.query["$filter"] as string | undefined, USER_FILTERABLE);
     if ("error" in filter) return graphError(res, 400, "Request_UnsupportedQuery", filter.error);
     const rows = [...directory.users.values()]
-      .filter((u) => filter(userResource(u)))
+      .filter((u) => directory.replicated(u.id) && filter(userResource(u)))
       .map((u) => userView(u, req));
     // $select is applied by userView already; page() re-applying it is harmless.
     const result = page(rows, req, baseUrl(), { defaultTop: 100, maxTop: 999, context: "users" });
