@@ -22,7 +22,7 @@ import { pollHandler } from "./jobs/handlers/poll-handler.js";
 import { reconcileHandler } from "./jobs/handlers/reconcile-handler.js";
 import { retentionHandler } from "./jobs/handlers/retention-handler.js";
 import { triageHandler } from "./jobs/handlers/triage-handler.js";
-import { liveDetectConfig, withOwnServicePrincipal } from "./jobs/live-detect-config.js";
+import { liveDetectConfig, trustedRangesReader, withOwnServicePrincipal } from "./jobs/live-detect-config.js";
 import { pollSources, sourceKey } from "./jobs/pollers/sources.js";
 import { BullMqQueue } from "./jobs/queue/bullmq-queue.js";
 import { InProcessQueue } from "./jobs/queue/in-process-queue.js";
@@ -202,6 +202,7 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
       log,
     ),
     queue,
+    trustedRangesReader(warden.directory, log),
   );
   queue.process(QUEUE.detect, byName(QUEUE.detect, { detect }, log), { concurrency: 1, ...retry });
   const workflow = workflowDeps(warden, now);

@@ -188,6 +188,24 @@ export class GraphDirectory {
   }
 
   /**
+   * The IP ranges of the tenant's conditional access named locations marked trusted ("List
+   * namedLocations": `#microsoft.graph.ipNamedLocation`, `isTrusted`, `ipRanges[].cidrAddress`;
+   * Policy.Read.All).
+   */
+  async trustedNamedRanges(): Promise<string[]> {
+    const locations = await this.all<{
+      "@odata.type"?: string;
+      isTrusted?: boolean;
+      ipRanges?: { cidrAddress?: string }[];
+    }>("/identity/conditionalAccess/namedLocations");
+    return locations
+      .filter((l) => l["@odata.type"] === "#microsoft.graph.ipNamedLocation" && l.isTrusted === true)
+      .flatMap((l) =>
+        (l.ipRanges ?? []).flatMap((r) => (typeof r.cidrAddress === "string" ? [r.cidrAddress] : [])),
+      );
+  }
+
+  /**
    * The object id of an app's service principal in this tenant ("Get servicePrincipal" by its appId
    * alternate key; Application.Read.All). Undefined when there is none.
    */

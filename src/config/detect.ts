@@ -25,6 +25,7 @@ export const detectSchema = z
     privilegedEntraRoles: guidList,
     privilegedAzureRoles: guidList,
     riskyIpRanges: z.array(cidr),
+    trustedIpRanges: z.array(cidr),
     vmBurstThreshold: z.number().int().min(1),
     newPrincipalDays: z.number().positive(),
     riskySignInWindowHours: z.number().positive(),
@@ -75,6 +76,7 @@ export function detectFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   set("privilegedEntraRoles", list("WARDEN_PRIVILEGED_ENTRA_ROLES"));
   set("privilegedAzureRoles", list("WARDEN_PRIVILEGED_AZURE_ROLES"));
   set("riskyIpRanges", list("WARDEN_RISKY_IP_RANGES"));
+  set("trustedIpRanges", list("WARDEN_TRUSTED_IP_RANGES"));
   set("vmBurstThreshold", number("WARDEN_VM_BURST_THRESHOLD"));
   set("newPrincipalDays", number("WARDEN_NEW_PRINCIPAL_DAYS"));
   set("riskySignInWindowHours", number("WARDEN_RISKY_SIGNIN_WINDOW_HOURS"));

@@ -17,6 +17,12 @@ export interface DetectConfig {
   privilegedAzureRoles: readonly string[];
   /** CIDR ranges (IPv4 or IPv6) that a VM should never be created from: anonymisers, hosting ranges seen in attacks. */
   riskyIpRanges: readonly string[];
+  /**
+   * The tenant's trusted ranges: its conditional access named locations marked trusted (read live) and any
+   * configured. An action from outside them weighs more; from inside, it is never cleared for that (an
+   * admin can mark any range trusted).
+   */
+  trustedIpRanges: readonly string[];
   /** guest-vm-burst fires when a new external principal creates more VMs than this. */
   vmBurstThreshold: number;
   /** An external principal is "new" for this many days after it was invited or added. */
@@ -47,6 +53,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   privilegedEntraRoles: DEFAULT_PRIVILEGED_ENTRA_ROLES,
   privilegedAzureRoles: DEFAULT_PRIVILEGED_AZURE_ROLES,
   riskyIpRanges: [],
+  trustedIpRanges: [],
   vmBurstThreshold: 3,
   newPrincipalDays: 7,
   riskySignInWindowHours: 12,

@@ -21,9 +21,12 @@ export class DetectionEngine {
   private sincePrune = 0;
 
   private settings: DetectConfig;
+  /** The trusted ranges configured, apart from those read live. */
+  private readonly configuredTrusted: readonly string[];
 
   constructor(config: DetectConfig, detectors: readonly Detector[] = DETECTORS) {
     this.settings = config;
+    this.configuredTrusted = config.trustedIpRanges;
     for (const detector of detectors) {
       for (const kind of detector.kinds) {
         const list = this.byKind.get(kind) ?? [];
@@ -44,6 +47,17 @@ export class DetectionEngine {
    */
   useContainmentObjects(objects: readonly ContainmentObject[]): void {
     this.settings = { ...this.settings, containmentObjects: objects };
+  }
+
+  /**
+   * The tenant's trusted ranges as they are now: the configured ones and its conditional access named
+   * locations marked trusted (read live, so a range marked trusted today counts from the next run).
+   */
+  useTrustedRanges(live: readonly string[]): void {
+    const configured = this.configuredTrusted;
+    const all = live.length === 0 ? configured : [...new Set([...configured, ...live])];
+    if (all.join() !== this.settings.trustedIpRanges.join())
+      this.settings = { ...this.settings, trustedIpRanges: all };
   }
 
   /** Findings the event produced. The same finding may come again later: ids are stable, callers de-duplicate. */

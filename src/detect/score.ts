@@ -2,6 +2,7 @@ import type { DetectConfig } from "./detect-config.js";
 import type { Principal } from "./event.js";
 import { clampConfidence, type Finding, type RuleId } from "./finding.js";
 import type { HistoryView } from "./history-view.js";
+import { inRanges } from "./ip-ranges.js";
 
 const DAY = 86_400_000;
 
@@ -38,6 +39,7 @@ export function score(finding: Finding, history: HistoryView, config: DetectConf
     evidence = [...evidence, ...added].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
   }
   if (ADMIN_ACTIONS.has(finding.rule) && history.isExternal(actor)) confidence += 0.1;
+  confidence += whereFrom(finding, config);
   if (ABOUT_A_GUEST.has(finding.rule)) {
     const created = history.principal(asPrincipal(finding.subject))?.createdAt;
     if (
@@ -49,6 +51,21 @@ export function score(finding: Finding, history: HistoryView, config: DetectConf
     }
   }
   return { ...finding, confidence: clampConfidence(confidence), evidence };
+}
+
+/**
+ * Where the actor acted from (issue 19, point 12): a configured risky range raises the confidence of any
+ * rule but the one that is about it; outside every trusted range (when the tenant has some) a little.
+ * Inside a trusted range nothing is taken off: marking a range trusted is in an attacker's reach.
+ */
+function whereFrom(finding: Finding, config: DetectConfig): number {
+  const ip = finding.actor?.ipAddress;
+  if (ip === undefined) return 0;
+  if (finding.rule !== "risky-ip-vm-created" && inRanges(ip, config.riskyIpRanges, "riskyIpRanges"))
+    return 0.1;
+  if (config.trustedIpRanges.length > 0 && !inRanges(ip, config.trustedIpRanges, "trustedIpRanges"))
+    return 0.05;
+  return 0;
 }
 
 function asPrincipal(p: { id?: string; userPrincipalName?: string; type?: string }): Principal {

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { classifyFailure } from "../cloud/errors.js";
 import type { GraphDirectory } from "../cloud/graph-directory.js";
 import type { DetectConfig } from "../detect/detect-config.js";
@@ -61,4 +62,44 @@ export function withOwnServicePrincipal(
     }
     return resolved;
   };
+}
+
+/** How long the tenant's trusted named locations are kept before Graph is asked again. */
+const NAMED_LOCATIONS_TTL_MS = 10 * 60_000;
+
+/**
+ * The tenant's conditional access named locations marked trusted, read from Graph at most every ten
+ * minutes (Policy.Read.All). What Graph cannot give now is what it gave last (or none): trusted ranges
+ * only withhold a small boost, never clear a finding, so a stale list costs little. A range that is not
+ * one is dropped, never thrown: the list is the tenant's, not Warden's configuration.
+ */
+export function trustedRangesReader(
+  graph: Pick<GraphDirectory, "trustedNamedRanges">,
+  log: { warn(fields: object, message: string): void },
+  now: () => number = Date.now,
+): () => Promise<readonly string[]> {
+  let ranges: readonly string[] = [];
+  let readAt = Number.NEGATIVE_INFINITY;
+  return async () => {
+    if (now() - readAt < NAMED_LOCATIONS_TTL_MS) return ranges;
+    readAt = now();
+    try {
+      ranges = (await graph.trustedNamedRanges()).filter(isRange);
+    } catch (error) {
+      log.warn(
+        { error: classifyFailure(error).message },
+        "could not read the tenant's named locations (Policy.Read.All): trusted ranges are the configured ones",
+      );
+    }
+    return ranges;
+  };
+}
+
+function isRange(range: string): boolean {
+  const [address = "", prefix] = range.split("/");
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return Number.isInteger(bits) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
 }

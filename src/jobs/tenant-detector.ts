@@ -53,11 +53,15 @@ export class TenantDetector {
     private readonly db: Database,
     readonly tenantId: string,
     private readonly config: DetectConfig,
+    /** The tenant's trusted named locations as Graph has them now (cached by the reader). */
+    private readonly trustedRanges: () => Promise<readonly string[]> = async () => [],
   ) {
     this.engine = new DetectionEngine(config);
   }
 
   async run(): Promise<DetectionRun> {
+    // Read before the transaction: a call to Microsoft never holds the store's lock.
+    const trusted = await this.trustedRanges();
     return this.db.transaction(async (tx) => {
       const { rows } = await tx.query<{ locked: boolean }>(
         "SELECT pg_try_advisory_xact_lock(hashtext($1)) AS locked",
@@ -74,6 +78,7 @@ export class TenantDetector {
       // Warden's containment group and policy as the store has them now: one created since the last run
       // (minutes ago, by the first containment) is known to this one. A few rows, read every run.
       this.engine.useContainmentObjects(await containmentObjectsOf(tx, this.tenantId));
+      this.engine.useTrustedRanges(trusted);
       // Catch up, without reporting, on what this engine has not seen but is already detected.
       await this.feed(tx, committed, false);
       const found = await this.feed(tx, Number.POSITIVE_INFINITY, true);

@@ -14,13 +14,19 @@ export function detectHandler(
   db: Database,
   config: DetectConfig | (() => Promise<DetectConfig>),
   queue: JobQueue,
+  trustedRanges?: () => Promise<readonly string[]>,
 ) {
   const detectors = new Map<string, TenantDetector>();
   return async (job: Job, { log }: JobContext): Promise<void> => {
     const tenantId = String(job.data["tenantId"]);
     let detector = detectors.get(tenantId);
     if (detector === undefined) {
-      detector = new TenantDetector(db, tenantId, typeof config === "function" ? await config() : config);
+      detector = new TenantDetector(
+        db,
+        tenantId,
+        typeof config === "function" ? await config() : config,
+        trustedRanges,
+      );
       detectors.set(tenantId, detector);
     }
     const run = await detector.run();

@@ -107,6 +107,8 @@ export class SimDirectory {
    * policy ("Security defaults in Microsoft Entra ID": they cannot be used together). Tests turn it on.
    */
   securityDefaultsEnabled = false;
+  /** Conditional access named locations (IP ranges; `isTrusted` marks a tenant's trusted networks). */
+  readonly namedLocations: { id: string; displayName: string; isTrusted: boolean; ipRanges: string[] }[] = [];
   /**
    * Entra is eventually consistent: an object just created is missing from the replica that answers the
    * next request for a few seconds (GET answers 404 "Resource '...' does not exist or one of its queried

@@ -49,6 +49,26 @@ export function graphConditionalAccessRoutes(directory: SimDirectory, baseUrl: (
     res.json(result.body);
   });
 
+  // "List namedLocations": IP named locations as Graph types them (ipNamedLocation, CIDR ranges typed
+  // by family).
+  router.get("/v1.0/identity/conditionalAccess/namedLocations", (_req, res) => {
+    res.json({
+      "@odata.context": `${baseUrl()}/v1.0/$metadata#identity/conditionalAccess/namedLocations`,
+      value: directory.namedLocations.map((l) => ({
+        "@odata.type": "#microsoft.graph.ipNamedLocation",
+        id: l.id,
+        displayName: l.displayName,
+        isTrusted: l.isTrusted,
+        ipRanges: l.ipRanges.map((cidrAddress) => ({
+          "@odata.type": cidrAddress.includes(":")
+            ? "#microsoft.graph.iPv6CidrRange"
+            : "#microsoft.graph.iPv4CidrRange",
+          cidrAddress,
+        })),
+      })),
+    });
+  });
+
   router.get("/v1.0/policies/identitySecurityDefaultsEnforcementPolicy", (_req, res) => {
     res.json({
       "@odata.context": `${baseUrl()}/v1.0/$metadata#policies/identitySecurityDefaultsEnforcementPolicy/$entity`,
