@@ -20,6 +20,7 @@ export type InputShape =
   | "log-analytics-sign-in"
   | "log-analytics-activity"
   | "defender-cloud-app-event"
+  | "defender-sign-in"
   /** What Warden saw itself rather than read in a log (source "warden"): see detect/observations.ts. */
   | "warden-observation";
 

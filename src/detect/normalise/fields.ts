@@ -59,6 +59,17 @@ export function obj(value: unknown): JsonObject | undefined {
   return undefined;
 }
 
+/** A finite number, from a number or its text ("10", as some exports write numeric columns). */
+export function num(value: unknown): number | undefined {
+  const n =
+    typeof value === "number"
+      ? value
+      : typeof value === "string" && value.trim() !== ""
+        ? Number(value)
+        : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
 /** An array, or a JSON string holding one. */
 export function arr(value: unknown): unknown[] {
   if (Array.isArray(value)) return value;

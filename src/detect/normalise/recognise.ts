@@ -2,6 +2,7 @@ import type { SecurityEvent } from "../event.js";
 import { mapEventData } from "./arm-event.js";
 import { isCloudAppEvent, mapCloudAppEvent } from "./cloud-app-event.js";
 import type { NormaliseContext } from "./context.js";
+import { isDefenderSignIn, mapDefenderSignIn } from "./defender-sign-in.js";
 import { mapDirectoryAudit } from "./directory-audit.js";
 import {
   ACTIVITY_CATEGORIES_READ,
@@ -61,6 +62,8 @@ export function normaliseRecord(record: unknown, context: NormaliseContext): Nor
       return { name: "a Graph signIn", map: () => mapSignIn(r, input("graph-sign-in")) };
     if (isDiagnosticRecord(r))
       return { name: "a diagnostic-settings record", map: () => mapDiagnosticRecord(r, context) };
+    if (isDefenderSignIn(r))
+      return { name: "a Defender sign-in row", map: () => mapDefenderSignIn(r, context) };
     if (isCloudAppEvent(r))
       return { name: "a Defender CloudAppEvents row", map: () => mapCloudAppEvent(r, context) };
     const table = logAnalyticsTable(r);
@@ -93,7 +96,12 @@ function outOfScopeReason(r: Record<string, unknown>): string | undefined {
   )
     return "a Defender device table row (DeviceEvents or alike), not a table Warden reads";
   const type = str(r["Type"]);
-  if (type !== undefined && r["TimeGenerated"] !== undefined && logAnalyticsTable(r) === undefined)
+  if (
+    type !== undefined &&
+    r["TimeGenerated"] !== undefined &&
+    logAnalyticsTable(r) === undefined &&
+    !isDefenderSignIn(r)
+  )
     return `Log Analytics table ${type} is not one Warden reads`;
   return undefined;
 }

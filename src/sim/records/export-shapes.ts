@@ -211,3 +211,34 @@ export function cloudAppEvent(audit: Json, tenantId: string): Json {
     },
   };
 }
+
+/** Graph's risk level names as Defender's sign-in tables number them (Learn: RiskLevelAggregated). */
+const RISK_NUMBER: Readonly<Record<string, number>> = { none: 1, low: 10, medium: 50, high: 100 };
+
+/**
+ * A sign-in as Defender XDR's `AADSignInEventsBeta` row shows it (Learn, advanced hunting schema): PascalCase
+ * columns, numeric risk levels, `ErrorCode` an integer, `ReportId` the row's id.
+ */
+export function defenderSignIn(signIn: Json, tenantId: string): Json {
+  const status = o(signIn["status"]);
+  const level = (v: unknown) => (typeof v === "string" ? (RISK_NUMBER[v] ?? 0) : 0);
+  return {
+    Timestamp: signIn["createdDateTime"],
+    Application: signIn["appDisplayName"],
+    ApplicationId: signIn["appId"] ?? "c44b4083-3bb0-49c1-b47d-974e53cbdf3c",
+    LogonType: '["interactiveUser"]',
+    ErrorCode: Number(status["errorCode"] ?? 0),
+    CorrelationId: signIn["correlationId"],
+    SessionId: signIn["correlationId"],
+    AccountDisplayName: signIn["userDisplayName"],
+    AccountObjectId: signIn["userId"],
+    AccountUpn: signIn["userPrincipalName"],
+    IsExternalUser: /#ext#/i.test(String(signIn["userPrincipalName"] ?? "")) ? 1 : 0,
+    IPAddress: signIn["ipAddress"],
+    RiskLevelAggregated: level(signIn["riskLevelAggregated"]),
+    RiskLevelDuringSignIn: level(signIn["riskLevelDuringSignIn"]),
+    RiskEventTypes: JSON.stringify(signIn["riskEventTypes_v2"] ?? []),
+    ResourceTenantId: tenantId,
+    ReportId: signIn["id"],
+  };
+}

@@ -7,8 +7,8 @@ export const EXPORT_FAMILIES: readonly ExportFamily[] = ["graph", "diagnostic", 
 
 /**
  * A record as the given export family carries it. Families that have no form for a record (risk
- * detections outside Graph, sign-ins and ARM in Defender's CloudAppEvents) pass it on as Graph or ARM
- * give it: an analyst mixing exports does exactly that.
+ * detections outside Graph, ARM in Defender's tables) pass it on as Graph or ARM give it: an analyst
+ * mixing exports does exactly that.
  */
 export function inExportShape(
   record: ScenarioRecord,
@@ -31,6 +31,7 @@ export function inExportShape(
       return r;
     case "defender":
       if (record.stream === "directoryAudits") return shapes.cloudAppEvent(r, tenantId);
+      if (record.stream === "signIns") return shapes.defenderSignIn(r, tenantId);
       return r;
   }
 }
