@@ -1,5 +1,6 @@
 import type { SecurityEvent } from "../event.js";
 import { mapEventData } from "./arm-event.js";
+import { isAzureCloudAppEvent, mapAzureCloudAppEvent } from "./cloud-app-azure.js";
 import { isCloudAppEvent, mapCloudAppEvent } from "./cloud-app-event.js";
 import type { NormaliseContext } from "./context.js";
 import { isDefenderSignIn, mapDefenderSignIn } from "./defender-sign-in.js";
@@ -64,6 +65,11 @@ export function normaliseRecord(record: unknown, context: NormaliseContext): Nor
       return { name: "a diagnostic-settings record", map: () => mapDiagnosticRecord(r, context) };
     if (isDefenderSignIn(r))
       return { name: "a Defender sign-in row", map: () => mapDefenderSignIn(r, context) };
+    if (isCloudAppEvent(r) && isAzureCloudAppEvent(r))
+      return {
+        name: "a Defender CloudAppEvents row of Microsoft Azure",
+        map: () => mapAzureCloudAppEvent(r, context),
+      };
     if (isCloudAppEvent(r))
       return { name: "a Defender CloudAppEvents row", map: () => mapCloudAppEvent(r, context) };
     const table = logAnalyticsTable(r);

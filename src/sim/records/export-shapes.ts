@@ -242,3 +242,65 @@ export function defenderSignIn(signIn: Json, tenantId: string): Json {
     ReportId: signIn["id"],
   };
 }
+
+/**
+ * An Activity Log event as Defender XDR's CloudAppEvents shows it (Defender for Cloud Apps' Azure
+ * connector): `Application` "Microsoft Azure" (12260), `ActionType` "<Verb> <ResourceType>" as in
+ * "Write Deployments" and "ElevateAccess Microsoft.Authorization", the subscription and resource group
+ * among `ActivityObjects`, and the event itself in `RawEventData` with `httpRequest` and `authorization`
+ * as JSON text.
+ */
+export function cloudAppAzureEvent(event: Json, tenantId: string): Json {
+  const operation = s(o(event["operationName"])["value"]) ?? "";
+  const claims = o(event["claims"]);
+  const resourceId = s(event["resourceId"]) ?? "";
+  const group = /\/resourceGroups\/([^/]+)/i.exec(resourceId)?.[1];
+  const oid = claims["http://schemas.microsoft.com/identity/claims/objectidentifier"];
+  return {
+    Timestamp: event["eventTimestamp"],
+    ActionType: actionTypeOf(operation),
+    Application: "Microsoft Azure",
+    ApplicationId: 12260,
+    AccountObjectId: oid,
+    AccountId: oid,
+    AccountDisplayName: claims["name"] ?? event["caller"],
+    IPAddress: claims["ipaddr"],
+    ActivityType: "Basic",
+    ObjectType: "Resource",
+    ActivityObjects: [
+      ...(event["subscriptionId"]
+        ? [{ Type: "Azure Subscription", Id: event["subscriptionId"], Role: "Parent" }]
+        : []),
+      ...(group === undefined ? [] : [{ Type: "Azure Resource Group", Name: group, Role: "Parent" }]),
+    ],
+    ReportId: event["eventDataId"],
+    TenantId: tenantId,
+    RawEventData: {
+      operationName: operation,
+      resourceId,
+      subscriptionId: event["subscriptionId"],
+      correlationId: event["correlationId"],
+      eventDataId: event["eventDataId"],
+      eventTimestamp: event["eventTimestamp"],
+      status: o(event["status"])["value"],
+      caller: event["caller"],
+      claims,
+      authorization: JSON.stringify(event["authorization"] ?? {}),
+      ...(event["httpRequest"] === undefined ? {} : { httpRequest: JSON.stringify(event["httpRequest"]) }),
+      category: o(event["category"])["value"],
+      tenantId: event["tenantId"],
+      properties: event["properties"],
+    },
+  };
+}
+
+/** `Microsoft.Compute/virtualMachines/write` as Defender names it: "Write VirtualMachines". */
+function actionTypeOf(operation: string): string {
+  const parts = operation.split("/");
+  const verb = parts.at(-1) === "action" ? (parts.at(-2) ?? "") : (parts.at(-1) ?? "");
+  const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
+  if (/elevateaccess/i.test(operation)) return "ElevateAccess Microsoft.Authorization";
+  if (/resourcegroups\/write$/i.test(operation)) return "Write ResourceGroup";
+  const type = parts.at(parts.at(-1) === "action" ? -3 : -2) ?? "";
+  return `${cap(verb)} ${cap(type)}`;
+}

@@ -7,8 +7,7 @@ export const EXPORT_FAMILIES: readonly ExportFamily[] = ["graph", "diagnostic", 
 
 /**
  * A record as the given export family carries it. Families that have no form for a record (risk
- * detections outside Graph, ARM in Defender's tables) pass it on as Graph or ARM give it: an analyst
- * mixing exports does exactly that.
+ * detections outside Graph) pass it on as Graph gives it: an analyst mixing exports does exactly that.
  */
 export function inExportShape(
   record: ScenarioRecord,
@@ -32,6 +31,7 @@ export function inExportShape(
     case "defender":
       if (record.stream === "directoryAudits") return shapes.cloudAppEvent(r, tenantId);
       if (record.stream === "signIns") return shapes.defenderSignIn(r, tenantId);
+      if (record.stream === "activity") return shapes.cloudAppAzureEvent(r, tenantId);
       return r;
   }
 }
