@@ -8,9 +8,9 @@ import { quietLogger } from "../helpers/logs.js";
 import { EXPECTED_INCIDENTS, type PlayedSim, playingSim, until } from "../helpers/pipeline.js";
 
 /**
- * With WARDEN_AUDIT_SOURCE=hunting, Entra's audit events come from Defender advanced hunting (the seed
- * queries in hunting/) instead of Graph's audit log: the same incidents are found, and the reports quota
- * is left to sign-ins.
+ * With WARDEN_AUDIT_SOURCE=hunting, Entra's audit events and sign-ins come from Defender advanced hunting
+ * (the seed queries in hunting/) instead of Graph's reports, and Azure activity from it besides each
+ * subscription's Activity Log: the same incidents are found, and the reports quota is not spent.
  */
 
 describe("Entra audit events from Defender advanced hunting", () => {
@@ -53,5 +53,14 @@ describe("Entra audit events from Defender advanced hunting", () => {
     const endpoints = p.sim.faults.counts.byEndpoint;
     expect(endpoints["POST /v1.0/security/runHuntingQuery"]).toBeGreaterThan(0);
     expect(endpoints["GET /v1.0/auditLogs/directoryAudits"]).toBeUndefined();
+    // Sign-ins too come from Defender (EntraIdSignInEvents), and Azure activity besides the Activity Log.
+    expect(endpoints["GET /v1.0/auditLogs/signIns"]).toBeUndefined();
+    const shapes = await w.db.query<{ shape: string; n: string }>(
+      "SELECT body->>'shape' AS shape, count(*) AS n FROM events WHERE tenant_id = $1 GROUP BY 1",
+      [p.tenantId],
+    );
+    const stored = new Map(shapes.rows.map((r) => [r.shape, Number(r.n)]));
+    expect(stored.get("defender-sign-in") ?? 0).toBeGreaterThan(0);
+    expect(stored.get("graph-sign-in")).toBeUndefined();
   }, 150_000);
 });

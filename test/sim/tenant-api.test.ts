@@ -351,16 +351,33 @@ describe("Azure roles and the transfer policy", () => {
 });
 
 describe("Defender advanced hunting", () => {
-  it("answers the seed query from the tenant's audit records, as rows the normalisers read", async () => {
-    const [query] = loadSeedQueries();
-    if (query === undefined) throw new Error("no seed query");
+  /** The kinds of event a seed query's rows are read as, all rows readable. */
+  async function hunted(name: string): Promise<{ kinds: Set<string>; shapes: Set<string> }> {
+    const query = loadSeedQueries().find((q) => q.name === name);
+    if (query === undefined) throw new Error(`no seed query ${name}`);
     const rows = await graph.runHuntingQuery(queryForWindow(query, new Date(0), new Date()));
     const events = rows.map((r) => normaliseRecord(r, { tenantId: day.tenant.id }));
-    expect(events.every((e) => e.ok)).toBe(true);
-    const kinds = new Set(events.flatMap((e) => (e.ok ? [e.event.kind] : [])));
+    expect(events.filter((e) => !e.ok)).toEqual([]);
+    const read = events.flatMap((e) => (e.ok ? [e.event] : []));
+    return { kinds: new Set(read.map((e) => e.kind)), shapes: new Set(read.map((e) => e.shape)) };
+  }
+
+  it("answers the seed query from the tenant's audit records, as rows the normalisers read", async () => {
+    const { kinds } = await hunted("entra-directory-changes");
     expect(kinds).toContain("user-invited");
     expect(kinds).toContain("directory-role-added");
     await expect(graph.runHuntingQuery("DeviceEvents | take 10")).rejects.toMatchObject({ statusCode: 400 });
+  });
+
+  it("answers the Azure activity and sign-in queries with CloudAppEvents and EntraIdSignInEvents rows", async () => {
+    const azure = await hunted("azure-activity");
+    expect(azure.shapes).toEqual(new Set(["defender-cloud-app-event"]));
+    expect(azure.kinds).toContain("vm-created");
+    expect(azure.kinds).toContain("azure-role-assigned");
+    expect(azure.kinds).toContain("subscription-tenant-changed");
+    const signIns = await hunted("entra-sign-ins");
+    expect(signIns.shapes).toEqual(new Set(["defender-sign-in"]));
+    expect(signIns.kinds).toEqual(new Set(["sign-in"]));
   });
 });
 

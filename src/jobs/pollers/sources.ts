@@ -39,11 +39,13 @@ export function sourceFromJob(source: string, scope: string): PollSource | undef
  * Entra audit events come from Graph's audit log, or from Defender hunting's seed queries instead.
  */
 export function pollSources(auditSource: "graph" | "hunting"): PollSource[] {
+  // With hunting, Entra changes, sign-ins and Azure activity come from Defender's tables (the seed
+  // queries), leaving the reports API's quota alone; each subscription's Activity Log is still read
+  // (discovery and departures rest on it), and the same operation from both is one event.
   return [
     ...(auditSource === "graph"
-      ? [{ kind: "graph", log: "directoryAudits" } as const]
+      ? [{ kind: "graph", log: "directoryAudits" } as const, { kind: "graph", log: "signIns" } as const]
       : loadSeedQueries().map((q) => ({ kind: "hunting", query: q.name }) as const)),
-    { kind: "graph", log: "signIns" },
     { kind: "graph", log: "riskDetections" },
     { kind: "tenant-activity" },
   ];

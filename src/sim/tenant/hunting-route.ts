@@ -2,14 +2,14 @@ import express, { Router } from "express";
 import { queryName } from "../../hunting/seed-queries.js";
 import { graphError } from "../cloud/http-helpers.js";
 import type { PublishedLogs } from "../cloud/published-logs.js";
-import { cloudAppEvent } from "../records/export-shapes.js";
+import { cloudAppAzureEvent, cloudAppEvent, defenderSignIn } from "../records/export-shapes.js";
 import type { SimTenant } from "../records/people.js";
 
 const WINDOW = /Timestamp\s+between\s*\(\s*datetime\(([^)]+)\)\s*\.\.\s*datetime\(([^)]+)\)\s*\)/i;
 // The list of quoted names, whatever parentheses the names themselves hold ("... (permanent).").
 const ACTION_TYPES = /ActionType\s+in~?\s*\(((?:\s*"[^"]*"\s*,?)*)\)/i;
 
-const SCHEMA = [
+const CLOUD_APP_SCHEMA = [
   { name: "Timestamp", type: "DateTime" },
   { name: "ActionType", type: "String" },
   { name: "Application", type: "String" },
@@ -20,10 +20,48 @@ const SCHEMA = [
   { name: "ReportId", type: "String" },
   { name: "RawEventData", type: "Object" },
 ];
+const AZURE_SCHEMA = [
+  ...CLOUD_APP_SCHEMA.filter((c) => c.name !== "RawEventData"),
+  { name: "AccountId", type: "String" },
+  { name: "ActivityObjects", type: "Object" },
+  { name: "RawEventData", type: "Object" },
+];
+const SIGN_IN_SCHEMA = [
+  "Timestamp",
+  "ReportId",
+  "CorrelationId",
+  "AccountObjectId",
+  "AccountUpn",
+  "AccountDisplayName",
+  "IPAddress",
+  "Application",
+  "ApplicationId",
+  "ErrorCode",
+  "LogonType",
+  "RiskLevelAggregated",
+  "RiskLevelDuringSignIn",
+  "RiskEventTypes",
+].map((name) => ({
+  name,
+  type: ["ErrorCode", "RiskLevelAggregated", "RiskLevelDuringSignIn"].includes(name) ? "Int32" : "String",
+}));
+
+/** Each seed query: the stream it reads, how a record becomes a row, and the row's schema. */
+const QUERIES: Readonly<
+  Record<
+    string,
+    { stream: "directoryAudits" | "activity" | "signIns"; schema: { name: string; type: string }[] }
+  >
+> = {
+  "entra-directory-changes": { stream: "directoryAudits", schema: CLOUD_APP_SCHEMA },
+  "azure-activity": { stream: "activity", schema: AZURE_SCHEMA },
+  "entra-sign-ins": { stream: "signIns", schema: SIGN_IN_SCHEMA },
+};
 
 /**
  * Defender's `security/runHuntingQuery`, answering Warden's own seed queries (hunting/*.kql) from the
- * simulated tenant's directory audit records, as CloudAppEvents rows. It reads the query's time window
+ * simulated tenant's records: directory audits and Azure activity as CloudAppEvents rows, sign-ins as
+ * EntraIdSignInEvents rows. It reads the query's time window
  * and ActionType list; it does not parse KQL in general, and says so for any other query.
  */
 export function huntingRoute(
@@ -42,7 +80,8 @@ export function huntingRoute(
     }
     const name = queryName(query);
     const window = WINDOW.exec(query);
-    if (name !== "entra-directory-changes" || window === null) {
+    const known = name === undefined ? undefined : QUERIES[name];
+    if (known === undefined || window === null) {
       return graphError(
         res,
         400,
@@ -60,16 +99,23 @@ export function huntingRoute(
         (m[1] ?? "").toLowerCase(),
       ),
     );
+    const row = (record: Record<string, unknown>) =>
+      known.stream === "directoryAudits"
+        ? cloudAppEvent(record, tenant.id)
+        : known.stream === "activity"
+          ? cloudAppAzureEvent(record, tenant.id)
+          : defenderSignIn(record, tenant.id);
+    // Every subscription's activity: Defender's Azure connector sees the whole tenant.
     const rows = logs
-      .query("directoryAudits", from, to, now())
-      .map((r) => cloudAppEvent(r.record, tenant.id))
+      .query(known.stream, from, to, now())
+      .map((r) => row(r.record))
       .filter((row) => wanted.size === 0 || wanted.has(String(row["ActionType"]).toLowerCase()))
       .sort((a, b) => String(a["Timestamp"]).localeCompare(String(b["Timestamp"])))
       .slice(0, rowCap());
     res.json({
       "@odata.context":
         "https://graph.microsoft.com/v1.0/$metadata#microsoft.graph.security.huntingQueryResults",
-      schema: SCHEMA,
+      schema: known.schema,
       results: rows,
     });
   });
