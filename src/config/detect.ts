@@ -16,6 +16,8 @@ const cidr = z.string().refine((range) => {
   const family = isIP(address);
   if (family === 0) return false;
   if (prefix === undefined) return true;
+  // "203.0.113.0/" is a typo, not /0 (every address).
+  if (!/^\d{1,3}$/.test(prefix)) return false;
   const bits = Number(prefix);
   return Number.isInteger(bits) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
 }, "must be an IP address or CIDR range such as 203.0.113.0/24");

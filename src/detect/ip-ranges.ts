@@ -11,7 +11,8 @@ export function rangeList(ranges: readonly string[], what: string): BlockList {
   for (const range of ranges) {
     const [address = "", prefix] = range.split("/");
     const family = isIP(address);
-    if (family === 0) throw new Error(`${what}: "${range}" is not an IP address or CIDR range`);
+    if (family === 0 || (prefix !== undefined && !/^\d{1,3}$/.test(prefix)))
+      throw new Error(`${what}: "${range}" is not an IP address or CIDR range`);
     const type = family === 4 ? "ipv4" : "ipv6";
     if (prefix === undefined) list.addAddress(address, type);
     else list.addSubnet(address, Number(prefix), type);

@@ -100,6 +100,7 @@ function isRange(range: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
   if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
   const bits = Number(prefix);
   return Number.isInteger(bits) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
 }

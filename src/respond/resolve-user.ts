@@ -16,7 +16,11 @@ export async function resolveUser(ctx: RespondContext, target: ActionTarget): Pr
   // Entra is eventually consistent: an account the logs showed made a moment ago may not be on the
   // replica that answers yet. Then it is a short wait here (seconds, as Microsoft's guidance says), then a
   // failure that may pass (the job is retried); later it is a missing user, for a person to look at.
-  const replicating = () => target.seenAt !== undefined && Date.now() - target.seenAt < REPLICATION_GRACE_MS;
+  // Within the grace after the finding's time; a time ahead of the clock (a forged record) earns none.
+  const replicating = () =>
+    target.seenAt !== undefined &&
+    target.seenAt <= Date.now() + 60_000 &&
+    Date.now() - target.seenAt < REPLICATION_GRACE_MS;
   let user = await ctx.graph.user(key);
   for (let waitMs = 500; user === undefined && replicating() && waitMs <= 4_000; waitMs *= 2) {
     await new Promise((resolve) => setTimeout(resolve, waitMs));

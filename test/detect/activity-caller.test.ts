@@ -153,4 +153,30 @@ describe("the caller of a diagnostic-settings Activity Log record", () => {
     );
     expect(actor?.external).toBeUndefined();
   });
+
+  it("keeps a member's UPN whole when it holds a # and no other provider signed them in", () => {
+    const actor = actorOf(
+      diagnosticRoleWrite({
+        [OID]: "c6e5f7a8-b9c0-4db4-8e5f-6a7b8c9d0e1f",
+        "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn": "live.com#admin@contoso.example",
+        "http://schemas.microsoft.com/identity/claims/scope": "user_impersonation",
+      }),
+    );
+    // Not the real admin@contoso.example, and not an outsider either.
+    expect(actor).toMatchObject({ type: "user", userPrincipalName: "live.com#admin@contoso.example" });
+    expect(actor?.external).toBeUndefined();
+  });
+
+  it("is a user, not an app, when a delegated token names an app and no user name", () => {
+    const actor = actorOf(
+      diagnosticRoleWrite({
+        [OID]: "d7f6a8b9-c0d1-4ec5-9f6a-7b8c9d0e1f2a",
+        appid: "4f1c2b3a-5d6e-4f70-8192-a3b4c5d6e7f8",
+        "http://schemas.microsoft.com/identity/claims/scope": "user_impersonation",
+        "http://schemas.microsoft.com/identity/claims/identityprovider": "live.com",
+      }),
+    );
+    expect(actor).toMatchObject({ type: "user", external: true });
+    expect(actor?.appId).toBeUndefined();
+  });
 });

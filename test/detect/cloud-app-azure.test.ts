@@ -39,9 +39,70 @@ describe("CloudAppEvents rows of Microsoft Azure", () => {
         source: "azure-activity",
         shape: "defender-cloud-app-event",
         operation: "Microsoft.Resources/deployments/write",
-        actor: { id: "007c979b-47e7-4747-b9a3-58de6bdb275a", ipAddress: "81.2.69.142" },
+        actor: {
+          type: "user",
+          id: "007c979b-47e7-4747-b9a3-58de6bdb275a",
+          displayName: "name",
+          ipAddress: "81.2.69.142",
+        },
       },
     });
+  });
+
+  it("builds the resource from ActivityObjects and ObjectName when RawEventData holds no event", () => {
+    const row = {
+      Timestamp: "2022-12-08T12:52:00.000Z",
+      ActionType: "Write VirtualMachines",
+      Application: "Microsoft Azure",
+      ApplicationId: 12260,
+      AccountObjectId: "71f0a2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b",
+      AccountType: "Regular",
+      IsExternalUser: 1,
+      IPAddress: "198.51.100.23",
+      ObjectName: "miner-01",
+      ObjectType: "Resource",
+      ActivityObjects: JSON.stringify([
+        { Type: "Azure Subscription", Id: SUB, Name: "Contoso Lab 1" },
+        { Type: "Azure Resource Group", Name: "miners" },
+      ]),
+      ReportId: "7b8c9d0e-1f2a-4b3c-8d4e-5f6a7b8c9d0e",
+      RawEventData: '{"AccountMoniker":"MdsResourceStackRPFCentralUS","AccountMonikerLocation":"centralus"}',
+    };
+    expect(normaliseRecord(row, { tenantId: TENANT })).toMatchObject({
+      ok: true,
+      event: {
+        kind: "vm-created",
+        subscriptionId: SUB,
+        resourceId: `/subscriptions/${SUB}/resourceGroups/miners/providers/Microsoft.Compute/virtualMachines/miner-01`,
+        actor: { type: "user", id: "71f0a2b3-c4d5-4e6f-8a9b-0c1d2e3f4a5b", external: true },
+      },
+    });
+  });
+
+  it("leaves an Entra change to the Entra mapper, whatever application a row names", () => {
+    const row = {
+      Timestamp: "2022-12-08T13:05:00.000Z",
+      ActionType: "Add member to role.",
+      Application: "Microsoft Azure",
+      ReportId: "8c9d0e1f-2a3b-4c4d-8e5f-6a7b8c9d0e1f",
+      RawEventData: { Id: "ual-2", Operation: "Add member to role.", CreationTime: "2022-12-08T13:05:00" },
+    };
+    expect(normaliseRecord(row, { tenantId: TENANT })).toMatchObject({
+      ok: true,
+      event: { kind: "directory-role-added" },
+    });
+  });
+
+  it("reads an operation it has no name for as an event, not an unreadable record", () => {
+    const row = {
+      Timestamp: "2022-12-08T13:06:00.000Z",
+      ActionType: "Write RoleEligibilityScheduleRequests",
+      Application: "Microsoft Azure",
+      AccountObjectId: "30a6c29d-de7c-4830-815f-9b3bb366e975",
+      ReportId: "9d0e1f2a-3b4c-4d5e-8f6a-7b8c9d0e1f2a",
+      RawEventData: "{}",
+    };
+    expect(normaliseRecord(row, { tenantId: TENANT })).toMatchObject({ ok: true });
   });
 
   it("reads the blog's portal VM creation (Validate Deployments of a CreateVm deployment) as a VM created", () => {

@@ -28,6 +28,7 @@ const beta = {
   RiskState: 4,
   RiskEventTypes: '["anonymizedIPAddress"]',
   ReportId: "b2c4d6e8-0a1b-4c3d-8e5f-7a9b1c3d5e7f",
+  RequestId: "e1b6d9d7-5fc0-4638-ae1a-e0abceb92200",
 };
 
 describe("Defender sign-in rows", () => {
@@ -38,7 +39,8 @@ describe("Defender sign-in rows", () => {
       event: {
         kind: "sign-in",
         shape: "defender-sign-in",
-        id: `entra-sign-in:${beta.ReportId}`,
+        // Graph's signIn id is the request id: one event whichever source it is read from.
+        id: `entra-sign-in:${beta.RequestId}`,
         time: Date.parse("2026-11-30T07:41:12Z"),
         succeeded: true,
         riskAggregated: "high",

@@ -14,6 +14,8 @@ describe("timestamps as real exports write them", () => {
     expect(parseTime("8/22/2022 6:07:16 PM")).toBe(Date.UTC(2022, 7, 22, 18, 7, 16));
     expect(parseTime("8/22/2022 12:07:16 AM")).toBe(Date.UTC(2022, 7, 22, 0, 7, 16));
     expect(parseTime("8/22/2022 12:07:16 PM")).toBe(Date.UTC(2022, 7, 22, 12, 7, 16));
+    // Windows PowerShell 5.1's ConvertTo-Json.
+    expect(parseTime("/Date(1662713330361)/")).toBe(1662713330361);
   });
 
   it("refuses what is not a time rather than roll it over into another day", () => {
@@ -24,6 +26,10 @@ describe("timestamps as real exports write them", () => {
       "13/22/2022 6:07:16 PM",
       "8/22/2022 13:07:16 PM",
       "yesterday",
+      "05/03/2024 13:00:00",
+      "2022-09-09T08:48:50+99:99",
+      "0001-01-01T00:00:00Z",
+      "0001-01-01T00:00:00",
     ])
       expect(parseTime(text), text).toBeUndefined();
   });
@@ -76,5 +82,22 @@ describe("a risk detection whose detected time does not parse", () => {
   it("is skipped, saying why, only when no usable time is left", () => {
     const read = normaliseRecord(record("not a time", undefined), { tenantId: "t" });
     expect(read).toEqual({ ok: false, reason: expect.stringMatching(/lacks its id or time/) });
+  });
+});
+
+describe("a record PowerShell flattened", () => {
+  it("is refused, saying to export again with more depth", () => {
+    const flattened = {
+      id: "Directory_1",
+      activityDisplayName: "Add member to role",
+      activityDateTime: "/Date(1662713330361)/",
+      initiatedBy: "@{app=; user=}",
+      targetResources: ["@{id=5b6c7d8e; type=User}"],
+    };
+    expect(normaliseRecord(flattened, { tenantId: "t" })).toEqual({
+      ok: false,
+      reason:
+        'written by PowerShell\'s ConvertTo-Json with too little depth (initiatedBy is "@{...}" text): export again with ConvertTo-Json -Depth 10',
+    });
   });
 });

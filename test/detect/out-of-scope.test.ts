@@ -24,7 +24,9 @@ const resourceHealth = {
   level: "Critical",
   properties: { title: "Virtual Machine health status changed", currentHealthStatus: "Unavailable" },
 };
-// A category "Action" record with no `properties` at all (the same file's listKeys, and Beats' own).
+// A category "Action" record with no `properties` at all (the same file's listKeys, and Beats' own): in
+// the storage and Event Hub export an Administrative event's category is Write, Delete or Action, so
+// this one is read, not ignored.
 const action = {
   time: "2020-11-30T10:30:04.0000000Z",
   resourceId:
@@ -64,12 +66,11 @@ const serviceHealth = {
 
 describe("records out of scope", () => {
   it("are ignored, with a reason that names the category or table", () => {
-    const reasons = [resourceHealth, action, deviceEvent, securityAlert, serviceHealth].map((r) =>
+    const reasons = [resourceHealth, deviceEvent, securityAlert, serviceHealth].map((r) =>
       normaliseRecord(r, { tenantId: "t" }),
     );
     expect(reasons).toEqual([
       { ok: false, ignored: true, reason: "diagnostic category ResourceHealth is not one Warden reads" },
-      { ok: false, ignored: true, reason: "diagnostic category Action is not one Warden reads" },
       {
         ok: false,
         ignored: true,
@@ -82,13 +83,13 @@ describe("records out of scope", () => {
 
   it("are counted apart from unreadable records in the summary", async () => {
     async function* items(): AsyncGenerator<InputItem> {
-      for (const [i, record] of [resourceHealth, action, deviceEvent, securityAlert, serviceHealth].entries())
+      for (const [i, record] of [resourceHealth, deviceEvent, securityAlert, serviceHealth, action].entries())
         yield { kind: "record", record, place: `x:${i + 1}` };
       yield { kind: "record", record: { hello: "world" }, place: "x:6" };
       yield { kind: "problem", place: "x:7", reason: "not valid JSON" };
     }
     const report = await runDetection(items(), DEFAULT_DETECT_CONFIG);
-    expect(report.counts).toMatchObject({ records: 7, events: 0, skipped: 2, ignored: 5 });
+    expect(report.counts).toMatchObject({ records: 7, events: 1, skipped: 2, ignored: 4 });
     expect(report.problems).toEqual([
       { place: "x:6", reason: "fits no known log shape" },
       { place: "x:7", reason: "not valid JSON" },
@@ -99,8 +100,54 @@ describe("records out of scope", () => {
     });
   });
 
-  it("leaves the categories the rules read alone: an Administrative record is read", () => {
-    const administrative = { ...action, category: "Administrative", resultType: "Success" };
-    expect(normaliseRecord(administrative, { tenantId: "t" })).toMatchObject({ ok: true });
+  it("reads the storage and Event Hub export's Write, Delete and Action categories, which are Administrative", () => {
+    expect(normaliseRecord(action, { tenantId: "t" })).toMatchObject({ ok: true, event: { kind: "other" } });
+    const roleWrite = {
+      ...action,
+      operationName: "MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/WRITE",
+      category: "Write",
+      resultType: "Success",
+      resourceId:
+        "/SUBSCRIPTIONS/8A4DE8B5-3F4A-4B5C-9D6E-7F8A9B0C1D2E/PROVIDERS/MICROSOFT.AUTHORIZATION/ROLEASSIGNMENTS/0E5B7D2C-1F3A-4B6C-8D9E-0A1B2C3D4E5F",
+      properties: {
+        requestbody: JSON.stringify({
+          Properties: {
+            PrincipalId: "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e",
+            RoleDefinitionId:
+              "/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+            Scope: "/subscriptions/8a4de8b5-3f4a-4b5c-9d6e-7f8a9b0c1d2e",
+          },
+        }),
+      },
+    };
+    expect(normaliseRecord(roleWrite, { tenantId: "t" })).toMatchObject({
+      ok: true,
+      event: { kind: "azure-role-assigned", roleDefinitionId: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635" },
+    });
+    const elevate = {
+      ...action,
+      operationName: "MICROSOFT.AUTHORIZATION/ELEVATEACCESS/ACTION",
+      resultType: "Success",
+    };
+    expect(normaliseRecord(elevate, { tenantId: "t" })).toMatchObject({
+      ok: true,
+      event: { kind: "elevate-access" },
+    });
+  });
+
+  it("reads Sentinel's CloudAppEvents rows (a Type column) as Defender's, not as a table it ignores", () => {
+    const row = {
+      Type: "CloudAppEvents",
+      TimeGenerated: "2026-11-30T10:00:00Z",
+      Timestamp: "2026-11-30T10:00:00Z",
+      ActionType: "Add member to role.",
+      Application: "Microsoft 365",
+      ReportId: "r1",
+      RawEventData: { Id: "ual-1", Operation: "Add member to role.", CreationTime: "2026-11-30T10:00:00" },
+    };
+    expect(normaliseRecord(row, { tenantId: "t" })).toMatchObject({
+      ok: true,
+      event: { kind: "directory-role-added" },
+    });
   });
 });

@@ -25,7 +25,7 @@ describe("reading exports in the forms they come in", () => {
   });
 
   it("reads a pretty-printed document, unwrapping Graph's value and diagnostic exports' records", async () => {
-    const document = JSON.stringify({ "@odata.nextLink": "https://x", value: [{ a: 1 }, { a: 2 }] }, null, 2);
+    const document = JSON.stringify({ "@odata.context": "https://x", value: [{ a: 1 }, { a: 2 }] }, null, 2);
     expect(places(await fromText(document))).toEqual(["record@input[0]", "record@input[1]"]);
     expect(places(await fromText(JSON.stringify({ records: [{ a: 1 }] }, null, 2)))).toEqual([
       "record@input[0]",
@@ -108,6 +108,10 @@ describe("exports as Microsoft's tools write them (issue 19, points 1 to 3)", ()
     await symlink(join(exports, "more"), join(gathered, "2-more"));
     await symlink(gathered, join(gathered, "3-loop"));
     await symlink(join(root, "nowhere.jsonl"), join(gathered, "4-broken.jsonl"));
+    // The same folder and file reached again by other links: read once each.
+    await symlink(join(exports, "more"), join(gathered, "5-more-again"));
+    await symlink(join(exports, "audit.jsonl"), join(gathered, "6-audit-again.jsonl"));
+    await symlink("/proc", join(gathered, "7-proc"));
     const items = await collect(readInput(gathered));
     expect(items.map((i) => i.place.replace(gathered, ""))).toEqual([
       "/1-audit.jsonl:1",
@@ -127,11 +131,22 @@ describe("exports as Microsoft's tools write them (issue 19, points 1 to 3)", ()
     const page = example.responses["200"].body;
     expect(page.nextLink).toMatch(/^https:/);
     const items = await fromText(JSON.stringify(page, null, 2), "page.json");
-    expect(items).toHaveLength(page.value.length);
-    const read = items.map((i) =>
+    const records = items.filter((i) => i.kind === "record");
+    expect(records).toHaveLength(page.value.length);
+    const read = records.map((i) =>
       i.kind === "record" ? normaliseRecord(i.record, { tenantId: "t" }) : undefined,
     );
-    expect(read.every((r) => r?.ok === true)).toBe(true);
+    expect(read.map((r) => (r?.ok === true ? r.event.operation : r))).toEqual(
+      page.value.map((v) => (v as { operationName: { value: string } }).operationName.value),
+    );
+    // The page names a next one: the export is cut short, and that is said.
+    expect(items.at(-1)).toEqual({
+      kind: "problem",
+      place: "page.json",
+      reason: expect.stringMatching(
+        /^one page of a longer list: the pages after it \(its nextLink\) are not in this export/,
+      ),
+    });
   });
 
   it("reads UTF-16 (little and big endian) and UTF-8 with a byte-order mark", async () => {

@@ -70,6 +70,10 @@ describe("where an action came from", () => {
     expect(e.scored(elevation("2001:db8:10::5")).confidence).toBeCloseTo(0.6);
     // No trusted ranges known: nothing is "outside" them.
     expect(engine({}).scored(elevation("192.0.2.44")).confidence).toBeCloseTo(0.6);
+    // A range with a trailing slash is refused, not read as /0.
+    expect(() => engine({ riskyIpRanges: ["198.51.100.0/"] }).scored(elevation("192.0.2.44"))).toThrow(
+      /is not an IP address or CIDR range/,
+    );
   });
 
   it("still raises risky-ip-vm-created for an address a trusted range also covers, and says so", () => {
@@ -113,12 +117,14 @@ describe("the tenant's trusted named locations, read from Graph", () => {
     sim.directory.namedLocations.push(
       { id: "l1", displayName: "Head office", isTrusted: true, ipRanges: TRUSTED },
       { id: "l2", displayName: "Partner VPN", isTrusted: false, ipRanges: ["192.0.2.0/24"] },
+      // Not a range (a trailing slash is not /0, every address): dropped, never thrown.
+      { id: "l3", displayName: "Typo", isTrusted: true, ipRanges: ["198.51.100.0/"] },
     );
     let clock = 0;
     const warnings: string[] = [];
     const read = trustedRangesReader(graph, { warn: (_f, m) => void warnings.push(m) }, () => clock);
     expect(await read()).toEqual(TRUSTED);
-    sim.directory.namedLocations.splice(0, 2);
+    sim.directory.namedLocations.splice(0, 3);
     clock += 60_000;
     expect(await read()).toEqual(TRUSTED);
     clock += 10 * 60_000;

@@ -20,6 +20,15 @@ export function* expandContainer(value: unknown, place: string, depth = 0): Gene
   for (let index = 0; index < items.length; index++) {
     yield* expandContainer(items[index], `${place}[${index}]`, depth + 1);
   }
+  // A saved page that names a next one is a list cut short: what is on the pages after it is not read.
+  const next = isObject(value) ? (value["nextLink"] ?? value["@odata.nextLink"]) : undefined;
+  if (typeof next === "string" && next !== "")
+    yield {
+      kind: "problem",
+      place,
+      reason:
+        "one page of a longer list: the pages after it (its nextLink) are not in this export. Save every page: follow nextLink until there is none",
+    };
 }
 
 function containerItems(value: unknown): unknown[] | undefined {

@@ -42,33 +42,54 @@ export class InputError extends Error {}
 
 /**
  * Every file an input path names: the file itself, or the files under a folder in name order. Symbolic
- * links are followed (a folder of links to exports is a common way to gather them); a link back to a
- * folder already being read is not followed again, and a broken link is skipped.
+ * links are followed (a folder of links to exports is a common way to gather them), each real folder and
+ * file once however many links reach it, and never into the kernel's pseudo-filesystems (/proc, /sys,
+ * /dev: a link there would read forever). A broken link is skipped.
  */
-export async function listInputFiles(path: string, within = new Set<string>()): Promise<string[]> {
+export async function listInputFiles(path: string): Promise<string[]> {
+  return listFiles(path, { folders: new Set(), files: new Set() }, true);
+}
+
+const PSEUDO_FILESYSTEMS = /^\/(proc|sys|dev)(\/|$)/;
+
+async function listFiles(
+  path: string,
+  seen: { folders: Set<string>; files: Set<string> },
+  top: boolean,
+): Promise<string[]> {
   let info: Awaited<ReturnType<typeof stat>>;
+  let real: string;
   try {
     info = await stat(path);
+    real = await realpath(path);
   } catch {
-    if (within.size > 0) return [];
+    if (!top) return [];
     throw new InputError(`cannot read ${path}: no such file or folder. Check the --input path.`);
   }
-  if (info.isFile()) return [path];
+  if (PSEUDO_FILESYSTEMS.test(real)) {
+    if (!top) return [];
+    throw new InputError(
+      `${path} is in ${real.split("/")[1]}, not an export: give the folder of the exports.`,
+    );
+  }
+  if (info.isFile()) {
+    if (seen.files.has(real)) return [];
+    seen.files.add(real);
+    return [path];
+  }
   if (!info.isDirectory()) {
-    if (within.size > 0) return [];
+    if (!top) return [];
     throw new InputError(`${path} is neither a file nor a folder.`);
   }
-  const real = await realpath(path);
-  if (within.has(real)) return [];
-  const inside = new Set([...within, real]);
+  if (seen.folders.has(real)) return [];
+  seen.folders.add(real);
   const files: string[] = [];
   const entries = await readdir(path, { withFileTypes: true });
   entries.sort((a, b) => a.name.localeCompare(b.name));
   for (const entry of entries) {
     if (entry.name.startsWith(".")) continue;
-    const child = join(path, entry.name);
-    if (entry.isDirectory() || entry.isSymbolicLink()) files.push(...(await listInputFiles(child, inside)));
-    else if (entry.isFile()) files.push(child);
+    if (entry.isDirectory() || entry.isSymbolicLink() || entry.isFile())
+      files.push(...(await listFiles(join(path, entry.name), seen, false)));
   }
   return files;
 }

@@ -32,6 +32,7 @@ const UPN_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn";
 const TENANT_CLAIM = "http://schemas.microsoft.com/identity/claims/tenantid";
 const NAME_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name";
 const IDP_CLAIM = "http://schemas.microsoft.com/identity/claims/identityprovider";
+const SCOPE_CLAIM = "http://schemas.microsoft.com/identity/claims/scope";
 const CREATED_MESSAGE = /^Entity (\S+) is created with parent entity (\S+)/i;
 const MOVED_MESSAGE = /moved from tenant ([0-9a-f-]{36}) to tenant ([0-9a-f-]{36})/i;
 
@@ -211,20 +212,27 @@ function caller(event: JsonObject, claims: JsonObject): Principal | undefined {
     (name?.includes("@") ? name : undefined) ??
     str(claims[UPN_CLAIM]) ??
     (uniqueName?.includes("@") ? uniqueName : undefined);
-  // `live.com#alice@outlook.com`: the part before `#` names the provider, not the person.
-  const prefixed = rawUpn !== undefined && /^[^@#]+#[^#]+@/.test(rawUpn) && !isExternalUpn(rawUpn);
+  // `live.com#alice@outlook.com`: the part before `#` names the provider, not the person, but only when
+  // the token says another provider signed them in. A member may be named `live.com#admin@contoso.com`
+  // (`#` is allowed in a UPN): stripping it then would make them the real admin.
+  const another = fromAnotherProvider(claims);
+  const prefixed = another && rawUpn !== undefined && /^[^@#]+#[^#]+@/.test(rawUpn) && !isExternalUpn(rawUpn);
   const upn = prefixed ? rawUpn?.slice(rawUpn.indexOf("#") + 1) : rawUpn;
   const http = obj(field(event, "httpRequest"));
   const ip =
     ipAddress(http === undefined ? undefined : field(http, "clientIpAddress")) ?? ipAddress(claims["ipaddr"]);
   const appId = guid(claims["appid"]);
   if (name === undefined && oid === undefined && upn === undefined) return undefined;
-  // A caller that is a bare GUID with no UPN is an application's service principal.
+  // A caller that is a bare GUID with no UPN is an application's service principal; so is a token that
+  // names an app and no user, unless it is delegated (a user's token carries its scopes, `scp`).
+  const delegated = claims[SCOPE_CLAIM] !== undefined || claims["scp"] !== undefined;
+  const idtyp = str(claims["idtyp"]);
   const isApp =
     upn === undefined &&
-    (str(claims["idtyp"]) === "app" ||
-      guid(name) !== undefined ||
-      (appId !== undefined && name === undefined));
+    (idtyp === "app" ||
+      (idtyp !== "user" &&
+        !delegated &&
+        (guid(name) !== undefined || (appId !== undefined && name === undefined))));
   return principal({
     type: isApp ? "servicePrincipal" : "user",
     id: oid ?? (isApp ? guid(name) : undefined),
@@ -232,7 +240,7 @@ function caller(event: JsonObject, claims: JsonObject): Principal | undefined {
     displayName: str(claims["name"]),
     ipAddress: ip,
     appId: isApp ? appId : undefined,
-    external: (!isApp && (isExternalUpn(upn) || prefixed || fromAnotherProvider(claims))) || undefined,
+    external: (!isApp && (isExternalUpn(upn) || another)) || undefined,
   });
 }
 

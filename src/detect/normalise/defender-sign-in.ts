@@ -25,11 +25,13 @@ export function isDefenderSignIn(row: JsonObject): boolean {
 }
 
 export function mapDefenderSignIn(row: JsonObject, context: NormaliseContext): SecurityEvent | undefined {
-  const tenantId = (str(row["TenantId"]) ?? str(row["ResourceTenantId"]) ?? context.tenantId).toLowerCase();
+  // Not ResourceTenantId: the tenant of the resource signed in to, another one for a cross-tenant sign-in.
+  const tenantId = (str(row["TenantId"]) ?? context.tenantId).toLowerCase();
   const errorCode = num(row["ErrorCode"]);
   return mapSignIn(
     {
-      id: row["ReportId"] ?? row["RequestId"],
+      // Graph's sign-in id is the request id: the same sign-in read from Graph and Defender is one event.
+      id: row["RequestId"] ?? row["ReportId"],
       createdDateTime: row["Timestamp"] ?? row["TimeGenerated"],
       userId: row["AccountObjectId"],
       userPrincipalName: row["AccountUpn"],

@@ -19,10 +19,13 @@ const SIGN_IN_CATEGORIES = new Set([
 const RISK_CATEGORIES = new Set(["userriskevents", "serviceprincipalriskevents"]);
 /**
  * The Activity Log categories that hold what the rules read: role assignments, subscriptions, the
- * transfer policy, VMs and resource groups (Administrative), and a subscription's move (Security). The
- * others (ServiceHealth, ResourceHealth, Alert, Autoscale, Recommendation, Policy) are out of scope.
+ * transfer policy, VMs and resource groups (Administrative), and a subscription's move (Security). In the
+ * storage and Event Hub export an Administrative event's category is its operation's kind instead:
+ * "Write", "Delete" or "Action" ("Azure Monitor activity log schema", storage account and event hubs:
+ * "category: For Administrative events, breakout of the operation type"). The others (ServiceHealth,
+ * ResourceHealth, Alert, Autoscale, Recommendation, Policy) are out of scope.
  */
-export const ACTIVITY_CATEGORIES_READ = new Set(["administrative", "security"]);
+export const ACTIVITY_CATEGORIES_READ = new Set(["administrative", "security", "write", "delete", "action"]);
 
 /** Why a diagnostic-settings record is out of Warden's scope, or undefined when it is one Warden reads. */
 export function diagnosticOutOfScope(record: JsonObject): string | undefined {

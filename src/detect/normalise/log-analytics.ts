@@ -16,7 +16,13 @@ export type LogAnalyticsTable = "AuditLogs" | "SigninLogs" | "AzureActivity";
 export function logAnalyticsTable(row: JsonObject): LogAnalyticsTable | undefined {
   const type = str(row["Type"]);
   if (type === "AuditLogs") return "AuditLogs";
-  if (type === "SigninLogs" || type === "AADNonInteractiveUserSignInLogs") return "SigninLogs";
+  if (
+    type === "SigninLogs" ||
+    type === "AADNonInteractiveUserSignInLogs" ||
+    type === "AADServicePrincipalSignInLogs" ||
+    type === "AADManagedIdentitySignInLogs"
+  )
+    return "SigninLogs";
   if (type === "AzureActivity") return "AzureActivity";
   if (row["TimeGenerated"] === undefined) return undefined;
   if (row["OperationNameValue"] !== undefined) return "AzureActivity";

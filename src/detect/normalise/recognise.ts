@@ -28,10 +28,19 @@ export type Normalised = { ok: true; event: SecurityEvent } | { ok: false; reaso
 export function normaliseRecord(record: unknown, context: NormaliseContext): Normalised {
   if (!isObject(record)) return { ok: false, reason: "not a JSON object" };
   try {
+    const flattened = flattenedByPowerShell(record);
+    if (flattened !== undefined) return { ok: false, reason: flattened };
     const outOfScope = outOfScopeReason(record);
     if (outOfScope !== undefined) return { ok: false, reason: outOfScope, ignored: true };
     const shape = recogniseShape(record);
-    if (shape === undefined) return { ok: false, reason: "fits no known log shape" };
+    if (shape === undefined) {
+      // A table Warden reads none of (told only once no shape it knows fits: Sentinel's CloudAppEvents
+      // rows carry a Type column too).
+      const type = str(record["Type"]);
+      if (type !== undefined && record["TimeGenerated"] !== undefined)
+        return { ok: false, reason: `Log Analytics table ${type} is not one Warden reads`, ignored: true };
+      return { ok: false, reason: "fits no known log shape" };
+    }
     const event = shape.map();
     return event === undefined
       ? { ok: false, reason: `looks like ${shape.name} but lacks its id or time` }
@@ -80,6 +89,21 @@ export function normaliseRecord(record: unknown, context: NormaliseContext): Nor
 }
 
 /**
+ * Windows PowerShell's ConvertTo-Json stops at depth 2 unless told otherwise, and writes what is deeper
+ * as text: `"@{user=; app=}"`. Such a record would read as an event with nobody in it, so it is refused,
+ * saying how to export it again.
+ */
+function flattenedByPowerShell(r: Record<string, unknown>): string | undefined {
+  for (const key of ["initiatedBy", "targetResources", "properties", "status", "claims"]) {
+    const value = r[key];
+    const texts = Array.isArray(value) ? value : [value];
+    if (texts.some((v) => typeof v === "string" && v.startsWith("@{")))
+      return `written by PowerShell's ConvertTo-Json with too little depth (${key} is "@{...}" text): export again with ConvertTo-Json -Depth 10`;
+  }
+  return undefined;
+}
+
+/**
  * Records of a shape Warden knows, from a log or table no rule reads. Told apart from unreadable ones so
  * that a summary's "skipped" means something to look at.
  */
@@ -101,13 +125,5 @@ function outOfScopeReason(r: Record<string, unknown>): string | undefined {
     obj(r["RawEventData"]) === undefined
   )
     return "a Defender device table row (DeviceEvents or alike), not a table Warden reads";
-  const type = str(r["Type"]);
-  if (
-    type !== undefined &&
-    r["TimeGenerated"] !== undefined &&
-    logAnalyticsTable(r) === undefined &&
-    !isDefenderSignIn(r)
-  )
-    return `Log Analytics table ${type} is not one Warden reads`;
   return undefined;
 }

@@ -7,13 +7,20 @@
  */
 const TIMESTAMP =
   /^(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d+))?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
-const US_TIMESTAMP = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))? ?(AM|PM)?$/i;
+// Only with AM or PM, as Microsoft writes it: "05/03/2024 13:00" could be March or May.
+const US_TIMESTAMP = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2})(?::(\d{2}))? ?(AM|PM)$/i;
+/** Before this no log Warden reads was written: an earlier year is a placeholder (0001-01-01), not a time. */
+const EARLIEST_YEAR = 1990;
 
 /** Epoch milliseconds, or undefined when the value is not a timestamp. */
 export function parseTime(value: unknown): number | undefined {
   // The Azure SDK deserialises timestamps into Date objects.
   if (value instanceof Date) return Number.isFinite(value.getTime()) ? value.getTime() : undefined;
   if (typeof value !== "string") return undefined;
+  // Windows PowerShell 5.1's ConvertTo-Json writes a DateTime as "/Date(1662713330361)/".
+  const msJson = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/.exec(value);
+  if (msJson !== null)
+    return Number(msJson[1]) >= Date.UTC(EARLIEST_YEAR, 0, 1) ? Number(msJson[1]) : undefined;
   const fast = parseIsoUtc(value);
   if (fast !== undefined) return fast;
   const match = TIMESTAMP.exec(value.trim());
@@ -31,9 +38,12 @@ export function parseTime(value: unknown): number | undefined {
     }) === undefined
   )
     return undefined;
+  if (Number(y) < EARLIEST_YEAR) return undefined;
   if (zone !== undefined && zone.toUpperCase() !== "Z") {
     const sign = zone.startsWith("-") ? -1 : 1;
     const digits = zone.slice(1).replace(":", "");
+    // UTC offsets run from -12:00 to +14:00.
+    if (Number(digits.slice(0, 2)) > 14 || Number(digits.slice(2, 4)) > 59) return undefined;
     time -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4))) * 60_000;
   }
   return Number.isFinite(time) ? time : undefined;
@@ -43,12 +53,10 @@ export function parseTime(value: unknown): number | undefined {
 function parseUsTime(text: string): number | undefined {
   const m = US_TIMESTAMP.exec(text);
   if (m === null) return undefined;
-  const [, mo, d, y, h, mi, s, half] = m;
+  const [, mo, d, y, h, mi, s, half = ""] = m;
   let hour = Number(h);
-  if (half !== undefined) {
-    if (hour < 1 || hour > 12) return undefined;
-    hour = (hour % 12) + (half.toUpperCase() === "PM" ? 12 : 0);
-  }
+  if (hour < 1 || hour > 12 || Number(y) < EARLIEST_YEAR) return undefined;
+  hour = (hour % 12) + (half.toUpperCase() === "PM" ? 12 : 0);
   return valid(Date.UTC(Number(y), Number(mo) - 1, Number(d), hour, Number(mi), Number(s ?? 0)), {
     month: Number(mo),
     day: Number(d),
@@ -112,6 +120,7 @@ function parseIsoUtc(text: string): number | undefined {
     millis = Math.floor(millis);
   }
   const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  if (year < EARLIEST_YEAR) return undefined;
   const month = d(5) * 10 + d(6);
   const day = d(8) * 10 + d(9);
   // Out of range is not a time (Date.UTC would roll 2022-13-09 into 2023): checked without a Date.

@@ -50,7 +50,10 @@ function claims(call: ArmCall): Json {
     ipaddr: call.callerIp,
     name: call.caller.displayName,
     "http://schemas.microsoft.com/identity/claims/objectidentifier": call.caller.id,
-    "http://schemas.microsoft.com/identity/claims/scope": "user_impersonation",
+    // A person's token is delegated (its scopes); an app's own token has roles instead, no scope.
+    ...(call.appId === undefined
+      ? { "http://schemas.microsoft.com/identity/claims/scope": "user_impersonation" }
+      : { roles: [] }),
     "http://schemas.microsoft.com/identity/claims/tenantid": call.tenant.id,
     ...(call.appId === undefined
       ? {

@@ -239,7 +239,8 @@ export function defenderSignIn(signIn: Json, tenantId: string): Json {
     RiskLevelDuringSignIn: level(signIn["riskLevelDuringSignIn"]),
     RiskEventTypes: JSON.stringify(signIn["riskEventTypes_v2"] ?? []),
     ResourceTenantId: tenantId,
-    ReportId: signIn["id"],
+    RequestId: signIn["id"],
+    ReportId: `${String(signIn["id"])}-report`,
   };
 }
 

@@ -29,6 +29,7 @@ const AZURE_SCHEMA = [
 const SIGN_IN_SCHEMA = [
   "Timestamp",
   "ReportId",
+  "RequestId",
   "CorrelationId",
   "AccountObjectId",
   "AccountUpn",
