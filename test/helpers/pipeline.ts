@@ -242,7 +242,7 @@ export function readableEvents(played: PlayedSim): number {
 }
 
 /** Events logged against events stored, per log: "directoryAudits 120/120, activity 301/298, …". */
-async function shortfall(db: Database, played: PlayedSim): Promise<string> {
+export async function shortfall(db: Database, played: PlayedSim): Promise<string> {
   const { rows } = await db.query<{ source: string; n: string }>(
     "SELECT source, count(*) AS n FROM events WHERE tenant_id = $1 GROUP BY source",
     [played.tenantId],

@@ -11,6 +11,7 @@ import {
   playingSim,
   readableEvents,
   settledState,
+  shortfall,
   startWarden,
   until,
 } from "../helpers/pipeline.js";
@@ -113,7 +114,8 @@ describe.skipIf(!withServices)("PostgreSQL restarted, during polling and during 
           .filter((i) => !finals.includes(i.state))
           .map(async (i) => JSON.stringify((await auditTrail(db, i.id)).map((e) => [e.action, e.detail]))),
       );
-      const where = `events ${await events()} of ${readableEvents(played)}; incidents ${incidents.map((i) => `${i.state} ${i.rules.join(",")}`).join("; ")}; unfinished: ${trails.join("\n")}`;
+      const perLog = await shortfall(db, played).catch(() => "");
+      const where = `events ${await events()} of ${readableEvents(played)} (${perLog}); incidents ${incidents.map((i) => `${i.state} ${i.rules.join(",")}`).join("; ")}; unfinished: ${trails.join("\n")}`;
       throw new Error(`${error.message} (${where})\n${worker.output.join("").slice(-4_000)}`);
     });
 
