@@ -39,37 +39,31 @@ export function assignmentInstances(graph: GraphDirectory, filter: string): Prom
   });
 }
 
-/** adminRemove / adminAssign of an active assignment: how PIM-made assignments are taken away and back. */
-export async function requestActiveAssignment(
+type ScheduleRequest = (
   graph: GraphDirectory,
   action: "adminAssign" | "adminRemove",
   role: Role,
   justification: string,
   expiration?: PimExpiration,
-): Promise<void> {
-  await graph.client.api("/roleManagement/directory/roleAssignmentScheduleRequests").post({
-    action,
-    ...role,
-    justification,
-    ...(action === "adminAssign" ? { scheduleInfo: scheduleFrom(expiration) } : {}),
-  });
-}
+) => Promise<void>;
 
-/** adminRemove / adminAssign of an eligibility; an assignment ends as `expiration` says (default: never). */
-export async function requestEligibility(
-  graph: GraphDirectory,
-  action: "adminAssign" | "adminRemove",
-  role: Role,
-  justification: string,
-  expiration?: PimExpiration,
-): Promise<void> {
-  await graph.client.api("/roleManagement/directory/roleEligibilityScheduleRequests").post({
-    action,
-    ...role,
-    justification,
-    ...(action === "adminAssign" ? { scheduleInfo: scheduleFrom(expiration) } : {}),
-  });
-}
+/** A PIM schedule request to `requests`; an adminAssign ends as `expiration` says (default: never). */
+const scheduleRequest =
+  (requests: string): ScheduleRequest =>
+  async (graph, action, role, justification, expiration) => {
+    await graph.client.api(`/roleManagement/directory/${requests}`).post({
+      action,
+      ...role,
+      justification,
+      ...(action === "adminAssign" ? { scheduleInfo: scheduleFrom(expiration) } : {}),
+    });
+  };
+
+/** adminRemove / adminAssign of an active assignment: how PIM-made assignments are taken away and back. */
+export const requestActiveAssignment = scheduleRequest("roleAssignmentScheduleRequests");
+
+/** adminRemove / adminAssign of an eligibility. */
+export const requestEligibility = scheduleRequest("roleEligibilityScheduleRequests");
 
 function scheduleFrom(expiration: PimExpiration = { type: "noExpiration" }) {
   return { startDateTime: new Date().toISOString(), expiration };

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { isIP } from "node:net";
 import { z } from "zod";
+import { isIpRange } from "../detect/ip-ranges.js";
 import { ConfigError, GUID } from "./readers.js";
 
 /** The detection settings: from an optional JSON file (`--config`), which the environment overrides. */
@@ -11,16 +11,7 @@ const guidList = z.array(
     .regex(GUID, "must be a GUID")
     .transform((s) => s.toLowerCase()),
 );
-const cidr = z.string().refine((range) => {
-  const [address = "", prefix] = range.split("/");
-  const family = isIP(address);
-  if (family === 0) return false;
-  if (prefix === undefined) return true;
-  // "203.0.113.0/" is a typo, not /0 (every address).
-  if (!/^\d{1,3}$/.test(prefix)) return false;
-  const bits = Number(prefix);
-  return Number.isInteger(bits) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
-}, "must be an IP address or CIDR range such as 203.0.113.0/24");
+const cidr = z.string().refine(isIpRange, "must be an IP address or CIDR range such as 203.0.113.0/24");
 
 export const detectSchema = z
   .object({

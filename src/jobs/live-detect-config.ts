@@ -1,7 +1,7 @@
-import { isIP } from "node:net";
 import { classifyFailure } from "../cloud/errors.js";
 import type { GraphDirectory } from "../cloud/graph-directory.js";
 import type { DetectConfig } from "../detect/detect-config.js";
+import { isIpRange } from "../detect/ip-ranges.js";
 
 /** Warden itself in the tenant: the app it signs in as, and that app's service principal when configured. */
 export interface WardenIdentity {
@@ -84,7 +84,7 @@ export function trustedRangesReader(
     if (now() - readAt < NAMED_LOCATIONS_TTL_MS) return ranges;
     readAt = now();
     try {
-      ranges = (await graph.trustedNamedRanges()).filter(isRange);
+      ranges = (await graph.trustedNamedRanges()).filter(isIpRange);
     } catch (error) {
       log.warn(
         { error: classifyFailure(error).message },
@@ -93,14 +93,4 @@ export function trustedRangesReader(
     }
     return ranges;
   };
-}
-
-function isRange(range: string): boolean {
-  const [address = "", prefix] = range.split("/");
-  const family = isIP(address);
-  if (family === 0) return false;
-  if (prefix === undefined) return true;
-  if (!/^\d{1,3}$/.test(prefix)) return false;
-  const bits = Number(prefix);
-  return Number.isInteger(bits) && bits >= 0 && bits <= (family === 4 ? 32 : 128);
 }
