@@ -3,10 +3,10 @@ import express, { Router } from "express";
 import { graphError, singleParam } from "../cloud/http-helpers.js";
 import type { SimDirectory } from "./directory.js";
 import { actorOf } from "./graph-directory-routes.js";
-import { scheduleOf } from "./graph-role-routes.js";
+import { acceptedScheduleRequest } from "./graph-role-routes.js";
 import type { RoleAssignment } from "./model.js";
 import { page, parseFilter } from "./odata.js";
-import { breaksExpirationRule, type ExpirationRule, POLICY_REFUSAL } from "./pim-settings.js";
+import type { ExpirationRule } from "./pim-settings.js";
 
 const BASE = "/v1.0/roleManagement/directory";
 
@@ -48,31 +48,14 @@ export function graphPimRoutes(directory: SimDirectory, baseUrl: () => string): 
   /** "Create roleAssignmentScheduleRequests": adminAssign (within the role's settings) or adminRemove. */
   router.post(`${BASE}/roleAssignmentScheduleRequests`, (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const { action, principalId, roleDefinitionId, directoryScopeId } = body;
-    if (
-      (action !== "adminAssign" && action !== "adminRemove") ||
-      typeof principalId !== "string" ||
-      typeof roleDefinitionId !== "string" ||
-      typeof directoryScopeId !== "string"
-    ) {
-      return graphError(
-        res,
-        400,
-        "Request_BadRequest",
-        "action (adminAssign or adminRemove), principalId, roleDefinitionId and directoryScopeId are required.",
-      );
-    }
-    const schedule = scheduleOf(body, directory.now());
-    if ("malformed" in schedule) return graphError(res, 400, "Request_BadRequest", schedule.malformed);
-    const rule = directory.roleSettings("entra", roleDefinitionId).assignment;
-    if (action === "adminAssign" && breaksExpirationRule(rule, schedule.start, schedule.end)) {
-      return graphError(res, 400, POLICY_REFUSAL.code, POLICY_REFUSAL.message);
-    }
+    const accepted = acceptedScheduleRequest(body, res, directory, "assignment");
+    if (accepted === undefined) return;
+    const { action, principalId, roleDefinitionId, directoryScopeId, end } = accepted;
     const touched = directory.requestActiveAssignment(
       actorOf(res),
       action,
       { principalId, roleDefinitionId, directoryScopeId },
-      schedule.end === null ? null : new Date(schedule.end).toISOString(),
+      end,
     );
     if (touched === undefined) {
       return graphError(res, 400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.");

@@ -163,35 +163,16 @@ export function graphRoleRoutes(directory: SimDirectory, baseUrl: () => string):
 
   router.post(`${BASE}/roleEligibilityScheduleRequests`, (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const { action, principalId, roleDefinitionId, directoryScopeId } = body;
-    if (
-      (action !== "adminAssign" && action !== "adminRemove") ||
-      typeof principalId !== "string" ||
-      typeof roleDefinitionId !== "string" ||
-      typeof directoryScopeId !== "string"
-    ) {
-      return graphError(
-        res,
-        400,
-        "Request_BadRequest",
-        "action (adminAssign or adminRemove), principalId, roleDefinitionId and directoryScopeId are required.",
-      );
-    }
-    const schedule = scheduleOf(body, directory.now());
-    if ("malformed" in schedule) return graphError(res, 400, "Request_BadRequest", schedule.malformed);
-    const rule = directory.roleSettings("entra", roleDefinitionId).eligibility;
-    if (action === "adminAssign" && breaksExpirationRule(rule, schedule.start, schedule.end)) {
-      return graphError(res, 400, POLICY_REFUSAL.code, POLICY_REFUSAL.message);
-    }
+    const accepted = acceptedScheduleRequest(body, res, directory, "eligibility");
+    if (accepted === undefined) return;
+    const { action, principalId, roleDefinitionId, directoryScopeId, end } = accepted;
     const touched = directory.changeEligibility(
       actorOf(res),
       action,
       principalId,
       roleDefinitionId,
       directoryScopeId,
-      schedule.end === null
-        ? { type: "noExpiration" }
-        : { type: "afterDateTime", endDateTime: new Date(schedule.end).toISOString() },
+      end === null ? { type: "noExpiration" } : { type: "afterDateTime", endDateTime: end },
     );
     if (touched === undefined) {
       return graphError(res, 400, "RoleAssignmentDoesNotExist", "The Role assignment does not exist.");
@@ -227,4 +208,52 @@ export function scheduleOf(
   if (Number.isNaN(start)) return { malformed: "scheduleInfo.startDateTime is not a date" };
   const end = requestedEnd(info.expiration, start, "graph");
   return "malformed" in end ? end : { start, end: end.end };
+}
+
+/**
+ * A PIM schedule request's body as Graph checks it (the action, the role, a well-formed schedule, an
+ * adminAssign within the role's expiration rule for its `level`), or undefined once refused with Graph's
+ * 400. `end` is the schedule's end as ISO text, null for none.
+ */
+export function acceptedScheduleRequest(
+  body: Record<string, unknown>,
+  res: Response,
+  directory: SimDirectory,
+  level: "eligibility" | "assignment",
+):
+  | {
+      action: "adminAssign" | "adminRemove";
+      principalId: string;
+      roleDefinitionId: string;
+      directoryScopeId: string;
+      end: string | null;
+    }
+  | undefined {
+  const { action, principalId, roleDefinitionId, directoryScopeId } = body;
+  if (
+    (action !== "adminAssign" && action !== "adminRemove") ||
+    typeof principalId !== "string" ||
+    typeof roleDefinitionId !== "string" ||
+    typeof directoryScopeId !== "string"
+  ) {
+    graphError(
+      res,
+      400,
+      "Request_BadRequest",
+      "action (adminAssign or adminRemove), principalId, roleDefinitionId and directoryScopeId are required.",
+    );
+    return undefined;
+  }
+  const schedule = scheduleOf(body, directory.now());
+  if ("malformed" in schedule) {
+    graphError(res, 400, "Request_BadRequest", schedule.malformed);
+    return undefined;
+  }
+  const rule = directory.roleSettings("entra", roleDefinitionId)[level];
+  if (action === "adminAssign" && breaksExpirationRule(rule, schedule.start, schedule.end)) {
+    graphError(res, 400, POLICY_REFUSAL.code, POLICY_REFUSAL.message);
+    return undefined;
+  }
+  const end = schedule.end === null ? null : new Date(schedule.end).toISOString();
+  return { action, principalId, roleDefinitionId, directoryScopeId, end };
 }
