@@ -74,6 +74,7 @@ const STREAM_SHARE: Record<Stream, number> = {
   directoryAudits: 0.005,
   riskDetections: 0,
   activity: 0.975,
+  alerts: 0,
 };
 
 /** The project's root, whether this runs compiled (dist/bench) or from source (bench, under Vitest). */

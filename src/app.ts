@@ -189,6 +189,18 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
     // are harmless: events are stored by id and watermarks only move forward.
     { concurrency: 16, attempts: 5, ...retry },
   );
+  const workflow = workflowDeps(warden, now);
+  // With a bot, each change of an incident refreshes its card in Teams; without one there is no card.
+  const bot = botConfigured(warden) ? createBot(warden, workflow) : undefined;
+  const announce = async (incidentId: string) => {
+    if (bot !== undefined) await enqueue(queue, JOBS.notify, { incidentId });
+  };
+  if (bot !== undefined)
+    queue.process(QUEUE.notify, byName(QUEUE.notify, { notify: (job) => bot.notify(job) }, log), {
+      concurrency: 1,
+      attempts: 8,
+      ...retry,
+    });
   const detect = detectHandler(
     db,
     withOwnServicePrincipal(
@@ -203,20 +215,9 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
     ),
     queue,
     trustedRangesReader(warden.directory, log),
+    announce,
   );
   queue.process(QUEUE.detect, byName(QUEUE.detect, { detect }, log), { concurrency: 1, ...retry });
-  const workflow = workflowDeps(warden, now);
-  // With a bot, each change of an incident refreshes its card in Teams; without one there is no card.
-  const bot = botConfigured(warden) ? createBot(warden, workflow) : undefined;
-  const announce = async (incidentId: string) => {
-    if (bot !== undefined) await enqueue(queue, JOBS.notify, { incidentId });
-  };
-  if (bot !== undefined)
-    queue.process(QUEUE.notify, byName(QUEUE.notify, { notify: (job) => bot.notify(job) }, log), {
-      concurrency: 1,
-      attempts: 8,
-      ...retry,
-    });
   const triage = triageHandler(workflow, queue, announce);
   const adminRecheckMs = config.runtime.timings.adminRecheckMs;
   const reconcile = reconcileHandler(db, queue, tenantId, announce, bot !== undefined, {
@@ -258,7 +259,7 @@ export async function startSchedules(warden: Warden): Promise<void> {
     { tenantId },
     config.runtime.reconcileIntervalMs,
   );
-  for (const source of pollSources(config.runtime.auditSource)) {
+  for (const source of pollSources(config.runtime.auditSource, config.runtime.alerts)) {
     const { source: name, scope } = sourceKey(source);
     await queue.repeat(
       QUEUE.poll,

@@ -15,6 +15,7 @@ export function graphLimitFor(url: string): { name: string; limit: RateLimit } {
   const path = new URL(url, "https://graph.invalid").pathname;
   if (path.includes("/auditLogs/")) return { name: "graphReports", limit: LIMITS.graphReports };
   if (path.includes("/security/runHuntingQuery")) return { name: "hunting", limit: LIMITS.hunting };
+  if (path.includes("/security/alerts")) return { name: "securityAlerts", limit: LIMITS.securityAlerts };
   if (path.includes("/identityProtection/") || path.includes("/conditionalAccess/")) {
     return { name: "identityProtection", limit: LIMITS.identityProtection };
   }

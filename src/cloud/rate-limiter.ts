@@ -16,6 +16,8 @@ export const LIMITS = {
   identityProtection: { requests: 1, windowMs: 1_000 },
   /** Graph identity reads: 3,500+ resource units per 10 s per app and tenant; a GET costs about 2. */
   graphIdentity: { requests: 150, windowMs: 1_000 },
+  /** Graph's security alerts: 150 requests a minute per app and tenant ("Security detections and incidents"). */
+  securityAlerts: { requests: 150, windowMs: 60_000 },
   /** Defender advanced hunting: 45 calls a minute per tenant. */
   hunting: { requests: 45, windowMs: 60_000 },
   /**

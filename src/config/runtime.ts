@@ -56,6 +56,11 @@ export interface RuntimeConfig {
    * hunting/, which leaves the reports quota to sign-ins.
    */
   auditSource: "graph" | "hunting";
+  /**
+   * Whether Microsoft's alerts are read from Graph's `security/alerts_v2` (WARDEN_ALERTS, `graph` or
+   * `off`): they raise the confidence of Warden's own findings. Needs SecurityAlert.Read.All.
+   */
+  alerts: "graph" | "off";
   pollOverlapMs: number;
   /** Events older than this are deleted daily (WARDEN_EVENT_RETENTION_DAYS); findings keep their references. */
   eventRetentionMs: number;
@@ -158,6 +163,7 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     dataDir: value("WARDEN_DATA_DIR") ?? ".warden/data",
     pollIntervalMs: positive("WARDEN_POLL_INTERVAL_SECONDS", 60) * 1_000,
     auditSource: oneOf(value, "WARDEN_AUDIT_SOURCE", ["graph", "hunting"] as const, "graph"),
+    alerts: oneOf(value, "WARDEN_ALERTS", ["graph", "off"] as const, "graph"),
     pollOverlapMs: positive("WARDEN_POLL_OVERLAP_MINUTES", 15) * 60_000,
     eventRetentionMs: positive("WARDEN_EVENT_RETENTION_DAYS", 14) * 86_400_000,
     initialLookbackMs: positive("WARDEN_INITIAL_LOOKBACK_HOURS", 24) * 3_600_000,

@@ -4,7 +4,14 @@
  */
 
 /** Which Microsoft log the event came from, whatever pipe carried it there. */
-export type EventSource = "entra-audit" | "entra-sign-in" | "entra-risk" | "azure-activity" | "warden";
+export type EventSource =
+  | "entra-audit"
+  | "entra-sign-in"
+  | "entra-risk"
+  | "azure-activity"
+  /** Microsoft's own alerts (Graph `security/alerts_v2`): evidence for findings, never one alone. */
+  | "security-alert"
+  | "warden";
 
 /** The record shape it was read from; kept so an analyst can find the original. */
 export type InputShape =
@@ -21,6 +28,7 @@ export type InputShape =
   | "log-analytics-activity"
   | "defender-cloud-app-event"
   | "defender-sign-in"
+  | "graph-security-alert"
   /** What Warden saw itself rather than read in a log (source "warden"): see detect/observations.ts. */
   | "warden-observation";
 
@@ -170,6 +178,34 @@ export interface RiskDetectionEvent extends EventBase {
   riskEventType: string;
   riskLevel: RiskLevel;
 }
+export type AlertSeverity = "informational" | "low" | "medium" | "high" | "unknown";
+
+/**
+ * An alert Microsoft raised (Defender XDR, Defender for Cloud Apps, Identity Protection...), read from
+ * Graph's `security/alerts_v2` or an export of it. No rule reads it: it is attached to the findings about
+ * the same user or subscription, and raises their confidence (detect/alerts.ts). Each version of the
+ * alert (its `lastUpdateDateTime`) is one event, so a reclassification is read too.
+ */
+export interface SecurityAlertEvent extends EventBase {
+  kind: "security-alert";
+  /** Microsoft's alert id, checked to hold only letters, digits, `_` and `-` (it shapes a link). */
+  alertId: string;
+  title: string;
+  severity: AlertSeverity;
+  /** The product that raised it: `microsoftDefenderForCloudApps`, `microsoft365Defender`, ... */
+  serviceSource: string;
+  /** `falsePositive` or `informationalExpectedActivity` once the SOC has said it is not an attack. */
+  classification?: string;
+  /** The activity the alert is about: from its first to its last activity. */
+  firstActivity: number;
+  lastActivity: number;
+  /** When this version of the alert was written. */
+  updatedAt: number;
+  /** The users in its evidence. */
+  users: Principal[];
+  /** The subscriptions of the Azure resources (and VMs) in its evidence, lower-case. */
+  subscriptionIds: string[];
+}
 /** Everything else: counted and stored, never a finding on its own. */
 export interface OtherEvent extends EventBase {
   kind: "other";
@@ -193,6 +229,7 @@ export type SecurityEvent =
   | ResourceGroupWrittenEvent
   | SignInEvent
   | RiskDetectionEvent
+  | SecurityAlertEvent
   | OtherEvent;
 
 export type EventKind = SecurityEvent["kind"];

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { EventSource, PrincipalType, SecurityEvent } from "./event.js";
+import type { AlertSeverity, EventSource, PrincipalType, SecurityEvent } from "./event.js";
 
 /** The rule ids are a public contract: SIEM rules, suppressions and dashboards key on them. */
 export const RULES = [
@@ -42,9 +42,12 @@ export interface FindingActor {
 
 export interface EvidenceRef {
   source: EventSource;
+  /** The event's id; for a Microsoft alert, the alert's own id (what its link is built from). */
   id: string;
   time: number;
   operation: string;
+  /** A Microsoft alert's severity: what it adds to the finding's confidence (detect/alerts.ts). */
+  alertSeverity?: AlertSeverity;
 }
 
 /**
@@ -70,6 +73,8 @@ export interface Finding {
   subscriptionIds: string[];
   evidence: EvidenceRef[];
   summary: string;
+  /** The confidence before Microsoft's alerts raised it (detect/alerts.ts), when any did. */
+  confidenceBeforeAlerts?: number;
   /** The privileges granted in the finding's evidence, when it is about a grant. */
   grants?: Grant[];
 }

@@ -1,5 +1,6 @@
+import type { AlertSignal } from "./alerts.js";
 import type { Principal, SecurityEvent } from "./event.js";
-import type { EvidenceRef } from "./finding.js";
+import type { EvidenceRef, Finding } from "./finding.js";
 
 /**
  * What detectors may know of the past, as they see it (`HistoryView`), and the facts kept per principal.
@@ -41,4 +42,5 @@ export interface HistoryView {
   isExternal(principal: Principal | undefined): boolean;
   isPrivilegedCustomRole(roleDefinitionId: string | undefined): boolean;
   riskNear(principal: Principal | undefined, time: number, windowMs?: number): RiskSignal[];
+  alertsAbout(finding: Finding): AlertSignal[];
 }

@@ -1,5 +1,6 @@
+import { AlertBook, type AlertSignal, alertSignalOf, userKeysOf } from "./alerts.js";
 import type { Principal, SecurityEvent } from "./event.js";
-import { evidenceOf } from "./finding.js";
+import { evidenceOf, type Finding } from "./finding.js";
 import type { HistoryView, PrincipalState, RiskSignal } from "./history-view.js";
 import { isExternalUpn, principalKeys } from "./identity.js";
 import { isPrivilegedActionList, scopeLevel } from "./roles.js";
@@ -37,6 +38,7 @@ export class History implements HistoryView {
   /** The same states by bare object id: the hot lookup, without building a key string per event. */
   private readonly byId = new Map<string, PrincipalState>();
   private readonly privilegedCustomRoles = new Set<string>();
+  private readonly alerts = new AlertBook();
 
   principal(principal: Principal | undefined): PrincipalState | undefined {
     for (const key of principalKeys(principal)) {
@@ -134,6 +136,9 @@ export class History implements HistoryView {
         }
         break;
       }
+      case "security-alert":
+        this.alerts.add(alertSignalOf(event));
+        break;
       case "azure-role-defined":
         if (
           event.roleDefinitionId !== undefined &&
@@ -157,11 +162,25 @@ export class History implements HistoryView {
   }
 
   /**
+   * Microsoft's alerts about the finding's actor or subject (by every key history knows them by) or one of
+   * its subscriptions, within a day of it.
+   */
+  alertsAbout(finding: Finding): AlertSignal[] {
+    const keys = new Set(userKeysOf(finding));
+    for (const key of [...keys]) {
+      const state = this.byKey.get(key);
+      if (state !== undefined) for (const k of state.keys) keys.add(k);
+    }
+    return this.alerts.near([...keys], finding.subscriptionIds, finding.time);
+  }
+
+  /**
    * Forgets what is older than `horizonMs` before `now`, and principals left with nothing worth keeping.
    * External principals stay: whether someone is a guest matters for as long as they exist.
    */
   prune(now: number, horizonMs: number): void {
     const cutoff = now - horizonMs;
+    this.alerts.prune(cutoff);
     const seen = new Set<PrincipalState>();
     for (const [key, state] of this.byKey) {
       if (!seen.has(state)) {

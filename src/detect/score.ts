@@ -1,3 +1,4 @@
+import { withAlerts } from "./alerts.js";
 import type { DetectConfig } from "./detect-config.js";
 import type { Principal } from "./event.js";
 import { clampConfidence, type Finding, type RuleId } from "./finding.js";
@@ -50,7 +51,9 @@ export function score(finding: Finding, history: HistoryView, config: DetectConf
       confidence += finding.rule === "external-vm-created" ? 0.2 : 0.05;
     }
   }
-  return { ...finding, confidence: clampConfidence(confidence), evidence };
+  const scored = { ...finding, confidence: clampConfidence(confidence), evidence };
+  // Microsoft's alerts last: what they add is kept apart, so that alerts read later replace it.
+  return withAlerts(scored, history.alertsAbout(scored));
 }
 
 /**

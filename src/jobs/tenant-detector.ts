@@ -1,11 +1,19 @@
+import { ALERT_WINDOW_MS, withAlerts } from "../detect/alerts.js";
 import { correlate } from "../detect/correlate.js";
 import type { DetectConfig } from "../detect/detect-config.js";
 import { DetectionEngine } from "../detect/engine.js";
+import type { SecurityAlertEvent } from "../detect/event.js";
 import { type Finding, SEVERITY_RANK, type Severity } from "../detect/finding.js";
 import { containmentObjectsOf } from "../store/containment-objects-repo.js";
 import type { Database, Queryable } from "../store/database.js";
 import { eventsAfter } from "../store/events-repo.js";
-import { findingsSince, insertFindings, setIncidentOfFindings } from "../store/findings-repo.js";
+import {
+  findingsByIds,
+  findingsSince,
+  insertFindings,
+  replaceFindings,
+  setIncidentOfFindings,
+} from "../store/findings-repo.js";
 import {
   appendAudit,
   createIncident,
@@ -33,6 +41,11 @@ export interface DetectionRun {
   newRules: string[];
   /** Incidents created or grown by this run: each needs triage. */
   incidents: string[];
+  /**
+   * Incidents whose findings Microsoft's alerts read in this run made more (or, once dismissed, less)
+   * certain: each needs its card brought up to date, and a waiting one deciding again.
+   */
+  alerted: string[];
 }
 
 /**
@@ -48,6 +61,8 @@ export class TenantDetector {
   private engine: DetectionEngine;
   /** The last event sequence number fed to this process's engine. */
   private fed = 0;
+  /** Microsoft alerts this run read: attached to the findings stored before they came. */
+  private alertsRead: SecurityAlertEvent[] = [];
 
   constructor(
     private readonly db: Database,
@@ -68,7 +83,7 @@ export class TenantDetector {
         [`warden:detect:${this.tenantId}`],
       );
       if (rows[0]?.locked !== true)
-        return { ran: false, events: 0, newFindings: 0, newRules: [], incidents: [] };
+        return { ran: false, events: 0, newFindings: 0, newRules: [], incidents: [], alerted: [] };
       const committed = await readCursor(tx, this.tenantId);
       if (committed < this.fed) {
         // The store went back (restored, or a test reset it): start the engine afresh.
@@ -81,6 +96,7 @@ export class TenantDetector {
       this.engine.useTrustedRanges(trusted);
       // Catch up, without reporting, on what this engine has not seen but is already detected.
       await this.feed(tx, committed, false);
+      this.alertsRead = [];
       const found = await this.feed(tx, Number.POSITIVE_INFINITY, true);
       const scored = [...found.values()].map((f) => this.engine.scored(f));
       const fresh = await insertFindings(tx, scored);
@@ -93,12 +109,14 @@ export class TenantDetector {
               scored.filter((f) => fresh.has(f.id)),
             );
       const newFindings = [...scored.filter((f) => fresh.has(f.id)), ...correlated.newChains];
+      const alerted = this.alertsRead.length === 0 ? [] : await this.attachAlerts(tx, this.alertsRead);
       return {
         ran: true,
         events: found.size,
         newFindings: newFindings.length,
         newRules: newFindings.map((f) => f.rule),
         incidents: correlated.incidents,
+        alerted: alerted.filter((id) => !correlated.incidents.includes(id)),
       };
     });
   }
@@ -111,6 +129,7 @@ export class TenantDetector {
       const batch = await eventsAfter(tx, this.tenantId, this.fed, BATCH);
       const within = batch.filter((e) => e.seq <= upTo);
       for (const { seq, event } of within) {
+        if (collect && event.kind === "security-alert") this.alertsRead.push(event);
         for (const finding of this.engine.ingest(event))
           if (collect && !found.has(finding.id)) found.set(finding.id, finding);
         this.fed = seq;
@@ -118,6 +137,51 @@ export class TenantDetector {
       if (within.length < BATCH) break;
     }
     return found;
+  }
+
+  /**
+   * Brings the stored findings around the alerts read up to date with every alert history knows now
+   * (alerts usually come minutes to hours after the activity, so after its findings were stored), and the
+   * incidents holding them: their confidence is their findings' highest, and their version moves so that
+   * cards show the alert. Returns the incidents changed.
+   */
+  private async attachAlerts(tx: Queryable, alerts: readonly SecurityAlertEvent[]): Promise<string[]> {
+    const earliest = Math.min(...alerts.map((a) => a.firstActivity));
+    const stored = await findingsSince(tx, this.tenantId, new Date(earliest - ALERT_WINDOW_MS - DAY));
+    const changed = stored
+      .map((s) => ({ before: s, after: withAlerts(s.finding, this.engine.history.alertsAbout(s.finding)) }))
+      .filter((c) => c.after !== c.before.finding);
+    if (changed.length === 0) return [];
+    await replaceFindings(
+      tx,
+      changed.map((c) => c.after),
+    );
+    const incidentIds = [
+      ...new Set(changed.map((c) => c.before.incidentId).filter((id): id is string => id !== null)),
+    ];
+    const touched: string[] = [];
+    for (const incident of await getIncidents(tx, incidentIds)) {
+      if (incident.state === "merged") continue;
+      const members = await findingsByIds(tx, incident.findingIds);
+      const content = contentOf(members, []);
+      const version = await updateIncidentContent(tx, incident.id, {
+        ...content,
+        findingIds: incident.findingIds,
+        rules: incident.rules,
+      });
+      await appendAudit(tx, {
+        incidentId: incident.id,
+        action: "alerts-attached",
+        detail: {
+          findings: changed.filter((c) => c.before.incidentId === incident.id).map((c) => c.after.id),
+          alerts: [...new Set(alerts.map((a) => a.alertId))],
+          confidence: content.confidence,
+          version,
+        },
+      });
+      touched.push(incident.id);
+    }
+    return touched;
   }
 
   /**

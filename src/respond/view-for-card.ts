@@ -48,6 +48,28 @@ function portalLink(f: Finding, tenantId: string): string | undefined {
   return "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/AuditLogList.ReactView";
 }
 
+/** Letters, digits, `_` and `-`: the alert ids Microsoft gives (normalise/security-alert.ts refuses others). */
+const ALERT_ID = /^[A-Za-z0-9_-]{1,128}$/;
+
+/**
+ * Microsoft's alerts attached to the findings, once each, first: each links to the alert in the Defender
+ * portal, built from the alert's id checked again here (a stored body is not trusted to have been
+ * checked), never from the `alertWebUrl` a record carries.
+ */
+function alertLines(findings: readonly Finding[], tenantId: string): { text: string; url?: string }[] {
+  const seen = new Map<string, { text: string; url?: string }>();
+  for (const f of findings)
+    for (const e of f.evidence) {
+      if (e.source !== "security-alert" || seen.has(e.id)) continue;
+      const url =
+        ALERT_ID.test(e.id) && isGuid(tenantId)
+          ? `https://security.microsoft.com/alerts/${e.id}?tid=${tenantId}`
+          : undefined;
+      seen.set(e.id, { text: `Microsoft alert: ${e.operation}`, ...(url === undefined ? {} : { url }) });
+    }
+  return [...seen.values()];
+}
+
 function kindOf(f: Finding): NonNullable<IncidentView["subject"]>["kind"] {
   if (f.subject.type === "tenant") return "tenant";
   if (f.subject.type === "subscription") return "subscription";
@@ -102,15 +124,21 @@ export async function incidentView(db: Queryable, incident: IncidentRow): Promis
           },
         }),
     timeline: findings.map((f) => ({ time: f.time, text: f.summary })).sort((a, b) => a.time - b.time),
-    evidence: findings.flatMap((f) => {
-      const url = portalLink(f, incident.tenantId);
-      return [
-        {
-          text: `${f.rule}: ${f.evidence.map((e) => e.operation).join(", ")}`,
-          ...(url === undefined ? {} : { url }),
-        },
-      ];
-    }),
+    evidence: [
+      ...alertLines(findings, incident.tenantId),
+      ...findings.flatMap((f) => {
+        const url = portalLink(f, incident.tenantId);
+        return [
+          {
+            text: `${f.rule}: ${f.evidence
+              .filter((e) => e.source !== "security-alert")
+              .map((e) => e.operation)
+              .join(", ")}`,
+            ...(url === undefined ? {} : { url }),
+          },
+        ];
+      }),
+    ],
     actions: actions.map((a) => {
       const changes = Array.isArray(a.plan["changes"]) ? (a.plan["changes"] as string[]) : [];
       const steps = a.changed?.["administratorSteps"];

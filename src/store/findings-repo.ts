@@ -23,6 +23,20 @@ export async function insertFindings(db: Queryable, findings: readonly Finding[]
   return new Set(rows.map((r) => r.id));
 }
 
+/**
+ * Replaces stored findings' confidence and body (Microsoft's alerts attached since they were stored); the
+ * rule, time and incident stay. A finding not stored is not created here.
+ */
+export async function replaceFindings(db: Queryable, findings: readonly Finding[]): Promise<void> {
+  if (findings.length === 0) return;
+  await db.query(
+    `UPDATE findings SET confidence = u.confidence, body = u.body
+     FROM unnest($1::text[], $2::real[], $3::jsonb[]) AS u(id, confidence, body)
+     WHERE findings.id = u.id`,
+    [findings.map((f) => f.id), findings.map((f) => f.confidence), findings.map((f) => JSON.stringify(f))],
+  );
+}
+
 export interface StoredFinding {
   finding: Finding;
   incidentId: string | null;

@@ -81,6 +81,22 @@ for (const [name, available, prepare] of modes) {
       expect(state.events).toBe(p.written);
       expect(state.incidents).toEqual(EXPECTED_INCIDENTS);
       expect(state.findingsInIncidents).toBe(state.findings);
+      // Microsoft's alerts, written after the activity they saw (so after its findings were stored), were
+      // polled from security/alerts_v2 and attached to the incidents they are about, each with its link.
+      const alerted: string[] = [];
+      for (const incident of await listIncidents(w.db, p.tenantId)) {
+        const view = await incidentView(w.db, incident);
+        for (const line of view.evidence.filter((e) => e.text.startsWith("Microsoft alert:"))) {
+          expect(line.url).toMatch(
+            new RegExp(`^https://security\\.microsoft\\.com/alerts/ca[0-9A-F]{32}\\?tid=${p.tenantId}$`),
+          );
+          alerted.push(`${incident.rules.includes("guest-vm-burst") ? "guest" : "admin"}: ${line.text}`);
+        }
+      }
+      expect(alerted.sort()).toEqual([
+        "admin: Microsoft alert: Activity from a Tor IP address (microsoftDefenderForCloudApps, high)",
+        "guest: Microsoft alert: Multiple VM activities (microsoftDefenderForCloudApps, medium)",
+      ]);
       // Reports are throttled at 5 requests per 10 s per tenant, counted where they arrive: kept under it.
       const reportCallTimes = () =>
         p.sim.faults.log.filter((r) => r.path.includes("/auditLogs/")).map((r) => r.at);

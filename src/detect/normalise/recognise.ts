@@ -13,6 +13,7 @@ import {
 } from "./entra-diagnostic.js";
 import { isObject, obj, str, strField } from "./fields.js";
 import { logAnalyticsTable, mapLogAnalyticsRow } from "./log-analytics.js";
+import { isSecurityAlert, mapSecurityAlert } from "./security-alert.js";
 import { mapRiskDetection, mapSignIn } from "./sign-in.js";
 
 /**
@@ -65,6 +66,9 @@ export function normaliseRecord(record: unknown, context: NormaliseContext): Nor
       (r["detectedDateTime"] !== undefined || r["activityDateTime"] !== undefined)
     )
       return { name: "a Graph riskDetection", map: () => mapRiskDetection(r, input("graph-risk-detection")) };
+    // Before the sign-in: an alert has a createdDateTime too.
+    if (isSecurityAlert(r))
+      return { name: "a Graph security alert", map: () => mapSecurityAlert(r, context) };
     if (
       r["createdDateTime"] !== undefined &&
       (r["userPrincipalName"] !== undefined || r["userId"] !== undefined)

@@ -15,6 +15,8 @@ export function detectHandler(
   config: DetectConfig | (() => Promise<DetectConfig>),
   queue: JobQueue,
   trustedRanges?: () => Promise<readonly string[]>,
+  /** Tells the channel an incident changed (queues its card); a no-op without a bot. */
+  announce: (incidentId: string) => Promise<void> = async () => {},
 ) {
   const detectors = new Map<string, TenantDetector>();
   return async (job: Job, { log }: JobContext): Promise<void> => {
@@ -35,6 +37,9 @@ export function detectHandler(
     for (const incidentId of run.incidents) {
       await enqueue(queue, JOBS.triage, { tenantId, incidentId });
     }
-    log.info({ newFindings: run.newFindings, incidents: run.incidents }, "detected");
+    // An alert changes what the card shows, never what was decided: no triage (an alert alone never
+    // starts containment, nor tips a waiting incident into automatic containment).
+    for (const incidentId of run.alerted) await announce(incidentId);
+    log.info({ newFindings: run.newFindings, incidents: run.incidents, alerted: run.alerted }, "detected");
   };
 }

@@ -72,14 +72,16 @@ export function pollHandler(deps: PollDeps, queue: JobQueue) {
     } catch (error) {
       // The queue retries; the log says why each attempt failed, and what to check when it is the usual.
       const message = (error as Error).message;
+      const status = classifyFailure(error).status;
       const hint = TLS_TROUBLE.test(message)
         ? "cannot reach the token authority over TLS: check WARDEN_AUTHORITY_URL and the network; for the simulator, start with NODE_EXTRA_CA_CERTS=sim-tls/ca.crt"
-        : undefined;
+        : source.kind === "graph" && source.log === "alerts" && (status === 401 || status === 403)
+          ? "reading Microsoft's alerts needs the Graph application permission SecurityAlert.Read.All with admin consent; grant it, or set WARDEN_ALERTS=off"
+          : undefined;
       log.warn(
         { attempt: job.attempt, err: message, ...(hint === undefined ? {} : { hint }) },
         "poll failed",
       );
-      const status = classifyFailure(error).status;
       if (source.kind === "activity" && (status === 401 || status === 403 || status === 404)) {
         // The subscription may have left the directory (ARM: 404 SubscriptionNotFound, or 401
         // InvalidAuthenticationTokenTenant once it is another tenant's; 403 once Warden's role on it is

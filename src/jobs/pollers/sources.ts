@@ -25,7 +25,12 @@ export function sourceKey(source: PollSource): { source: string; scope: string }
 }
 
 export function sourceFromJob(source: string, scope: string): PollSource | undefined {
-  if (source === "directoryAudits" || source === "signIns" || source === "riskDetections")
+  if (
+    source === "directoryAudits" ||
+    source === "signIns" ||
+    source === "riskDetections" ||
+    source === "alerts"
+  )
     return { kind: "graph", log: source };
   if (source === "activity" && scope === "tenant") return { kind: "tenant-activity" };
   if (source === "hunting" && /^[a-z0-9-]+$/.test(scope)) return { kind: "hunting", query: scope };
@@ -38,7 +43,10 @@ export function sourceFromJob(source: string, scope: string): PollSource | undef
  * The tenant-wide sources polled on a schedule (subscriptions' activity logs are added as discovered).
  * Entra audit events come from Graph's audit log, or from Defender hunting's seed queries instead.
  */
-export function pollSources(auditSource: "graph" | "hunting"): PollSource[] {
+export function pollSources(
+  auditSource: "graph" | "hunting",
+  alerts: "graph" | "off" = "graph",
+): PollSource[] {
   // With hunting, Entra changes, sign-ins and Azure activity come from Defender's tables (the seed
   // queries), leaving the reports API's quota alone; each subscription's Activity Log is still read
   // (discovery and departures rest on it), and the same operation from both is one event.
@@ -47,6 +55,8 @@ export function pollSources(auditSource: "graph" | "hunting"): PollSource[] {
       ? [{ kind: "graph", log: "directoryAudits" } as const, { kind: "graph", log: "signIns" } as const]
       : loadSeedQueries().map((q) => ({ kind: "hunting", query: q.name }) as const)),
     { kind: "graph", log: "riskDetections" },
+    // Microsoft's own alerts: evidence attached to Warden's findings (detect/alerts.ts), never one alone.
+    ...(alerts === "graph" ? [{ kind: "graph", log: "alerts" } as const] : []),
     { kind: "tenant-activity" },
   ];
 }

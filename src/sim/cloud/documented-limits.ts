@@ -25,6 +25,16 @@ interface DocumentedLimit {
 
 const DOCUMENTED: readonly DocumentedLimit[] = [
   {
+    // "Security detections and incidents service limits": any operation on alert, 150 a minute per app
+    // and tenant.
+    name: "security detections and incidents",
+    applies: (path) => path.startsWith("/v1.0/security/alerts"),
+    requests: 150,
+    windowMs: 60_000,
+    perApp: true,
+    retryAfter: true,
+  },
+  {
     name: "identity and access reports",
     applies: (path) => path.startsWith("/v1.0/auditLogs/"),
     requests: 5,

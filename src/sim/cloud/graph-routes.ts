@@ -20,6 +20,15 @@ const LOGS: { path: string; stream: Stream; timeField: string; defaultTop: numbe
     maxTop: 1000,
   },
   {
+    // Read by when each alert last changed. Learn documents no page size for alerts_v2; the Graph
+    // security API's constraints page gives "$top ... has a limit of 1000 alerts" (security-error-codes).
+    path: "/v1.0/security/alerts_v2",
+    stream: "alerts",
+    timeField: "lastUpdateDateTime",
+    defaultTop: 100,
+    maxTop: 1000,
+  },
+  {
     path: "/v1.0/identityProtection/riskDetections",
     stream: "riskDetections",
     timeField: "detectedDateTime",

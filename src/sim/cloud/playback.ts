@@ -38,8 +38,9 @@ export function playBack(
   const first = records[0]?.time ?? 0;
   const last = records.at(-1)?.time ?? first;
   const span = Math.max(1, last - first);
+  const played = (t: number) => Math.round(options.startAt + ((t - first) / span) * options.durationMs);
   records.forEach((r, index) => {
-    const time = Math.round(options.startAt + ((r.time - first) / span) * options.durationMs);
+    const time = played(r.time);
     // The tenant changes when the step happens, whenever its record becomes readable.
     let completes = 0;
     if (r.effect !== undefined) {
@@ -56,7 +57,7 @@ export function playBack(
       stream: r.stream,
       time,
       visibleAt: readableAfterMove ? time + completes + 1_000 : time + (late ? (options.lateByMs ?? 0) : 0),
-      record: retime(r.stream, r.record, time),
+      record: retime(r.stream, r.record, time, played),
       ...(r.subscriptionId === undefined ? {} : { subscriptionId: r.subscriptionId }),
       eventKey: eventKeyOf(r.stream, r.record),
     });

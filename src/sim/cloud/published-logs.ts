@@ -194,6 +194,8 @@ export function retime(
   stream: Stream,
   record: Record<string, unknown>,
   time: number,
+  /** Where any other time the record names lands on the same clock (an alert's activity). */
+  played: (t: number) => number = (t) => t,
 ): Record<string, unknown> {
   const iso = new Date(time).toISOString().replace("Z", "0000Z");
   switch (stream) {
@@ -205,5 +207,15 @@ export function retime(
       return { ...record, detectedDateTime: iso, activityDateTime: iso, lastUpdatedDateTime: iso };
     case "activity":
       return { ...record, eventTimestamp: iso, submissionTimestamp: new Date(time + 60_000).toISOString() };
+    case "alerts": {
+      const at = (field: string) => new Date(played(Date.parse(String(record[field])))).toISOString();
+      return {
+        ...record,
+        createdDateTime: iso,
+        lastUpdateDateTime: iso,
+        firstActivityDateTime: at("firstActivityDateTime"),
+        lastActivityDateTime: at("lastActivityDateTime"),
+      };
+    }
   }
 }

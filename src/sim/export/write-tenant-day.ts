@@ -40,9 +40,12 @@ export async function writeTenantDayExport(
   const signIns = byStream.get("signIns") ?? [];
   const risks = byStream.get("riskDetections") ?? [];
   const activity = byStream.get("activity") ?? [];
+  const alerts = byStream.get("alerts") ?? [];
   await write("directory-audits.json", `${JSON.stringify({ value: audits }, null, 2)}\n`, audits.length);
   await write("sign-ins.jsonl", lines(signIns), signIns.length);
   await write("risk-detections.json", `${JSON.stringify({ value: risks }, null, 2)}\n`, risks.length);
   await write("activity-log.jsonl.gz", gzipSync(lines(activity)), activity.length);
+  // Alerts come from Graph's security API whatever the family: `Get-MgSecurityAlertV2 -All` or the API.
+  await write("security-alerts.json", `${JSON.stringify({ value: alerts }, null, 2)}\n`, alerts.length);
   return written;
 }

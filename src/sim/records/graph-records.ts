@@ -324,3 +324,93 @@ export function riskDetection(f: {
 }
 
 export type { SimTenant, SimUser };
+
+/**
+ * A Defender XDR alert as Graph's `security/alerts_v2` gives it (Learn: security-list-alerts_v2's example
+ * and the v1.0 CSDL's `microsoft.graph.security.alert`): the users it is about as `userEvidence`, the
+ * subscriptions as `azureResourceEvidence`, the addresses as `ipEvidence`. Written when the alert is,
+ * after the activity it saw.
+ */
+export function securityAlert(f: {
+  id: string;
+  tenant: SimTenant;
+  /** When the alert was written (and last updated). */
+  time: string;
+  firstActivity: string;
+  lastActivity: string;
+  title: string;
+  severity: "informational" | "low" | "medium" | "high";
+  serviceSource: string;
+  detectionSource: string;
+  category: string;
+  users: SimUser[];
+  subscriptionIds: string[];
+  ipAddresses: string[];
+}): Json {
+  const base = (odataType: string, roles: string[]) => ({
+    "@odata.type": `#microsoft.graph.security.${odataType}`,
+    createdDateTime: f.time,
+    verdict: "suspicious",
+    remediationStatus: "none",
+    remediationStatusDetails: null,
+    roles,
+    detailedRoles: [],
+    tags: [],
+  });
+  return {
+    "@odata.type": "#microsoft.graph.security.alert",
+    id: f.id,
+    providerAlertId: f.id,
+    incidentId: String(1000 + (Number.parseInt(f.id.slice(2, 8), 16) % 9000)),
+    status: "new",
+    severity: f.severity,
+    classification: null,
+    determination: null,
+    serviceSource: f.serviceSource,
+    detectionSource: f.detectionSource,
+    detectorId: null,
+    tenantId: f.tenant.id,
+    title: f.title,
+    description: `${f.title}.`,
+    recommendedActions: null,
+    category: f.category,
+    assignedTo: null,
+    alertWebUrl: `https://security.microsoft.com/alerts/${f.id}?tid=${f.tenant.id}`,
+    incidentWebUrl: null,
+    actorDisplayName: null,
+    threatDisplayName: null,
+    threatFamilyName: null,
+    mitreTechniques: [],
+    createdDateTime: f.time,
+    lastUpdateDateTime: f.time,
+    resolvedDateTime: null,
+    firstActivityDateTime: f.firstActivity,
+    lastActivityDateTime: f.lastActivity,
+    comments: [],
+    evidence: [
+      ...f.users.map((u) => ({
+        ...base("userEvidence", ["compromised"]),
+        userAccount: {
+          accountName: u.userPrincipalName.split("@")[0],
+          domainName: u.userPrincipalName.split("@")[1],
+          userSid: null,
+          azureAdUserId: u.id,
+          userPrincipalName: u.userPrincipalName,
+          displayName: u.displayName,
+        },
+      })),
+      ...f.subscriptionIds.map((s) => ({
+        ...base("azureResourceEvidence", ["contextual"]),
+        resourceId: `/subscriptions/${s}`,
+        resourceName: s,
+        resourceType: "Subscription",
+      })),
+      ...f.ipAddresses.map((ip) => ({
+        ...base("ipEvidence", ["attacker"]),
+        ipAddress: ip,
+        countryLetterCode: null,
+      })),
+    ],
+    systemTags: [],
+  };
+}

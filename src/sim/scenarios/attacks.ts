@@ -38,6 +38,17 @@ export function compromisedAdmin(script: TenantScript, minutes: number): PlayedA
   script.after(30).createResourceGroup(admin, subscription, "rg-compute-eastus");
   for (let i = 1; i <= 4; i++)
     script.after(5).createVm(admin, subscription, "rg-compute-eastus", `gpu-node-${i}`, TOR_IP);
+  // Defender for Cloud Apps sees the Tor address (one of the alerts Microsoft's write-up lists).
+  script.after(25).alert(120, {
+    title: "Activity from a Tor IP address",
+    severity: "high",
+    serviceSource: "microsoftDefenderForCloudApps",
+    detectionSource: "microsoftDefenderForCloudApps",
+    category: "InitialAccess",
+    users: [admin],
+    subscriptionIds: [],
+    ipAddresses: [TOR_IP],
+  });
   return {
     name: "compromised-admin",
     expectedRules: ["subscription-created", "risky-signin-resource-group", "risky-ip-vm-created"],
@@ -65,6 +76,17 @@ export function guestAdmin(script: TenantScript, minutes: number): PlayedAttack 
   script.after(60).signIn(guest, "45.155.205.12");
   for (let i = 1; i <= 5; i++)
     script.after(7).createVm(guest, subscription, "rg-miner", `miner-${i}`, "45.155.205.12");
+  // Defender for Cloud Apps' "Multiple VM activities", half an hour after the burst it saw.
+  script.after(30).alert(70, {
+    title: "Multiple VM activities",
+    severity: "medium",
+    serviceSource: "microsoftDefenderForCloudApps",
+    detectionSource: "microsoftDefenderForCloudApps",
+    category: "Impact",
+    users: [guest],
+    subscriptionIds: [subscription],
+    ipAddresses: ["45.155.205.12"],
+  });
   return {
     name: "guest-admin",
     expectedRules: [

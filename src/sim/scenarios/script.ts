@@ -5,7 +5,7 @@ import { guestUpn, type SimTenant, type SimUser } from "../records/people.js";
 import type { DirectoryEffect } from "../tenant/model.js";
 
 /** Where Microsoft publishes a record: which API (and poller) it is read from. */
-export type Stream = "directoryAudits" | "signIns" | "riskDetections" | "activity";
+export type Stream = "directoryAudits" | "signIns" | "riskDetections" | "activity" | "alerts";
 
 export interface ScenarioRecord {
   stream: Stream;
@@ -340,6 +340,39 @@ export class TenantScript {
       arm.subscriptionPolicyWrite({ ...this.call(actor, ""), blockLeaving, blockEntering }),
       undefined,
       { type: "transfer-policy-written", blockLeaving, blockEntering, by: actor.id },
+    );
+    return this;
+  }
+
+  /**
+   * Microsoft raises an alert now about what `users` did since `sinceMinutes` ago: Defender's alerts are
+   * written minutes to hours after the activity they saw, so after Warden's own findings.
+   */
+  alert(
+    sinceMinutes: number,
+    fields: Pick<
+      Parameters<typeof graph.securityAlert>[0],
+      | "title"
+      | "severity"
+      | "serviceSource"
+      | "detectionSource"
+      | "category"
+      | "users"
+      | "subscriptionIds"
+      | "ipAddresses"
+    >,
+  ): this {
+    const iso = (t: number) => new Date(t).toISOString();
+    this.push(
+      "alerts",
+      graph.securityAlert({
+        ...fields,
+        id: `ca${this.rng.guid().replace(/-/g, "").toUpperCase()}`,
+        tenant: this.tenant,
+        time: iso(this.clock),
+        firstActivity: iso(this.clock - sinceMinutes * MINUTE),
+        lastActivity: iso(this.clock - Math.min(sinceMinutes, 20) * MINUTE),
+      }),
     );
     return this;
   }
