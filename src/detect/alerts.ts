@@ -70,8 +70,10 @@ export class AlertBook {
   add(signal: AlertSignal): boolean {
     const known = this.byId.get(signal.alertId);
     if (known !== undefined && known.updatedAt >= signal.updatedAt) return false;
+    // A newer version may name other users or subscriptions: the old one's keys no longer lead to it.
+    if (known !== undefined) this.unindex(known);
     this.byId.set(signal.alertId, signal);
-    for (const key of [...signal.userKeys, ...signal.subscriptionIds.map((s) => `sub:${s}`)]) {
+    for (const key of keysOf(signal)) {
       const ids = this.byKey.get(key) ?? new Set<string>();
       ids.add(signal.alertId);
       this.byKey.set(key, ids);
@@ -104,13 +106,21 @@ export class AlertBook {
     for (const [id, signal] of this.byId) {
       if (signal.lastActivity >= cutoff) continue;
       this.byId.delete(id);
-      for (const key of [...signal.userKeys, ...signal.subscriptionIds.map((s) => `sub:${s}`)]) {
-        const ids = this.byKey.get(key);
-        ids?.delete(id);
-        if (ids?.size === 0) this.byKey.delete(key);
-      }
+      this.unindex(signal);
     }
   }
+
+  private unindex(signal: AlertSignal): void {
+    for (const key of keysOf(signal)) {
+      const ids = this.byKey.get(key);
+      ids?.delete(signal.alertId);
+      if (ids?.size === 0) this.byKey.delete(key);
+    }
+  }
+}
+
+function keysOf(signal: AlertSignal): string[] {
+  return [...signal.userKeys, ...signal.subscriptionIds.map((s) => `sub:${s}`)];
 }
 
 /** What a set of alerts adds to confidence. */

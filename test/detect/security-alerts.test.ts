@@ -197,6 +197,9 @@ describe("Microsoft's alerts", () => {
       firstActivityDateTime: later(60 * 50).toISOString(),
       lastActivityDateTime: later(60 * 51).toISOString(),
     };
+    // A later version that no longer names the guest (nor the subscription) is no longer about them.
+    const movedOn = { ...elsewhere, id: alert["id"], lastUpdateDateTime: later(30).toISOString() };
+    expect(confidences(await detect([...withoutAlert, alert, movedOn]))).toEqual(confidences(base));
     // The first version raised it; the SOC's later "false positive" takes that back.
     expect(confidences(await detect([...withoutAlert, alert, dismissed]))).toEqual(confidences(base));
     expect(confidences(await detect([...withoutAlert, elsewhere]))).toEqual(confidences(base));
