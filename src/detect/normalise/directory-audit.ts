@@ -32,7 +32,8 @@ const ELEVATE_ACCESS =
   "user has elevated their access to user access administrator for their azure resources";
 const ELEVATE_ACCESS_CATEGORY = "azurerbacrolemanagementelevateaccess";
 
-const INTERESTING = new Set([
+/** Every activity this mapper gives meaning to (the rest are `other` events), lower-case, no period. */
+export const AUDIT_ACTIVITIES_READ: ReadonlySet<string> = new Set([
   ELEVATE_ACCESS,
   "invite external user",
   "add user",
@@ -67,7 +68,7 @@ export function mapDirectoryAudit(audit: JsonObject, input: MapperInput): Securi
   if (key === ELEVATE_ACCESS || strField(audit, "category")?.toLowerCase() === ELEVATE_ACCESS_CATEGORY)
     return { ...header, kind: "elevate-access" };
   // Most audit entries are none of the kinds below: return them before reading their targets.
-  if (!INTERESTING.has(key)) return { ...header, kind: "other" };
+  if (!AUDIT_ACTIVITIES_READ.has(key)) return { ...header, kind: "other" };
   const targets = objects(field(audit, "targetResources"));
   const details = objects(field(audit, "additionalDetails"));
 
