@@ -195,6 +195,9 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
   const announce = async (incidentId: string) => {
     if (bot !== undefined) await enqueue(queue, JOBS.notify, { incidentId });
   };
+  const refreshCard = async (incidentId: string) => {
+    if (bot !== undefined) await enqueue(queue, JOBS.notify, { incidentId, refresh: true });
+  };
   if (bot !== undefined)
     queue.process(QUEUE.notify, byName(QUEUE.notify, { notify: (job) => bot.notify(job) }, log), {
       concurrency: 1,
@@ -215,7 +218,7 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
     ),
     queue,
     trustedRangesReader(warden.directory, log),
-    announce,
+    refreshCard,
   );
   queue.process(QUEUE.detect, byName(QUEUE.detect, { detect }, log), { concurrency: 1, ...retry });
   const triage = triageHandler(workflow, queue, announce);
@@ -259,14 +262,17 @@ export async function startSchedules(warden: Warden): Promise<void> {
     { tenantId },
     config.runtime.reconcileIntervalMs,
   );
+  const wanted = new Set<string>();
   for (const source of pollSources(config.runtime.auditSource, config.runtime.alerts)) {
     const { source: name, scope } = sourceKey(source);
-    await queue.repeat(
-      QUEUE.poll,
-      `poll:${tenantId}:${name}:${scope}`,
-      "poll",
-      { tenantId, source: name, scope },
-      every,
-    );
+    const key = `poll:${tenantId}:${name}:${scope}`;
+    wanted.add(key);
+    await queue.repeat(QUEUE.poll, key, "poll", { tenantId, source: name, scope }, every);
+  }
+  // Schedules persist in Redis: a tenant-wide source turned off since (WARDEN_ALERTS=off, another
+  // WARDEN_AUDIT_SOURCE) is stopped here. Subscriptions' activity logs are discovery's to keep or end.
+  for (const key of await queue.repeats(QUEUE.poll)) {
+    const tenantWide = key.startsWith(`poll:${tenantId}:`) && !key.startsWith(`poll:${tenantId}:activity:`);
+    if (tenantWide && !wanted.has(key)) await queue.unrepeat(QUEUE.poll, key);
   }
 }

@@ -59,7 +59,8 @@ export function notifyHandler(deps: NotifierDeps) {
       const reference = channel.reference as Partial<ConversationReference>;
       const posted = await postedCard(deps.db, incidentId);
       if (posted !== undefined) {
-        if (posted.cardVersion >= incident.version) return;
+        // A card already showing this version is rendered again only when asked to (alerts attached).
+        if (posted.cardVersion >= incident.version && job.data["refresh"] !== true) return;
         await deps.adapter.continueConversationAsync(
           deps.appId,
           {

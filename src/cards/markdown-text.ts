@@ -45,10 +45,12 @@ const INVISIBLE_OR_CONTROL =
   /(?![\u200c\u200d])(?:[\p{Cc}\p{Cf}\p{Cs}\u115f\u1160\u3164\uffa0]|\u034f|\u17b4|\u17b5)/gu;
 
 /**
- * Hosts Warden links to from a card: the Entra admin center and the Azure portal. A link to anything
- * else is never built, whatever a record says.
+ * Hosts Warden links to from a card: the Entra admin center and the Azure portal, and one Defender alert
+ * by its id and tenant (`?tid=`, the only query allowed). A link to anything else is never built,
+ * whatever a record says.
  */
-const PORTAL = /^https:\/\/(?:entra\.microsoft\.com|portal\.azure\.com)\/[A-Za-z0-9/#~_.%-]*$/;
+const PORTAL =
+  /^https:\/\/(?:(?:entra\.microsoft\.com|portal\.azure\.com)\/[A-Za-z0-9/#~_.%-]*|security\.microsoft\.com\/alerts\/[A-Za-z0-9_-]{1,128}\?tid=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /**
  * Warden's own link: `label` is escaped like any text, and the link is kept only when `url` is one of

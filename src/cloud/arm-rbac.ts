@@ -3,66 +3,24 @@ import {
   AuthorizationManagementClient,
   type RoleAssignment,
   type RoleEligibilitySchedule,
-  type RoleEligibilityScheduleRequestPropertiesScheduleInfoExpiration,
 } from "@azure/arm-authorization";
 import type { TokenCredential } from "@azure/identity";
 import { armClientOptions } from "./arm-options.js";
+import {
+  type AzureAssignment,
+  type AzureEligibility,
+  type AzureRoleDefinitionView,
+  armExpiration,
+  toAssignment,
+  toEligibility,
+} from "./arm-rbac-shapes.js";
 import type { ExpirationRule, PimExpiration } from "./pim.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
-export interface AzureAssignment {
-  id: string;
-  name: string;
-  scope: string;
-  roleDefinitionId: string;
-  principalId: string;
-  principalType: string;
-  /** When it was made (ARM's createdOn). */
-  createdOn?: string;
-}
-
-/** An Azure PIM eligibility (ARM's RoleEligibilitySchedule, started or not) held by the principal directly. */
-export interface AzureEligibility {
-  /** The schedule's id. */
-  id: string;
-  scope: string;
-  roleDefinitionId: string;
-  principalId: string;
-  principalType: string;
-  /** null: no expiry. */
-  endDateTime: string | null;
-  createdOn?: string;
-}
-
-export interface AzureRoleDefinitionView {
-  id: string;
-  roleName: string;
-  type: string;
-  actions: string[];
-}
+// The shapes live apart (arm-rbac-shapes.ts); importers of the client get them here too.
+export type { AzureAssignment, AzureEligibility, AzureRoleDefinitionView } from "./arm-rbac-shapes.js";
 
 const NO_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
-
-function toAssignment(a: RoleAssignment): AzureAssignment | undefined {
-  if (
-    a.id === undefined ||
-    a.name === undefined ||
-    a.scope === undefined ||
-    a.roleDefinitionId === undefined ||
-    a.principalId === undefined
-  ) {
-    return undefined;
-  }
-  return {
-    id: a.id,
-    name: a.name,
-    scope: a.scope,
-    roleDefinitionId: a.roleDefinitionId,
-    principalId: a.principalId.toLowerCase(),
-    principalType: a.principalType ?? "User",
-    ...(a.createdOn === undefined ? {} : { createdOn: new Date(a.createdOn).toISOString() }),
-  };
-}
 
 /** Azure role assignments and definitions through `@azure/arm-authorization`, under ARM's limits. */
 export class AzureRbac {
@@ -115,24 +73,10 @@ export class AzureRbac {
         if (assignment !== undefined) found.set(assignment.id.toLowerCase(), assignment);
       }
     };
-    try {
-      await take(
-        this.client.roleAssignments.listForScope(this.rootGroupScope, filter === undefined ? {} : { filter }),
-      );
-    } catch (error) {
-      // Only ARM's refusal for want of a role there: any other 403 (or error) is a failure, not a gap.
-      const refused = error as { statusCode?: number; code?: string };
-      if (refused.statusCode !== 403 || refused.code !== "AuthorizationFailed") throw error;
-      unreadable.push(this.rootGroupScope);
-    }
-    for (const subscriptionId of subscriptionIds) {
-      await take(
-        this.client.roleAssignments.listForScope(
-          `/subscriptions/${subscriptionId}`,
-          filter === undefined ? {} : { filter },
-        ),
-      );
-    }
+    const options = filter === undefined ? {} : { filter };
+    await this.readEachScope(subscriptionIds, unreadable, (scope) =>
+      take(this.client.roleAssignments.listForScope(scope, options)),
+    );
     return { assignments: [...found.values()], unreadable };
   }
 
@@ -220,21 +164,30 @@ export class AzureRbac {
           found.set(eligibility.id.toLowerCase(), eligibility);
       }
     };
+    await this.readEachScope(subscriptionIds, unreadable, (scope) =>
+      take(this.client.roleEligibilitySchedules.listForScope(scope, { filter })),
+    );
+    return { eligibilities: [...found.values()], unreadable };
+  }
+
+  /**
+   * Reads at the root management group, then at each subscription. The root may be out of reach (a
+   * gap, said in `unreadable`); a subscription may not: only ARM's refusal for want of a role at the root
+   * is a gap, any other 403 (or error) a failure.
+   */
+  private async readEachScope(
+    subscriptionIds: readonly string[],
+    unreadable: string[],
+    read: (scope: string) => Promise<void>,
+  ): Promise<void> {
     try {
-      await take(this.client.roleEligibilitySchedules.listForScope(this.rootGroupScope, { filter }));
+      await read(this.rootGroupScope);
     } catch (error) {
       const refused = error as { statusCode?: number; code?: string };
       if (refused.statusCode !== 403 || refused.code !== "AuthorizationFailed") throw error;
       unreadable.push(this.rootGroupScope);
     }
-    for (const subscriptionId of subscriptionIds) {
-      await take(
-        this.client.roleEligibilitySchedules.listForScope(`/subscriptions/${subscriptionId}`, {
-          filter,
-        }),
-      );
-    }
-    return { eligibilities: [...found.values()], unreadable };
+    for (const subscriptionId of subscriptionIds) await read(`/subscriptions/${subscriptionId}`);
   }
 
   /**
@@ -282,31 +235,4 @@ export class AzureRbac {
     }
     return undefined;
   }
-}
-
-function toEligibility(e: RoleEligibilitySchedule): AzureEligibility | undefined {
-  if (
-    e.id === undefined ||
-    e.scope === undefined ||
-    e.roleDefinitionId === undefined ||
-    e.principalId === undefined
-  )
-    return undefined;
-  return {
-    id: e.id,
-    scope: e.scope,
-    roleDefinitionId: e.roleDefinitionId,
-    principalId: e.principalId.toLowerCase(),
-    principalType: e.principalType ?? "User",
-    endDateTime:
-      e.endDateTime === undefined || e.endDateTime === null ? null : new Date(e.endDateTime).toISOString(),
-    ...(e.createdOn === undefined ? {} : { createdOn: new Date(e.createdOn).toISOString() }),
-  };
-}
-
-/** Graph's expiration spelled as ARM's (PascalCase types, 2020-10-01). */
-function armExpiration(e: PimExpiration): RoleEligibilityScheduleRequestPropertiesScheduleInfoExpiration {
-  if (e.type === "afterDateTime") return { type: "AfterDateTime", endDateTime: new Date(e.endDateTime) };
-  if (e.type === "afterDuration") return { type: "AfterDuration", duration: e.duration };
-  return { type: "NoExpiration" };
 }

@@ -2,93 +2,27 @@ import type { TokenCredential } from "@azure/identity";
 import type { Client } from "@microsoft/microsoft-graph-client";
 import { type BatchAnswer, type BatchStep, runBatch } from "./graph-batch.js";
 import { makeGraphClient } from "./graph-client.js";
+import {
+  type GraphCaPolicy,
+  type GraphEligibility,
+  type GraphGroup,
+  type GraphRiskyUser,
+  type GraphRoleAssignment,
+  type GraphUser,
+  USER_SELECT,
+} from "./graph-directory-types.js";
 import type { RateLimiter } from "./rate-limiter.js";
 
-/** The user properties Warden reads; Graph returns none of accountEnabled, userType... unless selected. */
-export const USER_SELECT = [
-  "id",
-  "displayName",
-  "userPrincipalName",
-  "mail",
-  "userType",
-  "accountEnabled",
-  "createdDateTime",
-  "creationType",
-  "externalUserState",
-  "signInSessionsValidFromDateTime",
-].join(",");
-
-export interface GraphUser {
-  id: string;
-  displayName: string | null;
-  userPrincipalName: string | null;
-  mail: string | null;
-  userType: string | null;
-  accountEnabled: boolean | null;
-  createdDateTime: string | null;
-  creationType: string | null;
-  externalUserState: string | null;
-  signInSessionsValidFromDateTime: string | null;
-}
-
-export interface GraphRoleAssignment {
-  id: string;
-  principalId: string;
-  roleDefinitionId: string;
-  directoryScopeId: string;
-  principal?: {
-    "@odata.type"?: string;
-    id: string;
-    displayName?: string | null;
-    userPrincipalName?: string | null;
-  };
-}
-
-export interface GraphEligibility {
-  id: string;
-  principalId: string;
-  roleDefinitionId: string;
-  directoryScopeId: string;
-  memberType?: string;
-  principal?: GraphRoleAssignment["principal"];
-  /** When it ends: `afterDateTime` gives `endDateTime`, `afterDuration` a `duration` from the start. */
-  scheduleInfo?: {
-    startDateTime?: string | null;
-    expiration?: { type?: string; endDateTime?: string | null; duration?: string | null };
-  };
-}
-
-export interface GraphGroup {
-  id: string;
-  displayName: string;
-  mailNickname: string;
-  isAssignableToRole?: boolean | null;
-}
-
-export interface GraphCaPolicy {
-  id: string;
-  displayName: string;
-  state: string;
-  conditions: {
-    users?: {
-      includeUsers?: string[];
-      excludeUsers?: string[];
-      includeGroups?: string[];
-      excludeGroups?: string[];
-    };
-    applications?: { includeApplications?: string[] };
-    clientAppTypes?: string[];
-  };
-  grantControls: { operator?: string; builtInControls?: string[] } | null;
-}
-
-export interface GraphRiskyUser {
-  id: string;
-  userPrincipalName: string;
-  riskLevel: string;
-  riskState: string;
-  riskDetail: string;
-}
+// The shapes live apart (graph-directory-types.ts); importers of the client get them here too.
+export type {
+  GraphCaPolicy,
+  GraphEligibility,
+  GraphGroup,
+  GraphRiskyUser,
+  GraphRoleAssignment,
+  GraphUser,
+} from "./graph-directory-types.js";
+export { USER_SELECT } from "./graph-directory-types.js";
 
 type Page<T> = { value?: T[]; "@odata.nextLink"?: string };
 

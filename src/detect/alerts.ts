@@ -34,8 +34,10 @@ export interface AlertSignal {
   updatedAt: number;
   dismissed: boolean;
   evidence: EvidenceRef;
-  /** The principal keys (identity.ts) of the users in its evidence. */
+  /** The principal keys (identity.ts) of the users it is about. */
   userKeys: string[];
+  /** Its evidence names users (in any role): it is then never matched by subscription alone. */
+  mentionsUsers: boolean;
   subscriptionIds: string[];
 }
 
@@ -54,6 +56,7 @@ export function alertSignalOf(event: SecurityAlertEvent): AlertSignal {
       alertSeverity: event.severity,
     },
     userKeys: [...new Set(event.users.flatMap((u) => principalKeys(u)))],
+    mentionsUsers: event.mentionsUsers || event.users.length > 0,
     subscriptionIds: event.subscriptionIds,
   };
 }
@@ -81,11 +84,22 @@ export class AlertBook {
     return true;
   }
 
-  /** Alerts naming any of `userKeys` or `subscriptionIds`, whose activity lies within the window of `time`. */
+  /** Whether any version of the alert is kept. */
+  has(alertId: string): boolean {
+    return this.byId.has(alertId);
+  }
+
+  /**
+   * Alerts about any of `userKeys`, or, for alerts that name no user at all, any of `subscriptionIds`, whose
+   * activity lies within the window of `time`. An alert about a user is about that user: it does not
+   * raise findings about others who act in the same subscription.
+   */
   near(userKeys: readonly string[], subscriptionIds: readonly string[], time: number): AlertSignal[] {
     const ids = new Set<string>();
-    for (const key of [...userKeys, ...subscriptionIds.map((s) => `sub:${s.toLowerCase()}`)])
-      for (const id of this.byKey.get(key) ?? []) ids.add(id);
+    for (const key of userKeys) for (const id of this.byKey.get(key) ?? []) ids.add(id);
+    for (const s of subscriptionIds)
+      for (const id of this.byKey.get(`sub:${s.toLowerCase()}`) ?? [])
+        if (this.byId.get(id)?.mentionsUsers === false) ids.add(id);
     const found: AlertSignal[] = [];
     for (const id of ids) {
       const signal = this.byId.get(id);
@@ -131,19 +145,30 @@ function bonusOf(evidence: readonly EvidenceRef[]): number {
 }
 
 /**
- * The finding with `alerts` as its alert evidence, in place of any it had, and its confidence the one it had
- * before any alert plus what these add. Idempotent: attaching the same alerts again changes nothing, so a finding stored with its
- * alerts can be brought up to date when more arrive (or one is dismissed) without counting any twice.
- * Returns the finding itself when nothing changed.
+ * The finding with `alerts` as its alert evidence, and its confidence the one it had before any alert plus
+ * what its alerts add. An alert it carries that `known` says history no longer holds (forgotten past its
+ * horizon, or after a restart once its event was deleted) is kept as it is: only an alert history knows
+ * can be re-graded or dismissed. Idempotent: attaching the same alerts again changes nothing, so a finding
+ * stored with its alerts can be brought up to date when more arrive (or one is dismissed) without
+ * counting any twice. Returns the finding itself when nothing changed.
  */
-export function withAlerts(finding: Finding, alerts: readonly AlertSignal[]): Finding {
+export function withAlerts(
+  finding: Finding,
+  alerts: readonly AlertSignal[],
+  known: (alertId: string) => boolean = () => true,
+): Finding {
   if (finding.rule === "subscription-hijack-chain") return finding;
   const current = finding.evidence.filter((e) => e.source === "security-alert");
-  const next = alerts.filter((a) => !a.dismissed).map((a) => a.evidence);
-  const same =
-    current.length === next.length &&
-    current.every((e, i) => e.id === next[i]?.id && e.alertSeverity === next[i]?.alertSeverity);
-  if (same) return finding;
+  const next = [
+    ...alerts.filter((a) => !a.dismissed).map((a) => a.evidence),
+    ...current.filter((e) => !known(e.id) && !alerts.some((a) => a.alertId === e.id)),
+  ];
+  const grade = (list: readonly EvidenceRef[]) =>
+    list
+      .map((e) => `${e.id}\u0000${e.alertSeverity ?? ""}`)
+      .sort()
+      .join("\u0001");
+  if (grade(current) === grade(next)) return finding;
   const others = finding.evidence.filter((e) => e.source !== "security-alert");
   const before = finding.confidenceBeforeAlerts ?? finding.confidence;
   const { confidenceBeforeAlerts: _, ...rest } = finding;

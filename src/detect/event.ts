@@ -201,8 +201,10 @@ export interface SecurityAlertEvent extends EventBase {
   lastActivity: number;
   /** When this version of the alert was written. */
   updatedAt: number;
-  /** The users in its evidence. */
+  /** The users its evidence says it is about (compromised, attacker, suspicious, source, or no role). */
   users: Principal[];
+  /** Whether its evidence names any user at all, in whatever role: then it is about people, not places. */
+  mentionsUsers: boolean;
   /** The subscriptions of the Azure resources (and VMs) in its evidence, lower-case. */
   subscriptionIds: string[];
 }

@@ -43,4 +43,5 @@ export interface HistoryView {
   isPrivilegedCustomRole(roleDefinitionId: string | undefined): boolean;
   riskNear(principal: Principal | undefined, time: number, windowMs?: number): RiskSignal[];
   alertsAbout(finding: Finding): AlertSignal[];
+  knowsAlert(alertId: string): boolean;
 }

@@ -4,6 +4,7 @@ import { evidenceOf, type Finding } from "./finding.js";
 import type { HistoryView, PrincipalState, RiskSignal } from "./history-view.js";
 import { isExternalUpn, principalKeys } from "./identity.js";
 import { isPrivilegedActionList, scopeLevel } from "./roles.js";
+import { SEVERE_RISK_TYPES } from "./severe-risk-types.js";
 
 const BROAD_SCOPES = new Set(["root", "management-group", "subscription"]);
 
@@ -20,18 +21,6 @@ const LIST_CAP = 64;
  */
 const RESOURCE_GROUP_WRITES_CAP = 16;
 const HOUR = 3_600_000;
-
-/** Severe risk types that mark an account as likely compromised whatever level they were given. */
-const SEVERE_RISK_TYPES = new Set([
-  "anonymizedipaddress",
-  "maliciousipaddress",
-  "passwordspray",
-  "leakedcredentials",
-  "impossibletravel",
-  "unlikelytravel",
-  "suspiciousipaddress",
-  "tor",
-]);
 
 export class History implements HistoryView {
   private readonly byKey = new Map<string, PrincipalState>();
@@ -172,6 +161,11 @@ export class History implements HistoryView {
       if (state !== undefined) for (const k of state.keys) keys.add(k);
     }
     return this.alerts.near([...keys], finding.subscriptionIds, finding.time);
+  }
+
+  /** Whether history holds any version of the alert (it forgets those past its horizon). */
+  knowsAlert(alertId: string): boolean {
+    return this.alerts.has(alertId);
   }
 
   /**

@@ -53,7 +53,7 @@ export function score(finding: Finding, history: HistoryView, config: DetectConf
   }
   const scored = { ...finding, confidence: clampConfidence(confidence), evidence };
   // Microsoft's alerts last: what they add is kept apart, so that alerts read later replace it.
-  return withAlerts(scored, history.alertsAbout(scored));
+  return withAlerts(scored, history.alertsAbout(scored), (id) => history.knowsAlert(id));
 }
 
 /**

@@ -43,8 +43,15 @@ export const JOBS = {
     "administrator-steps",
     (d) => `administrator-steps:${d.incidentId}:${d.slot}`,
   ),
-  /** An incident's card posted or brought up to date. */
-  notify: spec<{ incidentId: string }>(QUEUE.notify, "notify", (d) => `notify:${d.incidentId}`),
+  /**
+   * An incident's card posted or brought up to date. `refresh`: rendered again even at the version already
+   * posted (Microsoft's alerts change what it shows without moving its version).
+   */
+  notify: spec<{ incidentId: string; refresh?: boolean }>(
+    QUEUE.notify,
+    "notify",
+    (d) => `notify:${d.incidentId}`,
+  ),
 } as const;
 
 /** Queues a job of the catalogue under its own dedupe key, after `delayMs` if given. */

@@ -1,29 +1,23 @@
-import { ALERT_WINDOW_MS, withAlerts } from "../detect/alerts.js";
 import { correlate } from "../detect/correlate.js";
 import type { DetectConfig } from "../detect/detect-config.js";
 import { DetectionEngine } from "../detect/engine.js";
 import type { SecurityAlertEvent } from "../detect/event.js";
-import { type Finding, SEVERITY_RANK, type Severity } from "../detect/finding.js";
+import type { Finding } from "../detect/finding.js";
 import { containmentObjectsOf } from "../store/containment-objects-repo.js";
 import type { Database, Queryable } from "../store/database.js";
 import { eventsAfter } from "../store/events-repo.js";
-import {
-  findingsByIds,
-  findingsSince,
-  insertFindings,
-  replaceFindings,
-  setIncidentOfFindings,
-} from "../store/findings-repo.js";
+import { findingsSince, insertFindings, setIncidentOfFindings } from "../store/findings-repo.js";
 import {
   appendAudit,
   createIncident,
   getIncidents,
-  type IncidentContent,
   type IncidentRow,
   type IncidentState,
   transitionIncident,
   updateIncidentContent,
 } from "../store/incidents-repo.js";
+import { attachAlerts } from "./attach-alerts.js";
+import { contentOf } from "./incident-content.js";
 
 const BATCH = 5_000;
 const HOUR = 3_600_000;
@@ -43,7 +37,7 @@ export interface DetectionRun {
   incidents: string[];
   /**
    * Incidents whose findings Microsoft's alerts read in this run made more (or, once dismissed, less)
-   * certain: each needs its card brought up to date, and a waiting one deciding again.
+   * certain: each needs its card rendered again. Never triaged for it: an alert decides nothing.
    */
   alerted: string[];
 }
@@ -109,7 +103,10 @@ export class TenantDetector {
               scored.filter((f) => fresh.has(f.id)),
             );
       const newFindings = [...scored.filter((f) => fresh.has(f.id)), ...correlated.newChains];
-      const alerted = this.alertsRead.length === 0 ? [] : await this.attachAlerts(tx, this.alertsRead);
+      const alerted =
+        this.alertsRead.length === 0
+          ? []
+          : await attachAlerts(tx, this.tenantId, this.engine.history, this.alertsRead);
       return {
         ran: true,
         events: found.size,
@@ -137,51 +134,6 @@ export class TenantDetector {
       if (within.length < BATCH) break;
     }
     return found;
-  }
-
-  /**
-   * Brings the stored findings around the alerts read up to date with every alert history knows now
-   * (alerts usually come minutes to hours after the activity, so after its findings were stored), and the
-   * incidents holding them: their confidence is their findings' highest, and their version moves so that
-   * cards show the alert. Returns the incidents changed.
-   */
-  private async attachAlerts(tx: Queryable, alerts: readonly SecurityAlertEvent[]): Promise<string[]> {
-    const earliest = Math.min(...alerts.map((a) => a.firstActivity));
-    const stored = await findingsSince(tx, this.tenantId, new Date(earliest - ALERT_WINDOW_MS - DAY));
-    const changed = stored
-      .map((s) => ({ before: s, after: withAlerts(s.finding, this.engine.history.alertsAbout(s.finding)) }))
-      .filter((c) => c.after !== c.before.finding);
-    if (changed.length === 0) return [];
-    await replaceFindings(
-      tx,
-      changed.map((c) => c.after),
-    );
-    const incidentIds = [
-      ...new Set(changed.map((c) => c.before.incidentId).filter((id): id is string => id !== null)),
-    ];
-    const touched: string[] = [];
-    for (const incident of await getIncidents(tx, incidentIds)) {
-      if (incident.state === "merged") continue;
-      const members = await findingsByIds(tx, incident.findingIds);
-      const content = contentOf(members, []);
-      const version = await updateIncidentContent(tx, incident.id, {
-        ...content,
-        findingIds: incident.findingIds,
-        rules: incident.rules,
-      });
-      await appendAudit(tx, {
-        incidentId: incident.id,
-        action: "alerts-attached",
-        detail: {
-          findings: changed.filter((c) => c.before.incidentId === incident.id).map((c) => c.after.id),
-          alerts: [...new Set(alerts.map((a) => a.alertId))],
-          confidence: content.confidence,
-          version,
-        },
-      });
-      touched.push(incident.id);
-    }
-    return touched;
   }
 
   /**
@@ -273,23 +225,6 @@ export class TenantDetector {
     }
     return { incidents: touched, newChains: correlation.chains.filter((c) => newChains.has(c.id)) };
   }
-}
-
-function contentOf(members: Finding[], incidents: IncidentRow[]): IncidentContent {
-  const findingIds = [...new Set([...incidents.flatMap((i) => i.findingIds), ...members.map((m) => m.id)])];
-  const rules = [...new Set([...incidents.flatMap((i) => i.rules), ...members.map((m) => m.rule)])];
-  const severities: Severity[] = [...incidents.map((i) => i.severity), ...members.map((m) => m.severity)];
-  return {
-    findingIds,
-    rules,
-    severity: severities.reduce<Severity>(
-      (worst, s) => (SEVERITY_RANK[s] > SEVERITY_RANK[worst] ? s : worst),
-      "low",
-    ),
-    confidence: Math.max(...incidents.map((i) => i.confidence), ...members.map((m) => m.confidence)),
-    firstTime: Math.min(...incidents.map((i) => i.firstTime), ...members.map((m) => m.time)),
-    lastTime: Math.max(...incidents.map((i) => i.lastTime), ...members.map((m) => m.time)),
-  };
 }
 
 async function readCursor(tx: Queryable, tenantId: string): Promise<number> {

@@ -43,17 +43,27 @@ export function decideAction(
     };
   if (judged.some((f) => meetsPolicy(policy, f))) return { auto: true };
   const strongest = [...judged].sort(
-    (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.confidence - a.confidence,
+    (a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || ownConfidence(b) - ownConfidence(a),
   )[0] as Finding;
+  const alerts = strongest.confidenceBeforeAlerts === undefined ? "" : " before Microsoft's alerts";
   return {
     auto: false,
-    reason: `no finding asking for it meets the automatic policy (${policy.severities.join(" or ")}, confidence ${policy.minConfidence} or more${policy.rules.length > 0 ? `, rules ${policy.rules.join(", ")}` : ""}): the strongest is ${strongest.rule}, ${strongest.severity} at ${strongest.confidence}`,
+    reason: `no finding asking for it meets the automatic policy (${policy.severities.join(" or ")}, confidence ${policy.minConfidence} or more${policy.rules.length > 0 ? `, rules ${policy.rules.join(", ")}` : ""}): the strongest is ${strongest.rule}, ${strongest.severity} at ${ownConfidence(strongest)}${alerts}`,
   };
+}
+
+/**
+ * What Warden's own evidence says of a finding: Microsoft's alerts raise the confidence an analyst sees,
+ * never what the automatic policy judges. An alert can be set off from outside (a spray, a brute force),
+ * and an alert alone must never start containment, nor tip a finding into it.
+ */
+function ownConfidence(f: Finding): number {
+  return f.confidenceBeforeAlerts ?? f.confidence;
 }
 
 function meetsPolicy(policy: AutoContainPolicy, f: Finding): boolean {
   return (
-    f.confidence >= policy.minConfidence &&
+    ownConfidence(f) >= policy.minConfidence &&
     policy.severities.includes(f.severity) &&
     (policy.rules.length === 0 || policy.rules.includes(f.rule))
   );

@@ -67,8 +67,16 @@ function alertLines(findings: readonly Finding[], tenantId: string): { text: str
           : undefined;
       seen.set(e.id, { text: `Microsoft alert: ${e.operation}`, ...(url === undefined ? {} : { url }) });
     }
-  return [...seen.values()];
+  const lines = [...seen.values()];
+  if (lines.length <= MAX_ALERT_LINES) return lines;
+  return [
+    ...lines.slice(0, MAX_ALERT_LINES),
+    { text: `${lines.length - MAX_ALERT_LINES} more Microsoft alerts in the findings' evidence` },
+  ];
 }
+
+/** Alerts shown on the card at most (then one line counting the rest). */
+const MAX_ALERT_LINES = 2;
 
 function kindOf(f: Finding): NonNullable<IncidentView["subject"]>["kind"] {
   if (f.subject.type === "tenant") return "tenant";
@@ -124,6 +132,7 @@ export async function incidentView(db: Queryable, incident: IncidentRow): Promis
           },
         }),
     timeline: findings.map((f) => ({ time: f.time, text: f.summary })).sort((a, b) => a.time - b.time),
+    // Microsoft's alerts first, but at most three lines of the card's eight: most stay Warden's own.
     evidence: [
       ...alertLines(findings, incident.tenantId),
       ...findings.flatMap((f) => {

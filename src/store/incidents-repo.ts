@@ -125,6 +125,14 @@ export async function updateIncidentContent(
   return Number(rows[0]?.version ?? 0);
 }
 
+/**
+ * Sets what the incident's findings now weigh, leaving its version where it is: for Microsoft's alerts,
+ * which change what the card shows but no action, so a decision asked on the card stays good.
+ */
+export async function setIncidentConfidence(db: Queryable, id: string, confidence: number): Promise<void> {
+  await db.query("UPDATE incidents SET confidence = $2, updated_at = now() WHERE id = $1", [id, confidence]);
+}
+
 export async function setIncidentState(db: Queryable, id: string, state: IncidentState): Promise<void> {
   await db.query("UPDATE incidents SET state = $2, version = version + 1, updated_at = now() WHERE id = $1", [
     id,

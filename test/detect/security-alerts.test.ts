@@ -91,7 +91,7 @@ function guestAdminDay() {
 }
 
 describe("Microsoft's alerts", () => {
-  it("reads Learn's alerts_v2 example: id, title, severity, activity window and the VM's subscription", () => {
+  it("reads Learn's alerts_v2 example: id, title, severity and activity window", () => {
     const alert = asAlert(LEARN_EXAMPLE);
     expect(alert).toMatchObject({
       alertId: "da637551227677560813_-961444813",
@@ -101,8 +101,9 @@ describe("Microsoft's alerts", () => {
       firstActivity: Date.parse("2021-04-26T07:45:50.116Z"),
       lastActivity: Date.parse("2021-05-02T07:56:58.222Z"),
       updatedAt: Date.parse("2021-05-02T14:19:01.3266667Z"),
-      subscriptionIds: ["8700d3a3-3bb7-4fbe-a090-488a1ad04161"],
-      // SYSTEM names no Entra user: no one to match a finding on.
+      // A VM's alert (vmMetadata) says nothing of who holds its subscription: anyone outside can set off
+      // one on an internet-facing machine. SYSTEM names no Entra user. Nothing to match a finding on.
+      subscriptionIds: [],
       users: [],
     });
     // Each version is its own event: a reclassification is read, not dropped as a repeat.
@@ -152,18 +153,43 @@ describe("Microsoft's alerts", () => {
   });
 
   it("matches by subscription when the alert names no user", async () => {
-    const { records, withoutAlert, alert, attack } = guestAdminDay();
+    const { withoutAlert, alert, attack } = guestAdminDay();
     const bySubscription = {
       ...alert,
       evidence: (alert["evidence"] as Record<string, unknown>[]).filter((e) =>
         String(e["@odata.type"]).endsWith("azureResourceEvidence"),
       ),
     };
+    const before = (await detect(withoutAlert)).findings.find((f) => f.rule === "external-vm-created");
     const report = await detect([...withoutAlert, bySubscription]);
     const vm = report.findings.find((f) => f.rule === "external-vm-created") as Finding;
     expect(vm.subscriptionIds).toEqual(attack.subscriptionIds);
     expect(vm.evidence.some((e) => e.source === "security-alert")).toBe(true);
-    expect(records).toContain(alert);
+    expect(vm.confidence).toBeCloseTo(Math.min(0.99, (before?.confidence ?? 0) + 0.1), 5);
+  });
+
+  it("is about the users it names as such: not others in the same subscription, not the targets of an attack", async () => {
+    const { withoutAlert, alert } = guestAdminDay();
+    const base = await detect(withoutAlert);
+    const confidences = (r: typeof base) => r.findings.map((f) => [f.id, f.confidence]);
+    const evidence = alert["evidence"] as Record<string, unknown>[];
+    const someoneElse = {
+      "@odata.type": "#microsoft.graph.security.userEvidence",
+      roles: ["compromised"],
+      userAccount: {
+        azureAdUserId: "11111111-2222-3333-4444-555555555555",
+        userPrincipalName: "x@y.example",
+      },
+    };
+    // Names another user and the attack's subscription: about that user, not the guest who acts there.
+    const otherUser = { ...alert, evidence: [someoneElse, ...evidence.filter((e) => !("userAccount" in e))] };
+    expect(confidences(await detect([...withoutAlert, otherUser]))).toEqual(confidences(base));
+    // Names the guest only as one of those attacked (a spray's targets): not about the guest.
+    const attacked = {
+      ...alert,
+      evidence: evidence.map((e) => ("userAccount" in e ? { ...e, roles: ["attacked"] } : e)),
+    };
+    expect(confidences(await detect([...withoutAlert, attacked]))).toEqual(confidences(base));
   });
 
   it("adds nothing when dismissed, when about someone else, or when a day away", async () => {
@@ -237,5 +263,14 @@ describe("Microsoft's alerts", () => {
     expect(three.evidence).toHaveLength(3);
     expect(withAlerts(three, []).confidence).toBe(0.5);
     expect(withAlerts(three, []).evidence).toEqual([]);
+    // The same alerts in another order are the same alerts.
+    expect(withAlerts(three, [signal("a3", "medium"), signal("a2", "high"), signal("a1", "high")])).toBe(
+      three,
+    );
+    // An alert history no longer holds (forgotten, or its event deleted) is kept, never taken off.
+    const forgotten = withAlerts(once, [signal("a2", "medium")], (id) => id !== "a1");
+    expect(forgotten.evidence.map((e) => e.id).sort()).toEqual(["a1", "a2"]);
+    // 0.5 before alerts, +0.15 and +0.1, capped at +0.2.
+    expect(forgotten.confidence).toBe(0.7);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { openWarden, startSchedules, startWorker, type Warden } from "../../src/app.js";
+import { incidentCard } from "../../src/cards/incident-card.js";
 import { loadConfig } from "../../src/config/index.js";
 import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
 import { QUEUE } from "../../src/jobs/queues.js";
@@ -86,10 +87,13 @@ for (const [name, available, prepare] of modes) {
       const alerted: string[] = [];
       for (const incident of await listIncidents(w.db, p.tenantId)) {
         const view = await incidentView(w.db, incident);
+        const card = JSON.stringify(incidentCard(view));
         for (const line of view.evidence.filter((e) => e.text.startsWith("Microsoft alert:"))) {
           expect(line.url).toMatch(
             new RegExp(`^https://security\\.microsoft\\.com/alerts/ca[0-9A-F]{32}\\?tid=${p.tenantId}$`),
           );
+          // The link reaches the card itself, not only the view it is drawn from.
+          expect(card).toContain(`](${line.url})`);
           alerted.push(`${incident.rules.includes("guest-vm-burst") ? "guest" : "admin"}: ${line.text}`);
         }
       }

@@ -43,6 +43,24 @@ const ownerOn = (sub: string) =>
   ({ kind: "azure-role", roleDefinitionId: AZURE_ROLE.owner, scope: `/subscriptions/${sub}` }) as const;
 
 describe("automatic containment, per action", () => {
+  it("judges a finding on Warden's own evidence: Microsoft's alerts never tip it into containment", () => {
+    const raised = finding({
+      id: "raised",
+      rule: "guest-privileged-role",
+      severity: "critical",
+      confidence: 0.99,
+      confidenceBeforeAlerts: 0.85,
+    });
+    expect(decideAction(policy, "disable-account", [raised], new Set(["raised"]))).toEqual({
+      auto: false,
+      reason:
+        "no finding asking for it meets the automatic policy (critical, confidence 0.95 or more): the strongest is guest-privileged-role, critical at 0.85 before Microsoft's alerts",
+    });
+    // One that meets the policy on its own evidence still does, alerts or not.
+    const strong = { ...raised, id: "strong", confidenceBeforeAlerts: 0.95 };
+    expect(decideAction(policy, "disable-account", [strong], new Set(["strong"]))).toEqual({ auto: true });
+  });
+
   it("is not carried by a critical finding to the actions a weaker finding asks for", () => {
     const grant = finding({ id: "grant", rule: "guest-azure-privileged-role", grants: [ownerOn(SUB_B)] });
     const chain = finding({

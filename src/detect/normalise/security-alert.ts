@@ -70,9 +70,18 @@ export function mapSecurityAlert(r: JsonObject, context: NormaliseContext): Secu
     lastActivity,
     updatedAt,
     users: usersIn(evidence),
+    mentionsUsers: evidence.some((item) => obj(item["userAccount"]) !== undefined),
     subscriptionIds: subscriptionsIn(evidence),
   };
 }
+
+/**
+ * The roles by which an alert says a user is what it is about (evidenceRole, v1.0 CSDL). A user named
+ * only as `attacked`, `contextual`, `destination` or `scanned` (every target of a password spray, a
+ * phishing recipient) is not: otherwise an outsider spraying the admins would raise every finding about
+ * them. Evidence with no role says nothing either way and counts.
+ */
+const ABOUT_THE_USER: ReadonlySet<string> = new Set(["compromised", "attacker", "suspicious", "source"]);
 
 /** `userEvidence` (and the account of a process or a cloud logon): each user by object id or UPN. */
 function usersIn(evidence: JsonObject[]): Principal[] {
@@ -80,6 +89,8 @@ function usersIn(evidence: JsonObject[]): Principal[] {
   for (const item of evidence) {
     const account = obj(item["userAccount"]);
     if (account === undefined) continue;
+    const roles = Array.isArray(item["roles"]) ? item["roles"].map((r) => String(r).toLowerCase()) : [];
+    if (roles.length > 0 && !roles.some((r) => ABOUT_THE_USER.has(r))) continue;
     const id = guid(account["azureAdUserId"]);
     const upn = strField(account, "userPrincipalName");
     if (id === undefined && upn === undefined) continue;
@@ -96,15 +107,16 @@ function usersIn(evidence: JsonObject[]): Principal[] {
   return users;
 }
 
-/** `azureResourceEvidence.resourceId`, and a VM's `vmMetadata.subscriptionId` in `deviceEvidence`. */
+/**
+ * `azureResourceEvidence.resourceId`: the subscriptions whose resources the alert is about. A device's
+ * `vmMetadata` is not read: an alert on a VM (a brute force on an internet-facing machine, which anyone
+ * outside can set off) says nothing about who holds the subscription.
+ */
 function subscriptionsIn(evidence: JsonObject[]): string[] {
   const found = new Set<string>();
   for (const item of evidence) {
     const fromResource = subscriptionOf(str(item["resourceId"]));
     if (fromResource !== undefined) found.add(fromResource);
-    const vm = obj(item["vmMetadata"]);
-    const fromVm = vm === undefined ? undefined : guid(vm["subscriptionId"]);
-    if (fromVm !== undefined) found.add(fromVm);
     // A blob container's evidence names its storage account as a nested azureResourceEvidence.
     const storage = subscriptionOf(str(obj(item["storageResource"])?.["resourceId"]));
     if (storage !== undefined) found.add(storage);

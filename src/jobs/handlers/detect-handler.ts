@@ -15,8 +15,8 @@ export function detectHandler(
   config: DetectConfig | (() => Promise<DetectConfig>),
   queue: JobQueue,
   trustedRanges?: () => Promise<readonly string[]>,
-  /** Tells the channel an incident changed (queues its card); a no-op without a bot. */
-  announce: (incidentId: string) => Promise<void> = async () => {},
+  /** Renders an incident's card again at its version (queues it); a no-op without a bot. */
+  refreshCard: (incidentId: string) => Promise<void> = async () => {},
 ) {
   const detectors = new Map<string, TenantDetector>();
   return async (job: Job, { log }: JobContext): Promise<void> => {
@@ -39,7 +39,7 @@ export function detectHandler(
     }
     // An alert changes what the card shows, never what was decided: no triage (an alert alone never
     // starts containment, nor tips a waiting incident into automatic containment).
-    for (const incidentId of run.alerted) await announce(incidentId);
+    for (const incidentId of run.alerted) await refreshCard(incidentId);
     log.info({ newFindings: run.newFindings, incidents: run.incidents, alerted: run.alerted }, "detected");
   };
 }
