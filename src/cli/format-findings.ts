@@ -13,6 +13,10 @@ export function findingJson(finding: Finding & { incident: string }): Record<str
     rule: finding.rule,
     severity: finding.severity,
     confidence: finding.confidence,
+    // What Warden's own evidence says, when Microsoft's alerts raised it (what automatic containment judges).
+    ...(finding.confidenceBeforeAlerts === undefined
+      ? {}
+      : { confidenceBeforeAlerts: finding.confidenceBeforeAlerts }),
     tenantId: finding.tenantId,
     time: toIso(finding.time),
     subject,
@@ -31,6 +35,7 @@ export function findingJson(finding: Finding & { incident: string }): Record<str
     id: e.id,
     time: toIso(e.time),
     operation: e.operation,
+    ...(e.alertSeverity === undefined ? {} : { alertSeverity: e.alertSeverity }),
   }));
   json["summary"] = finding.summary;
   return json;
