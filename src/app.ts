@@ -25,6 +25,7 @@ import { triageHandler } from "./jobs/handlers/triage-handler.js";
 import { liveDetectConfig, trustedRangesReader, withOwnServicePrincipal } from "./jobs/live-detect-config.js";
 import { pollSources, sourceKey } from "./jobs/pollers/sources.js";
 import { BullMqQueue } from "./jobs/queue/bullmq-queue.js";
+import { refuseEvictingRedis } from "./jobs/queue/redis-eviction.js";
 import { InProcessQueue } from "./jobs/queue/in-process-queue.js";
 import type { JobQueue } from "./jobs/queue/job-queue.js";
 import { QUEUE } from "./jobs/queues.js";
@@ -83,6 +84,7 @@ export async function openWarden(
     db = await openPglite(runtime.dataDir);
   }
   await migrate(db);
+  if (runtime.redisUrl !== undefined) await refuseEvictingRedis(runtime.redisUrl, log);
   const queue: JobQueue =
     runtime.redisUrl === undefined
       ? new InProcessQueue()

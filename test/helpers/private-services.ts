@@ -29,7 +29,11 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 20_000): 
 export class PrivateRedis {
   private child: ChildProcess | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), "warden-redis-"));
-  constructor(readonly port: number) {}
+  constructor(
+    readonly port: number,
+    /** More of redis-server's options, as `--name value` pairs. */
+    private readonly options: string[] = [],
+  ) {}
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
@@ -49,6 +53,7 @@ export class PrivateRedis {
         "no",
         "--dir",
         this.dir,
+        ...this.options,
       ],
       { stdio: "ignore" },
     );

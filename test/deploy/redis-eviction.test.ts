@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openWarden, type Warden } from "../../src/app.js";
+import { loadConfig } from "../../src/config/index.js";
+import { ConfigError } from "../../src/config/readers.js";
+import { quietLogger } from "../helpers/logs.js";
+import { freePort, PrivateRedis } from "../helpers/private-services.js";
+import { freshPostgres, postgresAvailable } from "../helpers/services.js";
+
+/**
+ * Issue 24: Azure Cache for Redis and Azure Managed Redis evict by default (volatile-lru), and a queue whose
+ * keys are evicted loses work without a word. Warden refuses to start on such a Redis, saying what to set;
+ * on one that keeps every key (noeviction, Debian's default) it starts. Real redis-server processes.
+ */
+
+const withPostgres = await postgresAvailable();
+const TENANT = "8f2c6a1e-3b7d-4c9e-a5f1-2d4b6c8e0a13";
+
+describe.skipIf(!withPostgres)("Warden's Redis", () => {
+  let redises: PrivateRedis[] = [];
+  let database: { url: string; drop: () => Promise<void> } | undefined;
+  const opened: Warden[] = [];
+  beforeAll(async () => {
+    redises = [
+      new PrivateRedis(await freePort(), ["--maxmemory-policy", "volatile-lru"]),
+      new PrivateRedis(await freePort(), ["--maxmemory-policy", "noeviction"]),
+    ];
+    for (const r of redises) await r.start();
+    const pg = await freshPostgres();
+    await pg.db.close();
+    database = pg;
+  });
+  afterAll(async () => {
+    for (const w of opened) await w.close();
+    for (const r of redises) await r.stop();
+    await database?.drop();
+  });
+
+  const open = (redisUrl: string) =>
+    openWarden(
+      loadConfig({
+        env: {
+          WARDEN_TENANT_ID: TENANT,
+          DATABASE_URL: database?.url ?? "",
+          REDIS_URL: redisUrl,
+          WARDEN_QUEUE_PREFIX: `warden-eviction-${process.pid}`,
+        },
+      }),
+      quietLogger("error"),
+    );
+
+  it("refuses one that evicts keys, saying which policy and how to fix it", async () => {
+    const [lru] = redises;
+    const refusal = await open(lru?.url ?? "").then(
+      (w) => {
+        opened.push(w);
+        return undefined;
+      },
+      (error: unknown) => error,
+    );
+    expect(refusal).toBeInstanceOf(ConfigError);
+    expect((refusal as Error).message).toMatch(/maxmemory-policy volatile-lru.*noeviction/);
+  });
+
+  it("starts on one that keeps every key", async () => {
+    const [, kept] = redises;
+    const warden = await open(kept?.url ?? "");
+    opened.push(warden);
+    expect(warden.queue.kind).toBe("bullmq");
+  });
+});
