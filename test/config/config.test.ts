@@ -74,4 +74,11 @@ describe("configuration", () => {
     expect(config.runtime.tenantId).toBe(TENANT);
     expect(config.bot.approvers).toEqual([TENANT]);
   });
+
+  it("listens on PORT where the platform sets it (App Service, Container Apps), unless WARDEN_PORT says", () => {
+    expect(loadConfig({ env: {} }).runtime.port).toBe(3978);
+    expect(loadConfig({ env: { PORT: "8080" } }).runtime.port).toBe(8080);
+    expect(loadConfig({ env: { PORT: "8080", WARDEN_PORT: "3978" } }).runtime.port).toBe(3978);
+    expect(() => loadConfig({ env: { PORT: "http" } })).toThrow(/PORT/);
+  });
 });
