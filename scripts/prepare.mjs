@@ -3,9 +3,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
-if (!existsSync(new URL("../node_modules/typescript/package.json", import.meta.url))) {
+// TypeScript itself may be there even so (a dependency's peer): the type packages tell a full install.
+const omitted = (process.env.npm_config_omit ?? "").split(/[\s,]+/).includes("dev");
+if (omitted || !existsSync(new URL("../node_modules/@types/node/package.json", import.meta.url))) {
   process.stderr.write(
-    "warden: no TypeScript here (a production install): dist/ is not built; copy it from a build, or run `npm ci` to build\n",
+    "warden: a production install (no dev dependencies): dist/ is not built here; copy it from a build, or run `npm ci` to build\n",
   );
   process.exit(0);
 }
