@@ -1,5 +1,7 @@
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from "botbuilder";
 import {
+  JwtTokenProviderFactory,
+  ManagedIdentityServiceClientCredentialsFactory,
   PasswordServiceClientCredentialFactory,
   ServiceClientCredentialsFactory,
 } from "botframework-connector";
@@ -50,6 +52,7 @@ export function createAuthentication(config: BotConfig): ConfigurationBotFramewo
   const simulated = config.openIdMetadataUrl;
   const options = {
     MicrosoftAppId: appId,
+    MicrosoftAppType: config.appType,
     ...(config.appTenantId === undefined ? {} : { MicrosoftAppTenantId: config.appTenantId }),
     // Setting these switches botbuilder to a token service other than Microsoft's: the simulator's.
     ...(simulated === undefined
@@ -64,11 +67,23 @@ export function createAuthentication(config: BotConfig): ConfigurationBotFramewo
           CallerId: "urn:botframework:azure",
         }),
   };
-  const credentials =
-    simulated !== undefined
-      ? new SimulatorCredentialsFactory(appId)
-      : new PasswordServiceClientCredentialFactory(appId, config.appPassword ?? "", config.appTenantId ?? "");
-  return new ConfigurationBotFrameworkAuthentication(options, credentials);
+  return new ConfigurationBotFrameworkAuthentication(options, credentialsFor(config, appId));
+}
+
+/**
+ * How the bot signs its calls to the Bot Connector, by the Azure Bot's type of app (config/bot.ts checks
+ * each has what it needs): a managed identity's token (IDENTITY_ENDPOINT, as Azure sets it), or a client
+ * secret in the bot's own tenant (single tenant) or the Bot Framework's (multi-tenant).
+ */
+function credentialsFor(config: BotConfig, appId: string): ServiceClientCredentialsFactory {
+  if (config.openIdMetadataUrl !== undefined) return new SimulatorCredentialsFactory(appId);
+  if (config.appType === "UserAssignedMSI")
+    return new ManagedIdentityServiceClientCredentialsFactory(appId, new JwtTokenProviderFactory());
+  return new PasswordServiceClientCredentialFactory(
+    appId,
+    config.appPassword ?? "",
+    config.appType === "SingleTenant" ? (config.appTenantId ?? "") : "",
+  );
 }
 
 /**

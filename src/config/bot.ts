@@ -6,6 +6,13 @@ export interface BotConfig {
   appId?: string;
   appPassword?: string;
   appTenantId?: string;
+  /**
+   * How the bot gets its tokens (MICROSOFT_APP_TYPE, the Azure Bot's "Type of App"): `SingleTenant` (a
+   * secret in its own tenant; what Azure creates today), `UserAssignedMSI` (a managed identity, no
+   * secret) or `MultiTenant` (bots made before 31 July 2025). Unset, it is SingleTenant when
+   * MICROSOFT_APP_TENANT_ID is set, else MultiTenant.
+   */
+  appType: BotAppType;
   /** WARDEN_BOT_LOCAL_MODE: run the bot without authentication, on loopback only, for local trials. */
   localMode: boolean;
   /** Members of this Entra group may approve (WARDEN_APPROVER_GROUP_ID)... */
@@ -23,6 +30,9 @@ export interface BotConfig {
    */
   channel?: { id: string; serviceUrl: string };
 }
+
+export type BotAppType = "SingleTenant" | "MultiTenant" | "UserAssignedMSI";
+const APP_TYPES: readonly BotAppType[] = ["SingleTenant", "MultiTenant", "UserAssignedMSI"];
 
 /** Local mode without an app id: nothing authenticates the bot's callers but local-mode-guard.ts. */
 export function authenticationOff(config: BotConfig): boolean {
@@ -61,11 +71,15 @@ export function parseBotConfig(value: EnvValue): BotConfig {
     );
   }
   const password = value("MICROSOFT_APP_PASSWORD");
-  const tenant = value("MICROSOFT_APP_TENANT_ID");
+  const tenant = guid(value, "MICROSOFT_APP_TENANT_ID", "the tenant id of the bot's app registration");
+  const appType = botAppType(value, tenant);
+  // The simulator signs the bot's outbound calls itself: no secret or identity to check there.
+  if (appId !== undefined && openId === undefined) checkBotIdentity(appType, password, tenant);
   return {
     ...(appId === undefined ? {} : { appId }),
     ...(password === undefined ? {} : { appPassword: password }),
     ...(tenant === undefined ? {} : { appTenantId: tenant }),
+    appType,
     localMode,
     ...(group === undefined ? {} : { approverGroupId: group }),
     approvers,
@@ -74,4 +88,49 @@ export function parseBotConfig(value: EnvValue): BotConfig {
       ? {}
       : { channel: { id: channelId, serviceUrl } }),
   };
+}
+
+function botAppType(value: EnvValue, tenant: string | undefined): BotAppType {
+  const raw = value("MICROSOFT_APP_TYPE");
+  if (raw === undefined) return tenant === undefined ? "MultiTenant" : "SingleTenant";
+  const known = APP_TYPES.find((t) => t.toLowerCase() === raw.toLowerCase());
+  if (known === undefined)
+    throw new ConfigError(
+      `MICROSOFT_APP_TYPE must be one of ${APP_TYPES.join(", ")} (the Azure Bot's Type of App), got "${raw}"`,
+    );
+  return known;
+}
+
+/**
+ * What each kind of bot identity needs, and what contradicts it: a bot that cannot get its token starts
+ * fine and fails at its first card, so the start refuses instead, saying what to set.
+ */
+function checkBotIdentity(
+  appType: BotAppType,
+  password: string | undefined,
+  tenant: string | undefined,
+): void {
+  if (appType === "UserAssignedMSI") {
+    if (password !== undefined)
+      throw new ConfigError(
+        "MICROSOFT_APP_PASSWORD is set, but MICROSOFT_APP_TYPE is UserAssignedMSI: the bot gets its tokens from its managed identity (MICROSOFT_APP_ID is its client id); remove the password",
+      );
+    if (tenant === undefined)
+      throw new ConfigError(
+        "MICROSOFT_APP_TYPE UserAssignedMSI needs MICROSOFT_APP_TENANT_ID: the managed identity's tenant",
+      );
+    return;
+  }
+  if (password === undefined)
+    throw new ConfigError(
+      `MICROSOFT_APP_TYPE ${appType} needs MICROSOFT_APP_PASSWORD: a client secret of the bot's app registration (or use a managed identity: MICROSOFT_APP_TYPE=UserAssignedMSI)`,
+    );
+  if (appType === "SingleTenant" && tenant === undefined)
+    throw new ConfigError(
+      "MICROSOFT_APP_TYPE SingleTenant needs MICROSOFT_APP_TENANT_ID: the tenant of the bot's app registration (without it the token is asked of the Bot Framework's tenant, and the first card fails)",
+    );
+  if (appType === "MultiTenant" && tenant !== undefined)
+    throw new ConfigError(
+      "MICROSOFT_APP_TENANT_ID is set, but MICROSOFT_APP_TYPE is MultiTenant: a multi-tenant bot gets its tokens from the Bot Framework's tenant. Set MICROSOFT_APP_TYPE=SingleTenant (what Azure creates today), or unset the tenant id",
+    );
 }

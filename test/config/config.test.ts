@@ -81,4 +81,54 @@ describe("configuration", () => {
     expect(loadConfig({ env: { PORT: "8080", WARDEN_PORT: "3978" } }).runtime.port).toBe(3978);
     expect(() => loadConfig({ env: { PORT: "http" } })).toThrow(/PORT/);
   });
+
+  it("checks the bot's identity by the Azure Bot's type of app, and refuses what is missing or contradicts it", () => {
+    const BOT = "b07ba5e1-0000-4000-8000-0000000000f3";
+    const bot = (env: Record<string, string>) => loadConfig({ env: { MICROSOFT_APP_ID: BOT, ...env } }).bot;
+    expect(bot({ MICROSOFT_APP_PASSWORD: "s", MICROSOFT_APP_TENANT_ID: TENANT }).appType).toBe(
+      "SingleTenant",
+    );
+    expect(bot({ MICROSOFT_APP_PASSWORD: "s" }).appType).toBe("MultiTenant");
+    expect(bot({ MICROSOFT_APP_TYPE: "userassignedmsi", MICROSOFT_APP_TENANT_ID: TENANT }).appType).toBe(
+      "UserAssignedMSI",
+    );
+    const refusals: [Record<string, string>, RegExp][] = [
+      [
+        { MICROSOFT_APP_TYPE: "SingleTenant", MICROSOFT_APP_PASSWORD: "s" },
+        /SingleTenant needs MICROSOFT_APP_TENANT_ID/,
+      ],
+      [
+        { MICROSOFT_APP_TYPE: "SingleTenant", MICROSOFT_APP_TENANT_ID: TENANT },
+        /needs MICROSOFT_APP_PASSWORD/,
+      ],
+      [{ MICROSOFT_APP_TENANT_ID: TENANT }, /SingleTenant needs MICROSOFT_APP_PASSWORD/],
+      [
+        { MICROSOFT_APP_TYPE: "MultiTenant", MICROSOFT_APP_PASSWORD: "s", MICROSOFT_APP_TENANT_ID: TENANT },
+        /MultiTenant: a multi-tenant bot gets its tokens from the Bot Framework's tenant/,
+      ],
+      [
+        {
+          MICROSOFT_APP_TYPE: "UserAssignedMSI",
+          MICROSOFT_APP_PASSWORD: "s",
+          MICROSOFT_APP_TENANT_ID: TENANT,
+        },
+        /remove the password/,
+      ],
+      [{ MICROSOFT_APP_TYPE: "UserAssignedMSI" }, /UserAssignedMSI needs MICROSOFT_APP_TENANT_ID/],
+      [
+        { MICROSOFT_APP_TYPE: "Federated", MICROSOFT_APP_PASSWORD: "s" },
+        /must be one of SingleTenant, MultiTenant/,
+      ],
+      [
+        { MICROSOFT_APP_PASSWORD: "s", MICROSOFT_APP_TENANT_ID: "contoso" },
+        /MICROSOFT_APP_TENANT_ID must be/,
+      ],
+    ];
+    for (const [env, message] of refusals) {
+      expect(() => bot(env), JSON.stringify(env)).toThrow(ConfigError);
+      expect(() => bot(env)).toThrow(message);
+    }
+    // The simulator signs the bot's calls itself: nothing to check there.
+    expect(bot({ WARDEN_BOT_OPENID_METADATA_URL: "http://127.0.0.1:1/.well-known/openid" }).appId).toBe(BOT);
+  });
 });
