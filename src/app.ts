@@ -9,6 +9,7 @@ import { RateLimiter } from "./cloud/rate-limiter.js";
 import { RedisRateLimiter } from "./cloud/redis-rate-limiter.js";
 import { graphScopeFor } from "./cloud/scopes.js";
 import { SubscriptionPolicy } from "./cloud/subscription-policy.js";
+import { identityFromToken } from "./cloud/token-identity.js";
 import { ConfigError, type WardenConfig } from "./config/index.js";
 import { loadSeedQueries } from "./hunting/seed-queries.js";
 import { byName } from "./jobs/by-name.js";
@@ -126,6 +127,11 @@ export async function openWarden(
       const token = await credential.getToken(graphScopeFor(config.runtime.endpoints.graph));
       if (token === null) throw new Error("the token authority gave no token");
     },
+    async ownIdentity() {
+      const token = await credential.getToken(graphScopeFor(config.runtime.endpoints.graph));
+      if (token === null) throw new Error("the token authority gave no token");
+      return identityFromToken(token.token);
+    },
     async close() {
       try {
         await queue.close();
@@ -217,6 +223,7 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
       warden.directory,
       config.runtime.clientId,
       log,
+      () => warden.ownIdentity(),
     ),
     queue,
     trustedRangesReader(warden.directory, log),

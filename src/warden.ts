@@ -1,6 +1,7 @@
 import type { ArmActivity } from "./cloud/arm-activity.js";
 import type { GraphDirectory } from "./cloud/graph-directory.js";
 import type { GraphLogs } from "./cloud/graph-logs.js";
+import type { TokenIdentity } from "./cloud/token-identity.js";
 import type { WardenConfig } from "./config/index.js";
 import type { JobQueue } from "./jobs/queue/job-queue.js";
 import type { Logger } from "./log.js";
@@ -28,6 +29,8 @@ export interface Warden {
   guard: Guard;
   /** Gets a Graph token (from the cache when fresh): readiness proves the app can still sign in. */
   graphToken(): Promise<void>;
+  /** Warden's own app and service principal, as its Graph token names them. */
+  ownIdentity(): Promise<TokenIdentity>;
   close(): Promise<void>;
 }
 

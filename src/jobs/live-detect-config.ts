@@ -1,5 +1,6 @@
 import { classifyFailure } from "../cloud/errors.js";
 import type { GraphDirectory } from "../cloud/graph-directory.js";
+import type { TokenIdentity } from "../cloud/token-identity.js";
 import type { DetectConfig } from "../detect/detect-config.js";
 import { isIpRange } from "../detect/ip-ranges.js";
 
@@ -32,33 +33,50 @@ export function liveDetectConfig(detect: DetectConfig, warden: WardenIdentity): 
 }
 
 /**
- * The live settings with Warden's service principal filled in when the deployment did not name it
- * (WARDEN_SERVICE_PRINCIPAL_ID): Core Directory logs Warden's own group changes by its service principal
- * alone, and without it every containment would read as someone tampering with Warden's group. Read once
- * from Graph by Warden's client id. A failure that may pass is thrown (the detect job is retried); a
- * refusal (no Application.Read.All) is logged once and detection goes on with what is configured.
+ * The live settings with Warden's own identity filled in where the deployment did not name it. Core
+ * Directory logs Warden's own group changes by its service principal alone, and with a system-assigned
+ * managed identity no client id is configured at all: without them every containment would read as
+ * someone tampering with Warden's group. Both are read from Warden's own Graph token first (`appid`,
+ * `oid`: no permission needed); the service principal, if the token does not name it, from Graph by
+ * client id (Application.Read.All). Read once. A failure that may pass is thrown (the detect job is
+ * retried); a refusal is logged once and detection goes on with what is known.
  */
 export function withOwnServicePrincipal(
   config: DetectConfig,
   graph: Pick<GraphDirectory, "servicePrincipalIdOf">,
   clientId: string | undefined,
   log: { warn(fields: object, message: string): void },
+  fromToken?: () => Promise<TokenIdentity>,
 ): () => Promise<DetectConfig> {
-  if (config.ownServicePrincipalIds.length > 0 || clientId === undefined) return async () => config;
+  if (config.ownServicePrincipalIds.length > 0 && clientId !== undefined) return async () => config;
   let resolved: DetectConfig | undefined;
   return async () => {
     if (resolved !== undefined) return resolved;
+    let next = config;
+    const token = fromToken === undefined ? {} : await fromToken();
+    if (token.appId !== undefined && !next.ownAppIds.includes(token.appId))
+      next = { ...next, ownAppIds: [...next.ownAppIds, token.appId] };
+    if (next.ownServicePrincipalIds.length === 0 && token.servicePrincipalId !== undefined)
+      next = { ...next, ownServicePrincipalIds: [token.servicePrincipalId] };
+    const appId = clientId ?? token.appId;
+    if (next.ownServicePrincipalIds.length > 0 || appId === undefined) {
+      if (next.ownServicePrincipalIds.length === 0)
+        log.warn({}, "Warden's own service principal is unknown: set WARDEN_SERVICE_PRINCIPAL_ID");
+      resolved = next;
+      return resolved;
+    }
     try {
-      const id = await graph.servicePrincipalIdOf(clientId);
-      resolved = id === undefined ? config : { ...config, ownServicePrincipalIds: [id] };
-      if (id === undefined) log.warn({ clientId }, "Warden's app has no service principal in this tenant");
+      const id = await graph.servicePrincipalIdOf(appId);
+      resolved = id === undefined ? next : { ...next, ownServicePrincipalIds: [id] };
+      if (id === undefined)
+        log.warn({ clientId: appId }, "Warden's app has no service principal in this tenant");
     } catch (error) {
       if (classifyFailure(error).transient) throw error;
       log.warn(
-        { clientId, error: classifyFailure(error).message },
+        { clientId: appId, error: classifyFailure(error).message },
         "could not read Warden's own service principal (Application.Read.All): set WARDEN_SERVICE_PRINCIPAL_ID, or Warden's own group changes may be raised as containment-tampered",
       );
-      resolved = config;
+      resolved = next;
     }
     return resolved;
   };

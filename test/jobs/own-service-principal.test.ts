@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeCredential } from "../../src/cloud/credential.js";
 import { GraphDirectory } from "../../src/cloud/graph-directory.js";
 import { RateLimiter } from "../../src/cloud/rate-limiter.js";
+import { graphScopeFor } from "../../src/cloud/scopes.js";
+import { identityFromToken } from "../../src/cloud/token-identity.js";
 import { DEFAULT_DETECT_CONFIG, isWarden } from "../../src/detect/detect-config.js";
 import { withOwnServicePrincipal } from "../../src/jobs/live-detect-config.js";
 import type { SimCloud } from "../../src/sim/cloud/sim-server.js";
@@ -16,12 +18,13 @@ import { SIM_APP, simCloud } from "../helpers/sim.js";
 const TENANT = "5c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f";
 let sim: SimCloud;
 let graph: GraphDirectory;
+let credential: ReturnType<typeof makeCredential>;
 const warnings: string[] = [];
 const log = { warn: (_fields: unknown, message: string) => void warnings.push(message) };
 
 beforeAll(async () => {
   sim = await simCloud(TENANT, []);
-  const credential = makeCredential(
+  credential = makeCredential(
     { tenantId: TENANT, clientId: SIM_APP.clientId, clientSecret: SIM_APP.clientSecret },
     { graph: sim.url, arm: sim.url, authority: sim.url },
   );
@@ -59,5 +62,35 @@ describe("Warden's own service principal", () => {
     )();
     expect(unknown.ownServicePrincipalIds).toEqual([]);
     expect(warnings).toContain("Warden's app has no service principal in this tenant");
+  });
+
+  it("learns its app and service principal from its own token when neither is configured (a system-assigned identity)", async () => {
+    const fromToken = async () => {
+      const token = await credential.getToken(graphScopeFor(sim.url));
+      return identityFromToken(token?.token ?? "");
+    };
+    const lookups = () => sim.faults.log.filter((r) => r.path.includes("servicePrincipals")).length;
+    const before = lookups();
+    const resolved = await withOwnServicePrincipal(DEFAULT_DETECT_CONFIG, graph, undefined, log, fromToken)();
+    expect(resolved.ownAppIds).toEqual([SIM_APP.clientId]);
+    expect(resolved.ownServicePrincipalIds).toEqual([SIM_APP.servicePrincipalId]);
+    // Read from the token: no Graph permission asked for.
+    expect(lookups()).toBe(before);
+  });
+
+  it("takes a service principal only from an app's token, never a user's", () => {
+    const token = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.c2ln`;
+    const oid = "30a6c29d-de7c-4830-815f-9b3bb366e975";
+    const appid = "c44b4083-3bb0-49c1-b47d-974e53cbdf3c";
+    expect(identityFromToken(token({ idtyp: "app", appid, oid }))).toEqual({
+      appId: appid,
+      servicePrincipalId: oid,
+    });
+    expect(identityFromToken(token({ idtyp: "user", appid, oid, scp: "User.Read" }))).toEqual({
+      appId: appid,
+    });
+    expect(identityFromToken(token({ azp: appid, oid, scp: "User.Read" }))).toEqual({ appId: appid });
+    expect(identityFromToken(token({ idtyp: "app", appid: "not-a-guid", oid: "x" }))).toEqual({});
+    expect(identityFromToken("opaque")).toEqual({});
   });
 });

@@ -88,7 +88,7 @@ export class TokenIssuer {
         });
         return;
       }
-      const token = randomBytes(24).toString("base64url");
+      const token = accessToken(String(req.params["tenant"] ?? ""), scope, app);
       this.issued.set(token, { audience, expiresAt: Date.now() + 3_600_000, clientId: app.clientId });
       res.json({ token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: token });
     });
@@ -109,6 +109,33 @@ export class TokenIssuer {
       displayName: app?.displayName ?? "Simulated app",
     };
   }
+}
+
+/**
+ * An app-only access token shaped as Entra's v1 tokens for Graph and ARM are: a JWT whose claims name the
+ * tenant (`tid`), the app (`appid`), its service principal (`oid`) and say it is an app (`idtyp`), so a
+ * client may learn its own identity from it as it can from Microsoft's ("Access token claims reference").
+ * Signed with a throwaway key no one checks: the simulator knows its tokens by their whole text.
+ */
+function accessToken(tenant: string, scope: string, app: SimApp): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const now = Math.floor(Date.now() / 1_000);
+  const claims = {
+    aud: new URL(scope).origin,
+    iss: `https://sts.windows.net/${tenant}/`,
+    iat: now,
+    nbf: now,
+    exp: now + 3_600,
+    tid: tenant,
+    appid: app.clientId,
+    idtyp: "app",
+    ...(app.servicePrincipalId === undefined
+      ? {}
+      : { oid: app.servicePrincipalId, sub: app.servicePrincipalId }),
+    // Unique per issue, as Entra's are.
+    uti: randomBytes(12).toString("base64url"),
+  };
+  return `${part({ typ: "JWT", alg: "RS256" })}.${part(claims)}.${randomBytes(32).toString("base64url")}`;
 }
 
 /**
