@@ -4,7 +4,7 @@ import { openWarden, startSchedules, startWorker } from "../app.js";
 import { LOCAL_TOKEN_HEADER, newLocalModeToken } from "../bot/local-mode-guard.js";
 import { authenticationOff } from "../config/bot.js";
 import { ConfigError, loadConfig } from "../config/index.js";
-import { createLogger } from "../log.js";
+import { consoleThroughLogger, createLogger } from "../log.js";
 import { createOpsApp, createWebApp, listen } from "../server/web.js";
 import type { CommandIo } from "./detect-command.js";
 
@@ -26,6 +26,8 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
     throw error;
   }
   const log = createLogger({ level: config.runtime.logLevel });
+  // Every line this process writes is JSON, its libraries' included.
+  consoleThroughLogger(log);
   let warden: Awaited<ReturnType<typeof openWarden>>;
   try {
     warden = await openWarden(config, log);
