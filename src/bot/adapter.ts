@@ -1,6 +1,7 @@
+import { ManagedIdentityCredential } from "@azure/identity";
 import { CloudAdapter, ConfigurationBotFrameworkAuthentication } from "botbuilder";
 import {
-  JwtTokenProviderFactory,
+  type IJwtTokenProviderFactory,
   ManagedIdentityServiceClientCredentialsFactory,
   PasswordServiceClientCredentialFactory,
   ServiceClientCredentialsFactory,
@@ -71,14 +72,28 @@ export function createAuthentication(config: BotConfig): ConfigurationBotFramewo
 }
 
 /**
+ * The bot's managed identity, and nothing else. botbuilder's own factory builds a DefaultAzureCredential,
+ * which tries the environment's credential first: where Warden's app secret is in AZURE_CLIENT_SECRET,
+ * the bot would sign as Warden's app, and the Connector refuse it at the first card.
+ */
+const managedIdentityOnly: IJwtTokenProviderFactory = {
+  createAzureServiceTokenProvider: (appId: string) =>
+    // The interface names DefaultAzureCredential (of botbuilder's own copy of @azure/identity); it calls
+    // only getToken, which every credential has.
+    new ManagedIdentityCredential({ clientId: appId }) as unknown as ReturnType<
+      IJwtTokenProviderFactory["createAzureServiceTokenProvider"]
+    >,
+};
+
+/**
  * How the bot signs its calls to the Bot Connector, by the Azure Bot's type of app (config/bot.ts checks
  * each has what it needs): a managed identity's token (IDENTITY_ENDPOINT, as Azure sets it), or a client
  * secret in the bot's own tenant (single tenant) or the Bot Framework's (multi-tenant).
  */
 function credentialsFor(config: BotConfig, appId: string): ServiceClientCredentialsFactory {
   if (config.openIdMetadataUrl !== undefined) return new SimulatorCredentialsFactory(appId);
-  if (config.appType === "UserAssignedMSI")
-    return new ManagedIdentityServiceClientCredentialsFactory(appId, new JwtTokenProviderFactory());
+  if (config.appType === "UserAssignedMSI" && appId !== "")
+    return new ManagedIdentityServiceClientCredentialsFactory(appId, managedIdentityOnly);
   return new PasswordServiceClientCredentialFactory(
     appId,
     config.appPassword ?? "",

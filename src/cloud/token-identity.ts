@@ -29,8 +29,10 @@ export function identityFromToken(token: string): TokenIdentity {
   const app = claims["idtyp"] === "app" || (claims["idtyp"] === undefined && claims["scp"] === undefined);
   const guid = (value: unknown) =>
     typeof value === "string" && GUID.test(value) ? value.toLowerCase() : undefined;
+  // A user's token names the client the user signed in with (the Azure CLI, say): never Warden's own.
+  if (!app) return {};
   const appId = guid(claims["appid"]) ?? guid(claims["azp"]);
-  const servicePrincipalId = app ? guid(claims["oid"]) : undefined;
+  const servicePrincipalId = guid(claims["oid"]);
   return {
     ...(appId === undefined ? {} : { appId }),
     ...(servicePrincipalId === undefined ? {} : { servicePrincipalId }),

@@ -172,7 +172,10 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     requestTimeoutMs: positive("WARDEN_REQUEST_TIMEOUT_SECONDS", 120) * 1_000,
     timings: timingsFrom(positive),
     // App Service and Container Apps say the port in PORT; WARDEN_PORT, when set, wins.
-    port: value("WARDEN_PORT") === undefined ? positive("PORT", 3978) : positive("WARDEN_PORT", 3978),
+    port:
+      value("WARDEN_PORT") === undefined
+        ? portNumber(value, "PORT", 3978)
+        : portNumber(value, "WARDEN_PORT", 3978),
     http: {
       headersTimeoutMs: positive("WARDEN_HTTP_HEADERS_TIMEOUT_SECONDS", 10) * 1_000,
       bodyTimeoutMs: positive("WARDEN_HTTP_BODY_TIMEOUT_SECONDS", 10) * 1_000,

@@ -141,7 +141,11 @@ function chainOf(group: readonly Finding[]): Finding[] {
     grants.find((f) => f.rule === "guest-privileged-role" || f.rule === "guest-azure-privileged-role") ??
     (grants[0] as Finding);
   const evidence = new Map<string, EvidenceRef>();
-  for (const f of group) for (const e of f.evidence) if (!evidence.has(e.id)) evidence.set(e.id, e);
+  // Microsoft's alerts stay on the findings they are about (where a later version can take them back):
+  // the chain is made of what was logged and observed.
+  for (const f of group)
+    for (const e of f.evidence)
+      if (e.source !== "security-alert" && !evidence.has(e.id)) evidence.set(e.id, e);
   const steps = [...evidence.values()].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
   return moves.map((move) => ({
     id: findingId("subscription-hijack-chain", move.id),
@@ -190,7 +194,11 @@ function oneMovePerSubscription(moves: readonly Finding[]): Finding[] {
   );
 }
 
-/** A finding whose evidence is only what Warden observed (a departure), never a record Microsoft logged. */
+/**
+ * A finding whose evidence is only what Warden observed (a departure), never a record Microsoft logged.
+ * An alert attached to it is no log of the move: it says nothing of who moved what (and anyone outside
+ * can set one off on a resource of the subscription), so it never makes an observed move a logged one.
+ */
 export function observedOnly(finding: Finding): boolean {
-  return finding.evidence.every((e) => e.source === "warden");
+  return finding.evidence.every((e) => e.source === "warden" || e.source === "security-alert");
 }

@@ -33,7 +33,8 @@ const TITLES: Readonly<Record<Finding["rule"], string>> = {
  * be GUIDs: a user id or tenant id from a log is the attacker's choice, and must never shape a link.
  */
 function portalLink(f: Finding, tenantId: string): string | undefined {
-  const ev = f.evidence[0];
+  // The first of Warden's own records: an alert may come first in time, but has its own link.
+  const ev = f.evidence.find((e) => e.source !== "security-alert");
   if (ev === undefined) return undefined;
   if (ev.source === "warden" && f.subject.type === "subscription") {
     // Warden saw the subscription leave the list: the list is where an analyst confirms it is gone.

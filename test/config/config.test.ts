@@ -80,6 +80,7 @@ describe("configuration", () => {
     expect(loadConfig({ env: { PORT: "8080" } }).runtime.port).toBe(8080);
     expect(loadConfig({ env: { PORT: "8080", WARDEN_PORT: "3978" } }).runtime.port).toBe(3978);
     expect(() => loadConfig({ env: { PORT: "http" } })).toThrow(/PORT/);
+    expect(() => loadConfig({ env: { PORT: "70000" } })).toThrow(/PORT must be a port number/);
   });
 
   it("checks the bot's identity by the Azure Bot's type of app, and refuses what is missing or contradicts it", () => {

@@ -3,7 +3,7 @@ import { alertSignalOf, withAlerts } from "../../src/detect/alerts.js";
 import type { SecurityAlertEvent } from "../../src/detect/event.js";
 import type { Finding } from "../../src/detect/finding.js";
 import { normaliseRecord } from "../../src/detect/normalise/recognise.js";
-import { guestAdmin } from "../../src/sim/scenarios/attacks.js";
+import { guestAdmin, hijack } from "../../src/sim/scenarios/attacks.js";
 import { TenantScript } from "../../src/sim/scenarios/script.js";
 import { detect } from "../helpers/detection.js";
 
@@ -272,5 +272,30 @@ describe("Microsoft's alerts", () => {
     expect(forgotten.evidence.map((e) => e.id).sort()).toEqual(["a1", "a2"]);
     // 0.5 before alerts, +0.15 and +0.1, capped at +0.2.
     expect(forgotten.confidence).toBe(0.7);
+  });
+
+  it("stays on the findings it is about, never on the takeover chain made of them", async () => {
+    const script = new TenantScript({ id: TENANT, domain: "contoso.example" }, Date.UTC(2026, 11, 1, 8), 9);
+    const attack = hijack(script, 10);
+    const guest = {
+      id: attack.subjectId,
+      userPrincipalName: attack.subjectUpn,
+      displayName: "guest",
+      userType: "Guest" as const,
+    };
+    script.after(10).alert(60, {
+      title: "Suspicious role assignment in Azure subscription",
+      severity: "high",
+      serviceSource: "microsoft365Defender",
+      detectionSource: "cloudAppSecurity",
+      category: "PrivilegeEscalation",
+      users: [guest],
+      subscriptionIds: [],
+      ipAddresses: [],
+    });
+    const report = await detect(script.records.map((r) => r.record));
+    const chain = report.findings.find((f) => f.rule === "subscription-hijack-chain") as Finding;
+    expect(chain.evidence.some((e) => e.source === "security-alert")).toBe(false);
+    expect(report.findings.some((f) => f.evidence.some((e) => e.source === "security-alert"))).toBe(true);
   });
 });

@@ -78,7 +78,7 @@ describe("Warden's own service principal", () => {
     expect(lookups()).toBe(before);
   });
 
-  it("takes a service principal only from an app's token, never a user's", () => {
+  it("takes its ids only from an app's token, never a user's", () => {
     const token = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.c2ln`;
     const oid = "30a6c29d-de7c-4830-815f-9b3bb366e975";
     const appid = "c44b4083-3bb0-49c1-b47d-974e53cbdf3c";
@@ -86,10 +86,9 @@ describe("Warden's own service principal", () => {
       appId: appid,
       servicePrincipalId: oid,
     });
-    expect(identityFromToken(token({ idtyp: "user", appid, oid, scp: "User.Read" }))).toEqual({
-      appId: appid,
-    });
-    expect(identityFromToken(token({ azp: appid, oid, scp: "User.Read" }))).toEqual({ appId: appid });
+    // A user's token (az login) names the client the user signed in with: never taken for Warden's.
+    expect(identityFromToken(token({ idtyp: "user", appid, oid, scp: "User.Read" }))).toEqual({});
+    expect(identityFromToken(token({ azp: appid, oid, scp: "User.Read" }))).toEqual({});
     expect(identityFromToken(token({ idtyp: "app", appid: "not-a-guid", oid: "x" }))).toEqual({});
     expect(identityFromToken("opaque")).toEqual({});
   });

@@ -43,6 +43,44 @@ const ownerOn = (sub: string) =>
   ({ kind: "azure-role", roleDefinitionId: AZURE_ROLE.owner, scope: `/subscriptions/${sub}` }) as const;
 
 describe("automatic containment, per action", () => {
+  it("never counts a move Warden only observed as logged because an alert was attached to it", () => {
+    const t = 1_000;
+    const observed = finding({
+      id: "gone",
+      rule: "subscription-directory-changed",
+      severity: "critical",
+      subject: { type: "subscription", id: SUB_B },
+      evidence: [
+        { source: "warden", id: "warden:gone", time: t, operation: "Warden/subscriptionNoLongerListed" },
+      ],
+    });
+    const grant = finding({ id: "grant", rule: "guest-azure-privileged-role", grants: [ownerOn(SUB_B)] });
+    const chain = finding({
+      id: "chain",
+      rule: "subscription-hijack-chain",
+      severity: "critical",
+      confidence: 0.97,
+    });
+    expect(countedForAutomatic([grant, observed, chain]).counted.has("chain")).toBe(false);
+    // An informational Defender for Cloud alert on a blob of the subscription (anyone outside can set
+    // one off), attached to the observed move: still no logged move.
+    const alerted = {
+      ...observed,
+      evidence: [
+        ...observed.evidence,
+        {
+          source: "security-alert" as const,
+          id: "caTOR",
+          time: t - 60_000,
+          operation:
+            "Access from a Tor exit node to a storage blob container (microsoftDefenderForCloud, informational)",
+          alertSeverity: "informational" as const,
+        },
+      ],
+    };
+    expect(countedForAutomatic([grant, alerted, chain]).counted.has("chain")).toBe(false);
+  });
+
   it("judges a finding on Warden's own evidence: Microsoft's alerts never tip it into containment", () => {
     const raised = finding({
       id: "raised",
