@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `npm run test:deploy`: builds Warden's image from a clean clone of HEAD and proves what docs/deploy.md
+# promises of it. Outside .ci/run: an image build takes minutes here (the engine stores layers by copy).
+#   - `demo --headless --approve-all --json` in the image ends with every incident contained;
+#   - the image runs as a non-root user and holds no dev dependency, test, source or .env;
+#   - its labels name the revision; its layers' sizes are printed for docs/performance.md.
+set -euo pipefail
+
+root=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
+revision=$(git -C "$root" rev-parse HEAD)
+version=$(node -p "require('$root/package.json').version")
+image="warden:test-deploy"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+git clone -q "$root" "$work/warden"
+eval "$(bash "$root/../shared/tools/container-engine.sh")"
+NODE_MAJOR=$(sed -n 's/^ARG NODE_MAJOR=//p' "$work/warden/Dockerfile")
+eval "$(NODE_MAJOR=$NODE_MAJOR bash "$root/../shared/tools/container-engine.sh")"
+
+echo "== build ($revision, Node $NODE_MAJOR)"
+start=$(date +%s)
+docker build -q --network host -t "$image" --build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
+  "$work/warden" >/dev/null
+echo "built in $(( $(date +%s) - start )) s"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+echo "== labels"
+[ "$(docker image inspect "$image" --format '{{index .Config.Labels "org.opencontainers.image.revision"}}')" = "$revision" ] \
+  || fail "the revision label is not $revision"
+
+echo "== user and contents"
+uid=$(docker run --rm --entrypoint id "$image" -u)
+[ "$uid" != "0" ] || fail "the image runs as root"
+for absent in node_modules/vitest node_modules/@biomejs node_modules/fast-check test src .env tsconfig.json; do
+  if docker run --rm --entrypoint sh "$image" -c "test -e /app/$absent"; then fail "the image holds $absent"; fi
+done
+
+echo "== demo in the image"
+docker run --rm --network host "$image" demo --headless --approve-all --json >"$work/demo.json"
+node -e '
+  const d = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+  const states = d.incidents.map((i) => i.state);
+  if (states.length !== 4 || states.some((s) => s !== "contained")) {
+    console.error("incidents:", JSON.stringify(states));
+    process.exit(1);
+  }
+  console.log(`${states.length} incidents, all contained`);
+' "$work/demo.json" || fail "the demo did not contain every incident"
+
+echo "== size"
+docker image inspect "$image" --format 'image: {{.Size}} bytes'
+docker history --format '{{.Size}}\t{{.CreatedBy}}' "$image" | awk -F'\t' '$1 != "0B" { print "  " $1 "\t" substr($2, 1, 90) }'
+echo "test:deploy passed"
