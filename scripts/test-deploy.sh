@@ -3,7 +3,8 @@
 # promises of it. Outside .ci/run: an image build takes minutes here (the engine stores layers by copy).
 #   - `demo --headless --approve-all --json` in the image ends with every incident contained;
 #   - the image runs as a non-root user and holds no dev dependency, test, source or .env;
-#   - its labels name the revision; its layers' sizes are printed for docs/performance.md.
+#   - its labels name the revision; compose.yaml validates (Debian's docker-compose); its layers' sizes
+#     are printed for docs/performance.md.
 set -euo pipefail
 
 root=$(git -C "$(dirname "$0")/.." rev-parse --show-toplevel)
@@ -48,6 +49,15 @@ node -e '
   }
   console.log(`${states.length} incidents, all contained`);
 ' "$work/demo.json" || fail "the demo did not contain every incident"
+
+echo "== compose"
+if command -v docker-compose >/dev/null; then
+  printf 'POSTGRES_PASSWORD=compose-check\n' >"$work/warden/.env"
+  (cd "$work/warden" && docker-compose config -q) || fail "compose.yaml does not validate"
+  echo "compose.yaml validates"
+else
+  echo "docker-compose is not installed (apt-get install docker-compose): compose.yaml not checked"
+fi
 
 echo "== size"
 docker image inspect "$image" --format 'image: {{.Size}} bytes'
