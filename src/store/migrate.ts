@@ -27,5 +27,25 @@ export async function migrate(
     });
     if (done) applied.push(migration.id);
   }
+  await refuseNewerSchema(db, migrations);
   return applied;
+}
+
+/**
+ * A database a newer Warden has migrated is not this one's to run on: a migration may have changed what
+ * a table means (migration 4 re-keyed every event), and an older version would read it wrongly, or
+ * write what the newer one then misreads. Rolling back is running the older version on the backup taken
+ * before the upgrade (docs/operations.md).
+ */
+async function refuseNewerSchema(db: Database, migrations: readonly Migration[]): Promise<void> {
+  const known = Math.max(0, ...migrations.map((m) => m.id));
+  const { rows } = await db.query<{ id: number; name: string }>(
+    "SELECT id, name FROM schema_migrations WHERE id > $1 ORDER BY id",
+    [known],
+  );
+  const newer = rows[0];
+  if (newer !== undefined)
+    throw new Error(
+      `the database was migrated by a newer Warden (migration ${newer.id}, ${newer.name}; this version knows up to ${known}): run that version, or restore the backup taken before the upgrade`,
+    );
 }

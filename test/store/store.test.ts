@@ -52,6 +52,15 @@ for (const [name, available, open] of drivers) {
       expect(rows.map((r) => Number(r.id))).toEqual([1, 2, 3, 4, 5, 6]);
     });
 
+    it("refuses a database a newer Warden migrated, saying how to roll back", async () => {
+      // This version as if it knew migrations 1 to 5 only, on a database at 6.
+      const older = MIGRATIONS.filter((m) => m.id < 6);
+      await expect(migrate(db, older)).rejects.toThrow(
+        /migrated by a newer Warden \(migration 6, .*this version knows up to 5\).*restore the backup/,
+      );
+      expect(await migrate(db)).toEqual([]);
+    });
+
     it("keeps where the bot may post and which message shows each incident's card", async () => {
       const reference = { conversation: { id: "19:abc@thread.tacv2" }, serviceUrl: "https://smba.example/" };
       await saveConversation(db, {
