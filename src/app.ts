@@ -61,13 +61,15 @@ export async function openWarden(
     throw new ConfigError("WARDEN_TENANT_ID is required: the GUID of the tenant to watch");
   refuseSimulatorTrustOffLoopback(runtime);
   const tenantId = runtime.tenantId;
+  // Redis must keep every key; and whether it is a cluster decides how Warden connects and names its keys.
+  const redis = runtime.redisUrl === undefined ? undefined : await refuseEvictingRedis(runtime.redisUrl, log);
   const credential = credentialFor(tenantId, runtime);
   // With Redis, one limiter for every Warden process: Microsoft counts its limits per app and tenant (or
   // per tenant for all apps), never per process (issue 18, point 7). Embedded, the process is all there is.
   const limiter =
-    runtime.redisUrl === undefined
+    redis === undefined
       ? new RateLimiter(now, runtime.requestTimeoutMs)
-      : new RedisRateLimiter(runtime.redisUrl, runtime.queuePrefix, runtime.requestTimeoutMs, (alone, why) =>
+      : new RedisRateLimiter(redis, runtime.queuePrefix, runtime.requestTimeoutMs, (alone, why) =>
           alone
             ? log.warn({ why }, "rate limits: Redis unreachable, this process paces itself alone meanwhile")
             : log.info("rate limits: shared through Redis again"),
@@ -85,11 +87,10 @@ export async function openWarden(
     db = await openPglite(runtime.dataDir);
   }
   await migrate(db);
-  if (runtime.redisUrl !== undefined) await refuseEvictingRedis(runtime.redisUrl, log);
   const queue: JobQueue =
-    runtime.redisUrl === undefined
+    redis === undefined
       ? new InProcessQueue()
-      : new BullMqQueue(runtime.redisUrl, runtime.queuePrefix, runtime.timings.jobLockMs);
+      : new BullMqQueue(redis, runtime.queuePrefix, runtime.timings.jobLockMs);
   const graph = new GraphLogs(credential, runtime.endpoints.graph, tenantId, limiter);
   const arm = new ArmActivity(credential, runtime.endpoints.arm, tenantId, limiter);
   const respond: RespondContext = {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { Redis } from "ioredis";
 import { HEADROOM, type RateLimit, RateLimiter, type Release } from "./rate-limiter.js";
+import { type RedisClient, type RedisTarget, redisClient } from "./redis-client.js";
 
 /**
  * Takes a slot if one is free, counting every process's slots under the key at Redis's own clock (hosts'
@@ -59,21 +59,22 @@ const POLL_MS = 100;
  * processes, whoever asks when a slot is free takes it.
  */
 export class RedisRateLimiter extends RateLimiter {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   /** Releases Redis did not take (it was unreachable): sent again once it is back. */
   private readonly unsent = new Set<() => Promise<unknown>>();
   private pacingAlone = false;
   private closed = false;
 
   constructor(
-    redisUrl: string,
+    /** A URL (one server), or what refuseEvictingRedis found at that URL (a cluster or not). */
+    redis: string | RedisTarget,
     private readonly prefix: string,
     requestTimeoutMs?: number,
     /** Told when this process starts and stops pacing itself alone (Redis unreachable). */
     private readonly onAlone: (alone: boolean, why: string) => void = () => undefined,
   ) {
     super(Date.now, requestTimeoutMs);
-    this.redis = new Redis(redisUrl, {
+    this.redis = redisClient(typeof redis === "string" ? { url: redis, cluster: false } : redis, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       // A half-open connection must not hold every caller of a key: two seconds, then pace alone.

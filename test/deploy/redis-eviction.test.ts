@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openWarden, type Warden } from "../../src/app.js";
+import { LIMITS } from "../../src/cloud/rate-limiter.js";
+import { RedisRateLimiter } from "../../src/cloud/redis-rate-limiter.js";
 import { loadConfig } from "../../src/config/index.js";
 import { ConfigError } from "../../src/config/readers.js";
 import { quietLogger } from "../helpers/logs.js";
-import { freePort, PrivateRedis } from "../helpers/private-services.js";
+import { freePort, PrivateRedis, PrivateRedisCluster } from "../helpers/private-services.js";
 import { freshPostgres, postgresAvailable } from "../helpers/services.js";
 
 /**
@@ -17,6 +19,7 @@ const TENANT = "8f2c6a1e-3b7d-4c9e-a5f1-2d4b6c8e0a13";
 
 describe.skipIf(!withPostgres)("Warden's Redis", () => {
   let redises: PrivateRedis[] = [];
+  const cluster = new PrivateRedisCluster();
   let database: { url: string; drop: () => Promise<void> } | undefined;
   const opened: Warden[] = [];
   beforeAll(async () => {
@@ -25,6 +28,7 @@ describe.skipIf(!withPostgres)("Warden's Redis", () => {
       new PrivateRedis(await freePort(), ["--maxmemory-policy", "noeviction"]),
     ];
     for (const r of redises) await r.start();
+    await cluster.start();
     const pg = await freshPostgres();
     await pg.db.close();
     database = pg;
@@ -32,6 +36,7 @@ describe.skipIf(!withPostgres)("Warden's Redis", () => {
   afterAll(async () => {
     for (const w of opened) await w.close();
     for (const r of redises) await r.stop();
+    await cluster.stop();
     await database?.drop();
   });
 
@@ -66,5 +71,34 @@ describe.skipIf(!withPostgres)("Warden's Redis", () => {
     const warden = await open(kept?.url ?? "");
     opened.push(warden);
     expect(warden.queue.kind).toBe("bullmq");
+  });
+
+  it("runs on a Redis Cluster (Azure Managed Redis's default mode): its queue and its shared rate limits", async () => {
+    const warden = await open(cluster.url);
+    opened.push(warden);
+    const ran: unknown[] = [];
+    warden.queue.process("cluster-check", async (job) => {
+      ran.push(job.data);
+    });
+    await warden.queue.add("cluster-check", "check", { n: 1 }, { dedupeKey: "check:1" });
+    const deadline = Date.now() + 15_000;
+    while (ran.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(ran).toEqual([{ n: 1 }]);
+    // The limits shared through the cluster: taken in Redis, never this process pacing itself alone.
+    const alone: string[] = [];
+    const limiter = new RedisRateLimiter(
+      { url: cluster.url, cluster: true },
+      "warden-eviction",
+      5_000,
+      (a, why) => {
+        if (a) alone.push(why);
+      },
+    );
+    try {
+      for (let i = 0; i < 3; i++) (await limiter.take(`graphReports:${TENANT}`, LIMITS.graphReports))();
+      expect(alone).toEqual([]);
+    } finally {
+      await limiter.close();
+    }
   });
 });

@@ -145,3 +145,55 @@ export class PrivatePostgres {
     }
   }
 }
+
+/**
+ * A Redis Cluster of three masters (Debian's redis-server, `--cluster-enabled yes`, joined with
+ * `redis-cli --cluster create`), the mode Azure Managed Redis runs in by default. Slots are spread over
+ * the three nodes, so a script whose keys fall in different slots is refused (CROSSSLOT), as in Azure.
+ */
+export class PrivateRedisCluster {
+  private readonly nodes: PrivateRedis[] = [];
+
+  get url(): string {
+    return (this.nodes[0] as PrivateRedis).url;
+  }
+
+  async start(): Promise<void> {
+    for (let i = 0; i < 3; i++) {
+      const port = await freePort();
+      const node = new PrivateRedis(port, [
+        "--cluster-enabled",
+        "yes",
+        "--cluster-config-file",
+        `nodes-${port}.conf`,
+        "--cluster-node-timeout",
+        "5000",
+      ]);
+      await node.start();
+      this.nodes.push(node);
+    }
+    execFileSync("redis-cli", [
+      "--cluster",
+      "create",
+      ...this.nodes.map((n) => `127.0.0.1:${n.port}`),
+      "--cluster-replicas",
+      "0",
+      "--cluster-yes",
+    ]);
+    await waitFor(() => {
+      try {
+        return this.nodes.every((n) =>
+          execFileSync("redis-cli", ["-p", String(n.port), "cluster", "info"])
+            .toString()
+            .includes("cluster_state:ok"),
+        );
+      } catch {
+        return false;
+      }
+    }, "the cluster");
+  }
+
+  async stop(): Promise<void> {
+    for (const node of this.nodes) await node.stop();
+  }
+}

@@ -1,13 +1,20 @@
 import { randomBytes } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { BullMqQueue } from "../../src/jobs/queue/bullmq-queue.js";
 import { InProcessQueue } from "../../src/jobs/queue/in-process-queue.js";
 import { type Job, type JobQueue, PermanentError, RetryLater } from "../../src/jobs/queue/job-queue.js";
+import { PrivateRedisCluster } from "../helpers/private-services.js";
 import { REDIS_URL, redisAvailable } from "../helpers/services.js";
 
-/** One contract, two queues: what the pipeline relies on holds for BullMQ on Redis and in process alike. */
+/**
+ * One contract, three queues: what the pipeline relies on holds for BullMQ on one Redis, on a Redis
+ * Cluster of three nodes (Azure Managed Redis's default mode), and in process alike.
+ */
 
 const withRedis = await redisAvailable();
+const cluster = withRedis ? new PrivateRedisCluster() : undefined;
+await cluster?.start();
+afterAll(async () => cluster?.stop());
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -22,6 +29,15 @@ const makers: [string, boolean, () => JobQueue][] = [
     "BullMQ on Redis",
     withRedis,
     () => new BullMqQueue(REDIS_URL, `warden-test-${randomBytes(4).toString("hex")}`),
+  ],
+  [
+    "BullMQ on a Redis Cluster",
+    cluster !== undefined,
+    () =>
+      new BullMqQueue(
+        { url: cluster?.url ?? "", cluster: true },
+        `warden-test-${randomBytes(4).toString("hex")}`,
+      ),
   ],
   ["in-process", true, () => new InProcessQueue()],
 ];

@@ -1,5 +1,5 @@
 import { DelayedError, Queue, UnrecoverableError, Worker } from "bullmq";
-import { Redis } from "ioredis";
+import { keyPrefix, type RedisClient, type RedisTarget, redisClient } from "../../cloud/redis-client.js";
 import {
   type AddOptions,
   backoffDelay,
@@ -24,13 +24,16 @@ export class BullMqQueue implements JobQueue {
   private readonly queues = new Map<string, Queue>();
   private readonly workers: Worker[] = [];
   /** BullMQ leaves connections it was handed open: these are closed by close() below. */
-  private readonly connections: Redis[] = [];
-  private readonly producer: Redis;
+  private readonly connections: RedisClient[] = [];
+  private readonly producer: RedisClient;
+  private readonly target: RedisTarget;
+  /** Namespaces every key, so tests and several deployments can share one Redis (in braces in a cluster). */
+  private readonly prefix: string;
 
   constructor(
-    private readonly redisUrl: string,
-    /** Namespaces every key, so tests and several deployments can share one Redis. */
-    private readonly prefix = "warden",
+    /** A URL (one server), or what refuseEvictingRedis found at that URL (a cluster or not). */
+    redis: string | RedisTarget,
+    prefix = "warden",
     /**
      * How long a worker's hold on a job lasts without renewal (WARDEN_JOB_LOCK_SECONDS). A worker that
      * dies holding a job (SIGKILL, a lost host) keeps it "active" until the lock lapses and the stalled
@@ -38,7 +41,9 @@ export class BullMqQueue implements JobQueue {
      */
     private readonly lockMs = DEFAULT_JOB_LOCK_MS,
   ) {
-    this.producer = new Redis(redisUrl, {
+    this.target = typeof redis === "string" ? { url: redis, cluster: false } : redis;
+    this.prefix = keyPrefix(prefix, this.target.cluster);
+    this.producer = redisClient(this.target, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       lazyConnect: false,
@@ -72,7 +77,7 @@ export class BullMqQueue implements JobQueue {
     const attempts = options.attempts ?? 5;
     const backoffMs = options.backoffMs ?? 1_000;
     const maxBackoffMs = options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
-    const connection = new Redis(this.redisUrl, { maxRetriesPerRequest: null });
+    const connection = redisClient(this.target, { maxRetriesPerRequest: null });
     connection.on("error", () => undefined); // ioredis reconnects; BullMQ reports what fails
     this.connections.push(connection);
     const worker = new Worker(

@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { clusterEnabled, type RedisTarget } from "../../cloud/redis-client.js";
 import { ConfigError } from "../../config/readers.js";
 import type { Logger } from "../../log.js";
 
@@ -26,10 +27,11 @@ export async function evictionPolicy(redis: Redis): Promise<string | undefined> 
 }
 
 /**
- * Refuses a Redis that evicts keys. A Redis that cannot be reached now is let be (the queue waits for it,
- * as for a restart), and one whose policy cannot be read is reported: neither is known to evict.
+ * Refuses a Redis that evicts keys, and says whether it is a cluster. A Redis that cannot be reached now
+ * is let be (the queue waits for it, as for a restart; taken for a single server), and one whose policy
+ * cannot be read is reported: neither is known to evict.
  */
-export async function refuseEvictingRedis(redisUrl: string, log: Logger): Promise<void> {
+export async function refuseEvictingRedis(redisUrl: string, log: Logger): Promise<RedisTarget> {
   const redis = new Redis(redisUrl, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -38,24 +40,28 @@ export async function refuseEvictingRedis(redisUrl: string, log: Logger): Promis
   });
   redis.on("error", () => undefined);
   let policy: string | undefined;
+  let cluster = false;
   try {
     await redis.connect();
     policy = await evictionPolicy(redis);
+    cluster = await clusterEnabled(redis);
   } catch (error) {
     log.warn(
       { err: (error as Error).message },
       "could not read Redis's maxmemory-policy at start: it must be noeviction",
     );
-    return;
+    return { url: redisUrl, cluster: false };
   } finally {
     redis.disconnect();
   }
+  if (cluster) log.info("Redis is a cluster: Warden's keys share one hash slot");
   if (policy === undefined) {
     log.warn("Redis did not say its maxmemory-policy: it must be noeviction");
-    return;
+    return { url: redisUrl, cluster };
   }
   if (policy !== "noeviction")
     throw new ConfigError(
       `Redis evicts keys (maxmemory-policy ${policy}): the queue's jobs would be lost without a word when it fills; ${FIX}`,
     );
+  return { url: redisUrl, cluster };
 }
