@@ -4,10 +4,11 @@ import { type RedisClient, type RedisTarget, redisClient } from "./redis-client.
 
 /**
  * Takes a slot if one is free, counting every process's slots under the key at Redis's own clock (hosts'
- * clocks differ): an open slot older than the longest attempt counts as ended then; ended slots leave
- * after the window. Answers -1 when the slot was taken, else how many ms until one may free up.
- * KEYS: open slots (score: when taken), ended slots (score: when ended). ARGV: requests, window ms,
- * longest attempt ms, slot id.
+ * clocks differ): an open slot whose holder has not renewed it within the lease counts as ended then (the
+ * process died holding it); ended slots leave after the window. Answers -1 when the slot was taken, else
+ * how many ms until one may free up.
+ * KEYS: open slots (score: when taken or last renewed), ended slots (score: when ended). ARGV: requests,
+ * window ms, lease ms, slot id.
  */
 const TAKE = `
 local t = redis.call('TIME')
@@ -35,6 +36,28 @@ local open = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #open > 0 then wake = math.min(wake, tonumber(open[2]) + longest) end
 return math.max(1, wake - now + 1)
 `;
+
+/**
+ * Renews a slot its holder still holds (its request is in flight): a live process keeps its slot for as
+ * long as the request takes. KEYS: open slots. ARGV: slot id, ms to keep the set.
+ */
+const RENEW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+  return 1
+end
+return 0
+`;
+
+/**
+ * How long a slot stays its holder's without renewal. A worker killed in the middle of a request held its
+ * slot until the request timeout (two minutes): with Identity Protection's one request a second, that was
+ * two minutes without conditional access containment for every other process. Renewed every quarter of it.
+ */
+export const DEFAULT_LEASE_MS = 15_000;
 
 /** Ends a slot: its window starts now, at Redis's clock. A slot already ended (or expired) is left. */
 const RELEASE = `
@@ -72,6 +95,8 @@ export class RedisRateLimiter extends RateLimiter {
     requestTimeoutMs?: number,
     /** Told when this process starts and stops pacing itself alone (Redis unreachable). */
     private readonly onAlone: (alone: boolean, why: string) => void = () => undefined,
+    /** How long a slot stays its holder's without renewal (a shorter one for tests). */
+    private readonly leaseMs = DEFAULT_LEASE_MS,
   ) {
     super(Date.now, requestTimeoutMs);
     this.redis = redisClient(typeof redis === "string" ? { url: redis, cluster: false } : redis, {
@@ -96,16 +121,18 @@ export class RedisRateLimiter extends RateLimiter {
     const keys = [`${this.prefix}:limit:{${key}}:open`, `${this.prefix}:limit:{${key}}:ended`];
     const window = Math.ceil(limit.windowMs * HEADROOM);
     const slot = randomUUID();
-    const release = () => this.redis.eval(RELEASE, 2, ...keys, slot, this.requestTimeoutMs + window);
+    let renewing: NodeJS.Timeout | undefined;
+    const release = () => {
+      clearInterval(renewing);
+      return this.redis.eval(RELEASE, 2, ...keys, slot, this.leaseMs + window);
+    };
     for (;;) {
       let answer: number;
       try {
         if (this.closed) throw new Error("the limiter is closed");
         // Commands sent while connecting are refused (no offline queue): wait for the connection first.
         if (this.redis.status !== "ready") await this.ready();
-        answer = Number(
-          await this.redis.eval(TAKE, 2, ...keys, limit.requests, window, this.requestTimeoutMs, slot),
-        );
+        answer = Number(await this.redis.eval(TAKE, 2, ...keys, limit.requests, window, this.leaseMs, slot));
         this.alone(false, "Redis answers again");
       } catch (error) {
         // Redis unreachable (restarting), or refusing: this process paces itself alone meanwhile rather
@@ -116,6 +143,14 @@ export class RedisRateLimiter extends RateLimiter {
         return super.waitForSlot(key, limit);
       }
       if (answer < 0) {
+        // Held while the request is in flight: renewed until released (a renewal lost is the next one's).
+        renewing = setInterval(
+          () => {
+            this.redis.eval(RENEW, 1, keys[0] as string, slot, this.leaseMs + window).catch(() => undefined);
+          },
+          Math.max(100, Math.floor(this.leaseMs / 4)),
+        );
+        renewing.unref();
         let released = false;
         return () => {
           if (released) return;

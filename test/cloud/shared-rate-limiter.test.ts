@@ -60,6 +60,40 @@ describe.skipIf(!withRedis)("the rate limiter shared through Redis", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(8_000);
   }, 60_000);
 
+  it("frees a slot whose holder died mid-request after its lease, and keeps a live holder's for as long as it runs", async () => {
+    const prefix = `warden-lease-${randomBytes(4).toString("hex")}`;
+    const limit = { requests: 1, windowMs: 200 };
+    const lease = 1_000;
+    const make = () => new RedisRateLimiter(REDIS_URL, prefix, 120_000, () => undefined, lease);
+    const outcome = (taking: Promise<() => void>, ms: number) =>
+      Promise.race([
+        taking.then((release) => ({ took: true as const, release })),
+        new Promise<{ took: false }>((r) => setTimeout(() => r({ took: false }), ms)),
+      ]);
+    // A live holder renews its slot: another process waits for as long as the request runs.
+    const live = make();
+    const other = make();
+    closers.push(
+      () => live.close(),
+      () => other.close(),
+    );
+    const held = await live.take("identityProtection:t", limit);
+    const meanwhile = other.take("identityProtection:t", limit);
+    expect((await outcome(meanwhile, 3 * lease)).took).toBe(false);
+    held();
+    const next = await outcome(meanwhile, 5_000);
+    expect(next.took).toBe(true);
+    if (next.took) next.release();
+    // A holder killed mid-request (its connection gone, nothing released): its slot ends with its lease,
+    // not with the two-minute request timeout.
+    const dying = make();
+    await dying.take("identityProtection:t", limit);
+    await dying.close();
+    const after = await outcome(other.take("identityProtection:t", limit), 10 * lease);
+    expect(after.took).toBe(true);
+    if (after.took) after.release();
+  });
+
   it("where three limiters in process memory, one a process, send three times the rate and are refused", async () => {
     await new Promise((r) => setTimeout(r, 1_100));
     expect(await threeProcesses([new RateLimiter(), new RateLimiter(), new RateLimiter()])).toBeGreaterThan(
