@@ -10,6 +10,11 @@ export interface SimApp {
   certificatePem?: string;
   /** The app's service principal in the tenant: who the logs say made a change. */
   servicePrincipalId?: string;
+  /**
+   * A managed identity: its tokens come from the identity endpoint (`/msi/token`, what Azure puts in
+   * IDENTITY_ENDPOINT), to a caller that sends this secret in X-IDENTITY-HEADER (IDENTITY_HEADER).
+   */
+  identityHeader?: string;
   displayName?: string;
 }
 
@@ -91,6 +96,46 @@ export class TokenIssuer {
       const token = accessToken(String(req.params["tenant"] ?? ""), scope, app);
       this.issued.set(token, { audience, expiresAt: Date.now() + 3_600_000, clientId: app.clientId });
       res.json({ token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: token });
+    });
+    // The identity endpoint App Service and Container Apps give a managed identity (IDENTITY_ENDPOINT,
+    // IDENTITY_HEADER; api-version 2019-08-01): "How to use managed identities for App Service and Azure
+    // Functions", REST endpoint reference. A user-assigned identity is named by client_id.
+    router.get("/msi/token", (req, res) => {
+      const header = req.get("x-identity-header");
+      const clientId = typeof req.query["client_id"] === "string" ? req.query["client_id"] : undefined;
+      const identity = this.apps().find(
+        (a) =>
+          a.identityHeader !== undefined &&
+          a.identityHeader === header &&
+          (clientId === undefined || a.clientId === clientId),
+      );
+      if (req.query["api-version"] !== "2019-08-01" || identity === undefined) {
+        res.status(400).json({
+          statusCode: 400,
+          message: "No managed identity found for the given header or client id, or a wrong api-version.",
+        });
+        return;
+      }
+      const resource = String(req.query["resource"] ?? "");
+      const audience = resource.startsWith("https://graph.microsoft.com")
+        ? "graph"
+        : resource.startsWith("https://management.azure.com")
+          ? "arm"
+          : undefined;
+      if (audience === undefined) {
+        res.status(400).json({ statusCode: 400, message: `Resource ${resource} is not a known audience.` });
+        return;
+      }
+      const tenant = String(req.query["tenant"] ?? "");
+      const token = accessToken(tenant, `${new URL(resource).origin}/.default`, identity);
+      this.issued.set(token, { audience, expiresAt: Date.now() + 3_600_000, clientId: identity.clientId });
+      res.json({
+        access_token: token,
+        expires_on: String(Math.floor(Date.now() / 1_000) + 3_600),
+        resource,
+        token_type: "Bearer",
+        client_id: identity.clientId,
+      });
     });
     return router;
   }
