@@ -60,9 +60,12 @@ describe("the Azure template", () => {
     const apps = ofType("Microsoft.App/containerApps");
     expect(apps).toHaveLength(2);
     for (const app of apps) {
-      const configuration = app.properties?.["configuration"] as { ingress?: Record<string, unknown> };
-      const container = (app.properties?.["template"] as { containers: Record<string, unknown>[] })
-        .containers[0];
+      const properties = app.properties as {
+        configuration: { ingress?: Record<string, unknown> };
+        template: { containers: Record<string, unknown>[] };
+      };
+      const configuration = properties.configuration;
+      const container = properties.template.containers[0];
       const command = (container?.["command"] as string[]).at(-1);
       if (command === "web")
         expect(configuration.ingress).toMatchObject({
