@@ -65,8 +65,8 @@ describe("the Azure template", () => {
         template: { containers: Record<string, unknown>[] };
       };
       const configuration = properties.configuration;
-      const container = properties.template.containers[0];
-      const command = (container?.["command"] as string[]).at(-1);
+      const container = properties.template.containers[0] ?? {};
+      const command = (container["command"] as string[]).at(-1);
       if (command === "web")
         expect(configuration.ingress).toMatchObject({
           external: true,
@@ -77,7 +77,7 @@ describe("the Azure template", () => {
         expect(command).toBe("worker");
         expect(configuration.ingress).toBeUndefined();
       }
-      const env = container?.["env"] as { name: string; value?: string; secretRef?: string }[];
+      const env = container["env"] as { name: string; value?: string; secretRef?: string }[];
       // Connection strings (with their passwords) come from Key Vault, never as plain values.
       for (const name of ["DATABASE_URL", "REDIS_URL"])
         expect(env.find((e) => e.name === name)).toEqual({ name, secretRef: expect.any(String) });
