@@ -87,15 +87,48 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
   log.info({ role, tenantId: warden.tenantId }, "started");
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      log.info({ signal }, "stopping: finishing running jobs");
+      log.info({ signal, withinMs: config.runtime.shutdownMs }, "stopping: finishing running jobs");
       resolve();
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
   clearInterval(redeclare);
-  await new Promise<void>((resolve) => (server === undefined ? resolve() : server.close(() => resolve())));
-  await warden.close();
+  // Orchestrators kill what is still running some seconds after SIGTERM (Container Apps and Kubernetes:
+  // 30 s): Warden stops within its own bound first, saying what it left.
+  const stopped = await withinMs(config.runtime.shutdownMs, async () => {
+    const closing = new Promise<void>((resolve) =>
+      server === undefined ? resolve() : server.close(() => resolve()),
+    );
+    // Keep-alive connections with no request in flight would hold the server open: closed now.
+    server?.closeIdleConnections();
+    await closing;
+    await warden.close();
+  });
+  if (!stopped) {
+    server?.closeAllConnections();
+    log.warn(
+      { withinMs: config.runtime.shutdownMs },
+      "stopped before every running job finished: each goes back to the queue when its lock lapses (WARDEN_JOB_LOCK_SECONDS), and is run again from what the store recorded",
+    );
+    // What still runs (a request Microsoft never answers) would keep the process alive: it ends here,
+    // once the log line is out. An unref'd timer fires only while something else keeps the loop alive.
+    setTimeout(() => process.exit(0), 500).unref();
+    return 0;
+  }
   log.info("stopped");
   return 0;
+}
+
+/** Runs `work`, and says whether it ended within `ms` (it goes on in the background if not). */
+async function withinMs(ms: number, work: () => Promise<void>): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work().then(() => true as const), bound]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -75,6 +75,11 @@ export interface RuntimeConfig {
   requestTimeoutMs: number;
   /** How long Warden waits on itself: leases, retries, locks. Production keeps the defaults; tests shorten them. */
   timings: Timings;
+  /**
+   * The longest a process takes to stop after SIGTERM (WARDEN_SHUTDOWN_SECONDS, 25): it stops taking
+   * requests and jobs at once, and lets those running finish within it; orchestrators kill at 30 s.
+   */
+  shutdownMs: number;
   port: number;
   http: HttpLimits;
   /**
@@ -171,6 +176,7 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     reconcileIntervalMs: positive("WARDEN_RECONCILE_SECONDS", 60) * 1_000,
     requestTimeoutMs: positive("WARDEN_REQUEST_TIMEOUT_SECONDS", 120) * 1_000,
     timings: timingsFrom(positive),
+    shutdownMs: positive("WARDEN_SHUTDOWN_SECONDS", 25) * 1_000,
     // App Service and Container Apps say the port in PORT; WARDEN_PORT, when set, wins.
     port:
       value("WARDEN_PORT") === undefined
