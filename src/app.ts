@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { botTokenCheck } from "./bot/adapter.js";
 import { botConfigured, createBot } from "./bot/index.js";
 import { ArmActivity } from "./cloud/arm-activity.js";
 import { AzureRbac } from "./cloud/arm-rbac.js";
@@ -124,6 +125,7 @@ export async function openWarden(
     directory,
     respond,
     guard,
+    ...botReadiness(config.bot),
     async graphToken() {
       const token = await credential.getToken(graphScopeFor(config.runtime.endpoints.graph));
       if (token === null) throw new Error("the token authority gave no token");
@@ -285,4 +287,10 @@ export async function startSchedules(warden: Warden): Promise<void> {
     const tenantWide = key.startsWith(`poll:${tenantId}:`) && !key.startsWith(`poll:${tenantId}:activity:`);
     if (tenantWide && !wanted.has(key)) await queue.unrepeat(QUEUE.poll, key);
   }
+}
+
+/** The bot's token check for readiness, when there is a real bot to check. */
+function botReadiness(bot: WardenConfig["bot"]): { botToken?: () => Promise<void> } {
+  const check = botTokenCheck(bot);
+  return check === undefined ? {} : { botToken: check };
 }

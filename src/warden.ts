@@ -29,6 +29,8 @@ export interface Warden {
   guard: Guard;
   /** Gets a Graph token (from the cache when fresh): readiness proves the app can still sign in. */
   graphToken(): Promise<void>;
+  /** Gets the bot's own token (posting cards), when a real bot is configured: readiness proves it. */
+  botToken?: () => Promise<void>;
   /** Warden's own app and service principal, as its Graph token names them. */
   ownIdentity(): Promise<TokenIdentity>;
   close(): Promise<void>;

@@ -141,3 +141,28 @@ export function createAdapter(
   };
   return adapter;
 }
+
+/**
+ * Readiness's proof that the bot can get the token it posts cards with (`/readyz` `botToken`): a bot
+ * whose identity is wrong starts fine and fails at its first card otherwise. None without an app id, in
+ * local mode, or with the simulator (which signs the bot's calls itself).
+ */
+export function botTokenCheck(config: BotConfig): (() => Promise<void>) | undefined {
+  const appId = config.appId;
+  if (appId === undefined || config.openIdMetadataUrl !== undefined) return undefined;
+  const factory = credentialsFor(config, appId);
+  const authority = `https://login.microsoftonline.com/${
+    config.appType === "SingleTenant" ? (config.appTenantId ?? "") : "botframework.com"
+  }`;
+  return async () => {
+    // The factories answer AppCredentials, which get their token with getToken; the type says less.
+    const credentials = (await factory.createCredentials(
+      appId,
+      "https://api.botframework.com",
+      authority,
+      true,
+    )) as unknown as { getToken(forceRefresh?: boolean): Promise<string> };
+    const token = await credentials.getToken(false);
+    if (token === "") throw new Error("the bot's token service gave no token");
+  };
+}

@@ -28,6 +28,7 @@ export function opsRoutes(warden: Warden): express.Router {
             ["database", () => warden.db.query("SELECT 1")],
             ["queue", () => warden.queue.counts(QUEUE.detect)],
             ["graphToken", () => warden.graphToken()],
+            ...(warden.botToken === undefined ? [] : ([["botToken", warden.botToken]] as const)),
           ] as const
         ).map(async ([name, check]) => [name, await outcome(check)] as const),
       ),

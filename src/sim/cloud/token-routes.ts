@@ -19,7 +19,7 @@ export interface SimApp {
 }
 
 interface Issued {
-  audience: "graph" | "arm";
+  audience: "graph" | "arm" | "botframework";
   expiresAt: number;
   clientId: string;
 }
@@ -117,11 +117,14 @@ export class TokenIssuer {
         return;
       }
       const resource = String(req.query["resource"] ?? "");
+      // A bot's managed identity asks for the Bot Framework's audience (its calls to the Bot Connector).
       const audience = resource.startsWith("https://graph.microsoft.com")
         ? "graph"
         : resource.startsWith("https://management.azure.com")
           ? "arm"
-          : undefined;
+          : resource.startsWith("https://api.botframework.com")
+            ? "botframework"
+            : undefined;
       if (audience === undefined) {
         res.status(400).json({ statusCode: 400, message: `Resource ${resource} is not a known audience.` });
         return;
