@@ -36,6 +36,7 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
     return error instanceof ConfigError ? 2 : 1;
   }
   let server: Server | undefined;
+  let opsServer: Server | undefined;
   let redeclare: NodeJS.Timeout | undefined;
   if (role !== "web") {
     startWorker(warden);
@@ -66,6 +67,12 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
       );
     }
     log.info({ port }, "web listening");
+    const opsPort = config.runtime.ops.webOpsPort;
+    if (opsPort !== undefined) {
+      // Readiness, metrics and the dashboard on a port that stays inside (the orchestrator's, the scraper's).
+      opsServer = await listen(createOpsApp(warden), opsPort, "0.0.0.0", config.runtime.http);
+      log.info({ port: (opsServer.address() as AddressInfo).port }, "operations listening");
+    }
   } else {
     // A worker answers health, readiness and metrics on a port of its own, for its orchestrator and scraper.
     try {
@@ -97,16 +104,16 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
   // Orchestrators kill what is still running some seconds after SIGTERM (Container Apps and Kubernetes:
   // 30 s): Warden stops within its own bound first, saying what it left.
   const stopped = await withinMs(config.runtime.shutdownMs, async () => {
-    const closing = new Promise<void>((resolve) =>
-      server === undefined ? resolve() : server.close(() => resolve()),
-    );
-    // Keep-alive connections with no request in flight would hold the server open: closed now.
-    server?.closeIdleConnections();
+    const servers = [server, opsServer].filter((s): s is Server => s !== undefined);
+    const closing = Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    // Keep-alive connections with no request in flight would hold a server open: closed now.
+    for (const s of servers) s.closeIdleConnections();
     await closing;
     await warden.close();
   });
   if (!stopped) {
     server?.closeAllConnections();
+    opsServer?.closeAllConnections();
     log.warn(
       { withinMs: config.runtime.shutdownMs },
       "stopped before every running job finished: each goes back to the queue when its lock lapses (WARDEN_JOB_LOCK_SECONDS), and is run again from what the store recorded",

@@ -114,6 +114,12 @@ export interface OpsConfig {
   metricsToken?: string;
   /** WARDEN_METRICS_PORT: where `warden worker` serves /healthz, /readyz and /metrics. */
   metricsPort: number;
+  /**
+   * WARDEN_OPS_PORT: where `warden web` (and `serve`) serve /readyz, /metrics and the dashboard, apart
+   * from the port that faces the internet for Teams, which then answers /api/messages and /healthz only.
+   * Unset: one port for all.
+   */
+  webOpsPort?: number;
   /** WARDEN_ADMIN_USER and WARDEN_ADMIN_PASSWORD: the queue dashboard at /admin/queues is off without both. */
   admin?: { user: string; password: string };
 }
@@ -249,6 +255,9 @@ function opsFromEnv(value: EnvValue): OpsConfig {
   return {
     ...(metricsToken === undefined ? {} : { metricsToken }),
     metricsPort: portNumber(value, "WARDEN_METRICS_PORT", 9464),
+    ...(value("WARDEN_OPS_PORT") === undefined
+      ? {}
+      : { webOpsPort: portNumber(value, "WARDEN_OPS_PORT", 9464) }),
     ...(user === undefined || password === undefined ? {} : { admin: { user, password } }),
   };
 }

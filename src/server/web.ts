@@ -57,7 +57,10 @@ export function createWebApp(warden: Warden, options: WebAppOptions = {}): expre
       "the Teams bot is off: set MICROSOFT_APP_ID (see docs/deploy.md) to receive and approve incident cards",
     );
   }
-  app.use(opsRoutes(warden));
+  // With the operations on a port of their own (WARDEN_OPS_PORT), the internet's port says only that the
+  // process is up: readiness names hosts and failures, metrics name tenants.
+  if (warden.config.runtime.ops.webOpsPort === undefined) app.use(opsRoutes(warden));
+  else app.get("/healthz", (_req, res) => res.json({ status: "ok" }));
   return app;
 }
 
@@ -93,7 +96,7 @@ export function listen(
   });
 }
 
-/** A worker's own small web server: health, readiness and its metrics, nothing else. */
+/** A worker's (or, with WARDEN_OPS_PORT, the web's) own small server: health, readiness and metrics. */
 export function createOpsApp(warden: Warden): express.Express {
   const app = express();
   app.disable("x-powered-by");

@@ -67,6 +67,9 @@ describe("the Azure template", () => {
       const configuration = properties.configuration;
       const container = properties.template.containers[0] ?? {};
       const command = (container["command"] as string[]).at(-1);
+      const probes = container["probes"] as { type: string; httpGet: { path: string; port: number } }[];
+      // Readiness, which names what failed, is asked on the operations port, which no ingress exposes.
+      expect(probes.find((p) => p.type === "Readiness")?.httpGet).toEqual({ path: "/readyz", port: 9464 });
       if (command === "web")
         expect(configuration.ingress).toMatchObject({
           external: true,
@@ -82,6 +85,7 @@ describe("the Azure template", () => {
       for (const name of ["DATABASE_URL", "REDIS_URL"])
         expect(env.find((e) => e.name === name)).toEqual({ name, secretRef: expect.any(String) });
       expect(env.find((e) => e.name === "MICROSOFT_APP_TYPE")?.value).toBe("UserAssignedMSI");
+      if (command === "web") expect(env.find((e) => e.name === "WARDEN_OPS_PORT")?.value).toBe("9464");
       expect(Object.keys(app.identity?.userAssignedIdentities ?? {})).toHaveLength(2);
     }
   });
