@@ -45,9 +45,20 @@ describe("the Azure template", () => {
     expect(template.parameters["postgresAdminPassword"]?.type).toBe("securestring");
   });
 
-  it("keeps the bot's identity apart from the one that writes to the tenant", () => {
+  it("keeps the identity that writes to the tenant off the internet-facing web, and the bot's apart", () => {
     const identities = ofType("Microsoft.ManagedIdentity/userAssignedIdentities").map((r) => r.name);
-    expect(identities).toEqual(["[variables('wardenIdentityName')]", "[variables('botIdentityName')]"]);
+    expect(identities).toEqual([
+      "[variables('wardenIdentityName')]",
+      "[variables('webIdentityName')]",
+      "[variables('botIdentityName')]",
+    ]);
+    for (const app of ofType("Microsoft.App/containerApps")) {
+      const held = Object.keys(app.identity?.userAssignedIdentities ?? {}).join(" ");
+      const web = app.name.includes("webName");
+      expect(held.includes("wardenIdentityName"), app.name).toBe(!web);
+      expect(held.includes("webIdentityName"), app.name).toBe(web);
+      expect(held).toContain("botIdentityName");
+    }
     const bot = only("Microsoft.BotService/botServices");
     expect(bot.properties).toMatchObject({ msaAppType: "UserAssignedMSI" });
     expect(String(bot.properties?.["msaAppId"])).toContain("botIdentityName");
@@ -86,7 +97,6 @@ describe("the Azure template", () => {
         expect(env.find((e) => e.name === name)).toEqual({ name, secretRef: expect.any(String) });
       expect(env.find((e) => e.name === "MICROSOFT_APP_TYPE")?.value).toBe("UserAssignedMSI");
       if (command === "web") expect(env.find((e) => e.name === "WARDEN_OPS_PORT")?.value).toBe("9464");
-      expect(Object.keys(app.identity?.userAssignedIdentities ?? {})).toHaveLength(2);
     }
   });
 
@@ -103,6 +113,15 @@ describe("the Azure template", () => {
     expect(text).toContain("rediss://");
     only("Microsoft.KeyVault/vaults");
     only("Microsoft.OperationalInsights/workspaces");
-    expect(Object.keys(template.outputs).sort()).toEqual(["botAppId", "wardenIdentityPrincipalId", "webUrl"]);
+    expect(Object.keys(template.outputs).sort()).toEqual([
+      "botAppId",
+      "wardenIdentityPrincipalId",
+      "webIdentityPrincipalId",
+      "webUrl",
+    ]);
+    // Settings Azure refuses on the Standard tier are not asked for (aof-backup-enabled needs Premium).
+    expect(Object.keys((redis.properties?.["redisConfiguration"] as object) ?? {})).toEqual([
+      "maxmemory-policy",
+    ]);
   });
 });
