@@ -63,7 +63,10 @@ export async function openWarden(
   refuseSimulatorTrustOffLoopback(runtime);
   const tenantId = runtime.tenantId;
   // Redis must keep every key; and whether it is a cluster decides how Warden connects and names its keys.
-  const redis = runtime.redisUrl === undefined ? undefined : await refuseEvictingRedis(runtime.redisUrl, log);
+  const redis =
+    runtime.redisUrl === undefined
+      ? undefined
+      : await refuseEvictingRedis(runtime.redisUrl, log, runtime.redisCluster);
   const credential = credentialFor(tenantId, runtime);
   // With Redis, one limiter for every Warden process: Microsoft counts its limits per app and tenant (or
   // per tenant for all apps), never per process (issue 18, point 7). Embedded, the process is all there is.

@@ -45,7 +45,14 @@ export function consoleThroughLogger(log: Logger): () => void {
       const text = args
         .map((a) => (a instanceof Error ? a.message : typeof a === "string" ? a : safeJson(a)))
         .join(" ");
-      const fields = { source: "console", ...(error === undefined ? {} : { err: error }) };
+      // Only what an error says of itself: an HTTP client's error carries its request, headers and all
+      // (an Authorization header in clear), deeper than the redaction paths reach.
+      const fields = {
+        source: "console",
+        ...(error === undefined
+          ? {}
+          : { err: { type: error.name, message: error.message, stack: error.stack ?? "" } }),
+      };
       log[level](fields, text.slice(0, 4_096));
     };
   console.log = through("info");

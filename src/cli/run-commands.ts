@@ -120,8 +120,8 @@ export async function runCommand(role: Role, options: { config?: string }, io: C
     );
     // What still runs (a request Microsoft never answers) would keep the process alive: it ends here,
     // once the log line is out. An unref'd timer fires only while something else keeps the loop alive.
-    setTimeout(() => process.exit(0), 500).unref();
-    return 0;
+    setTimeout(() => process.exit(1), 500).unref();
+    return 1;
   }
   log.info("stopped");
   return 0;

@@ -143,9 +143,15 @@ export class RedisRateLimiter extends RateLimiter {
         return super.waitForSlot(key, limit);
       }
       if (answer < 0) {
-        // Held while the request is in flight: renewed until released (a renewal lost is the next one's).
+        // Held while the request is in flight: renewed until released (a renewal lost is the next one's),
+        // and never past the longest a request may take, so a release that never comes frees it anyway.
+        const takenAt = Date.now();
         renewing = setInterval(
           () => {
+            if (Date.now() - takenAt > this.requestTimeoutMs) {
+              clearInterval(renewing);
+              return;
+            }
             this.redis.eval(RENEW, 1, keys[0] as string, slot, this.leaseMs + window).catch(() => undefined);
           },
           Math.max(100, Math.floor(this.leaseMs / 4)),

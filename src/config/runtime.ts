@@ -61,6 +61,11 @@ export interface RuntimeConfig {
    * `off`): they raise the confidence of Warden's own findings. Needs SecurityAlert.Read.All.
    */
   alerts: "graph" | "off";
+  /**
+   * Whether REDIS_URL is a Redis Cluster (WARDEN_REDIS_CLUSTER): `auto` asks the server at start, and
+   * takes a server it cannot reach then for a single one; `true` or `false` say it outright.
+   */
+  redisCluster: "auto" | "true" | "false";
   pollOverlapMs: number;
   /** Events older than this are deleted daily (WARDEN_EVENT_RETENTION_DAYS); findings keep their references. */
   eventRetentionMs: number;
@@ -175,6 +180,7 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     pollIntervalMs: positive("WARDEN_POLL_INTERVAL_SECONDS", 60) * 1_000,
     auditSource: oneOf(value, "WARDEN_AUDIT_SOURCE", ["graph", "hunting"] as const, "graph"),
     alerts: oneOf(value, "WARDEN_ALERTS", ["graph", "off"] as const, "graph"),
+    redisCluster: oneOf(value, "WARDEN_REDIS_CLUSTER", ["auto", "true", "false"] as const, "auto"),
     pollOverlapMs: positive("WARDEN_POLL_OVERLAP_MINUTES", 15) * 60_000,
     eventRetentionMs: positive("WARDEN_EVENT_RETENTION_DAYS", 14) * 86_400_000,
     initialLookbackMs: positive("WARDEN_INITIAL_LOOKBACK_HOURS", 24) * 3_600_000,

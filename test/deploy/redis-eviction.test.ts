@@ -4,6 +4,7 @@ import { LIMITS } from "../../src/cloud/rate-limiter.js";
 import { RedisRateLimiter } from "../../src/cloud/redis-rate-limiter.js";
 import { loadConfig } from "../../src/config/index.js";
 import { ConfigError } from "../../src/config/readers.js";
+import { refuseEvictingRedis } from "../../src/jobs/queue/redis-eviction.js";
 import { quietLogger } from "../helpers/logs.js";
 import { freePort, PrivateRedis, PrivateRedisCluster } from "../helpers/private-services.js";
 import { freshPostgres, postgresAvailable } from "../helpers/services.js";
@@ -100,5 +101,16 @@ describe.skipIf(!withPostgres)("Warden's Redis", () => {
     } finally {
       await limiter.close();
     }
+  });
+
+  it("takes a cluster it cannot reach at start for what WARDEN_REDIS_CLUSTER says, and says what to set", async () => {
+    const said: string[] = [];
+    const log = { warn: (_f: unknown, m: string) => void said.push(m) } as unknown as Parameters<
+      typeof refuseEvictingRedis
+    >[1];
+    const nowhere = `redis://127.0.0.1:${await freePort()}`;
+    expect(await refuseEvictingRedis(nowhere, log, "true")).toEqual({ url: nowhere, cluster: true });
+    expect(await refuseEvictingRedis(nowhere, log)).toEqual({ url: nowhere, cluster: false });
+    expect(said.at(-1)).toMatch(/for a Redis Cluster set WARDEN_REDIS_CLUSTER=true/);
   });
 });

@@ -25,11 +25,18 @@ describe("the console of a Warden process", () => {
       console.error(new Error("Unauthorized. Invalid AppId passed on token"));
       console.warn("BadRequest: Missing activity or activity type.");
       console.log({ odd: "object" }, 3);
+      // An HTTP client's error carries its request: its headers never reach the log.
+      console.error(
+        Object.assign(new Error("Request failed with status code 401"), {
+          config: { headers: { Authorization: "Bearer never-in-a-log" } },
+        }),
+      );
     } finally {
       restore();
     }
     const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(parsed).toHaveLength(3);
+    expect(parsed).toHaveLength(4);
+    expect(lines.join("\n")).not.toContain("never-in-a-log");
     expect(parsed[0]).toMatchObject({
       level: 50,
       source: "console",

@@ -31,7 +31,13 @@ export async function evictionPolicy(redis: Redis): Promise<string | undefined> 
  * is let be (the queue waits for it, as for a restart; taken for a single server), and one whose policy
  * cannot be read is reported: neither is known to evict.
  */
-export async function refuseEvictingRedis(redisUrl: string, log: Logger): Promise<RedisTarget> {
+export async function refuseEvictingRedis(
+  redisUrl: string,
+  log: Logger,
+  /** WARDEN_REDIS_CLUSTER: said outright, or asked of the server (`auto`). */
+  clusterSetting: "auto" | "true" | "false" = "auto",
+): Promise<RedisTarget> {
+  const said = clusterSetting === "auto" ? undefined : clusterSetting === "true";
   const redis = new Redis(redisUrl, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -44,13 +50,15 @@ export async function refuseEvictingRedis(redisUrl: string, log: Logger): Promis
   try {
     await redis.connect();
     policy = await evictionPolicy(redis);
-    cluster = await clusterEnabled(redis);
+    cluster = said ?? (await clusterEnabled(redis));
   } catch (error) {
     log.warn(
       { err: (error as Error).message },
-      "could not read Redis's maxmemory-policy at start: it must be noeviction",
+      said === undefined
+        ? "could not reach Redis at start: taken for a single server, and its maxmemory-policy (it must be noeviction) unchecked; for a Redis Cluster set WARDEN_REDIS_CLUSTER=true"
+        : "could not read Redis's maxmemory-policy at start: it must be noeviction",
     );
-    return { url: redisUrl, cluster: false };
+    return { url: redisUrl, cluster: said ?? false };
   } finally {
     redis.disconnect();
   }
