@@ -1,5 +1,6 @@
 import { CardFactory, type CloudAdapter, type ConversationReference, MessageFactory } from "botbuilder";
 import { incidentCard } from "../cards/incident-card.js";
+import { notificationSummary } from "../cards/notification-summary.js";
 import { LIMITS, type RateLimiter } from "../cloud/rate-limiter.js";
 import type { Logger } from "../log.js";
 import { cardsSent, eventToCard, incidentToCard } from "../metrics/process-metrics.js";
@@ -45,7 +46,10 @@ export function notifyHandler(deps: NotifierDeps) {
       );
       return;
     }
-    const card = CardFactory.adaptiveCard(incidentCard(await incidentView(deps.db, incident)));
+    const view = await incidentView(deps.db, incident);
+    const card = CardFactory.adaptiveCard(incidentCard(view));
+    // Teams shows the summary in a phone's notification and the activity feed ("Sent a card" without).
+    const message = { ...MessageFactory.attachment(card), summary: notificationSummary(view) };
     // Both of Teams' windows start when the send (with the connector's own retries) has ended.
     const perSecond = await deps.limiter.take(
       `teams:${channel.conversationId}:second`,
@@ -71,7 +75,7 @@ export function notifyHandler(deps: NotifierDeps) {
             } as ConversationReference["conversation"],
           },
           async (context) => {
-            await context.updateActivity({ ...MessageFactory.attachment(card), id: posted.activityId });
+            await context.updateActivity({ ...message, id: posted.activityId });
           },
         );
         await saveIncidentCard(deps.db, { ...posted, incidentId, cardVersion: incident.version });
@@ -91,7 +95,7 @@ export function notifyHandler(deps: NotifierDeps) {
         {
           isGroup: true,
           channelData: { channel: { id: channel.conversationId } },
-          activity: MessageFactory.attachment(card),
+          activity: message,
           bot: reference.bot,
         } as never,
         async (context) => {

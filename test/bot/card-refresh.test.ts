@@ -93,6 +93,10 @@ describe("an incident's card after an alert", () => {
       );
     await enqueue(w.queue, JOBS.notify, { incidentId: "inc-refresh" });
     await until(async () => cards().length === 1, 20_000, "the card posted");
+    // A phone's notification says what it asks, not "Sent a card".
+    expect(cards()[0]?.activity["summary"]).toBe(
+      "HIGH · approve containment · A guest was given a privileged Entra role",
+    );
     const version = (await getIncident(w.db, "inc-refresh"))?.version;
 
     // An alert attached since, as detection attaches it: the findings and the confidence, not the version.
