@@ -38,7 +38,15 @@ function stateLine(view: IncidentView): string {
     : "Waiting for a Global Administrator";
 }
 
-const time = (t: number) => `${new Date(t).toISOString().replace("T", " ").slice(0, 16)} UTC`;
+const time = (t: number) => `${new Date(t).toISOString().replace("T", " ").slice(0, 19)} UTC`;
+
+/** A section's title: a heading to screen readers and Teams' own styles, not only bold text. */
+const heading = (value: string): Element =>
+  text(value, { style: "heading", weight: "Bolder", spacing: "Medium" });
+
+/** Timeline steps shown: the first ones (the invitation, the grant) and the latest. */
+const FIRST_STEPS = 4;
+const LAST_STEPS = 8;
 
 function text(value: string, extra: Element = {}): Element {
   return { type: "TextBlock", text: value, wrap: true, ...extra };
@@ -115,7 +123,9 @@ export function incidentCard(view: IncidentView): Element {
       type: "Container",
       style: view.severity === "critical" || view.severity === "high" ? "attention" : "emphasis",
       items: [
-        text(md(view.title), { size: "Medium", weight: "Bolder" }),
+        text(md(view.title), { size: "Medium", weight: "Bolder", style: "heading" }),
+        // The id `history` and `open` take, so the card and the chat meet.
+        text(`Incident ${md(view.id)}`, { isSubtle: true, spacing: "None", size: "Small" }),
         text(
           `${stateLine(view)} · ${view.severity} severity · confidence ${Math.round(view.confidence * 100)}%`,
           {
@@ -159,7 +169,7 @@ export function incidentCard(view: IncidentView): Element {
   }
   if (view.subject !== undefined) {
     const s = view.subject;
-    body.push(text("Subject", { weight: "Bolder", spacing: "Medium" }));
+    body.push(heading("Subject"));
     body.push(
       facts([
         ["Name", s.name],
@@ -179,23 +189,29 @@ export function incidentCard(view: IncidentView): Element {
     );
   }
   if (view.timeline.length > 0) {
-    body.push(text("What happened", { weight: "Bolder", spacing: "Medium" }));
-    for (const step of view.timeline.slice(-12))
-      body.push(text(`${time(step.time)}: ${md(step.text)}`, { spacing: "Small" }));
-    if (view.timeline.length > 12)
-      body.push(text(`(${view.timeline.length - 12} earlier steps in the audit trail)`, { isSubtle: true }));
+    body.push(heading("What happened"));
+    // The first steps say how it began (the invitation, the grant), the last where it stands: a long
+    // incident keeps both, and says how many between are in the audit trail.
+    const steps = view.timeline;
+    const cut = steps.length > FIRST_STEPS + LAST_STEPS;
+    const line = (step: { time: number; text: string }) =>
+      text(`${time(step.time)}: ${md(step.text)}`, { spacing: "Small" });
+    for (const step of cut ? steps.slice(0, FIRST_STEPS) : steps) body.push(line(step));
+    if (cut) {
+      body.push(
+        text(`(${steps.length - FIRST_STEPS - LAST_STEPS} steps between, in the audit trail)`, {
+          isSubtle: true,
+        }),
+      );
+      for (const step of steps.slice(-LAST_STEPS)) body.push(line(step));
+    }
   }
   if (view.evidence.length > 0) {
-    body.push(text("Evidence", { weight: "Bolder", spacing: "Medium" }));
+    body.push(heading("Evidence"));
     for (const e of view.evidence.slice(0, 8))
       body.push(text(portalLinkText(e.text, e.url), { spacing: "Small" }));
   }
-  body.push(
-    text(view.state === "pending" ? "Planned actions (what each will change)" : "Actions", {
-      weight: "Bolder",
-      spacing: "Medium",
-    }),
-  );
+  body.push(heading(view.state === "pending" ? "Planned actions (what each will change)" : "Actions"));
   body.push(
     ...(view.actions.length > 0 ? actionLines(view) : [text("No action proposed.", { isSubtle: true })]),
   );

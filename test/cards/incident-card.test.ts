@@ -141,9 +141,35 @@ describe("incident cards", () => {
     });
   });
 
+  it("keeps how it began and where it stands, names its incident id, and marks its sections as headings", () => {
+    const card = incidentCard(view("pending"));
+    const shown = cardTexts(card).map((t) => reading(t).shown);
+    // Fifteen steps: the first four (the invitation, the grant), the count between, the last eight.
+    const steps = shown
+      .filter((t) => / UTC: Step \d+:/.test(t))
+      .map((t) => Number(/Step (\d+)/.exec(t)?.[1]));
+    expect(steps).toEqual([0, 1, 2, 3, 7, 8, 9, 10, 11, 12, 13, 14]);
+    expect(shown).toContain("(3 steps between, in the audit trail)");
+    // Times to the second.
+    expect(shown.some((t) => t.startsWith("2026-11-02 10:00:00 UTC: Step 0:"))).toBe(true);
+    expect(shown).toContain("Incident inc-0123456789abcdef");
+    const headings: string[] = [];
+    walk(card, (el) => {
+      if (el["type"] === "TextBlock" && el["style"] === "heading")
+        headings.push(reading(String(el["text"])).shown);
+    });
+    expect(headings).toEqual([
+      "A guest was given admin rights and moved a subscription out of the directory",
+      "Subject",
+      "What happened",
+      "Evidence",
+      "Planned actions (what each will change)",
+    ]);
+  });
+
   it("says who decided, when, and why; and why it was not contained automatically", () => {
     const denied = JSON.stringify(incidentCard(view("denied")));
-    expect(denied).toContain("Denied by SOC Analyst at 2026-11-02 10:00 UTC: looks real");
+    expect(denied).toContain("Denied by SOC Analyst at 2026-11-02 10:00:00 UTC: looks real");
     // Reasons are escaped for markdown (src/cards/markdown-text.ts): compare what a reader sees.
     expect(cardTexts(incidentCard(view("pending"))).map((t) => reading(t).shown)).toContain(
       "Not contained automatically: confidence 0.4 is under the automatic threshold 0.95",
