@@ -28,9 +28,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts/prepare.mjs ./scripts/prepare.mjs
 # Production dependencies only, and none of their install scripts run (as root, at build time). The
-# TypeScript compiler comes in as a dependency's peer (valibot's, for its types) and is never run: removed.
+# TypeScript compiler (and its native build) comes in as a dependency's peer (valibot's, for its types)
+# and is never run: removed.
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force \
- && rm -rf node_modules/typescript
+ && rm -rf node_modules/typescript node_modules/@typescript
 COPY --from=build /build/dist/src ./dist/src
 COPY bin ./bin
 COPY hunting ./hunting

@@ -35,7 +35,7 @@ echo "== user and contents"
 # One container for every check: each start copies the image's layers here (the engine's vfs driver).
 found=$(docker run --rm --entrypoint sh "$image" -c '
   echo "uid $(id -u)"
-  for p in node_modules/vitest node_modules/@biomejs node_modules/fast-check node_modules/typescript test src .env tsconfig.json; do
+  for p in node_modules/vitest node_modules/@biomejs node_modules/fast-check node_modules/typescript node_modules/@typescript test src .env tsconfig.json; do
     if [ -e "/app/$p" ]; then echo "holds $p"; fi
   done')
 echo "$found"
