@@ -27,7 +27,9 @@ export class ApproverCheck {
     if (this.settings.approvers.includes(id)) return { ok: true };
     const group = this.settings.approverGroupId;
     if (group === undefined) {
-      return { ok: false, reason: "you are not an approver (WARDEN_APPROVERS / WARDEN_APPROVER_GROUP_ID)" };
+      // Said to whoever clicked: what to do, in their words. The settings are the operator's to know
+      // (docs/deploy.md), not something to show any member of the tenant who clicks.
+      return { ok: false, reason: "you are not an approver: ask whoever runs Warden to add you" };
     }
     try {
       const members = await this.groupMembers(group);

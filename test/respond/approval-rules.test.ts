@@ -176,5 +176,7 @@ describe("who may approve", () => {
       ok: false,
       reason: expect.stringContaining("not an approver"),
     });
+    // A refusal a member of the tenant reads names no setting of Warden's.
+    expect(JSON.stringify(await listed.check(bob.id))).not.toMatch(/WARDEN_/);
   });
 });
