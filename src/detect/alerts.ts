@@ -1,6 +1,6 @@
 import type { AlertSeverity, SecurityAlertEvent } from "./event.js";
 import { clampConfidence, type EvidenceRef, type Finding } from "./finding.js";
-import { principalKeys } from "./identity.js";
+import { principalKeys, principalOf } from "./identity.js";
 
 /**
  * Microsoft's own alerts as evidence (issue 19, point 11). An alert is attached to the findings about the
@@ -185,13 +185,7 @@ export function userKeysOf(finding: Finding): string[] {
   const keys: string[] = [];
   for (const p of [finding.actor, finding.subject]) {
     if (p === undefined || (p.type !== undefined && p.type !== "user" && p.type !== "unknown")) continue;
-    keys.push(
-      ...principalKeys({
-        type: "user",
-        ...(p.id === undefined ? {} : { id: p.id }),
-        ...(p.userPrincipalName === undefined ? {} : { userPrincipalName: p.userPrincipalName }),
-      }),
-    );
+    keys.push(...principalKeys(principalOf(p)));
   }
   return keys;
 }

@@ -60,3 +60,11 @@ export function principalLabel(principal: Principal | undefined): string {
     "unknown"
   );
 }
+
+/** A finding's actor or subject as a principal to look up: by its id and UPN, whatever its kind. */
+export function principalOf(p: { id?: string; userPrincipalName?: string }): Principal {
+  const principal: Principal = { type: "unknown" };
+  if (p.id !== undefined) principal.id = p.id;
+  if (p.userPrincipalName !== undefined) principal.userPrincipalName = p.userPrincipalName;
+  return principal;
+}

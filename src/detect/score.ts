@@ -1,8 +1,8 @@
 import { withAlerts } from "./alerts.js";
 import type { DetectConfig } from "./detect-config.js";
-import type { Principal } from "./event.js";
 import { clampConfidence, type Finding, type RuleId } from "./finding.js";
 import type { HistoryView } from "./history-view.js";
+import { principalOf } from "./identity.js";
 import { inRanges } from "./ip-ranges.js";
 
 const DAY = 86_400_000;
@@ -30,7 +30,7 @@ export function score(finding: Finding, history: HistoryView, config: DetectConf
   if (finding.rule === "subscription-hijack-chain") return finding;
   let confidence = finding.confidence;
   let evidence = finding.evidence;
-  const actor = finding.actor === undefined ? undefined : asPrincipal(finding.actor);
+  const actor = finding.actor === undefined ? undefined : principalOf(finding.actor);
   const risk = finding.rule === "risky-signin-resource-group" ? [] : history.riskNear(actor, finding.time);
   if (risk.length > 0) {
     confidence += 0.15;
@@ -42,7 +42,7 @@ export function score(finding: Finding, history: HistoryView, config: DetectConf
   if (ADMIN_ACTIONS.has(finding.rule) && history.isExternal(actor)) confidence += 0.1;
   confidence += whereFrom(finding, config);
   if (ABOUT_A_GUEST.has(finding.rule)) {
-    const created = history.principal(asPrincipal(finding.subject))?.createdAt;
+    const created = history.principal(principalOf(finding.subject))?.createdAt;
     if (
       created !== undefined &&
       finding.time >= created &&
@@ -69,11 +69,4 @@ function whereFrom(finding: Finding, config: DetectConfig): number {
   if (config.trustedIpRanges.length > 0 && !inRanges(ip, config.trustedIpRanges, "trustedIpRanges"))
     return 0.05;
   return 0;
-}
-
-function asPrincipal(p: { id?: string; userPrincipalName?: string; type?: string }): Principal {
-  const principal: Principal = { type: "unknown" };
-  if (p.id !== undefined) principal.id = p.id;
-  if (p.userPrincipalName !== undefined) principal.userPrincipalName = p.userPrincipalName;
-  return principal;
 }

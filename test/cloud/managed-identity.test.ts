@@ -64,6 +64,9 @@ describe("a managed identity", () => {
       appId: IDENTITY.clientId,
       servicePrincipalId: IDENTITY.servicePrincipalId,
     });
+    // Its token names its tenant, as Entra's do.
+    const claims = JSON.parse(Buffer.from((token?.token ?? "").split(".")[1] ?? "", "base64url").toString());
+    expect(claims).toMatchObject({ tid: TENANT, idtyp: "app" });
     // Graph answers it as the identity it is.
     const graph = new GraphDirectory(credential, sim.url, TENANT, new RateLimiter());
     expect(await graph.trustedNamedRanges()).toEqual([]);

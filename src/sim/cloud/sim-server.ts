@@ -60,7 +60,7 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
   const limits = new DocumentedLimits();
   const subscriptions = [...options.subscriptions];
   const now = options.now ?? Date.now;
-  const issuer = new TokenIssuer(() => options.apps);
+  const issuer = new TokenIssuer(() => options.apps, options.tenantId);
   const directory = new SimDirectory({
     tenant: {
       id: options.tenantId,

@@ -31,7 +31,11 @@ interface Issued {
 export class TokenIssuer {
   private readonly issued = new Map<string, Issued>();
 
-  constructor(private readonly apps: () => SimApp[]) {}
+  constructor(
+    private readonly apps: () => SimApp[],
+    /** The tenant a managed identity lives in: its tokens name it (`tid`), as Entra's do. */
+    private readonly tenantId = "",
+  ) {}
 
   routes(baseUrl: () => string): Router {
     const router = Router();
@@ -129,8 +133,7 @@ export class TokenIssuer {
         res.status(400).json({ statusCode: 400, message: `Resource ${resource} is not a known audience.` });
         return;
       }
-      const tenant = String(req.query["tenant"] ?? "");
-      const token = accessToken(tenant, `${new URL(resource).origin}/.default`, identity);
+      const token = accessToken(this.tenantId, `${new URL(resource).origin}/.default`, identity);
       this.issued.set(token, { audience, expiresAt: Date.now() + 3_600_000, clientId: identity.clientId });
       res.json({
         access_token: token,
