@@ -41,6 +41,8 @@ async function startPipeline(
       WARDEN_AUTHORITY_URL: sim.url,
       WARDEN_POLL_INTERVAL_SECONDS: String(pollSeconds),
       WARDEN_INITIAL_LOOKBACK_HOURS: String(lookbackHours),
+      // The weekly posture read would run at start and share the limits this measures.
+      WARDEN_POSTURE_EVERY_HOURS: "off",
       DATABASE_URL: db.url,
       REDIS_URL,
       WARDEN_QUEUE_PREFIX: `warden-bench-${randomBytes(4).toString("hex")}`,

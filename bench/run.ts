@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { benchDetection } from "./detection.js";
 import { benchInventory } from "./inventory.js";
 import { benchPipeline } from "./pipeline.js";
+import { benchPosture } from "./posture.js";
 import { benchRespond } from "./respond.js";
 
 /** `npm run bench`: every benchmark of the project, figures into bench/results.json and docs/performance.md. */
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<void>> = {
   pipeline: () => benchPipeline(root, log),
   inventory: () => benchInventory(root, log),
   respond: () => benchRespond(root, log),
+  posture: () => benchPosture(root, log),
 };
 for (const [name, bench] of Object.entries(benches)) {
   if (only !== undefined && only !== name) continue;

@@ -21,6 +21,7 @@ import { detectHandler } from "./jobs/handlers/detect-handler.js";
 import { discoverHandler } from "./jobs/handlers/discover-handler.js";
 import { expireHandler } from "./jobs/handlers/expire-handler.js";
 import { pollHandler } from "./jobs/handlers/poll-handler.js";
+import { postureHandler } from "./jobs/handlers/posture-handler.js";
 import { reconcileHandler } from "./jobs/handlers/reconcile-handler.js";
 import { retentionHandler } from "./jobs/handlers/retention-handler.js";
 import { triageHandler } from "./jobs/handlers/triage-handler.js";
@@ -32,6 +33,7 @@ import type { JobQueue } from "./jobs/queue/job-queue.js";
 import { refuseEvictingRedis } from "./jobs/queue/redis-eviction.js";
 import { QUEUE } from "./jobs/queues.js";
 import type { Logger } from "./log.js";
+import { runPosture } from "./posture/run-posture.js";
 import { Guard } from "./respond/guard.js";
 import { UnknownProtectedUser } from "./respond/protected-users.js";
 import type { RespondContext } from "./respond/types.js";
@@ -41,7 +43,7 @@ import type { Database } from "./store/database.js";
 import { migrate } from "./store/migrate.js";
 import { openPglite } from "./store/pglite.js";
 import { openPostgres } from "./store/postgres.js";
-import { type Warden, workflowDeps } from "./warden.js";
+import { postureDeps, type Warden, workflowDeps } from "./warden.js";
 
 export type { Warden } from "./warden.js";
 export { workflowDeps } from "./warden.js";
@@ -195,17 +197,24 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
     now,
   });
   const retention = retentionHandler(db, config.runtime.eventRetentionMs, now);
+  const workflow = workflowDeps(warden, now);
+  // With a bot, each change of an incident refreshes its card in Teams; without one there is no card.
+  const bot = botConfigured(warden) ? createBot(warden, workflow) : undefined;
+  const posture = postureHandler({
+    db,
+    tenantId,
+    log,
+    run: () => runPosture(postureDeps(warden, now)),
+    ...(bot === undefined ? {} : { post: bot.postPosture }),
+  });
   queue.process(
     QUEUE.poll,
-    byName(QUEUE.poll, { poll, discover, retention }, log),
+    byName(QUEUE.poll, { poll, discover, retention, posture }, log),
     // Polls spend their time waiting (for the rate limiter, for Microsoft): with four slots, report polls
     // waiting on their 5-per-10-s limit starved the activity-log polls. Overlapping polls of one source
     // are harmless: events are stored by id and watermarks only move forward.
     { concurrency: 16, attempts: 5, ...retry },
   );
-  const workflow = workflowDeps(warden, now);
-  // With a bot, each change of an incident refreshes its card in Teams; without one there is no card.
-  const bot = botConfigured(warden) ? createBot(warden, workflow) : undefined;
   const announce = async (incidentId: string) => {
     if (bot !== undefined) await enqueue(queue, JOBS.notify, { incidentId });
   };
@@ -277,6 +286,11 @@ export async function startSchedules(warden: Warden): Promise<void> {
     { tenantId },
     config.runtime.reconcileIntervalMs,
   );
+  // The posture card: weekly by default, or never (WARDEN_POSTURE_EVERY_HOURS=off; the schedule, kept
+  // in Redis, is removed then).
+  const postureKey = `posture:${tenantId}`;
+  if (config.runtime.posture.everyMs === undefined) await queue.unrepeat(QUEUE.poll, postureKey);
+  else await queue.repeat(QUEUE.poll, postureKey, "posture", { tenantId }, config.runtime.posture.everyMs);
   const wanted = new Set<string>();
   for (const source of pollSources(config.runtime.auditSource, config.runtime.alerts)) {
     const { source: name, scope } = sourceKey(source);

@@ -5,6 +5,7 @@ import type { TokenIdentity } from "./cloud/token-identity.js";
 import type { WardenConfig } from "./config/index.js";
 import type { JobQueue } from "./jobs/queue/job-queue.js";
 import type { Logger } from "./log.js";
+import type { PostureDeps } from "./posture/gather.js";
 import type { Guard } from "./respond/guard.js";
 import type { RespondContext } from "./respond/types.js";
 import type { WorkflowDeps } from "./respond/workflow.js";
@@ -48,6 +49,20 @@ export function workflowDeps(warden: Warden, now: () => number = Date.now): Work
     actionLeaseMs: config.runtime.timings.actionLeaseMs,
     autoPolicy: config.containment.auto,
     twoApproversForCritical: config.containment.approval.twoApproversForCritical,
+    now,
+  };
+}
+
+/** What the posture check reads through: the same clients and rate limits as the responders. */
+export function postureDeps(warden: Warden, now: () => number = Date.now): PostureDeps {
+  const { respond, config } = warden;
+  return {
+    graph: respond.graph,
+    rbac: respond.rbac,
+    policy: respond.policy,
+    subscriptions: respond.subscriptions,
+    breakGlassIds: config.containment.protected.breakGlassIds,
+    staleDays: config.runtime.posture.staleDays,
     now,
   };
 }

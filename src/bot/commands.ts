@@ -2,7 +2,10 @@ import { type Activity, CardFactory, MessageFactory } from "botbuilder";
 import { incidentCard } from "../cards/incident-card.js";
 import { inventoryCard } from "../cards/inventory-card.js";
 import { markdownText as md } from "../cards/markdown-text.js";
+import { postureCard } from "../cards/posture-card.js";
 import type { Inventory } from "../inventory/collect.js";
+import { summaryLine } from "../posture/format.js";
+import type { PostureReport } from "../posture/types.js";
 import { incidentView } from "../respond/view-for-card.js";
 import type { Database } from "../store/database.js";
 import { auditTrail, getIncident, listIncidents } from "../store/incidents-repo.js";
@@ -13,10 +16,11 @@ export interface CommandContext {
   db: Database;
   tenantId: string;
   inventory(): Promise<Inventory>;
+  posture(): Promise<PostureReport>;
 }
 
 interface Command {
-  /** Incidents and the admin inventory are for the people who decide; help is for anyone. */
+  /** Incidents, the admin inventory and the posture are for the people who decide; help is for anyone. */
   approversOnly: boolean;
   run(ctx: CommandContext, arg: string | undefined): Promise<void>;
 }
@@ -27,6 +31,7 @@ const HELP = [
   "- `incident <id>`: an incident's card",
   "- `history <id>`: an incident's audit trail",
   "- `inventory`: external accounts holding admin roles (`warden inventory` lists them all)",
+  "- `posture`: the doors a takeover walks through that are open now, each with its fix (`warden posture` too)",
   "- `help`: this list",
 ].join("\n");
 
@@ -83,6 +88,16 @@ const COMMANDS: Readonly<Record<string, Command>> = {
     async run(ctx) {
       const { entries, gaps } = await ctx.inventory();
       await ctx.send(MessageFactory.attachment(CardFactory.adaptiveCard(inventoryCard(entries, 0, gaps))));
+    },
+  },
+  posture: {
+    approversOnly: true,
+    async run(ctx) {
+      const report = await ctx.posture();
+      await ctx.send({
+        ...MessageFactory.attachment(CardFactory.adaptiveCard(postureCard(report))),
+        summary: summaryLine(report),
+      });
     },
   },
   help: {

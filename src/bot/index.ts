@@ -1,11 +1,18 @@
 import type { CloudAdapter } from "botbuilder";
+import { CardFactory, MessageFactory } from "botbuilder";
+import { postureCard } from "../cards/posture-card.js";
 import { RateLimiter } from "../cloud/rate-limiter.js";
 import { collectInventory } from "../inventory/collect.js";
+import type { PostureChanges } from "../posture/changes.js";
+import { summaryLine } from "../posture/format.js";
+import { runPosture } from "../posture/run-posture.js";
+import type { PostureReport } from "../posture/types.js";
 import { ApproverCheck } from "../respond/approvers.js";
 import type { WorkflowDeps } from "../respond/workflow.js";
-import type { Warden } from "../warden.js";
+import { postureDeps, type Warden } from "../warden.js";
 import { createAdapter, createAuthentication, tokenCheck } from "./adapter.js";
-import { notifyHandler } from "./notifier.js";
+import { postToIncidentChannel } from "./channel-post.js";
+import { type NotifierDeps, notifyHandler } from "./notifier.js";
 import { WardenBot } from "./warden-bot.js";
 
 export { BotStartError } from "./adapter.js";
@@ -15,6 +22,8 @@ export interface BotParts {
   adapter: CloudAdapter;
   bot: WardenBot;
   notify: ReturnType<typeof notifyHandler>;
+  /** Posts the posture card, with what changed, as a new thread in the incident channel. */
+  postPosture: (report: PostureReport, changes: PostureChanges) => Promise<boolean>;
   /** Checks a request's bearer token before its body is read (see messagesRoute). */
   authenticate: (authorization: string) => Promise<void>;
 }
@@ -29,6 +38,15 @@ export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
   const { bot: config } = warden.config;
   const auth = createAuthentication(config);
   const adapter = createAdapter(config, warden.log, auth);
+  const notifierDeps: NotifierDeps = {
+    adapter,
+    limiter: new RateLimiter(),
+    ...(config.channel === undefined ? {} : { configuredChannel: config.channel }),
+    appId: config.appId ?? "",
+    db: warden.db,
+    tenantId: warden.tenantId,
+    log: warden.log,
+  };
   return {
     adapter,
     authenticate: tokenCheck(auth),
@@ -46,15 +64,13 @@ export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
           subscriptions: warden.respond.subscriptions,
           now: Date.now,
         }),
+      posture: () => runPosture(postureDeps(warden)),
     }),
-    notify: notifyHandler({
-      adapter,
-      limiter: new RateLimiter(),
-      ...(config.channel === undefined ? {} : { configuredChannel: config.channel }),
-      appId: config.appId ?? "",
-      db: warden.db,
-      tenantId: warden.tenantId,
-      log: warden.log,
-    }),
+    notify: notifyHandler(notifierDeps),
+    postPosture: (report, changes) =>
+      postToIncidentChannel(notifierDeps, {
+        ...MessageFactory.attachment(CardFactory.adaptiveCard(postureCard(report, changes))),
+        summary: `Posture: ${summaryLine(report)}`,
+      }),
   };
 }

@@ -11,6 +11,7 @@ import { markdownText as md } from "../cards/markdown-text.js";
 import type { Inventory } from "../inventory/collect.js";
 import { enqueue, JOBS } from "../jobs/catalogue.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
+import type { PostureReport } from "../posture/types.js";
 import type { ApproverCheck } from "../respond/approvers.js";
 import type { Approver } from "../respond/decide.js";
 import { incidentView } from "../respond/view-for-card.js";
@@ -24,6 +25,8 @@ import { withoutMentions } from "./mentions.js";
 export interface BotDeps {
   /** Reads the inventory live from the tenant; the bot keeps the last one a few minutes for paging. */
   inventory: () => Promise<Inventory>;
+  /** Reads the tenant's posture live (the `posture` command). */
+  posture: () => Promise<PostureReport>;
   workflow: WorkflowDeps;
   queue: JobQueue;
   approvers: ApproverCheck;
@@ -125,6 +128,7 @@ export class WardenBot extends TeamsActivityHandler {
         db: this.deps.workflow.db,
         tenantId: this.deps.tenantId,
         inventory: () => this.inventory(),
+        posture: () => this.deps.posture(),
       },
       arg,
     );

@@ -1,16 +1,13 @@
-import { ArmActivity } from "../cloud/arm-activity.js";
-import { AzureRbac } from "../cloud/arm-rbac.js";
-import { credentialFor } from "../cloud/credential.js";
-import { GraphDirectory } from "../cloud/graph-directory.js";
-import { RateLimiter } from "../cloud/rate-limiter.js";
-import { ConfigError, loadConfig } from "../config/index.js";
 import { collectInventory } from "../inventory/collect.js";
 import { inventoryCsv, inventoryTable } from "../inventory/format.js";
-import { refuseSimulatorTrustOffLoopback } from "../simulator-trust.js";
 import type { CommandIo } from "./detect-command.js";
+import { liveTenant } from "./live-tenant.js";
 
 /** `warden inventory`: every external account holding an admin role, from the live tenant. */
-export async function inventoryCommand(options: { format?: string }, io: CommandIo): Promise<number> {
+export async function inventoryCommand(
+  options: { format?: string; signIns?: boolean },
+  io: CommandIo,
+): Promise<number> {
   const fail = (message: string, code = 2) => {
     io.stderr.write(`warden inventory: ${message}\n`);
     return code;
@@ -18,39 +15,14 @@ export async function inventoryCommand(options: { format?: string }, io: Command
   const format = options.format ?? "table";
   if (format !== "table" && format !== "json" && format !== "csv")
     return fail(`--format must be table, json or csv, not "${format}"`);
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig({ env: io.env });
-  } catch (error) {
-    if (error instanceof ConfigError) return fail(error.message);
-    throw error;
-  }
-  const { runtime } = config;
-  if (runtime.tenantId === undefined)
-    return fail("WARDEN_TENANT_ID is required: the GUID of the tenant to list");
-  try {
-    refuseSimulatorTrustOffLoopback(runtime);
-  } catch (error) {
-    if (error instanceof ConfigError) return fail(error.message);
-    throw error;
-  }
-  const tenantId = runtime.tenantId;
-  const credential = credentialFor(tenantId, runtime);
-  const limiter = new RateLimiter();
-  const arm = new ArmActivity(credential, runtime.endpoints.arm, tenantId, limiter);
+  const tenant = liveTenant(io, "list");
+  if ("error" in tenant) return fail(tenant.error);
   const started = Date.now();
   try {
     const { entries, gaps } = await collectInventory({
-      graph: new GraphDirectory(credential, runtime.endpoints.graph, tenantId, limiter),
-      rbac: new AzureRbac(credential, runtime.endpoints.arm, tenantId, limiter),
-      subscriptions: async () => (await arm.subscriptions()).map((s) => s.subscriptionId),
+      ...tenant,
       now: Date.now,
-      ...(io.stderr.isTTY === true
-        ? {
-            onProgress: (step: string, done: number, total: number) =>
-              io.stderr.write(`\r${step}: ${done}/${total}\u001b[K`),
-          }
-        : {}),
+      ...(options.signIns === false ? { signIns: false } : {}),
     });
     if (io.stderr.isTTY === true) io.stderr.write(`\r\u001b[K`);
     io.stdout.write(

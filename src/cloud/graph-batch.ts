@@ -1,5 +1,5 @@
 import { type Client, GraphError, ResponseType } from "@microsoft/microsoft-graph-client";
-import { graphLimitFor } from "./limited-transport.js";
+import { graphLimitsFor } from "./limited-transport.js";
 import type { RateLimiter, Release } from "./rate-limiter.js";
 
 export interface BatchStep {
@@ -96,7 +96,9 @@ async function sendWithinLimits(
   const releases: Release[] = [];
   try {
     // Taken in one order of limits everywhere, so two batches never each hold what the other waits for.
-    const limits = chunk.map((step) => graphLimitFor(step.url)).sort((a, b) => a.name.localeCompare(b.name));
+    const limits = chunk
+      .flatMap((step) => graphLimitsFor(step.url))
+      .sort((a, b) => a.name.localeCompare(b.name));
     for (const { name, limit } of limits) releases.push(await limiter.take(`${name}:${tenantId}`, limit));
     // Raw, to read the batch's own request-id, which is the only id a successful step has.
     const response = (await client
@@ -160,14 +162,14 @@ export function chunksWithinLimits(steps: readonly BatchStep[]): BatchStep[][] {
     const deferredIds = new Set<string>();
     const perLimit = new Map<string, number>();
     for (const step of remaining) {
-      const { name, limit } = graphLimitFor(step.url);
+      const limits = graphLimitsFor(step.url);
       const fits =
         chunk.length < MAX_STEPS &&
-        (perLimit.get(name) ?? 0) < limit.requests &&
+        limits.every(({ name, limit }) => (perLimit.get(name) ?? 0) < limit.requests) &&
         !(step.dependsOn ?? []).some((d) => deferredIds.has(d));
       if (fits) {
         chunk.push(step);
-        perLimit.set(name, (perLimit.get(name) ?? 0) + 1);
+        for (const { name } of limits) perLimit.set(name, (perLimit.get(name) ?? 0) + 1);
       } else {
         deferred.push(step);
         deferredIds.add(step.id);

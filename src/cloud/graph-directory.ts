@@ -46,14 +46,15 @@ export class GraphDirectory {
   }
 
   /** Every item of a list, all pages. */
-  async all<T>(path: string, query: Record<string, string> = {}): Promise<T[]> {
+  async all<T>(path: string, query: Record<string, string> = {}, version = "v1.0"): Promise<T[]> {
     const items: T[] = [];
-    for await (const page of this.pages<T>(path, query)) items.push(...page);
+    for await (const page of this.pages<T>(path, query, version)) items.push(...page);
     return items;
   }
 
-  async *pages<T>(path: string, query: Record<string, string> = {}): AsyncGenerator<T[]> {
-    let request = this.client.api(path);
+  /** A list page by page; `version` "beta" only where v1.0 lacks what is read (said at each use). */
+  async *pages<T>(path: string, query: Record<string, string> = {}, version = "v1.0"): AsyncGenerator<T[]> {
+    let request = this.client.api(path).version(version);
     for (const [name, value] of Object.entries(query)) request = request.query({ [name]: value });
     let page = (await request.get()) as Page<T>;
     for (;;) {

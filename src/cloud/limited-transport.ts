@@ -2,7 +2,7 @@ import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { Context, Middleware } from "@microsoft/microsoft-graph-client";
 import { countCloudAnswer } from "../metrics/process-metrics.js";
 import { deadlineForAttempt, withDeadline } from "./deadline.js";
-import { LIMITS, type RateLimit, type RateLimiter } from "./rate-limiter.js";
+import { LIMITS, type RateLimit, type RateLimiter, type Release } from "./rate-limiter.js";
 
 /**
  * The rate limiter placed inside each SDK's pipeline, after its retry logic: every HTTP attempt, first
@@ -10,16 +10,26 @@ import { LIMITS, type RateLimit, type RateLimiter } from "./rate-limiter.js";
  * tries); a storm of 429s cannot push the request rate past the documented limits.
  */
 
-/** Which documented limit a Graph request falls under. */
-export function graphLimitFor(url: string): { name: string; limit: RateLimit } {
-  const path = new URL(url, "https://graph.invalid").pathname;
-  if (path.includes("/auditLogs/")) return { name: "graphReports", limit: LIMITS.graphReports };
-  if (path.includes("/security/runHuntingQuery")) return { name: "hunting", limit: LIMITS.hunting };
-  if (path.includes("/security/alerts")) return { name: "securityAlerts", limit: LIMITS.securityAlerts };
+/** Which documented limits a Graph request falls under: it waits for a slot of each. */
+export function graphLimitsFor(url: string): { name: string; limit: RateLimit }[] {
+  const parsed = new URL(url, "https://graph.invalid");
+  const path = parsed.pathname;
+  // "Identity and access reports": the logs, the authentication methods reports, and signInActivity,
+  // which has a limit of its own besides (10 a minute; Microsoft Graph service-specific throttling limits).
+  const select = (parsed.searchParams.get("$select") ?? "").toLowerCase().split(",");
+  if (/\/users(\/|$)/i.test(path) && select.some((p) => p.trim() === "signinactivity"))
+    return [
+      { name: "graphReports", limit: LIMITS.graphReports },
+      { name: "signInActivity", limit: LIMITS.signInActivity },
+    ];
+  if (path.includes("/auditLogs/") || path.includes("/reports/"))
+    return [{ name: "graphReports", limit: LIMITS.graphReports }];
+  if (path.includes("/security/runHuntingQuery")) return [{ name: "hunting", limit: LIMITS.hunting }];
+  if (path.includes("/security/alerts")) return [{ name: "securityAlerts", limit: LIMITS.securityAlerts }];
   if (path.includes("/identityProtection/") || path.includes("/conditionalAccess/")) {
-    return { name: "identityProtection", limit: LIMITS.identityProtection };
+    return [{ name: "identityProtection", limit: LIMITS.identityProtection }];
   }
-  return { name: "graphIdentity", limit: LIMITS.graphIdentity };
+  return [{ name: "graphIdentity", limit: LIMITS.graphIdentity }];
 }
 
 /** Graph client middleware: sits between the RetryHandler and the HTTP message handler. */
@@ -33,9 +43,14 @@ export class LimitedGraphTransport implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const url = typeof context.request === "string" ? context.request : context.request.url;
-    const { name, limit } = graphLimitFor(url);
     if (this.next === undefined) throw new Error("LimitedGraphTransport must not be the last middleware");
-    const release = await this.limiter.take(`${name}:${this.tenantId}`, limit);
+    // In one order everywhere (by name), so two requests never each hold what the other waits for.
+    const releases: Release[] = [];
+    for (const { name, limit } of graphLimitsFor(url).sort((a, b) => a.name.localeCompare(b.name)))
+      releases.push(await this.limiter.take(`${name}:${this.tenantId}`, limit));
+    const release = () => {
+      for (const r of releases) r();
+    };
     // A fresh deadline for each attempt (the RetryHandler sends the same context again), covering the
     // body's read too, on a timer that never keeps the process alive (deadline.ts).
     context.options = { ...context.options, signal: withDeadline(undefined, this.limiter.requestTimeoutMs) };

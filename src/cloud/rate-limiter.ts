@@ -10,8 +10,13 @@ export interface RateLimit {
 
 /** Documented limits (see docs/architecture.md and Microsoft's throttling guidance). */
 export const LIMITS = {
-  /** Graph reports (audit logs, sign-ins): 5 requests per 10 s per app per tenant. */
+  /**
+   * Graph's identity and access reports (audit logs, sign-ins, authentication methods reports,
+   * signInActivity): 5 requests per 10 s per app per tenant.
+   */
   graphReports: { requests: 5, windowMs: 10_000 },
+  /** A users read selecting signInActivity: 10 a minute per app per tenant, on top of the reports' limit. */
+  signInActivity: { requests: 10, windowMs: 60_000 },
   /** Identity Protection and conditional access: 1 request per second per tenant. */
   identityProtection: { requests: 1, windowMs: 1_000 },
   /** Graph identity reads: 3,500+ resource units per 10 s per app and tenant; a GET costs about 2. */

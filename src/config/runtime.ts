@@ -62,6 +62,12 @@ export interface RuntimeConfig {
    */
   alerts: "graph" | "off";
   /**
+   * The posture check (docs/posture.md): how often its card is posted when something changed
+   * (WARDEN_POSTURE_EVERY_HOURS, 168 = weekly; `off` for never, the chat command still answers), and
+   * after how many days without a sign-in an external admin is stale (WARDEN_POSTURE_STALE_DAYS, 90).
+   */
+  posture: { everyMs?: number; staleDays: number };
+  /**
    * Whether REDIS_URL is a Redis Cluster (WARDEN_REDIS_CLUSTER): `auto` asks the server at start, and
    * takes a server it cannot reach then for a single one; `true` or `false` say it outright.
    */
@@ -180,6 +186,12 @@ export function runtimeFromEnv(env: NodeJS.ProcessEnv): RuntimeConfig {
     pollIntervalMs: positive("WARDEN_POLL_INTERVAL_SECONDS", 60) * 1_000,
     auditSource: oneOf(value, "WARDEN_AUDIT_SOURCE", ["graph", "hunting"] as const, "graph"),
     alerts: oneOf(value, "WARDEN_ALERTS", ["graph", "off"] as const, "graph"),
+    posture: {
+      ...(value("WARDEN_POSTURE_EVERY_HOURS")?.toLowerCase() === "off"
+        ? {}
+        : { everyMs: postureHours(value) * 3_600_000 }),
+      staleDays: positive("WARDEN_POSTURE_STALE_DAYS", 90),
+    },
     redisCluster: oneOf(value, "WARDEN_REDIS_CLUSTER", ["auto", "true", "false"] as const, "auto"),
     pollOverlapMs: positive("WARDEN_POLL_OVERLAP_MINUTES", 15) * 60_000,
     eventRetentionMs: positive("WARDEN_EVENT_RETENTION_DAYS", 14) * 86_400_000,
@@ -270,4 +282,16 @@ function opsFromEnv(value: EnvValue): OpsConfig {
 
 function optional<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
   return value === undefined ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+/** WARDEN_POSTURE_EVERY_HOURS: hours between posture cards, or `off`. */
+function postureHours(value: EnvValue): number {
+  const raw = value("WARDEN_POSTURE_EVERY_HOURS");
+  if (raw === undefined) return 168;
+  const hours = Number(raw);
+  if (!Number.isFinite(hours) || hours <= 0)
+    throw new ConfigError(
+      `WARDEN_POSTURE_EVERY_HOURS must be a number of hours (168 is weekly) or off, got "${raw}"`,
+    );
+  return hours;
 }

@@ -53,7 +53,7 @@ export function inventoryTable(entries: readonly InventoryEntry[]): string {
   );
 }
 
-const csvCell = (value: string) => {
+export const csvCell = (value: string) => {
   // A cell starting with = + - @ would run as a formula in a spreadsheet: quote it so it is text.
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
   return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;

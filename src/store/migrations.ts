@@ -242,4 +242,18 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 7,
+    name: "the last posture report each tenant was told about",
+    sql: `
+      -- Issue 20: the posture card is posted only when something changed since the last one posted, and
+      -- says what; so the last report posted is kept, one per tenant, replaced each time.
+      CREATE TABLE posture_reports (
+        tenant_id  text        PRIMARY KEY,
+        taken_at   timestamptz NOT NULL,
+        report     jsonb       NOT NULL,
+        posted_at  timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];

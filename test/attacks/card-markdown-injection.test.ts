@@ -304,6 +304,7 @@ describe("log and tenant text in Warden's cards and chat", () => {
     };
     const bot = new WardenBot({
       inventory: async () => ({ entries: [], gaps: [] }),
+      posture: () => Promise.reject(new Error("this test asks for no posture")),
       workflow,
       queue: new InProcessQueue(),
       approvers,

@@ -97,6 +97,8 @@ beforeAll(async () => {
     WARDEN_ARM_URL: sim.url,
     WARDEN_AUTHORITY_URL: sim.url,
     WARDEN_POLL_INTERVAL_SECONDS: "1",
+    // The weekly posture read would run at start and share the limits this measures.
+    WARDEN_POSTURE_EVERY_HOURS: "off",
     WARDEN_POLL_OVERLAP_MINUTES: "1",
     WARDEN_INITIAL_LOOKBACK_HOURS: "1",
     WARDEN_PROTECTED_GROUPS: protectedPeople.id,

@@ -125,6 +125,7 @@ describe("super-linear work on log strings", () => {
     const approvers = { check: async () => ({ ok: true as const }) } as unknown as ApproverCheck;
     const bot = new WardenBot({
       inventory: async () => ({ entries: [], gaps: [] }),
+      posture: () => Promise.reject(new Error("this test asks for no posture")),
       // Stored nowhere: WardenBot remembers the conversation, so give it a store that takes anything.
       workflow: { db: { query: async () => ({ rows: [] }) } } as unknown as WorkflowDeps,
       queue: {} as never,

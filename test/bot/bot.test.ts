@@ -425,6 +425,35 @@ describe("incident cards and approval in the channel", () => {
     expect(reply).toMatch(/\d+ in all/);
   });
 
+  it("answers the posture command with the open doors read live, and refuses it to people who do not decide", async () => {
+    const before = connector.sent.length;
+    const answer = await post(
+      activity({
+        type: "message",
+        text: "posture",
+        from: { id: `29:${ANALYST.id}`, aadObjectId: ANALYST.id, name: ANALYST.name },
+      }),
+      validToken(),
+    );
+    expect(answer.status).toBe(200);
+    const reply = connector.sent.slice(before).at(-1)?.activity as { summary?: string } | undefined;
+    expect(JSON.stringify(reply ?? {})).toMatch(/Posture: \d+ open door/);
+    // The simulated tenant lets subscriptions leave: that door is open until someone closes it.
+    expect(JSON.stringify(reply ?? {})).toContain("subscription-transfer-open");
+    expect(reply?.summary).toMatch(/findings? from 9 checks/);
+    const refused = connector.sent.length;
+    await post(
+      activity({
+        type: "message",
+        text: "posture",
+        from: { id: `29:${OUTSIDER.id}`, aadObjectId: OUTSIDER.id, name: OUTSIDER.name },
+      }),
+      validToken(),
+    );
+    expect(JSON.stringify(connector.sent.slice(refused))).not.toContain("subscription-transfer-open");
+    // Read within Graph's limits while the polls (every second here) share them: some tens of seconds.
+  }, 120_000);
+
   it("keeps incidents and admins from other tenants and from people who do not decide", async () => {
     const before = connector.sent.length;
     const foreign = activity({

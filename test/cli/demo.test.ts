@@ -47,6 +47,10 @@ function checkLog(text: string, summary: Summary): void {
   expect(entries.filter((e) => e["msg"] === "polled").every((e) => typeof e["jobId"] === "string")).toBe(
     true,
   );
+  // The posture card, on its schedule (a week of the demo's time), was posted with counts, not names.
+  const posture = entries.find((e) => e["msg"] === "posture card posted");
+  expect(posture?.["findings"]).toBeGreaterThan(8);
+  expect(posture?.["unreadable"]).toEqual([]);
   const forbidden: [string, (log: string) => boolean][] = [
     ["the app's client secret", (log) => log.includes(SIM_APP.clientSecret)],
     ["a JWT (access or channel token)", (log) => /eyJ[\w-]{10,}\.[\w-]{10,}/.test(log)],

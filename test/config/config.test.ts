@@ -54,6 +54,10 @@ describe("configuration", () => {
         /^WARDEN_POLL_INTERVAL_SECONDS must be a positive number, got "-1"$/,
       ],
       [{ WARDEN_PRIVILEGED_AZURE_ROLES: "owner" }, /^detect\.privilegedAzureRoles\.0: must be a GUID$/],
+      [
+        { WARDEN_POSTURE_EVERY_HOURS: "weekly" },
+        /^WARDEN_POSTURE_EVERY_HOURS must be a number of hours \(168 is weekly\) or off, got "weekly"$/,
+      ],
     ];
     for (const [env, message] of cases) {
       let thrown: unknown;

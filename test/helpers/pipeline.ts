@@ -75,6 +75,9 @@ export async function playingSim(
       WARDEN_BREAK_GLASS_IDS: day.breakGlass.map((u) => u.id).join(","),
       // A step asked of a Global Administrator is looked for every second, not every minute.
       WARDEN_ADMIN_RECHECK_SECONDS: "1",
+      // The posture's weekly read would run at each start and compete with the polls these tests time;
+      // test/posture, the bot's posture command and the demo test it.
+      WARDEN_POSTURE_EVERY_HOURS: "off",
     },
   };
   played.playing = (async () => {

@@ -139,6 +139,22 @@ for (const [name, available, make] of makers) {
       expect(runs).toBeLessThanOrEqual(Math.floor((Date.now() - declared) / 200) + 2);
     });
 
+    it("runs a long schedule once when it is declared again unchanged, as every process re-declares each minute", async () => {
+      queue = make();
+      let runs = 0;
+      queue.process("q", async () => {
+        runs += 1;
+      });
+      const week = 7 * 24 * 3_600_000;
+      await queue.repeat("q", "posture:t1", "posture", { tenantId: "t1" }, week);
+      await until(() => runs >= 1);
+      await queue.repeat("q", "posture:t1", "posture", { tenantId: "t1" }, week);
+      await queue.repeat("q", "posture:t1", "posture", { tenantId: "t1" }, week);
+      await new Promise((r) => setTimeout(r, 800));
+      // A weekly read of the whole tenant, not one a minute.
+      expect(runs).toBe(1);
+    });
+
     it("lists its schedules and ends one, which then stops running", async () => {
       queue = make();
       let runs = 0;

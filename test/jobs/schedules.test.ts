@@ -46,5 +46,11 @@ describe("the poll schedules", () => {
     const after = await warden.queue.repeats(QUEUE.poll);
     expect(after.sort()).toEqual(before.filter((k) => k !== `poll:${TENANT}:alerts:`).sort());
     expect(after).toContain(subscription);
+    // The weekly posture read is scheduled too, and WARDEN_POSTURE_EVERY_HOURS=off ends it alone.
+    expect(after).toContain(`posture:${TENANT}`);
+    const noPosture = loadConfig({ env: { ...env, WARDEN_POSTURE_EVERY_HOURS: "off" } });
+    await startSchedules({ ...warden, config: noPosture } as Warden);
+    const without = await warden.queue.repeats(QUEUE.poll);
+    expect(without.sort()).toEqual(before.filter((k) => k !== `posture:${TENANT}`).sort());
   });
 });

@@ -50,4 +50,25 @@ describe("Microsoft Graph's documented limits, in the simulator", () => {
       "identity and access reports",
     ]);
   });
+
+  it("counts the authentication methods report and signInActivity as reports, and signInActivity 10 a minute", async () => {
+    // The reports window above is still full: the registration report is refused with it.
+    const report = await get("/v1.0/reports/authenticationMethods/userRegistrationDetails");
+    expect(report.status).toBe(429);
+    await new Promise((r) => setTimeout(r, 10_100));
+    const signIns = [];
+    for (let i = 0; i < 5; i++) signIns.push(await get("/v1.0/users?$select=id,signInActivity"));
+    expect(signIns.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    // A sixth within 10 s: over the reports' limit, whatever else it reads.
+    expect((await get("/v1.0/users?$select=signInActivity")).status).toBe(429);
+    // Users without signInActivity are identity reads, not reports.
+    expect((await get("/v1.0/users?$select=id,displayName")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 10_100));
+    for (let i = 0; i < 5; i++) expect((await get("/v1.0/users?$select=signInActivity")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 10_100));
+    // Ten within the minute: the eleventh is over signInActivity's own limit.
+    const eleventh = await get("/v1.0/users?$select=signInActivity");
+    expect(eleventh.status).toBe(429);
+    expect(sim.limits.refused.at(-1)?.limit).toBe("signInActivity");
+  }, 60_000);
 });

@@ -34,7 +34,7 @@ interface Lane {
 export class InProcessQueue implements JobQueue {
   readonly kind = "in-process";
   private readonly lanes = new Map<string, Lane>();
-  private readonly schedules = new Map<string, NodeJS.Timeout>();
+  private readonly schedules = new Map<string, { timer: NodeJS.Timeout; everyMs: number }>();
   private closing = false;
   private nextId = 1;
 
@@ -56,10 +56,13 @@ export class InProcessQueue implements JobQueue {
   async repeat(queue: string, key: string, name: string, data: JobData, everyMs: number): Promise<void> {
     const scheduleKey = `${queue}\u0000${key}`;
     const existing = this.schedules.get(scheduleKey);
-    if (existing !== undefined) clearInterval(existing);
+    // Declared again unchanged (the schedules are declared again every minute): left running, as BullMQ
+    // leaves a job scheduler, so a weekly job does not run at every declaration.
+    if (existing?.everyMs === everyMs) return;
+    if (existing !== undefined) clearInterval(existing.timer);
     const fire = () => void this.add(queue, name, data, { dedupeKey: `repeat:${key}` });
     fire();
-    this.schedules.set(scheduleKey, setInterval(fire, everyMs));
+    this.schedules.set(scheduleKey, { timer: setInterval(fire, everyMs), everyMs });
   }
 
   async repeats(queue: string): Promise<string[]> {
@@ -69,7 +72,7 @@ export class InProcessQueue implements JobQueue {
 
   async unrepeat(queue: string, key: string): Promise<void> {
     const scheduleKey = `${queue}\u0000${key}`;
-    clearInterval(this.schedules.get(scheduleKey));
+    clearInterval(this.schedules.get(scheduleKey)?.timer);
     this.schedules.delete(scheduleKey);
   }
 
@@ -98,7 +101,7 @@ export class InProcessQueue implements JobQueue {
 
   async close(): Promise<void> {
     this.closing = true;
-    for (const timer of this.schedules.values()) clearInterval(timer);
+    for (const { timer } of this.schedules.values()) clearInterval(timer);
     for (const lane of this.lanes.values()) if (lane.timer !== undefined) clearTimeout(lane.timer);
     // Let running jobs finish: graceful shutdown.
     while ([...this.lanes.values()].some((l) => l.active.size > 0))

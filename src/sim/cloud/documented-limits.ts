@@ -2,8 +2,11 @@
  * The rate limits Microsoft Graph documents for the APIs Warden polls, refused as Graph refuses them
  * ("Microsoft Graph service-specific throttling limits", https://learn.microsoft.com/graph/throttling-limits):
  *
- * - Identity and access reports (audit logs, sign-ins): 5 requests per 10 seconds per app per tenant,
- *   answered 429 with Retry-After.
+ * - Identity and access reports (audit logs, sign-ins, the authentication methods reports such as
+ *   `reports/authenticationMethods/userRegistrationDetails`, and `signInActivity`): 5 requests per 10
+ *   seconds per app per tenant, answered 429 with Retry-After.
+ * - `signInActivity` (a users read that selects it): 10 requests a minute per app per tenant, on top of
+ *   the reports' limit (the same section's table: "GET signInActivity | 10 requests per minute").
  * - Identity Protection and conditional access: 1 request per second per tenant, for all apps together,
  *   answered 429 *without* Retry-After (the same page; the Azure SDK does not retry such a 429, the Graph
  *   client backs off on its own).
@@ -15,7 +18,8 @@
 
 interface DocumentedLimit {
   name: string;
-  applies(path: string): boolean;
+  /** `query` is the raw query string (without "?"), for limits that depend on what is selected. */
+  applies(path: string, query: string): boolean;
   requests: number;
   windowMs: number;
   /** Per app and tenant (true) or per tenant for every app (false). */
@@ -36,9 +40,20 @@ const DOCUMENTED: readonly DocumentedLimit[] = [
   },
   {
     name: "identity and access reports",
-    applies: (path) => path.startsWith("/v1.0/auditLogs/"),
+    applies: (path, query) =>
+      path.startsWith("/v1.0/auditLogs/") ||
+      path.startsWith("/v1.0/reports/") ||
+      selectsSignInActivity(path, query),
     requests: 5,
     windowMs: 10_000,
+    perApp: true,
+    retryAfter: true,
+  },
+  {
+    name: "signInActivity",
+    applies: selectsSignInActivity,
+    requests: 10,
+    windowMs: 60_000,
     perApp: true,
     retryAfter: true,
   },
@@ -51,6 +66,16 @@ const DOCUMENTED: readonly DocumentedLimit[] = [
     retryAfter: false,
   },
 ];
+
+/** A users read (list or one user) that selects `signInActivity`. */
+function selectsSignInActivity(path: string, query: string): boolean {
+  if (!/^\/v1\.0\/users(\/|$)/i.test(path)) return false;
+  const select = new URLSearchParams(query).get("$select") ?? "";
+  return select
+    .toLowerCase()
+    .split(",")
+    .some((p) => p.trim() === "signinactivity");
+}
 
 export interface LimitRefusal {
   limit: string;
@@ -71,13 +96,16 @@ export class DocumentedLimits {
   private readonly arrivals = new Map<string, number[]>();
 
   /** Counts the request against its limit and returns nothing, or the refusal when it is over it. */
-  check(path: string, appId: string, now: number): LimitRefusal | undefined {
+  check(path: string, appId: string, now: number, query = ""): LimitRefusal | undefined {
     if (!this.enabled) return undefined;
-    const limit = DOCUMENTED.find((l) => l.applies(path));
-    if (limit === undefined) return undefined;
-    const key = limit.perApp ? `${limit.name}|${appId}` : limit.name;
-    const recent = (this.arrivals.get(key) ?? []).filter((at) => at > now - limit.windowMs);
-    if (recent.length >= limit.requests) {
+    // A request counts against every limit it falls under, and is refused by the first one it is over.
+    const limits = DOCUMENTED.filter((l) => l.applies(path, query));
+    const windows = limits.map((limit) => {
+      const key = limit.perApp ? `${limit.name}|${appId}` : limit.name;
+      return { limit, key, recent: (this.arrivals.get(key) ?? []).filter((at) => at > now - limit.windowMs) };
+    });
+    for (const { limit, key, recent } of windows) {
+      if (recent.length < limit.requests) continue;
       this.arrivals.set(key, recent);
       this.refused.push({ limit: limit.name, path, at: now });
       const oldest = recent[0] ?? now;
@@ -88,8 +116,7 @@ export class DocumentedLimits {
           : {}),
       };
     }
-    recent.push(now);
-    this.arrivals.set(key, recent);
+    for (const { key, recent } of windows) this.arrivals.set(key, [...recent, now]);
     return undefined;
   }
 }

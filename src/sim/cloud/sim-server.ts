@@ -10,6 +10,7 @@ import { SimDirectory } from "../tenant/directory.js";
 import { graphConditionalAccessRoutes } from "../tenant/graph-ca-routes.js";
 import { graphDirectoryRoutes } from "../tenant/graph-directory-routes.js";
 import { graphPimRoutes } from "../tenant/graph-pim-routes.js";
+import { graphReportsRoutes } from "../tenant/graph-reports-routes.js";
 import { graphRoleRoutes } from "../tenant/graph-role-routes.js";
 import { huntingRoute } from "../tenant/hunting-route.js";
 import { armRoutes, type SimSubscription } from "./arm-routes.js";
@@ -143,15 +144,13 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
     directory.advance();
     next();
   });
-  app.use("/v1.0", (req, res, next) => {
+  // Graph beta (conditional access with its beta-only properties) is authenticated and throttled as v1.0 is.
+  app.use(["/v1.0", "/beta"], (req, res, next) => {
     const caller = issuer.caller(req.headers.authorization, "graph");
     if (caller !== undefined) {
       res.locals["actor"] = caller;
-      const refusal = limits.check(
-        req.originalUrl.split("?")[0] ?? "",
-        caller.kind === "app" ? caller.appId : "",
-        now(),
-      );
+      const [path = "", query = ""] = req.originalUrl.split("?", 2);
+      const refusal = limits.check(path, caller.kind === "app" ? caller.appId : "", now(), query);
       if (refusal === undefined) return next();
       return graphError(
         res,
@@ -200,6 +199,7 @@ export async function startSimCloud(options: SimCloudOptions): Promise<SimCloud>
   app.use(graphRoleRoutes(directory, () => url));
   app.use(graphPimRoutes(directory, () => url));
   app.use(graphConditionalAccessRoutes(directory, () => url));
+  app.use(graphReportsRoutes(directory, () => url));
   app.use(huntingRoute(logs, directory.tenant, now, () => limits.huntingRowCap));
   app.use(armAuthorizationRoutes(directory));
   app.use(armPimRoutes(directory));

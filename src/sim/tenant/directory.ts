@@ -102,6 +102,19 @@ export class SimDirectory {
    */
   refusesUndocumentedRoleQueries = false;
   /**
+   * The tenant's Microsoft Entra ID edition. What needs P1 or P2 is refused on "free" as Graph refuses it
+   * (src/sim/tenant/licence.ts): the authentication methods registration report, `signInActivity`, and
+   * conditional access writes; risk-based conditional access needs P2. P2 by default, so that everything
+   * the simulator serves is available unless a test takes it away.
+   */
+  licence: "free" | "P1" | "P2" = "P2";
+  /**
+   * Graph application permissions (app roles) the calling app has NOT been granted. Empty by default: the
+   * app holds every permission. A read whose permission is here is refused with Graph's 403
+   * (src/sim/tenant/app-permissions.ts), as when an administrator never consented to it.
+   */
+  readonly deniedPermissions = new Set<string>();
+  /**
    * Security Defaults ("identitySecurityDefaultsEnforcementPolicy"): on in a new tenant, off in one that
    * uses conditional access, as Warden's must. While on, Graph refuses to create a conditional access
    * policy ("Security defaults in Microsoft Entra ID": they cannot be used together). Tests turn it on.

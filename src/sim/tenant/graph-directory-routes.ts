@@ -1,6 +1,7 @@
 import express, { type Request, type Response, Router } from "express";
 import { graphError } from "../cloud/http-helpers.js";
 import type { SimDirectory } from "./directory.js";
+import { signInActivityRefused } from "./licence.js";
 import type { ChangeActor, DirectoryGroup, DirectoryUser } from "./model.js";
 import { page, parseFilter, select } from "./odata.js";
 
@@ -31,7 +32,8 @@ const USER_FILTERABLE = [
 ];
 
 export function userResource(user: DirectoryUser): Record<string, unknown> {
-  const { invitedBy: _ignored, lastSignIn, ...rest } = user;
+  // methodsRegistered is the registration report's (graph-reports-routes.ts), not a property of users.
+  const { invitedBy: _ignored, lastSignIn, methodsRegistered: _methods, ...rest } = user;
   return {
     // Graph returns it only when selected (and with AuditLog.Read.All and an Entra ID P1 licence).
     signInActivity: {
@@ -91,6 +93,7 @@ export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => str
   router.use(express.json({ limit: "1mb" }));
 
   router.get("/v1.0/users", (req, res) => {
+    if (signInActivityRefused(req, res, directory)) return;
     const filter = parseFilter(req.query["$filter"] as string | undefined, USER_FILTERABLE);
     if ("error" in filter) return graphError(res, 400, "Request_UnsupportedQuery", filter.error);
     const rows = [...directory.users.values()]
@@ -103,6 +106,7 @@ export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => str
   });
 
   router.get("/v1.0/users/:id", (req, res) => {
+    if (signInActivityRefused(req, res, directory)) return;
     const user = findUser(directory, String(req.params["id"]));
     if (user === undefined) return notFound(res, String(req.params["id"]));
     res.json({ "@odata.context": `${baseUrl()}/v1.0/$metadata#users/$entity`, ...userView(user, req) });

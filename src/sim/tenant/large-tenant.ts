@@ -2,6 +2,7 @@ import { Rng } from "../ids.js";
 import { inviteExternalUser } from "../records/graph-records.js";
 import { SIM_AZURE_ROLE, SIM_ENTRA_ROLE } from "./builtin-roles.js";
 import type { SimDirectory } from "./directory.js";
+import { type PostureTruth, seedPosture } from "./large-tenant-posture.js";
 
 /** What an inventory of the seeded tenant must find: each privileged external principal and how. */
 export interface InventoryTruth {
@@ -10,6 +11,8 @@ export interface InventoryTruth {
   subscriptions: string[];
   /** Guest id → the UPN of who invited it, for the guests the audit log still shows an invitation for. */
   invited: Map<string, string>;
+  /** What a posture review must find: privileged users without MFA, conditional access (large-tenant-posture.ts). */
+  posture: PostureTruth;
 }
 
 export interface LargeTenantOptions {
@@ -29,6 +32,7 @@ const DAY = 86_400_000;
  * every way the inventory must see (active and eligible Entra roles, a role-assignable group, Azure roles
  * at subscription, management group and root, a custom role that can grant access), external members
  * (#EXT# UPNs), and decoys that must not be listed (guests with Reader or Guest Inviter, member admins).
+ * For posture reviews it also has registered authentication methods and conditional access policies.
  */
 export function seedLargeTenant(directory: SimDirectory, options: LargeTenantOptions): InventoryTruth {
   const rng = new Rng(options.seed ?? 99);
@@ -210,5 +214,7 @@ export function seedLargeTenant(directory: SimDirectory, options: LargeTenantOpt
       isProcessing: false,
     });
   }
-  return { privileged: truth, subscriptions, invited };
+  // Last, with a random sequence of its own: the inventory's tenant above is the same with or without it.
+  const posture = seedPosture(directory, members, (options.seed ?? 99) + 1);
+  return { privileged: truth, subscriptions, invited, posture };
 }

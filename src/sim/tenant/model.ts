@@ -20,6 +20,12 @@ export interface DirectoryUser {
   invitedBy?: string;
   /** When the user last signed in, shown as Graph's `signInActivity` when selected. */
   lastSignIn?: string;
+  /**
+   * The authentication methods the user has registered, as Graph's `userRegistrationDetails.methodsRegistered`
+   * names them (`microsoftAuthenticatorPush`, `softwareOneTimePasscode`, `fido2`, `mobilePhone`, `email`...).
+   * Absent: none registered, as for an account that never went through registration.
+   */
+  methodsRegistered?: string[];
 }
 
 export interface DirectoryGroup {
