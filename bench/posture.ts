@@ -27,7 +27,11 @@ export async function benchPosture(root: string, log: (line: string) => void): P
     subscriptions: [],
   });
   try {
-    const truth = seedLargeTenant(sim.directory, { guests: 10_000, privilegedGuests: 300, subscriptions: 200 });
+    const truth = seedLargeTenant(sim.directory, {
+      guests: 10_000,
+      privilegedGuests: 300,
+      subscriptions: 200,
+    });
     // Two member Global Administrators stand for the tenant's break-glass accounts.
     const breakGlass = [...sim.directory.roleAssignments.values()]
       .filter(
@@ -70,7 +74,9 @@ export async function benchPosture(root: string, log: (line: string) => void): P
       );
       withoutMfaFound = truth.posture.withoutMfa.filter((id) => found.has(id)).length;
       if (found.size !== truth.posture.withoutMfa.length || withoutMfaFound !== found.size)
-        throw new Error(`posture bench: admin-without-mfa found ${[...found]}, truth ${truth.posture.withoutMfa}`);
+        throw new Error(
+          `posture bench: admin-without-mfa found ${[...found]}, truth ${truth.posture.withoutMfa}`,
+        );
       requests = Object.entries(sim.faults.counts.byEndpoint)
         .filter(([endpoint]) => !endpoint.includes("/oauth2/") && !endpoint.includes("openid-configuration"))
         .reduce((n, [endpoint, count]) => n + count - (before[endpoint] ?? 0), 0);

@@ -17,7 +17,11 @@ export interface CommandContext {
   tenantId: string;
   inventory(): Promise<Inventory>;
   posture(): Promise<PostureReport>;
+  /** Runs work after this turn, sending into the same conversation (answers that take minutes). */
+  later(work: LaterWork): void;
 }
+
+export type LaterWork = (send: (message: string | Partial<Activity>) => Promise<unknown>) => Promise<void>;
 
 interface Command {
   /** Incidents, the admin inventory and the posture are for the people who decide; help is for anyone. */
@@ -93,10 +97,17 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   posture: {
     approversOnly: true,
     async run(ctx) {
-      const report = await ctx.posture();
-      await ctx.send({
-        ...MessageFactory.attachment(CardFactory.adaptiveCard(postureCard(report))),
-        summary: summaryLine(report),
+      // A read takes minutes in a large tenant (Graph allows 10 reads of sign-ins a minute): the card
+      // follows as its own message.
+      await ctx.send(
+        "Reading the tenant's posture; the card follows when it is read (a minute or two in a large tenant).",
+      );
+      ctx.later(async (send) => {
+        const report = await ctx.posture();
+        await send({
+          ...MessageFactory.attachment(CardFactory.adaptiveCard(postureCard(report))),
+          summary: summaryLine(report),
+        });
       });
     },
   },

@@ -1,9 +1,11 @@
 import {
+  type Activity,
   type AdaptiveCardInvokeResponse,
   type AdaptiveCardInvokeValue,
+  type CloudAdapter,
   type InvokeResponse,
   TeamsActivityHandler,
-  type TurnContext,
+  TurnContext,
 } from "botbuilder";
 import { incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
 import { inventoryCard } from "../cards/inventory-card.js";
@@ -19,7 +21,7 @@ import type { WorkflowDeps } from "../respond/workflow.js";
 import { appendAudit, getIncident } from "../store/incidents-repo.js";
 import { type ArrivalDeps, arrived } from "./arrivals.js";
 import { readsOnly, runVerb } from "./card-verbs.js";
-import { commandOf } from "./commands.js";
+import { commandOf, type LaterWork } from "./commands.js";
 import { withoutMentions } from "./mentions.js";
 
 export interface BotDeps {
@@ -128,10 +130,48 @@ export class WardenBot extends TeamsActivityHandler {
         db: this.deps.workflow.db,
         tenantId: this.deps.tenantId,
         inventory: () => this.inventory(),
-        posture: () => this.deps.posture(),
+        posture: () => this.posture(),
+        later: (work) => this.later(context, work),
       },
       arg,
     );
+  }
+
+  private postureRead: { at: number; report: Promise<PostureReport> } | undefined;
+
+  /**
+   * The posture, read once for everyone who asks within five minutes (a read takes minutes in a large
+   * tenant, within Graph's limits): a second ask while the first reads waits for the same read.
+   */
+  private posture(): Promise<PostureReport> {
+    if (this.postureRead === undefined || Date.now() - this.postureRead.at > 300_000) {
+      const report = this.deps.posture();
+      report.catch(() => {
+        this.postureRead = undefined;
+      });
+      this.postureRead = { at: Date.now(), report };
+    }
+    return this.postureRead.report;
+  }
+
+  /**
+   * Work that outlasts Teams' wait for an answer (about 15 s): it runs after the turn, and sends into the
+   * same conversation as a proactive message. A failure is said there too, never lost in a log.
+   */
+  private later(context: TurnContext, work: LaterWork): void {
+    const reference = TurnContext.getConversationReference(context.activity);
+    const adapter = context.adapter as CloudAdapter;
+    const appId = this.deps.appId ?? "";
+    const send = (message: string | Partial<Activity>) =>
+      adapter.continueConversationAsync(appId, reference, async (proactive) => {
+        await proactive.sendActivity(message);
+      });
+    void work(send).catch(async (error: Error) => {
+      this.deps.workflow.log.warn({ err: error.message }, "a chat answer that came later failed");
+      await send("Warden could not finish reading the tenant; the next try starts afresh.").catch(
+        () => undefined,
+      );
+    });
   }
 
   /**

@@ -9,6 +9,9 @@ const SHOWN = 10;
 /** Changes listed by name before "and N more". */
 const CHANGES_SHOWN = 6;
 
+/** Microsoft's reasons can list hundreds of scopes: the card keeps the start, `warden posture` the rest. */
+const shortened = (reason: string) => (reason.length <= 300 ? reason : `${reason.slice(0, 299)}…`);
+
 const text = (value: string, extra: Element = {}): Element => ({
   type: "TextBlock",
   text: value,
@@ -47,6 +50,17 @@ const named = (findings: readonly PostureFinding[]) => {
  * taken for a clean tenant. Capped at SHOWN findings to stay far under Teams' 28 KB message limit.
  */
 export function postureCard(report: PostureReport, changes?: PostureChanges): Element {
+  // However long the tenant's names, the card stays under Teams' 28 KB: fewer findings shown in full.
+  for (let shown = SHOWN; ; shown = Math.floor(shown / 2)) {
+    const card = cardShowing(report, changes, shown);
+    if (shown === 0 || Buffer.byteLength(JSON.stringify(card)) <= MAX_BYTES) return card;
+  }
+}
+
+/** Below Teams' 28 KB for a whole message, leaving room for the activity around the card. */
+const MAX_BYTES = 24 * 1024;
+
+function cardShowing(report: PostureReport, changes: PostureChanges | undefined, shown: number): Element {
   const open = report.findings.length;
   const body: Element[] = [
     text(
@@ -66,10 +80,11 @@ export function postureCard(report: PostureReport, changes?: PostureChanges): El
     const lines = [
       changes.opened.length === 0 ? "" : `- New: ${named(changes.opened)}`,
       changes.closed.length === 0 ? "" : `- Closed: ${named(changes.closed)}`,
+      changes.changed.length === 0 ? "" : `- Changed: ${named(changes.changed)}`,
       ...changes.readability.map((r) =>
-        r.now === "unreadable"
-          ? `- ${r.check} could not be read this time`
-          : `- ${r.check} can be read again`,
+        r.now === "readable"
+          ? `- ${r.check} can be read again`
+          : `- ${r.check} ${r.now === "unreadable" ? "could not be read" : "was read only in part"} this time: its doors are kept as they were`,
       ),
       `- Still open: ${changes.still}`,
     ].filter((l) => l !== "");
@@ -87,14 +102,17 @@ export function postureCard(report: PostureReport, changes?: PostureChanges): El
     });
   for (const u of report.summary.unreadable)
     body.push(
-      text(`⚠ ${u.partial ? "Read only in part" : "Could not check"} ${u.check}: ${md(u.reason)}`, {
-        color: "Warning",
-        spacing: "Small",
-      }),
+      text(
+        `⚠ ${u.partial ? "Read only in part" : "Could not check"} ${u.check}: ${md(shortened(u.reason))}`,
+        {
+          color: "Warning",
+          spacing: "Small",
+        },
+      ),
     );
   if (open > 0)
     body.push(text("Open doors, worst first", { weight: "Bolder", style: "heading", spacing: "Medium" }));
-  report.findings.slice(0, SHOWN).forEach((f, i) => {
+  report.findings.slice(0, shown).forEach((f, i) => {
     body.push(...findingBlock(f, i));
   });
   if (open > SHOWN)

@@ -58,11 +58,21 @@ export interface Inventory {
  * group or root scope (see collectPrivilegedHolders for the calls), with risky users and who invited whom.
  */
 export async function collectInventory(deps: InventoryDeps, holders?: PrivilegedHolders): Promise<Inventory> {
-  const { held, users, gaps } = holders ?? (await collectPrivilegedHolders(deps));
+  const read = holders ?? (await collectPrivilegedHolders(deps));
+  const { held, users } = read;
+  const gaps = [...read.gaps];
   const externals = users.filter(isExternal);
-  const risky = new Set(
-    (await deps.graph.riskyUsers("riskState eq 'atRisk'")).map((r) => r.id.toLowerCase()),
-  );
+  // Risky users need IdentityRiskyUser.Read.All and Entra ID P2: refused, the list still comes, said so.
+  let risky = new Set<string>();
+  try {
+    risky = new Set((await deps.graph.riskyUsers("riskState eq 'atRisk'")).map((r) => r.id.toLowerCase()));
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== 403) throw error;
+    gaps.push(
+      `risky users could not be read (${status}: ${(error as Error).message}): no account is flagged risky`,
+    );
+  }
   const inviters =
     deps.invitedBy === undefined
       ? await invitersFromAuditLog(deps.graph, deps.now())
@@ -88,7 +98,7 @@ export async function collectInventory(deps: InventoryDeps, holders?: Privileged
         createdDateTime: user.createdDateTime,
         invitedBy: inviters.get(user.id.toLowerCase()) ?? null,
         accountEnabled: user.accountEnabled,
-        lastSignIn: user.signInActivity?.lastSignInDateTime ?? null,
+        lastSignIn: user.signInActivity?.lastSuccessfulSignInDateTime ?? null,
         roles,
         risk: {
           recentlyCreated: Number.isFinite(created) && now - created < RECENT_MS,

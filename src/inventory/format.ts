@@ -56,7 +56,8 @@ export function inventoryTable(entries: readonly InventoryEntry[]): string {
 export const csvCell = (value: string) => {
   // A cell starting with = + - @ would run as a formula in a spreadsheet: quote it so it is text.
   const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  // A bare carriage return ends a row for some readers: quoted too, with commas, quotes and newlines.
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
 /** CSV, one row per principal and role, for spreadsheets and SIEM lookups. */

@@ -23,7 +23,13 @@ export interface HeldRole {
   since?: string;
 }
 
-export type HolderUser = GraphUser & { signInActivity?: { lastSignInDateTime?: string | null } };
+/**
+ * `lastSuccessfulSignInDateTime`, not `lastSignInDateTime`: the latter counts failed attempts too, so
+ * anyone who knows a dormant admin's UPN could keep it looking in use by failing to sign in.
+ */
+export type HolderUser = GraphUser & {
+  signInActivity?: { lastSignInDateTime?: string | null; lastSuccessfulSignInDateTime?: string | null };
+};
 
 export interface HoldersDeps {
   graph: GraphDirectory;
@@ -143,6 +149,7 @@ export async function collectPrivilegedHolders(
   );
   progress("Azure role assignments", subscriptions.length + 1, subscriptions.length + 1);
   const builtIn = new Set(DEFAULT_PRIVILEGED_AZURE_ROLES);
+  const azureGroups = new Map<string, HeldRole[]>();
   for (const a of assignments) {
     const level =
       a.scope === "/" ||
@@ -161,14 +168,31 @@ export async function collectPrivilegedHolders(
         continue;
       name = `${definition.roleName} (custom)`;
     }
-    hold(a.principalId, {
+    const role: HeldRole = {
       kind: "azure",
       roleId: guid,
       roleName: name ?? guid,
       scope: a.scope,
       assignment: "active",
       since: a.createdOn ?? undefined,
-    });
+    };
+    // A role given to a security group ("Azure admins" as Owner) is held by each of its members.
+    if (a.principalType === "Group")
+      azureGroups.set(a.principalId, [...(azureGroups.get(a.principalId) ?? []), role]);
+    else hold(a.principalId, role);
+  }
+  for (const [groupId, roles] of azureGroups) {
+    const group = await deps.graph.group(groupId);
+    // A role may outlive its group (ARM keeps the assignment of a deleted principal): no members then.
+    const members =
+      group === undefined
+        ? []
+        : await deps.graph.all<{ id: string }>(`/groups/${groupId}/transitiveMembers`, {
+            $select: "id",
+            $top: "999",
+          });
+    for (const m of members)
+      for (const role of roles) hold(m.id, { ...role, viaGroup: group?.displayName ?? groupId });
   }
 
   // Only principals with privilege are read, 15 to a request: far fewer calls than listing every user.

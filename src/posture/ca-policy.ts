@@ -33,6 +33,7 @@ export interface CaPolicy {
       excludeApplications?: string[];
       includeUserActions?: string[];
       includeAuthenticationContextClassReferences?: string[];
+      applicationFilter?: unknown;
     } | null;
     clientAppTypes?: string[];
     signInRiskLevels?: string[];
@@ -42,10 +43,15 @@ export interface CaPolicy {
     devices?: { deviceFilter?: unknown } | null;
     insiderRiskLevels?: string | null;
     authenticationFlows?: unknown;
+    /** Any condition Warden does not know: it narrows the policy until proven otherwise. */
+    [other: string]: unknown;
   };
   grantControls: {
     operator?: string;
     builtInControls?: string[];
+    /** Terms of use and custom controls (Duo...): under OR, each lets a sign-in through without MFA. */
+    termsOfUse?: string[];
+    customAuthenticationFactors?: string[];
     authenticationStrength?: {
       id?: string;
       displayName?: string;
@@ -103,7 +109,12 @@ export function scopeOf(policy: CaPolicy, subject: CaSubject): Scope {
   const external = subject.externalType !== null;
   const inAny = (list: string[] | undefined, set: ReadonlySet<string>) => lower(list).some((v) => set.has(v));
   const excludeUsers = lower(users.excludeUsers);
-  const excludedGuests = guestsMatch(users.excludeGuestsOrExternalUsers, subject);
+  // Which guest type Entra gives an external user cannot be read from the user object for certain (a
+  // guest's UPN can be renamed), so any guest-type exclusion excludes every external user: doubt.
+  const excludedGuests =
+    external && users.excludeGuestsOrExternalUsers != null
+      ? "yes"
+      : guestsMatch(users.excludeGuestsOrExternalUsers, subject);
   if (
     excludeUsers.includes(id) ||
     (external && excludeUsers.includes("guestsorexternalusers")) ||
@@ -130,29 +141,63 @@ export const ADMIN_SURFACES: Readonly<Record<string, string>> = {
   "00000003-0000-0000-c000-000000000000": "Microsoft Graph",
 };
 
+/** The client app types a sign-in can use: a policy must leave none of them out. */
+export const CLIENT_APP_TYPES = [
+  "browser",
+  "mobileAppsAndDesktopClients",
+  "exchangeActiveSync",
+  "other",
+] as const;
+
+/** The client app types a policy applies to. */
+export function clientTypesOf(policy: CaPolicy): string[] {
+  const clients = lower(policy.conditions.clientAppTypes);
+  if (clients.length === 0 || clients.includes("all")) return [...CLIENT_APP_TYPES];
+  return CLIENT_APP_TYPES.filter((t) => clients.includes(t.toLowerCase()));
+}
+
+const empty = (v: unknown) =>
+  v === undefined || v === null || (Array.isArray(v) && v.length === 0) || v === "" || v === "none";
+
+/** Conditions this evaluation reads; any other one set is a condition Warden cannot judge. */
+const KNOWN_CONDITIONS = new Set([
+  "users",
+  "applications",
+  "clientAppTypes",
+  "signInRiskLevels",
+  "userRiskLevels",
+  "servicePrincipalRiskLevels",
+  "locations",
+  "platforms",
+  "devices",
+  "insiderRiskLevels",
+  "authenticationFlows",
+  "clientApplications",
+]);
+
 /**
  * What keeps a policy from applying to every sign-in of the people it takes in, in words; empty when
- * nothing does. A policy that spares some sign-ins (a trusted location, a platform, low risk) is a door
- * an attacker with a password can still walk through.
+ * nothing does. Client app types are left to `clientTypesOf` (two policies may share them: MFA for modern
+ * clients, a block for legacy ones). A policy that spares some sign-ins (an application, a location, a
+ * platform, a risk level, a condition Warden does not know) is a door an attacker with a password can
+ * still walk through.
  */
 export function narrowing(policy: CaPolicy): string[] {
   const c = policy.conditions;
   const why: string[] = [];
   const apps = c.applications ?? {};
-  const include = lower(apps.includeApplications);
-  if (!include.includes("all")) why.push("it covers only some applications, not All resources");
-  const spared = lower(apps.excludeApplications)
-    .map((a) => ADMIN_SURFACES[a])
-    .filter((a) => a !== undefined);
-  if (spared.length > 0) why.push(`it excludes ${spared.join(", ")}`);
-  if ((c.signInRiskLevels ?? []).length > 0) why.push("it applies only at some sign-in risk levels");
-  if ((c.userRiskLevels ?? []).length > 0) why.push("it applies only at some user risk levels");
-  const clients = lower(c.clientAppTypes);
-  const everyClient =
-    clients.length === 0 ||
-    clients.includes("all") ||
-    (clients.includes("browser") && clients.includes("mobileappsanddesktopclients"));
-  if (!everyClient) why.push("it covers only some client apps");
+  if (!lower(apps.includeApplications).includes("all"))
+    why.push("it covers only some applications, not All resources");
+  const spared = (apps.excludeApplications ?? []).map((a) => ADMIN_SURFACES[a.toLowerCase()] ?? a);
+  if (spared.length > 0)
+    why.push(
+      `it excludes ${spared.slice(0, 3).join(", ")}${spared.length > 3 ? ` and ${spared.length - 3} more` : ""}`,
+    );
+  if (!empty(apps.applicationFilter)) why.push("it applies only to the applications its filter selects");
+  if (!empty(c.signInRiskLevels)) why.push("it applies only at some sign-in risk levels");
+  if (!empty(c.userRiskLevels)) why.push("it applies only at some user risk levels");
+  if (!empty(c.servicePrincipalRiskLevels) || !empty(c.clientApplications))
+    why.push("it applies to workload identities, not people");
   const locations = c.locations;
   if (
     locations != null &&
@@ -166,26 +211,48 @@ export function narrowing(policy: CaPolicy): string[] {
   )
     why.push("it spares some device platforms");
   if (c.devices?.deviceFilter != null) why.push("it applies only to some devices");
-  if (c.insiderRiskLevels != null) why.push("it applies only at some insider risk levels");
-  if (c.authenticationFlows != null) why.push("it applies only to some authentication flows");
+  if (!empty(c.insiderRiskLevels)) why.push("it applies only at some insider risk levels");
+  if (!empty(c.authenticationFlows)) why.push("it applies only to some authentication flows");
+  const unknown = Object.entries(c).filter(
+    ([key, value]) => !KNOWN_CONDITIONS.has(key) && !empty(value) && !key.startsWith("@"),
+  );
+  if (unknown.length > 0)
+    why.push(`it has conditions Warden cannot judge (${unknown.map(([k]) => k).join(", ")})`);
   return why;
 }
 
-/** Single-factor combinations an authentication strength may allow (Graph authenticationMethodModes). */
-const SINGLE_FACTOR = new Set([
-  "password",
-  "sms",
-  "voice",
-  "email",
-  "federatedsinglefactor",
-  "x509certificatesinglefactor",
-  "hardwareoath",
-  "softwareoath",
+/**
+ * Authentication method modes that are a second factor on their own (Graph authenticationMethodModes).
+ * Any other mode alone (password, sms, voice, email, OATH codes, single-factor certificates or federation,
+ * qrCodePin, a value Graph adds later) is one factor; a combination ("password,sms") is two.
+ */
+const MULTIFACTOR_ALONE = new Set([
+  "fido2",
+  "windowshelloforbusiness",
+  "x509certificatemultifactor",
+  "devicebasedpush",
+  "federatedmultifactor",
+  "temporaryaccesspassonetime",
+  "temporaryaccesspassmultiuse",
 ]);
+
+/** Whether every combination an authentication strength allows is multifactor. */
+function strengthIsMultifactor(
+  strength: NonNullable<NonNullable<CaPolicy["grantControls"]>["authenticationStrength"]>,
+) {
+  const combinations = strength.allowedCombinations;
+  // Not expanded: the built-in strengths are all multifactor; a custom one Warden cannot see is doubt.
+  if (combinations === undefined) return strength.policyType === "builtIn";
+  return (
+    combinations.length > 0 &&
+    combinations.every((c) => c.includes(",") || MULTIFACTOR_ALONE.has(c.trim().toLowerCase()))
+  );
+}
 
 /**
  * What the grant controls demand of everyone they apply to: "block", "mfa", or undefined when a sign-in
- * can pass without a second factor (another control in an OR, a strength that allows a single factor).
+ * can pass without a second factor (another control in an OR, terms of use, a custom control, a strength
+ * that allows a single factor).
  */
 export function demands(policy: CaPolicy): "block" | "mfa" | undefined {
   const grant = policy.grantControls;
@@ -193,15 +260,14 @@ export function demands(policy: CaPolicy): "block" | "mfa" | undefined {
   const controls = lower(grant.builtInControls);
   if (controls.includes("block")) return "block";
   const strength = grant.authenticationStrength;
-  const strong =
-    strength != null &&
-    (strength.allowedCombinations === undefined
-      ? strength.policyType === "builtIn"
-      : strength.allowedCombinations.length > 0 &&
-        strength.allowedCombinations.every((c) => c.includes(",") || !SINGLE_FACTOR.has(c.toLowerCase())));
+  const strong = strength != null && strengthIsMultifactor(strength);
   const mfa = controls.includes("mfa") || strong;
   if (!mfa) return undefined;
-  const others = controls.filter((c) => c !== "mfa").length + (strength != null && !strong ? 1 : 0);
+  const others =
+    controls.filter((c) => c !== "mfa").length +
+    (strength != null && !strong ? 1 : 0) +
+    (grant.termsOfUse ?? []).length +
+    (grant.customAuthenticationFactors ?? []).length;
   const all = (grant.operator ?? "OR").toUpperCase() === "AND";
   return all || others === 0 ? "mfa" : undefined;
 }
@@ -209,7 +275,13 @@ export function demands(policy: CaPolicy): "block" | "mfa" | undefined {
 /** Whether a policy's grant controls can refuse a sign-in at all (any control can lock someone out). */
 export function canRefuse(policy: CaPolicy): boolean {
   const grant = policy.grantControls;
-  return grant != null && ((grant.builtInControls ?? []).length > 0 || grant.authenticationStrength != null);
+  return (
+    grant != null &&
+    ((grant.builtInControls ?? []).length > 0 ||
+      grant.authenticationStrength != null ||
+      (grant.termsOfUse ?? []).length > 0 ||
+      (grant.customAuthenticationFactors ?? []).length > 0)
+  );
 }
 
 /** The groups a policy names, included or excluded. */
@@ -222,4 +294,28 @@ export function groupsNamed(policy: CaPolicy): string[] {
 export function rolesNamed(policy: CaPolicy): string[] {
   const users = policy.conditions.users ?? {};
   return [...(users.includeRoles ?? []), ...(users.excludeRoles ?? [])];
+}
+
+/**
+ * Whether a policy's exclusions spare anyone but the break-glass accounts (Microsoft's guidance excludes
+ * those from every policy): excluded users, members of excluded groups, excluded roles or guest types.
+ * A group whose members are not known counts as sparing others (doubt).
+ */
+export function sparesOthers(
+  policy: CaPolicy,
+  breakGlass: ReadonlySet<string>,
+  groupMembers: ReadonlyMap<string, ReadonlySet<string>>,
+): boolean {
+  const users = policy.conditions.users ?? {};
+  if (lower(users.excludeUsers).some((u) => !breakGlass.has(u))) return true;
+  if ((users.excludeRoles ?? []).length > 0 || users.excludeGuestsOrExternalUsers != null) return true;
+  return lower(users.excludeGroups).some((g) => {
+    const members = groupMembers.get(g);
+    return members === undefined || [...members].some((m) => !breakGlass.has(m));
+  });
+}
+
+/** The client app types no policy of these covers: empty when, together, they cover every sign-in. */
+export function uncoveredClients(policies: readonly CaPolicy[]): string[] {
+  return CLIENT_APP_TYPES.filter((t) => !policies.some((p) => clientTypesOf(p).includes(t)));
 }

@@ -6,15 +6,18 @@ export function subjectOfFinding(f: PostureFinding): string {
   return f.principal?.userPrincipalName ?? f.principal?.id ?? f.setting ?? "";
 }
 
+/** The tenant's words for a terminal: control characters (escape sequences, carriage returns) shown as "?". */
+const printable = (value: string) => value.replace(/\p{Cc}/gu, "?");
+
 /** For a terminal: each finding as a short block (what, then how to fix), then what could not be read. */
 export function postureTable(report: PostureReport): string {
   const lines: string[] = [];
   for (const f of report.findings) {
-    lines.push(`${f.severity.toUpperCase().padEnd(8)}  ${f.check}  ${subjectOfFinding(f)}`);
-    lines.push(`          ${f.detail}`, `          Fix: ${f.fix}`, "");
+    lines.push(`${f.severity.toUpperCase().padEnd(8)}  ${f.check}  ${printable(subjectOfFinding(f))}`);
+    lines.push(`          ${printable(f.detail)}`, `          Fix: ${printable(f.fix)}`, "");
   }
   for (const u of report.summary.unreadable)
-    lines.push(`${u.partial ? "PARTLY READ" : "NOT READ"}  ${u.check}: ${u.reason}`);
+    lines.push(`${u.partial ? "PARTLY READ" : "NOT READ"}  ${u.check}: ${printable(u.reason)}`);
   if (report.summary.unreadable.length > 0) lines.push("");
   lines.push(summaryLine(report), "");
   return lines.join("\n");

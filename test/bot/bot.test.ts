@@ -425,7 +425,7 @@ describe("incident cards and approval in the channel", () => {
     expect(reply).toMatch(/\d+ in all/);
   });
 
-  it("answers the posture command with the open doors read live, and refuses it to people who do not decide", async () => {
+  it("answers the posture command at once, then with the open doors read live; refuses it to people who do not decide", async () => {
     const before = connector.sent.length;
     const answer = await post(
       activity({
@@ -436,7 +436,16 @@ describe("incident cards and approval in the channel", () => {
       validToken(),
     );
     expect(answer.status).toBe(200);
-    const reply = connector.sent.slice(before).at(-1)?.activity as { summary?: string } | undefined;
+    // Teams waits about 15 s for an answer: the read (minutes in a large tenant) comes after it.
+    expect(JSON.stringify(connector.sent.slice(before))).toContain("Reading the tenant's posture");
+    // Read within Graph's limits while the polls (every second here) share them: some tens of seconds.
+    await until(
+      async () => connector.sent.slice(before).some((s) => JSON.stringify(s.activity).includes("Posture: ")),
+      100_000,
+      "the posture card",
+    );
+    const card = connector.sent.slice(before).find((s) => JSON.stringify(s.activity).includes("Posture: "));
+    const reply = card?.activity as { summary?: string } | undefined;
     expect(JSON.stringify(reply ?? {})).toMatch(/Posture: \d+ open door/);
     // The simulated tenant lets subscriptions leave: that door is open until someone closes it.
     expect(JSON.stringify(reply ?? {})).toContain("subscription-transfer-open");
@@ -450,8 +459,8 @@ describe("incident cards and approval in the channel", () => {
       }),
       validToken(),
     );
-    expect(JSON.stringify(connector.sent.slice(refused))).not.toContain("subscription-transfer-open");
-    // Read within Graph's limits while the polls (every second here) share them: some tens of seconds.
+    expect(JSON.stringify(connector.sent.slice(refused))).toContain("Only Warden's approvers can ask this");
+    expect(JSON.stringify(connector.sent.slice(refused))).not.toContain("Reading the tenant's posture");
   }, 120_000);
 
   it("keeps incidents and admins from other tenants and from people who do not decide", async () => {

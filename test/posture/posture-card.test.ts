@@ -79,6 +79,21 @@ describe("the posture card", () => {
     }
   });
 
+  it("stays under 28 KB when the tenant's names are as long as Graph allows", () => {
+    const long = "x".repeat(4_000);
+    const findings = Array.from({ length: 12 }, (_, n) => ({
+      ...guest(n, `${long}${n}#EXT#@contoso.com`),
+      detail: `The guest ${long} holds ${long}.`,
+      fix: long,
+    }));
+    const card = postureCard(
+      report(findings, [{ check: "admin-without-mfa", partial: true, reason: long.repeat(20) }]),
+    );
+    expect(problems(card)).toEqual([]);
+    expect(Buffer.byteLength(JSON.stringify(card))).toBeLessThan(28 * 1024);
+    expect(cardTexts(card).join("\n")).toMatch(/\d+ more: `warden posture` lists them all/);
+  });
+
   it("says what could not be read, so a short list is not taken for a clean tenant", () => {
     const card = postureCard(
       report([], [{ check: "admin-without-mfa", partial: false, reason: "403: Insufficient privileges" }]),
@@ -113,6 +128,38 @@ describe("what changed since the last card", () => {
     expect(kept.findings).toContainEqual(mfa);
     // Readable again and still open: not news as a new door.
     expect(postureChanges(kept, report([a, mfa])).opened).toEqual([]);
+  });
+
+  it("a check read only in part closes nothing: its doors are kept, and the partial read is the news", () => {
+    const before = report([a, b]);
+    const now = report(
+      [b],
+      [{ check: "guest-privileged", partial: true, reason: "the root management group refused" }],
+    );
+    const changes = postureChanges(before, now);
+    expect(changes.closed).toEqual([]);
+    expect(changes.readability).toEqual([{ check: "guest-privileged", now: "partly read" }]);
+    expect(carriedForward(before, now).findings).toContainEqual(a);
+  });
+
+  it("a door that widens is news: a higher severity, another exempted principal; a day count is not", () => {
+    const worse = { ...a, severity: "critical" as const };
+    expect(postureChanges(report([{ ...a, severity: "high" }]), report([worse])).changed).toEqual([worse]);
+    const exempt = (who: string): PostureFinding => ({
+      check: "subscription-transfer-open",
+      severity: "medium",
+      principal: null,
+      setting: "subscriptionPolicy.exemptedPrincipals",
+      detail: `Subscriptions may not leave this directory, except by 1 exempted principal: ${who}.`,
+      fix: "…",
+    });
+    expect(postureChanges(report([exempt("ops")]), report([exempt("evil")])).changed).toHaveLength(1);
+    const stale = (days: number): PostureFinding => ({
+      ...a,
+      check: "stale-privileged-external",
+      detail: `last signed in ${days} days ago`,
+    });
+    expect(anythingChanged(postureChanges(report([stale(200)]), report([stale(207)])))).toBe(false);
   });
 
   it("the first report is news even with nothing open", () => {

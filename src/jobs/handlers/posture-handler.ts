@@ -27,24 +27,31 @@ export interface PostureHandlerDeps {
 export function postureHandler(deps: PostureHandlerDeps) {
   return async (): Promise<void> => {
     const report = await deps.run();
-    const before = await lastPostedPosture(deps.db, deps.tenantId);
-    const changes = postureChanges(before, report);
-    const fields = {
-      tenantId: deps.tenantId,
-      findings: report.summary.findings,
-      unreadable: report.summary.unreadable.map((u) => u.check),
-      opened: changes.opened.length,
-      closed: changes.closed.length,
-    };
-    if (!anythingChanged(changes))
-      return void deps.log.info(fields, "posture read: nothing changed, no card");
-    if (deps.post === undefined) return void deps.log.info(fields, "posture read: no bot to post the card");
-    if (!(await deps.post(report, changes)))
-      return void deps.log.warn(
-        fields,
-        "posture read: no incident channel yet, the card waits for the next run",
-      );
-    await savePostedPosture(deps.db, deps.tenantId, carriedForward(before, report));
-    deps.log.info(fields, "posture card posted");
+    // One comparison and post at a time per tenant, whichever process runs it: two overlapping runs (a
+    // slow read, a short WARDEN_POSTURE_EVERY_HOURS) would otherwise both find the change and both post it.
+    await deps.db.transaction(async (tx) => {
+      await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`warden:${deps.tenantId}:posture`]);
+      const before = await lastPostedPosture(tx, deps.tenantId);
+      if (before !== undefined && Date.parse(before.at) > Date.parse(report.at)) return;
+      const changes = postureChanges(before, report);
+      const fields = {
+        tenantId: deps.tenantId,
+        findings: report.summary.findings,
+        unreadable: report.summary.unreadable.map((u) => u.check),
+        opened: changes.opened.length,
+        closed: changes.closed.length,
+        changed: changes.changed.length,
+      };
+      if (!anythingChanged(changes))
+        return void deps.log.info(fields, "posture read: nothing changed, no card");
+      if (deps.post === undefined) return void deps.log.info(fields, "posture read: no bot to post the card");
+      if (!(await deps.post(report, changes)))
+        return void deps.log.warn(
+          fields,
+          "posture read: no incident channel yet, the card waits for the next run",
+        );
+      await savePostedPosture(tx, deps.tenantId, carriedForward(before, report));
+      deps.log.info(fields, "posture card posted");
+    });
   };
 }

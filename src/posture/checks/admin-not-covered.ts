@@ -1,10 +1,11 @@
-import { demands, narrowing, scopeOf } from "../ca-policy.js";
+import { demands, narrowing, scopeOf, uncoveredClients } from "../ca-policy.js";
 import type { Check } from "./shared.js";
 import {
   cannotRead,
   enabled,
   finding,
   firstFailed,
+  listInWords,
   nameOf,
   partly,
   principalOf,
@@ -14,14 +15,15 @@ import {
 } from "./shared.js";
 
 const FIX =
-  'Entra admin center > Protection > Conditional Access > Create new policy from templates > "Require multifactor authentication for admins" (or one for All users), state On, target All resources; or POST https://graph.microsoft.com/v1.0/identity/conditionalAccess/policies with conditions.users.includeRoles (or includeUsers ["All"]), conditions.applications.includeApplications ["All"], grantControls {"operator":"OR","builtInControls":["mfa"]}, state "enabled"';
+  'Entra admin center > Protection > Conditional Access > Create new policy from templates > "Require multifactor authentication for admins" (or one for All users), state On, target All resources, all client apps; or POST https://graph.microsoft.com/v1.0/identity/conditionalAccess/policies with conditions.users.includeRoles (or includeUsers ["All"]), conditions.applications.includeApplications ["All"], conditions.clientAppTypes ["all"], grantControls {"operator":"OR","builtInControls":["mfa"]}, state "enabled"';
 
 /**
- * `admin-not-covered-by-mfa-policy`: a privileged user no *enabled* conditional access policy requires
- * MFA (or blocks) for, on every sign-in. Evaluated here, not asked of Microsoft: users, nested groups,
- * tenant-wide roles, guest types, exclusions, resources and conditions (ca-policy.ts). Report-only and
- * disabled policies enforce nothing; a policy that spares a location, a platform or a risk level is named
- * in the finding but does not count.
+ * `admin-not-covered-by-mfa-policy`: a privileged user whom the *enabled* conditional access policies
+ * together do not hold to MFA (or block) on every sign-in. Evaluated here, not asked of Microsoft: users,
+ * nested groups, tenant-wide roles, guest types, exclusions, resources and conditions (ca-policy.ts). A
+ * policy counts only if nothing but client app types narrows it, and the policies that count must cover
+ * every client app type between them (MFA for modern clients and a block of legacy ones do). Report-only
+ * and disabled policies enforce nothing.
  */
 export const adminNotCoveredByMfaPolicy: Check = (facts) => {
   const failed = firstFailed({
@@ -41,8 +43,10 @@ export const adminNotCoveredByMfaPolicy: Check = (facts) => {
     if (breakGlass.has(user.id.toLowerCase())) return [];
     const subject = subjectOf(user, holders, groups);
     const applying = policies.filter((p) => scopeOf(p, subject) === "included" && demands(p) !== undefined);
-    if (applying.some((p) => narrowing(p).length === 0)) return [];
-    const near = applying[0];
+    const counting = applying.filter((p) => narrowing(p).length === 0);
+    const uncovered = uncoveredClients(counting);
+    if (uncovered.length === 0) return [];
+    const near = applying.find((p) => narrowing(p).length > 0);
     const reportOnly = all.find(
       (p) =>
         p.state === "enabledForReportingButNotEnforced" &&
@@ -50,6 +54,7 @@ export const adminNotCoveredByMfaPolicy: Check = (facts) => {
         scopeOf(p, subject) === "included",
     );
     const why = [
+      counting.length === 0 ? "" : ` Sign-ins from ${listInWords(uncovered)} are left out.`,
       near === undefined ? "" : ` "${near.displayName}" takes them in, but ${narrowing(near).join(" and ")}.`,
       reportOnly === undefined
         ? ""

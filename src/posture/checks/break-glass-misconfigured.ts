@@ -1,7 +1,16 @@
 import { ENTRA_ROLE } from "../../detect/roles.js";
 import { canRefuse, scopeOf } from "../ca-policy.js";
 import type { Check } from "./shared.js";
-import { cannotRead, enabled, finding, firstFailed, nameOf, principalOf, subjectOf } from "./shared.js";
+import {
+  cannotRead,
+  enabled,
+  finding,
+  firstFailed,
+  listInWords,
+  nameOf,
+  principalOf,
+  subjectOf,
+} from "./shared.js";
 
 const GUIDANCE =
   "https://learn.microsoft.com/entra/identity/role-based-access-control/security-emergency-access";
@@ -58,7 +67,7 @@ export const breakGlassMisconfigured: Check = (facts) => {
       const locking = policies.filter((p) => canRefuse(p) && scopeOf(p, subject) === "included");
       if (locking.length > 0)
         problems.push(
-          `is not excluded from ${locking.length === 1 ? "the enabled policy" : "the enabled policies"} ${locking.map((p) => `"${p.displayName}"`).join(", ")}, which could refuse its sign-in`,
+          `is not excluded from ${locking.length === 1 ? "the enabled policy" : `${locking.length} enabled policies:`} ${listInWords(locking.map((p) => `"${p.displayName}"`))}, which could refuse its sign-in`,
         );
       if (problems.length === 0) return [];
       return [

@@ -108,3 +108,9 @@ export function finding(
 export function nameOf(user: Pick<HolderUser, "id" | "userPrincipalName">): string {
   return user.userPrincipalName ?? user.id;
 }
+
+/** "a, b and 3 more": at most `shown` names, so that no detail grows with the tenant. */
+export function listInWords(items: readonly string[], shown = 3): string {
+  if (items.length <= shown) return items.join(", ");
+  return `${items.slice(0, shown).join(", ")} and ${items.length - shown} more`;
+}

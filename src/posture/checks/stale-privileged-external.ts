@@ -21,12 +21,12 @@ export const stalePrivilegedExternal: Check = (facts) => {
   const findings = privilegedUsers(holders)
     .filter(({ user }) => isExternal(user))
     .flatMap(({ user, roles }) => {
-      const last = Date.parse(user.signInActivity?.lastSignInDateTime ?? "");
+      const last = Date.parse(user.signInActivity?.lastSuccessfulSignInDateTime ?? "");
       const created = Date.parse(user.createdDateTime ?? "");
       if (Number.isFinite(last) ? last >= cutoff : !Number.isFinite(created) || created >= cutoff) return [];
       const when = Number.isFinite(last)
         ? `last signed in ${Math.floor((facts.now - last) / DAY)} days ago`
-        : "has never signed in";
+        : "has no successful sign-in on record";
       return [
         finding(
           "stale-privileged-external",

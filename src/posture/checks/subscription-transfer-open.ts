@@ -1,5 +1,5 @@
 import type { Check } from "./shared.js";
-import { cannotRead, finding } from "./shared.js";
+import { cannotRead, finding, listInWords } from "./shared.js";
 
 const POLICY_URL =
   "https://management.azure.com/providers/Microsoft.Subscription/policies/default?api-version=2021-10-01";
@@ -35,7 +35,7 @@ export const subscriptionTransferOpen: Check = (facts) => {
         "subscription-transfer-open",
         "medium",
         { setting: "subscriptionPolicy.exemptedPrincipals" },
-        `Subscriptions may not leave this directory, except by ${policy.exemptedPrincipals.length} exempted ${policy.exemptedPrincipals.length === 1 ? "principal" : "principals"}: ${policy.exemptedPrincipals.join(", ")}.`,
+        `Subscriptions may not leave this directory, except by ${policy.exemptedPrincipals.length} exempted ${policy.exemptedPrincipals.length === 1 ? "principal" : "principals"}: ${listInWords(policy.exemptedPrincipals, 5)}.`,
         fix,
       ),
     );

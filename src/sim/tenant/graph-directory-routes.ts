@@ -33,11 +33,15 @@ const USER_FILTERABLE = [
 
 export function userResource(user: DirectoryUser): Record<string, unknown> {
   // methodsRegistered is the registration report's (graph-reports-routes.ts), not a property of users.
-  const { invitedBy: _ignored, lastSignIn, methodsRegistered: _methods, ...rest } = user;
+  const { invitedBy: _ignored, lastSignIn, lastSignInAttempt, methodsRegistered: _methods, ...rest } = user;
+  const attempted = [lastSignIn, lastSignInAttempt]
+    .filter((t) => t !== undefined)
+    .sort()
+    .at(-1);
   return {
     // Graph returns it only when selected (and with AuditLog.Read.All and an Entra ID P1 licence).
     signInActivity: {
-      lastSignInDateTime: lastSignIn ?? null,
+      lastSignInDateTime: attempted ?? null,
       lastNonInteractiveSignInDateTime: null,
       lastSuccessfulSignInDateTime: lastSignIn ?? null,
     },

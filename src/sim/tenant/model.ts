@@ -21,6 +21,12 @@ export interface DirectoryUser {
   /** When the user last signed in, shown as Graph's `signInActivity` when selected. */
   lastSignIn?: string;
   /**
+   * The last interactive sign-in attempt, failed ones included, when later than the last success: Graph's
+   * `signInActivity.lastSignInDateTime` counts attempts ("signInActivity resource type"), while
+   * `lastSuccessfulSignInDateTime` counts successes only.
+   */
+  lastSignInAttempt?: string;
+  /**
    * The authentication methods the user has registered, as Graph's `userRegistrationDetails.methodsRegistered`
    * names them (`microsoftAuthenticatorPush`, `softwareOneTimePasscode`, `fido2`, `mobilePhone`, `email`...).
    * Absent: none registered, as for an account that never went through registration.
