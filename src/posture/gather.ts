@@ -1,5 +1,7 @@
 import type { GraphDirectory } from "../cloud/graph-directory.js";
+import { type AssignmentInstance, assignmentInstances } from "../cloud/pim.js";
 import type { ReadTransferPolicy } from "../cloud/subscription-policy.js";
+import { ENTRA_ROLE } from "../detect/roles.js";
 import { collectInventory, type Inventory } from "../inventory/collect.js";
 import {
   collectPrivilegedHolders,
@@ -39,6 +41,8 @@ export interface PostureFacts {
   transferPolicy: Read<ReadTransferPolicy>;
   /** Each configured break-glass id → the user, or null when no such user exists. */
   breakGlass: Read<Map<string, HolderUser | null>>;
+  /** Each existing break-glass account's own Global Administrator assignments, as PIM sees them (end, type). */
+  breakGlassGa: Read<Map<string, AssignmentInstance[]>>;
   staleDays: number;
   now: number;
 }
@@ -116,6 +120,16 @@ export async function gatherPostureFacts(deps: PostureDeps): Promise<PostureFact
       found.set(id.toLowerCase(), known.get(id.toLowerCase()) ?? (await deps.graph.user(id)) ?? null);
     return found;
   });
+  // Whether each Global Administrator assignment is permanent: PIM's instances say when one ends.
+  const breakGlassGa = await attempt(async () => {
+    const found = new Map<string, AssignmentInstance[]>();
+    for (const [id, user] of breakGlass.ok ? breakGlass.value : []) {
+      if (user === null) continue;
+      const filter = `principalId eq '${id}' and roleDefinitionId eq '${ENTRA_ROLE.globalAdministrator}'`;
+      found.set(id, await assignmentInstances(deps.graph, filter));
+    }
+    return found;
+  });
   const registrations = await attempt(() => readRegistrations(deps.graph));
   const securityDefaults = await attempt(async () => {
     const policy = (await deps.graph.client
@@ -134,6 +148,7 @@ export async function gatherPostureFacts(deps: PostureDeps): Promise<PostureFact
     registrations,
     transferPolicy,
     breakGlass,
+    breakGlassGa,
     staleDays: deps.staleDays,
     now: deps.now(),
   };

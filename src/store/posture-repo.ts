@@ -24,3 +24,26 @@ export async function savePostedPosture(
     [tenantId, report.at, JSON.stringify(report)],
   );
 }
+
+/**
+ * Puts back the report posted before `claimedAt`'s, when the card of `claimedAt` could not be posted:
+ * only while the stored report is still that claim (another run may have posted since).
+ */
+export async function releasePostureClaim(
+  db: Queryable,
+  tenantId: string,
+  claimedAt: string,
+  before: PostureReport | undefined,
+): Promise<void> {
+  if (before === undefined) {
+    await db.query("DELETE FROM posture_reports WHERE tenant_id = $1 AND taken_at = $2", [
+      tenantId,
+      claimedAt,
+    ]);
+    return;
+  }
+  await db.query(
+    "UPDATE posture_reports SET taken_at = $3, report = $4 WHERE tenant_id = $1 AND taken_at = $2",
+    [tenantId, claimedAt, before.at, JSON.stringify(before)],
+  );
+}

@@ -155,6 +155,31 @@ describe("doors closed, and checks Microsoft will not answer", () => {
     }
   }, 60_000);
 
+  it("break-glass-misconfigured: a Global Administrator assignment that PIM ends is not a permanent one", async () => {
+    const assignment = [...sim.directory.roleAssignments.values()].find(
+      (a) =>
+        a.principalId === world.breakGlass[0] &&
+        a.roleDefinitionId === "62e90394-69f5-4237-9190-012177145e10",
+    );
+    if (assignment === undefined)
+      throw new Error("the seed gives the first break-glass account Global Administrator");
+    const ends = new Date(Date.now() + 30 * 86_400_000).toISOString();
+    assignment.schedule = {
+      assignmentType: "Assigned",
+      startDateTime: new Date().toISOString(),
+      endDateTime: ends,
+    };
+    try {
+      const report = await posture();
+      const first = report.findings.find(
+        (f) => f.check === "break-glass-misconfigured" && f.principal?.id === world.breakGlass[0],
+      );
+      expect(first?.detail).toContain("only for a time");
+    } finally {
+      delete assignment.schedule;
+    }
+  }, 60_000);
+
   it("without AuditLog.Read.All, the MFA and sign-in checks say they could not read, and claim nothing", async () => {
     sim.directory.deniedPermissions.add("AuditLog.Read.All");
     try {

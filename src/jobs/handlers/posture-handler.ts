@@ -7,7 +7,7 @@ import {
 } from "../../posture/changes.js";
 import type { PostureReport } from "../../posture/types.js";
 import type { Database } from "../../store/database.js";
-import { lastPostedPosture, savePostedPosture } from "../../store/posture-repo.js";
+import { lastPostedPosture, releasePostureClaim, savePostedPosture } from "../../store/posture-repo.js";
 
 export interface PostureHandlerDeps {
   db: Database;
@@ -27,12 +27,14 @@ export interface PostureHandlerDeps {
 export function postureHandler(deps: PostureHandlerDeps) {
   return async (): Promise<void> => {
     const report = await deps.run();
-    // One comparison and post at a time per tenant, whichever process runs it: two overlapping runs (a
-    // slow read, a short WARDEN_POSTURE_EVERY_HOURS) would otherwise both find the change and both post it.
-    await deps.db.transaction(async (tx) => {
+    // The comparison claims the change before the card goes out: of two overlapping runs (a slow read, a
+    // short WARDEN_POSTURE_EVERY_HOURS, two workers), only one finds it to post. The claim is given back
+    // if the card cannot be posted, so the next run posts it. Nothing waits on Teams inside the
+    // transaction (an embedded store has one connection, which the post needs too).
+    const claim = await deps.db.transaction(async (tx) => {
       await tx.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`warden:${deps.tenantId}:posture`]);
       const before = await lastPostedPosture(tx, deps.tenantId);
-      if (before !== undefined && Date.parse(before.at) > Date.parse(report.at)) return;
+      if (before !== undefined && Date.parse(before.at) >= Date.parse(report.at)) return undefined;
       const changes = postureChanges(before, report);
       const fields = {
         tenantId: deps.tenantId,
@@ -45,13 +47,18 @@ export function postureHandler(deps: PostureHandlerDeps) {
       if (!anythingChanged(changes))
         return void deps.log.info(fields, "posture read: nothing changed, no card");
       if (deps.post === undefined) return void deps.log.info(fields, "posture read: no bot to post the card");
-      if (!(await deps.post(report, changes)))
-        return void deps.log.warn(
-          fields,
-          "posture read: no incident channel yet, the card waits for the next run",
-        );
       await savePostedPosture(tx, deps.tenantId, carriedForward(before, report));
-      deps.log.info(fields, "posture card posted");
+      return { before, changes, fields };
     });
+    if (claim === undefined || deps.post === undefined) return;
+    let posted = false;
+    try {
+      posted = await deps.post(report, claim.changes);
+    } finally {
+      if (!posted) await releasePostureClaim(deps.db, deps.tenantId, report.at, claim.before);
+    }
+    if (posted) deps.log.info(claim.fields, "posture card posted");
+    else
+      deps.log.warn(claim.fields, "posture read: no incident channel yet, the card waits for the next run");
   };
 }

@@ -39,46 +39,62 @@ export const breakGlassMisconfigured: Check = (facts) => {
   const holders = facts.holders.value;
   const policies = enabled(facts.policies.value);
   const groups = facts.groupMembers.value;
-  return {
-    findings: [...facts.breakGlass.value].flatMap(([id, user]) => {
-      if (user === null)
-        return [
-          finding(
-            "break-glass-misconfigured",
-            "critical",
-            { principal: { type: "user", id, userPrincipalName: null } },
-            `The break-glass account ${id} does not exist in the tenant.`,
-            `Create two cloud-only emergency-access accounts as Microsoft describes (${GUIDANCE}) and set WARDEN_BREAK_GLASS_IDS to their object ids.`,
-          ),
-        ];
-      const problems: string[] = [];
-      if (user.accountEnabled === false) problems.push("is disabled");
-      const ga = (holders.held.get(id) ?? []).filter(
-        (r) =>
-          r.kind === "entra" && r.roleId.toLowerCase() === ENTRA_ROLE.globalAdministrator && r.scope === "/",
-      );
-      if (!ga.some((r) => r.assignment === "active" && r.viaGroup === undefined))
-        problems.push(
-          ga.length === 0
-            ? "is not a Global Administrator"
-            : "is a Global Administrator only through PIM eligibility or a group, not by a permanent direct assignment",
-        );
-      const subject = subjectOf(user, holders, groups);
-      const locking = policies.filter((p) => canRefuse(p) && scopeOf(p, subject) === "included");
-      if (locking.length > 0)
-        problems.push(
-          `is not excluded from ${locking.length === 1 ? "the enabled policy" : `${locking.length} enabled policies:`} ${listInWords(locking.map((p) => `"${p.displayName}"`))}, which could refuse its sign-in`,
-        );
-      if (problems.length === 0) return [];
+  const findings = [...facts.breakGlass.value].flatMap(([id, user]) => {
+    if (user === null)
       return [
         finding(
           "break-glass-misconfigured",
           "critical",
-          { principal: principalOf(user) },
-          `The break-glass account ${nameOf(user)} ${problems.join("; it ")}.`,
-          `Enable it, assign it Global Administrator permanently (Entra admin center > Roles & admins > Global Administrator > Add assignments, type Active, permanently), and add it to each policy's Users > Exclude (${GUIDANCE}).`,
+          { principal: { type: "user", id, userPrincipalName: null } },
+          `The break-glass account ${id} does not exist in the tenant.`,
+          `Create two cloud-only emergency-access accounts as Microsoft describes (${GUIDANCE}) and set WARDEN_BREAK_GLASS_IDS to their object ids.`,
         ),
       ];
-    }),
-  };
+    const problems: string[] = [];
+    if (user.accountEnabled === false) problems.push("is disabled");
+    const ga = (holders.held.get(id) ?? []).filter(
+      (r) =>
+        r.kind === "entra" && r.roleId.toLowerCase() === ENTRA_ROLE.globalAdministrator && r.scope === "/",
+    );
+    // Permanent and direct: PIM's instance of the user's own assignment, assigned (not activated), no end.
+    const instances = facts.breakGlassGa.ok ? (facts.breakGlassGa.value.get(id) ?? []) : [];
+    const permanent = instances.some(
+      (i) => i.directoryScopeId === "/" && i.assignmentType === "Assigned" && i.endDateTime === null,
+    );
+    if (!ga.some((r) => r.assignment === "active" && r.viaGroup === undefined))
+      problems.push(
+        ga.length === 0
+          ? "is not a Global Administrator"
+          : "is a Global Administrator only through PIM eligibility or a group, not by a direct assignment",
+      );
+    else if (facts.breakGlassGa.ok && !permanent)
+      problems.push(
+        "is a Global Administrator only for a time (a PIM assignment that ends), not permanently",
+      );
+    const subject = subjectOf(user, holders, groups);
+    const locking = policies.filter((p) => canRefuse(p) && scopeOf(p, subject) === "included");
+    if (locking.length > 0)
+      problems.push(
+        `is not excluded from ${locking.length === 1 ? "the enabled policy" : `${locking.length} enabled policies:`} ${listInWords(locking.map((p) => `"${p.displayName}"`))}, which could refuse its sign-in`,
+      );
+    if (problems.length === 0) return [];
+    return [
+      finding(
+        "break-glass-misconfigured",
+        "critical",
+        { principal: principalOf(user) },
+        `The break-glass account ${nameOf(user)} ${problems.join("; it ")}.`,
+        `Enable it, assign it Global Administrator permanently (Entra admin center > Roles & admins > Global Administrator > Add assignments, type Active, permanently), and add it to each policy's Users > Exclude (${GUIDANCE}).`,
+      ),
+    ];
+  });
+  return facts.breakGlassGa.ok
+    ? { findings }
+    : {
+        findings,
+        unreadable: {
+          partial: true,
+          reason: `whether each Global Administrator assignment is permanent could not be read: ${facts.breakGlassGa.reason}`,
+        },
+      };
 };
