@@ -4,6 +4,7 @@ import { simTlsFile } from "../sim/cloud/tls.js";
 import { startScenarioSim } from "../sim/scenario-sim.js";
 import { ATTACKS, type AttackName } from "../sim/scenarios/attacks.js";
 import { tenantDay } from "../sim/scenarios/tenant-day.js";
+import { seedPostureOfDay } from "../sim/tenant/posture-seed.js";
 import type { CommandIo } from "./detect-command.js";
 import { type FaultOptions, parseFaultOptions } from "./sim-faults.js";
 
@@ -43,6 +44,8 @@ export async function simCommand(options: SimOptions, io: CommandIo): Promise<nu
   const day = tenantDay({ attacks: names as AttackName[], noiseEvents: noise, nearMisses: false });
   const startAt = Date.now() + 1_000;
   const sim = await startScenarioSim(day, { port, seededAt: startAt });
+  // The doors `warden posture` reports, opened and nearly opened (docs/posture.md).
+  seedPostureOfDay(sim.directory, day.breakGlass);
   const faults = parseFaultOptions(options, Date.now());
   if (typeof faults === "string") {
     await sim.close();

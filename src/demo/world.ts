@@ -15,7 +15,7 @@ import type { SimCloud } from "../sim/cloud/sim-server.js";
 import { startScenarioSim } from "../sim/scenario-sim.js";
 import { ATTACKER_RANGE, ATTACKS } from "../sim/scenarios/attacks.js";
 import { type TenantDay, tenantDay } from "../sim/scenarios/tenant-day.js";
-import { seedPostureDoors } from "../sim/tenant/posture-seed.js";
+import { seedPostureOfDay } from "../sim/tenant/posture-seed.js";
 import { administratorAtTheDesk } from "./administrator-at-desk.js";
 
 /** Someone in the demo's Teams channel. Only the analyst is one of Warden's approvers. */
@@ -86,15 +86,8 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
   await connector.start();
   const day = tenantDay({ attacks: ATTACKS, noiseEvents: 500, seed: 2026, nearMisses: false });
   const sim = await startScenarioSim(day);
-  // The doors the posture card reports, opened and nearly opened (docs/posture.md): the tenant's own
-  // break-glass accounts, one of them not excluded from a policy.
-  const [firstBreakGlass, secondBreakGlass] = day.breakGlass;
-  seedPostureDoors(sim.directory, {
-    subscriptions: sim.directory.subscriptions.map((s) => s.subscriptionId),
-    ...(firstBreakGlass === undefined || secondBreakGlass === undefined
-      ? {}
-      : { breakGlassIds: [firstBreakGlass.id, secondBreakGlass.id] as const }),
-  });
+  // The doors the posture card reports, opened and nearly opened (docs/posture.md).
+  seedPostureOfDay(sim.directory, day.breakGlass);
   const dataDir = join(tmpdir(), `warden-demo-${process.pid}-${Date.now()}`);
   let warden: Warden | undefined;
   let server: Server | undefined;

@@ -169,6 +169,14 @@ describe.runIf(hasChromium)("warden demo: the SOC console in a browser", () => {
       .getByText(/external account/i)
       .first()
       .waitFor({ timeout: 30_000 });
+    // The posture: answered at once, the card when the tenant is read.
+    await page.fill("#chat-text", "posture");
+    await page.click("#chat-form button");
+    await page
+      .locator("#chat")
+      .getByText(/Posture: \d+ open doors?/)
+      .first()
+      .waitFor({ timeout: 90_000 });
     await page.selectOption("#person", { label: "Sam Helpdesk (not an approver)" });
     await page.fill("#chat-text", "inventory");
     await page.click("#chat-form button");
@@ -176,5 +184,5 @@ describe.runIf(hasChromium)("warden demo: the SOC console in a browser", () => {
       .locator("#chat")
       .getByText("Only Warden's approvers can ask this")
       .waitFor({ timeout: 30_000 });
-  }, 90_000);
+  }, 180_000);
 });

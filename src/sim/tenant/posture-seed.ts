@@ -261,3 +261,18 @@ export function seedPostureDoors(
   );
   return { lee, ana, raj, mia, pat, sam, vic, breakGlass, caeOffPolicy, caeOffDisabledPolicy };
 }
+
+/**
+ * The posture doors on a tenant day's tenant (the demo's and `warden sim`'s), with the day's own
+ * break-glass accounts: one excluded everywhere, the other not from one policy.
+ */
+export function seedPostureOfDay(
+  directory: SimDirectory,
+  breakGlass: readonly { id: string }[],
+): PostureWorld {
+  const [first, second] = breakGlass;
+  return seedPostureDoors(directory, {
+    subscriptions: directory.subscriptions.map((s) => s.subscriptionId),
+    ...(first === undefined || second === undefined ? {} : { breakGlassIds: [first.id, second.id] as const }),
+  });
+}
