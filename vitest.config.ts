@@ -35,11 +35,11 @@ const UNIT = [
 const ALONE = ["test/load/**/*.test.ts"];
 
 /**
- * Integration files at once. Two cores here; the files mostly wait (on the simulated cloud's documented
- * limits, on Warden's timers): at four at a time `.ci/run` used one core of two (102% CPU, 628 s), so
- * five run side by side (docs/reliability.md, "Test suite"). WARDEN_TEST_WORKERS overrides it.
+ * Integration files at once. Two cores here; four files at a time keeps both busy because the files
+ * mostly wait (measured in docs/reliability.md, "Test suite"); five measured no faster (584 s of Vitest
+ * against 575 s), each file slower. WARDEN_TEST_WORKERS overrides it.
  */
-const WORKERS = Number(process.env["WARDEN_TEST_WORKERS"] ?? 5);
+const WORKERS = Number(process.env["WARDEN_TEST_WORKERS"] ?? 4);
 
 export default defineConfig({
   test: {

@@ -87,3 +87,21 @@ describe("$batch requests within rate limits", () => {
     ]);
   });
 });
+
+describe("which of Graph's documented limits a request waits for", () => {
+  it("the reports' for the logs and the authentication methods reports; the reports' and signInActivity's for a users read selecting it", async () => {
+    const { graphLimitsFor } = await import("../../src/cloud/limited-transport.js");
+    const names = (url: string) => graphLimitsFor(url).map((l) => l.name);
+    expect(names("https://graph.microsoft.com/v1.0/auditLogs/signIns?$top=999")).toEqual(["graphReports"]);
+    expect(
+      names("https://graph.microsoft.com/v1.0/reports/authenticationMethods/userRegistrationDetails"),
+    ).toEqual(["graphReports"]);
+    expect(
+      names("https://graph.microsoft.com/v1.0/users?$filter=id%20in%20('a')&$select=id,signInActivity"),
+    ).toEqual(["graphReports", "signInActivity"]);
+    expect(names("https://graph.microsoft.com/v1.0/users?$select=id,displayName")).toEqual(["graphIdentity"]);
+    expect(names("https://graph.microsoft.com/beta/identity/conditionalAccess/policies")).toEqual([
+      "identityProtection",
+    ]);
+  });
+});

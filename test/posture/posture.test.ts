@@ -121,6 +121,9 @@ describe("the posture of a tenant with every door open once", () => {
 
   it("stale-privileged-external: 200 days without a sign-in, not 10, and never an unprivileged guest", () => {
     expect(about(report, "stale-privileged-external")).toEqual([world.pat]);
+    // A failed attempt as Pat 5 days ago is no sign-in: the detail counts from the last success.
+    const pat = report.findings.find((f) => f.check === "stale-privileged-external");
+    expect(pat?.detail).toContain("last signed in 200 days ago");
   });
 
   it("orders the findings worst first and gives each a fix", () => {
@@ -231,4 +234,68 @@ describe("doors closed, and checks Microsoft will not answer", () => {
       sim.directory.licence = "P2";
     }
   }, 60_000);
+});
+
+describe("warden posture", () => {
+  const run = async (format: string, env: Record<string, string>) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const { postureCommand } = await import("../../src/cli/posture-command.js");
+    const code = await postureCommand(
+      { format },
+      {
+        stdout: { write: (s: string) => out.push(s) } as unknown as NodeJS.WritableStream,
+        stderr: { write: (s: string) => err.push(s) } as unknown as NodeJS.WritableStream,
+        stdinIsTty: false,
+        env,
+      },
+    );
+    return { code, out: out.join(""), err: err.join("") };
+  };
+  const env = () => ({
+    WARDEN_TENANT_ID: TENANT,
+    AZURE_CLIENT_ID: SIM_APP.clientId,
+    AZURE_CLIENT_SECRET: SIM_APP.clientSecret,
+    WARDEN_GRAPH_URL: sim.url,
+    WARDEN_ARM_URL: sim.url,
+    WARDEN_AUTHORITY_URL: sim.url,
+    WARDEN_BREAK_GLASS_IDS: world.breakGlass.join(","),
+  });
+
+  it("prints the JSON the issue names: findings with check, severity, principal or setting, detail, fix; a summary", async () => {
+    const { code, out, err } = await run("json", env());
+    expect(code, err).toBe(0);
+    const printed = JSON.parse(out) as {
+      findings: Record<string, unknown>[];
+      summary: { checks: number; findings: number; unreadable: unknown[] };
+    };
+    expect(printed.summary).toEqual({ checks: 9, findings: printed.findings.length, unreadable: [] });
+    for (const f of printed.findings) {
+      expect(Object.keys(f).sort()).toEqual(["check", "detail", "fix", "principal", "setting", "severity"]);
+      expect((f["principal"] === null) !== (f["setting"] === null)).toBe(true);
+      if (f["principal"] !== null)
+        expect(Object.keys(f["principal"] as object).sort()).toEqual(["id", "type", "userPrincipalName"]);
+    }
+    expect(new Set(printed.findings.map((f) => f["check"])).size).toBe(9);
+    expect(err).toMatch(/findings from 9 checks/);
+  }, 60_000);
+
+  it("prints a table and a CSV of the same findings, and refuses a bad format or a missing tenant with what to fix", async () => {
+    const table = await run("table", env());
+    expect(table.out).toContain("admin-without-mfa");
+    expect(table.out).toContain("Fix: ");
+    const csv = await run("csv", env());
+    expect(csv.out.split("\n")[0]).toBe(
+      "check,severity,principalType,principalId,userPrincipalName,setting,detail,fix",
+    );
+    expect(await run("xml", env())).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("--format must be table, json or csv"),
+    });
+    const { WARDEN_TENANT_ID: _omitted, ...noTenant } = env();
+    expect(await run("json", noTenant)).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("WARDEN_TENANT_ID is required"),
+    });
+  }, 90_000);
 });
