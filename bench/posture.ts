@@ -117,7 +117,10 @@ export async function benchPosture(root: string, log: (line: string) => void): P
         table(
           ["figure", "value"],
           [
-            ["findings (admin-without-mfa exactly the seed's 5 admins without MFA: the bench fails otherwise)", findings],
+            [
+              "findings (admin-without-mfa exactly the seed's 5 admins without MFA: the bench fails otherwise)",
+              findings,
+            ],
             ["checks not read", unreadable],
             ["time, median", `${(ms / 1000).toFixed(1)} s`],
             ["requests", requests],

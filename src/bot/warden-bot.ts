@@ -146,10 +146,12 @@ export class WardenBot extends TeamsActivityHandler {
   private posture(): Promise<PostureReport> {
     if (this.postureRead === undefined || Date.now() - this.postureRead.at > 300_000) {
       const report = this.deps.posture();
+      const read = { at: Date.now(), report };
+      // A failed read is forgotten (the next ask reads afresh), unless a newer one replaced it already.
       report.catch(() => {
-        this.postureRead = undefined;
+        if (this.postureRead === read) this.postureRead = undefined;
       });
-      this.postureRead = { at: Date.now(), report };
+      this.postureRead = read;
     }
     return this.postureRead.report;
   }
@@ -166,11 +168,12 @@ export class WardenBot extends TeamsActivityHandler {
       adapter.continueConversationAsync(appId, reference, async (proactive) => {
         await proactive.sendActivity(message);
       });
-    void work(send).catch(async (error: Error) => {
-      this.deps.workflow.log.warn({ err: error.message }, "a chat answer that came later failed");
-      await send("Warden could not finish reading the tenant; the next try starts afresh.").catch(
-        () => undefined,
+    void work(send).catch(async (error: unknown) => {
+      this.deps.workflow.log.warn(
+        { err: error instanceof Error ? error.message : String(error) },
+        "a chat answer that came later failed",
       );
+      await send("Warden could not finish this answer; ask again to start afresh.").catch(() => undefined);
     });
   }
 

@@ -34,8 +34,17 @@ export interface InventoryDeps extends HoldersDeps {
 const RECENT_MS = 30 * 86_400_000;
 const SOON_MS = 2 * 86_400_000;
 
-export function isExternal(user: Pick<GraphUser, "userType" | "userPrincipalName">): boolean {
-  return user.userType === "Guest" || (user.userPrincipalName ?? "").toUpperCase().includes("#EXT#");
+export function isExternal(
+  user: Pick<GraphUser, "userType" | "userPrincipalName"> &
+    Partial<Pick<GraphUser, "creationType" | "externalUserState">>,
+): boolean {
+  // A member from another tenant may carry a clean UPN: invited (creationType) or with an external state.
+  return (
+    user.userType === "Guest" ||
+    (user.userPrincipalName ?? "").toUpperCase().includes("#EXT#") ||
+    user.creationType === "Invitation" ||
+    (user.externalUserState ?? null) !== null
+  );
 }
 
 /** The home domain of an external account: from its mail, or from its `alice_fabrikam.com#EXT#@...` UPN. */

@@ -40,7 +40,7 @@ export interface CaPolicy {
     userRiskLevels?: string[];
     locations?: { includeLocations?: string[]; excludeLocations?: string[] } | null;
     platforms?: { includePlatforms?: string[]; excludePlatforms?: string[] } | null;
-    devices?: { deviceFilter?: unknown } | null;
+    devices?: Record<string, unknown> | null;
     insiderRiskLevels?: string | null;
     authenticationFlows?: unknown;
     /** Any condition Warden does not know: it narrows the policy until proven otherwise. */
@@ -73,12 +73,21 @@ export interface CaSubject {
   externalType: "internalGuest" | "b2bCollaborationGuest" | "b2bCollaborationMember" | null;
 }
 
-/** Conditional access's guest type of a user, from what Graph says of it. */
+/**
+ * Conditional access's guest type of a user, from what Graph says of it. A user who came from another
+ * tenant (invited, or synced across tenants) may have a clean UPN and userType Member: `creationType`
+ * "Invitation" and `externalUserState` say so too.
+ */
 export function externalTypeOf(user: {
   userType: string | null;
   userPrincipalName: string | null;
+  creationType?: string | null;
+  externalUserState?: string | null;
 }): CaSubject["externalType"] {
-  const fromElsewhere = (user.userPrincipalName ?? "").toUpperCase().includes("#EXT#");
+  const fromElsewhere =
+    (user.userPrincipalName ?? "").toUpperCase().includes("#EXT#") ||
+    user.creationType === "Invitation" ||
+    (user.externalUserState ?? null) !== null;
   if (user.userType === "Guest") return fromElsewhere ? "b2bCollaborationGuest" : "internalGuest";
   return fromElsewhere ? "b2bCollaborationMember" : null;
 }
@@ -210,7 +219,8 @@ export function narrowing(policy: CaPolicy): string[] {
     ((platforms.excludePlatforms ?? []).length > 0 || !lower(platforms.includePlatforms).includes("all"))
   )
     why.push("it spares some device platforms");
-  if (c.devices?.deviceFilter != null) why.push("it applies only to some devices");
+  // Any device condition (a filter, or the older device states and lists) spares some devices.
+  if (Object.values(c.devices ?? {}).some((v) => !empty(v))) why.push("it applies only to some devices");
   if (!empty(c.insiderRiskLevels)) why.push("it applies only at some insider risk levels");
   if (!empty(c.authenticationFlows)) why.push("it applies only to some authentication flows");
   const unknown = Object.entries(c).filter(

@@ -25,8 +25,13 @@ function readabilityOf(report: PostureReport | undefined): Map<string, Readabili
   );
 }
 
-/** A finding's words with its numbers blanked: "last signed in 200 days ago" is the same door at 207. */
-const gist = (f: PostureFinding) => `${f.severity}|${f.detail.replace(/\d+/g, "#")}`;
+/**
+ * What makes a door the same door: its severity and words; a stale account's day count apart ("last
+ * signed in 200 days ago" is the same door at 207). Other numbers ("and 2 more" exempted principals) are
+ * news.
+ */
+const gist = (f: PostureFinding) =>
+  `${f.severity}|${f.check === "stale-privileged-external" ? f.detail.replace(/\d+ days/g, "# days") : f.detail}`;
 
 /**
  * Compares a report with the last one posted. A finding of a check that could not be read now, wholly or

@@ -104,6 +104,8 @@ async function readGroupMembers(
 
 /** Reads what the posture checks judge. Reads that fail are recorded, never thrown: a report always comes. */
 export async function gatherPostureFacts(deps: PostureDeps): Promise<PostureFacts> {
+  // When the read started: of two overlapping reads, the one that began later is the newer.
+  const startedAt = deps.now();
   const { policies, policiesHaveCae } = await readPolicies(deps.graph);
   const roles = policies.ok ? policies.value.flatMap(rolesNamed) : [];
   const holders = await attempt(() => collectPrivilegedHolders(deps, roles));
@@ -150,6 +152,6 @@ export async function gatherPostureFacts(deps: PostureDeps): Promise<PostureFact
     breakGlass,
     breakGlassGa,
     staleDays: deps.staleDays,
-    now: deps.now(),
+    now: startedAt,
   };
 }

@@ -4,6 +4,7 @@ import {
   type CaSubject,
   canRefuse,
   demands,
+  externalTypeOf,
   narrowing,
   scopeOf,
   sparesOthers,
@@ -119,6 +120,13 @@ describe("what narrows a policy", () => {
     ]);
   });
 
+  it("any device condition, the older device states included, spares some devices", () => {
+    expect(
+      narrowing(policy({ devices: { includeDeviceStates: ["All"], excludeDeviceStates: ["Compliant"] } })),
+    ).toEqual(["it applies only to some devices"]);
+    expect(narrowing(policy({ devices: { deviceFilter: null } }))).toEqual([]);
+  });
+
   it("client app types: modern clients alone leave legacy authentication open, unless another policy blocks it", () => {
     const modern = policy({ clientAppTypes: ["browser", "mobileAppsAndDesktopClients"] });
     expect(narrowing(modern)).toEqual([]);
@@ -159,6 +167,22 @@ describe("who a policy takes in", () => {
       },
     });
     expect(scopeOf(includesListedTenants, guest)).toBe("not-included");
+  });
+
+  it("a member from another tenant with a clean UPN is external (invited, or with an external state)", () => {
+    const synced = { userType: "Member", userPrincipalName: "ana@contoso.com", creationType: "Invitation" };
+    expect(externalTypeOf(synced)).toBe("b2bCollaborationMember");
+    expect(externalTypeOf({ ...synced, creationType: null, externalUserState: "Accepted" })).toBe(
+      "b2bCollaborationMember",
+    );
+    expect(externalTypeOf({ ...synced, creationType: null })).toBeNull();
+    const excludesMembers = policy({
+      users: {
+        includeUsers: ["All"],
+        excludeGuestsOrExternalUsers: { guestOrExternalUserTypes: "b2bCollaborationMember" },
+      },
+    });
+    expect(scopeOf(excludesMembers, { ...member, externalType: externalTypeOf(synced) })).toBe("excluded");
   });
 
   it("spares others when it excludes anyone but the break-glass accounts, or a group it cannot see into", () => {

@@ -154,6 +154,10 @@ describe("what changed since the last card", () => {
       fix: "…",
     });
     expect(postureChanges(report([exempt("ops")]), report([exempt("evil")])).changed).toHaveLength(1);
+    // Six exempted principals become seven: only a count in the words changes, and that is news.
+    expect(
+      postureChanges(report([exempt("a, b and 1 more")]), report([exempt("a, b and 2 more")])).changed,
+    ).toHaveLength(1);
     const stale = (days: number): PostureFinding => ({
       ...a,
       check: "stale-privileged-external",

@@ -55,7 +55,11 @@ export function postureHandler(deps: PostureHandlerDeps) {
     try {
       posted = await deps.post(report, claim.changes);
     } finally {
-      if (!posted) await releasePostureClaim(deps.db, deps.tenantId, report.at, claim.before);
+      // Given back so the next run posts it; a store that fails now must not hide why the post failed.
+      if (!posted)
+        await releasePostureClaim(deps.db, deps.tenantId, report.at, claim.before).catch((error: unknown) =>
+          deps.log.warn({ err: String(error) }, "posture: the unposted card's claim could not be given back"),
+        );
     }
     if (posted) deps.log.info(claim.fields, "posture card posted");
     else
