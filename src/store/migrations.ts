@@ -247,12 +247,18 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "the last posture report each tenant was told about",
     sql: `
       -- Issue 20: the posture card is posted only when something changed since the last one posted, and
-      -- says what; so the last report posted is kept, one per tenant, replaced each time.
+      -- says what; so the last report posted is kept, one per tenant, replaced each time, beside the
+      -- report whose card is being posted.
       CREATE TABLE posture_reports (
-        tenant_id  text        PRIMARY KEY,
-        taken_at   timestamptz NOT NULL,
-        report     jsonb       NOT NULL,
-        posted_at  timestamptz NOT NULL DEFAULT now()
+        tenant_id   text        PRIMARY KEY,
+        -- The last report posted (what the next card is compared with); null until one is.
+        taken_at    timestamptz,
+        report      jsonb,
+        posted_at   timestamptz,
+        -- A card being posted: claimed before the post so that an overlapping run does not post the same
+        -- news, given back (or made the last posted) after it; a claim older than its lease is dead.
+        claim       jsonb,
+        claimed_at  timestamptz
       );
     `,
   },

@@ -1,49 +1,69 @@
 import type { PostureReport } from "../posture/types.js";
 import type { Queryable } from "./database.js";
 
-/** The posture report last posted for a tenant, if one was. */
-export async function lastPostedPosture(db: Queryable, tenantId: string): Promise<PostureReport | undefined> {
-  const { rows } = await db.query<{ report: PostureReport | string }>(
-    "SELECT report FROM posture_reports WHERE tenant_id = $1",
-    [tenantId],
-  );
-  const report = rows[0]?.report;
-  return report === undefined ? undefined : typeof report === "string" ? JSON.parse(report) : report;
+/** A claim older than this is dead (its run crashed mid-post): another run may claim again. */
+export const POSTURE_CLAIM_LEASE_MS = 15 * 60_000;
+
+interface PostureRow {
+  report: PostureReport | string | null;
+  claim: PostureReport | string | null;
+  claimed_at: Date | string | null;
 }
 
-/** Keeps the report just posted, in place of the one before (only ever a newer one: reports can race). */
-export async function savePostedPosture(
+const parsed = (value: PostureReport | string | null): PostureReport | undefined =>
+  value === null ? undefined : typeof value === "string" ? (JSON.parse(value) as PostureReport) : value;
+
+/** The last report posted for a tenant, and the claim of a card being posted, if any. */
+export async function postureState(
   db: Queryable,
   tenantId: string,
-  report: PostureReport,
-): Promise<void> {
+): Promise<{ posted?: PostureReport; claim?: { report: PostureReport; at: number } }> {
+  const { rows } = await db.query<PostureRow>(
+    "SELECT report, claim, claimed_at FROM posture_reports WHERE tenant_id = $1",
+    [tenantId],
+  );
+  const row = rows[0];
+  if (row === undefined) return {};
+  const posted = parsed(row.report);
+  const claim = parsed(row.claim);
+  return {
+    ...(posted === undefined ? {} : { posted }),
+    ...(claim === undefined || row.claimed_at === null
+      ? {}
+      : { claim: { report: claim, at: new Date(row.claimed_at).getTime() } }),
+  };
+}
+
+/** The last report posted, if one was. */
+export async function lastPostedPosture(db: Queryable, tenantId: string): Promise<PostureReport | undefined> {
+  return (await postureState(db, tenantId)).posted;
+}
+
+/** Claims the card of `report` (what the last posted becomes once it is posted), at `now`. */
+export async function claimPosture(db: Queryable, tenantId: string, report: PostureReport, now: number) {
   await db.query(
-    `INSERT INTO posture_reports (tenant_id, taken_at, report) VALUES ($1, $2, $3)
-     ON CONFLICT (tenant_id) DO UPDATE SET taken_at = excluded.taken_at, report = excluded.report, posted_at = now()
-     WHERE posture_reports.taken_at <= excluded.taken_at`,
-    [tenantId, report.at, JSON.stringify(report)],
+    `INSERT INTO posture_reports (tenant_id, claim, claimed_at) VALUES ($1, $2, $3)
+     ON CONFLICT (tenant_id) DO UPDATE SET claim = excluded.claim, claimed_at = excluded.claimed_at`,
+    [tenantId, JSON.stringify(report), new Date(now).toISOString()],
   );
 }
 
 /**
- * Puts back the report posted before `claimedAt`'s, when the card of `claimedAt` could not be posted:
- * only while the stored report is still that claim (another run may have posted since).
+ * Ends the claim made at `claimedAt`: the claimed report becomes the last posted when its card went out,
+ * else it is dropped and the last posted stays (the next run posts the news). Nothing, when the claim is no
+ * longer that one (its lease ran out and another run claimed since).
  */
-export async function releasePostureClaim(
+export async function settlePostureClaim(
   db: Queryable,
   tenantId: string,
-  claimedAt: string,
-  before: PostureReport | undefined,
-): Promise<void> {
-  if (before === undefined) {
-    await db.query("DELETE FROM posture_reports WHERE tenant_id = $1 AND taken_at = $2", [
-      tenantId,
-      claimedAt,
-    ]);
-    return;
-  }
+  claimedAt: number,
+  posted: boolean,
+) {
   await db.query(
-    "UPDATE posture_reports SET taken_at = $3, report = $4 WHERE tenant_id = $1 AND taken_at = $2",
-    [tenantId, claimedAt, before.at, JSON.stringify(before)],
+    posted
+      ? `UPDATE posture_reports SET report = claim, taken_at = (claim->>'at')::timestamptz, posted_at = now(),
+           claim = NULL, claimed_at = NULL WHERE tenant_id = $1 AND claimed_at = $2`
+      : "UPDATE posture_reports SET claim = NULL, claimed_at = NULL WHERE tenant_id = $1 AND claimed_at = $2",
+    [tenantId, new Date(claimedAt).toISOString()],
   );
 }
