@@ -50,6 +50,18 @@ const report = (...ids: string[]): PostureReport => {
   };
 };
 
+/** A Teams that takes every card, keeping what each said. */
+function teams(): { posts: PostureChanges[]; take: (c: PostureChanges) => Promise<boolean> } {
+  const posts: PostureChanges[] = [];
+  return {
+    posts,
+    take: async (c) => {
+      posts.push(c);
+      return true;
+    },
+  };
+}
+
 function handler(read: () => PostureReport, post: (changes: PostureChanges) => Promise<boolean>) {
   return postureHandler({
     db,
@@ -63,8 +75,7 @@ function handler(read: () => PostureReport, post: (changes: PostureChanges) => P
 
 describe("the scheduled posture card", () => {
   it("posts the first report, then only what changed, and nothing when nothing did", async () => {
-    const posts: PostureChanges[] = [];
-    const take = async (c: PostureChanges) => (posts.push(c), true);
+    const { posts, take } = teams();
     await handler(() => report("lee"), take)();
     expect(posts.map((c) => c.first)).toEqual([true]);
     await handler(() => report("lee"), take)();
@@ -75,7 +86,7 @@ describe("the scheduled posture card", () => {
   });
 
   it("keeps the news for the next run when the card cannot go out (no channel yet, or Teams failing)", async () => {
-    const posts: PostureChanges[] = [];
+    const { posts, take } = teams();
     await handler(
       () => report("lee", "raj", "mia"),
       async () => false,
@@ -89,16 +100,12 @@ describe("the scheduled posture card", () => {
       )(),
     ).rejects.toThrow("502");
     expect((await postureState(db, TENANT)).claim).toBeUndefined();
-    await handler(
-      () => report("lee", "raj", "mia"),
-      async (c) => (posts.push(c), true),
-    )();
+    await handler(() => report("lee", "raj", "mia"), take)();
     expect(posts[0]?.opened.map((f) => f.principal?.id)).toEqual(["mia"]);
   });
 
   it("leaves the news to the run whose claim is live, and claims again once that claim's lease ends", async () => {
-    const posts: PostureChanges[] = [];
-    const take = async (c: PostureChanges) => (posts.push(c), true);
+    const { posts, take } = teams();
     // Another run claimed a card and has not settled it (posting, or crashed mid-post).
     await claimPosture(db, TENANT, report("lee", "raj", "mia", "sam"), clock);
     await handler(() => report("lee", "raj", "mia", "sam"), take)();
@@ -114,11 +121,8 @@ describe("the scheduled posture card", () => {
       () => report("lee", "raj", "mia", "sam", "pat"),
       async () => true,
     )();
-    const posts: PostureChanges[] = [];
-    await handler(
-      () => stale,
-      async (c) => (posts.push(c), true),
-    )();
+    const { posts, take } = teams();
+    await handler(() => stale, take)();
     expect(posts).toEqual([]);
     expect((await postureState(db, TENANT)).posted?.findings).toHaveLength(5);
   });
