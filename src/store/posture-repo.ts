@@ -34,11 +34,6 @@ export async function postureState(
   };
 }
 
-/** The last report posted, if one was. */
-export async function lastPostedPosture(db: Queryable, tenantId: string): Promise<PostureReport | undefined> {
-  return (await postureState(db, tenantId)).posted;
-}
-
 /** Claims the card of `report` (what the last posted becomes once it is posted), at `now`. */
 export async function claimPosture(db: Queryable, tenantId: string, report: PostureReport, now: number) {
   await db.query(
