@@ -1,5 +1,5 @@
+import { auditCard } from "../cards/audit-card.js";
 import type { Verb as CardVerb } from "../cards/incident-card.js";
-import { auditCard } from "../cards/incident-card.js";
 import { enqueue, JOBS } from "../jobs/catalogue.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
 import { type Approver, type DecisionResult, decide, type Verdict } from "../respond/decide.js";

@@ -1,5 +1,6 @@
 import { offers } from "../respond/lifecycle.js";
 import { adaptiveCard, type Element } from "./adaptive-card.js";
+import { facts, heading, text, time } from "./card-parts.js";
 import type { IncidentView } from "./incident-view.js";
 import { markdownText as md, plainText, portalLinkText } from "./markdown-text.js";
 
@@ -38,29 +39,9 @@ function stateLine(view: IncidentView): string {
     : "Waiting for a Global Administrator";
 }
 
-const time = (t: number) => `${new Date(t).toISOString().replace("T", " ").slice(0, 19)} UTC`;
-
-/** A section's title: a heading to screen readers and Teams' own styles, not only bold text. */
-const heading = (value: string): Element =>
-  text(value, { style: "heading", weight: "Bolder", spacing: "Medium" });
-
 /** Timeline steps shown: the first ones (the invitation, the grant) and the latest. */
 const FIRST_STEPS = 4;
 const LAST_STEPS = 8;
-
-function text(value: string, extra: Element = {}): Element {
-  return { type: "TextBlock", text: value, wrap: true, ...extra };
-}
-
-/** Facts whose values are data (names, UPNs, addresses): escaped, as a fact's value is markdown too. */
-function facts(pairs: [string, string | undefined][]): Element {
-  return {
-    type: "FactSet",
-    facts: pairs
-      .filter((p): p is [string, string] => p[1] !== undefined && p[1] !== "")
-      .map(([title, value]) => ({ title, value: md(value) })),
-  };
-}
 
 /** The data every button carries: which incident, which version of it the clicker saw. Never what to do. */
 function data(view: IncidentView): Element {
@@ -272,37 +253,4 @@ export function incidentCard(view: IncidentView): Element {
 /** A short card that answers a click: refused, or what happened, always with a reason (plain text, escaped). */
 export function noticeCard(title: string, detail: string): Element {
   return adaptiveCard([text(md(title), { weight: "Bolder" }), text(md(detail))]);
-}
-
-/** An incident's audit trail as a card: every decision and transition, who and when, oldest first. */
-export function auditCard(
-  incidentId: string,
-  trail: readonly {
-    at: number;
-    action: string;
-    actorName?: string;
-    toState?: string;
-    detail?: Record<string, unknown>;
-  }[],
-): Element {
-  // Audit actions and states are Warden's own words; names, reasons and outcomes are anyone's.
-  const lines = trail.slice(-40).map((e) => {
-    const reason = typeof e.detail?.["reason"] === "string" ? `: ${md(e.detail["reason"])}` : "";
-    const outcome = typeof e.detail?.["outcome"] === "string" ? `: ${md(e.detail["outcome"])}` : "";
-    return text(
-      `${time(e.at)} **${e.action}**${e.actorName === undefined ? "" : ` by ${md(e.actorName)}`}${e.toState === undefined ? "" : ` → ${e.toState}`}${reason}${outcome}`,
-      { spacing: "Small" },
-    );
-  });
-  return adaptiveCard([
-    text(`Audit trail of ${incidentId}`, { weight: "Bolder" }),
-    ...(trail.length > 40
-      ? [
-          text(`(the last 40 of ${trail.length} entries; \`history ${incidentId}\` in chat lists them all)`, {
-            isSubtle: true,
-          }),
-        ]
-      : []),
-    ...lines,
-  ]);
 }

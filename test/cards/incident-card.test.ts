@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import { auditCard, incidentCard, noticeCard, VERBS } from "../../src/cards/incident-card.js";
+import { auditCard } from "../../src/cards/audit-card.js";
+import { incidentCard, noticeCard, VERBS } from "../../src/cards/incident-card.js";
 import type { IncidentView } from "../../src/cards/incident-view.js";
 import { inventoryCard } from "../../src/cards/inventory-card.js";
 import { transferPolicySteps } from "../../src/respond/responders/transfer-policy-steps.js";
