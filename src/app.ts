@@ -190,6 +190,7 @@ export function startWorker(warden: Warden, now: () => number = Date.now): void 
   const poll = pollHandler(pollDeps, queue);
   const discover = discoverHandler({
     arm: warden.arm,
+    directory: warden.directory,
     db,
     queue,
     tenantId,

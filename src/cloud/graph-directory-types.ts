@@ -83,3 +83,9 @@ export interface GraphRiskyUser {
   riskState: string;
   riskDetail: string;
 }
+
+/** The tenant as Graph's `organization` describes it, with the properties Warden selects. */
+export interface GraphOrganization {
+  id: string;
+  displayName: string | null;
+}

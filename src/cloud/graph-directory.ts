@@ -6,6 +6,7 @@ import {
   type GraphCaPolicy,
   type GraphEligibility,
   type GraphGroup,
+  type GraphOrganization,
   type GraphRiskyUser,
   type GraphRoleAssignment,
   type GraphUser,
@@ -18,6 +19,7 @@ export type {
   GraphCaPolicy,
   GraphEligibility,
   GraphGroup,
+  GraphOrganization,
   GraphRiskyUser,
   GraphRoleAssignment,
   GraphUser,
@@ -63,6 +65,17 @@ export class GraphDirectory {
       if (next === undefined) return;
       page = (await this.client.api(next).get()) as Page<T>;
     }
+  }
+
+  /**
+   * The tenant's organization object, its id and name only ("List organizations": `GET /organization`,
+   * one object in the collection; application permission Organization.Read.All, Directory.Read.All or
+   * either's ReadWrite; 403 without). Under the identity reads' limit like any directory read; a refusal
+   * or failure is thrown as Graph answered it, for the caller to classify. Undefined when none is listed.
+   */
+  async organization(): Promise<GraphOrganization | undefined> {
+    const [found] = await this.all<GraphOrganization>("/organization", { $select: "id,displayName" });
+    return found;
   }
 
   /** A user by id or UPN; undefined when Graph says it does not exist. */

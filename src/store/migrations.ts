@@ -262,4 +262,24 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    id: 8,
+    name: "the names of the tenant and its subscriptions, as last read",
+    sql: `
+      -- Issue 25: the incident card says where (the tenant and its subscriptions, by name and id), but
+      -- Warden kept ids only, and a card drawn while Microsoft is slow or refusing must not wait on it.
+      -- Discovery keeps the names it reads; a row is never deleted, so a subscription that left the
+      -- directory (when ARM no longer answers for it, and when the card needs it most) keeps its last
+      -- name. Ids are lowercase; names are the tenant's own, attacker-writable text (names-repo.ts).
+      CREATE TABLE display_names (
+        tenant_id   text        NOT NULL,
+        object_id   text        NOT NULL,
+        kind        text        NOT NULL CHECK (kind IN ('tenant', 'subscription')),
+        name        text        NOT NULL,
+        -- When the name was read: an older read (a retried discovery) never replaces a newer one.
+        seen_at     timestamptz NOT NULL,
+        PRIMARY KEY (tenant_id, object_id)
+      );
+    `,
+  },
 ];

@@ -1,9 +1,11 @@
 import type { ArmActivity } from "../../cloud/arm-activity.js";
-import { classifyFailure } from "../../cloud/errors.js";
+import { classifyFailure, remedyFor } from "../../cloud/errors.js";
+import type { GraphDirectory } from "../../cloud/graph-directory.js";
 import { subscriptionGone } from "../../detect/observations.js";
 import type { Logger } from "../../log.js";
 import type { Database } from "../../store/database.js";
 import { storeEvents } from "../../store/events-repo.js";
+import { saveDisplayNames } from "../../store/names-repo.js";
 import { readWatermark } from "../../store/watermarks-repo.js";
 import type { JobContext } from "../by-name.js";
 import { enqueue, JOBS } from "../catalogue.js";
@@ -18,13 +20,19 @@ export interface DiscoverDeps {
   tenantId: string;
   pollEveryMs: number;
   now: () => number;
+  /**
+   * Graph, to read the tenant's own name for the cards; without it (tests of the pollers alone) only the
+   * subscriptions' names are kept.
+   */
+  directory?: Pick<GraphDirectory, "organization">;
 }
 
 /**
  * `discover`: lists the tenant's subscriptions and keeps one activity-log poller per subscription.
  * Re-run on a schedule, so a subscription an attacker creates is watched from its next discovery on
  * (its creation itself is in the tenant-level log, which is always polled), and at once when a poll finds
- * its subscription gone.
+ * its subscription gone. It also keeps the names of the subscriptions and of the tenant for the cards
+ * (store/names-repo.ts), read here rather than when a card is drawn.
  */
 export function discoverHandler(deps: DiscoverDeps) {
   const { arm, db, queue, tenantId } = deps;
@@ -40,6 +48,16 @@ export function discoverHandler(deps: DiscoverDeps) {
 
   async function discover(log: Logger): Promise<void> {
     const subscriptions = await arm.subscriptions();
+    // Names first, so a card about a subscription met in this listing can name it; a subscription that
+    // leaves later keeps the name kept now. Names are cosmetic: failing to keep them never stops the pollers.
+    await keepingNames(log, "the subscriptions' names", "Reader on the subscriptions", () =>
+      saveDisplayNames(
+        db,
+        tenantId,
+        subscriptions.map((s) => ({ id: s.subscriptionId, kind: "subscription", name: s.displayName })),
+        deps.now(),
+      ),
+    );
     const prefix = `poll:${tenantId}:activity:`;
     const current = new Set<string>();
     for (const s of subscriptions) {
@@ -89,7 +107,58 @@ export function discoverHandler(deps: DiscoverDeps) {
         "a subscription left the directory: its activity log is no longer polled, and its departure is detected",
       );
     }
+    // Last, so a slow or refused Graph delays no poller.
+    if (deps.directory !== undefined) {
+      const graph = deps.directory;
+      await keepingNames(log, "the tenant's name", "Organization.Read.All or Directory.Read.All", () =>
+        keepTenantName(graph, log),
+      );
+    }
     log.info({ subscriptions: subscriptions.length }, "subscriptions discovered");
+  }
+
+  /** The tenant's name, read once a discovery ("List organizations"), kept under the tenant's own id. */
+  async function keepTenantName(graph: Pick<GraphDirectory, "organization">, log: Logger): Promise<void> {
+    const organization = await graph.organization();
+    if (organization === undefined || organization.id.toLowerCase() !== tenantId.toLowerCase()) {
+      // Graph lists the organization of the token's tenant: another one would be a wrong configuration,
+      // and its name must not be shown as this tenant's.
+      log.warn({ organizationId: organization?.id }, "Graph listed no organization for this tenant");
+      return;
+    }
+    await saveDisplayNames(
+      db,
+      tenantId,
+      [{ id: tenantId, kind: "tenant", name: organization.displayName ?? "" }],
+      deps.now(),
+    );
+  }
+}
+
+/**
+ * Runs `work`, which reads and keeps names; its failure (a refusal by Microsoft, or the store's) is logged
+ * with what would fix it, and the discovery goes on: the names kept before stay.
+ */
+async function keepingNames(
+  log: Logger,
+  what: string,
+  permission: string,
+  work: () => Promise<void>,
+): Promise<void> {
+  try {
+    await work();
+  } catch (error) {
+    const failure = classifyFailure(error);
+    log.warn(
+      {
+        err: failure.message,
+        status: failure.status,
+        code: failure.code,
+        ...(failure.requestId === undefined ? {} : { requestId: failure.requestId }),
+        remedy: remedyFor(failure, permission),
+      },
+      `${what} could not be read or kept: the names kept before stay, and discovery goes on`,
+    );
   }
 }
 

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, Router } from "express";
 import { graphError } from "../cloud/http-helpers.js";
 import type { SimDirectory } from "./directory.js";
+import { graphOrganizationRoutes } from "./graph-organization-routes.js";
 import { signInActivityRefused } from "./licence.js";
 import type { ChangeActor, DirectoryGroup, DirectoryUser } from "./model.js";
 import { page, parseFilter, select } from "./odata.js";
@@ -91,10 +92,11 @@ const notFound = (res: Response, what: string) =>
     `Resource '${what}' does not exist or one of its queried reference-property objects are not present.`,
   );
 
-/** Graph: users, groups and their members, and Identity Protection's risky users. */
+/** Graph: the organization, users, groups and their members, and Identity Protection's risky users. */
 export function graphDirectoryRoutes(directory: SimDirectory, baseUrl: () => string): Router {
   const router = Router();
   router.use(express.json({ limit: "1mb" }));
+  router.use(graphOrganizationRoutes(directory, baseUrl));
 
   router.get("/v1.0/users", (req, res) => {
     if (signInActivityRefused(req, res, directory)) return;
