@@ -56,6 +56,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option("--port <port>", "the console's port on 127.0.0.1 (0: any free port)", "8080")
     .option("--play-seconds <seconds>", "how long the attacks take to play (default 60, headless 15)")
     .option("--log-file <path>", "append Warden's JSON logs to this file (LOG_LEVEL sets the level)")
+    .option(
+      "--transcript <file>",
+      "write every message Warden posts, updates or answers a click with to this file, one JSON activity a line",
+    )
     .action(async (options) => {
       setExitCode(await (await import("./cli/demo-command.js")).demoCommand(options, io()));
     });

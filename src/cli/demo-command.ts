@@ -6,6 +6,7 @@ import { Writable } from "node:stream";
 import { createConsoleApp } from "../console/console-app.js";
 import { tenantView } from "../console/tenant-view.js";
 import { playHeadless } from "../demo/headless.js";
+import { openTranscript, type Transcript } from "../demo/transcript.js";
 import { DEMO_CHANNEL, DEMO_PEOPLE, type DemoWorld, startDemoWorld } from "../demo/world.js";
 import { createLogger } from "../log.js";
 import { listen } from "../server/web.js";
@@ -20,6 +21,8 @@ export interface DemoOptions {
   port?: string;
   playSeconds?: string;
   logFile?: string;
+  /** Every message Warden sends or updates, and its answers to clicks, one JSON activity a line. */
+  transcript?: string;
 }
 
 /**
@@ -29,6 +32,8 @@ export interface DemoOptions {
  *   approves there, until Ctrl-C.
  * - `--headless --approve-all|--auto --json`: an approver clicks Approve on every card (real signed
  *   invokes) or automatic containment acts; prints one summary and exits 0 only if all were contained.
+ * - `--transcript FILE` (either way): every message Warden sent or updated, as the Bot Connector received
+ *   it, and each card it answered a click with (src/demo/transcript.ts).
  */
 export async function demoCommand(options: DemoOptions, io: CommandIo): Promise<number> {
   const fail = (message: string) => {
@@ -64,6 +69,17 @@ export async function demoCommand(options: DemoOptions, io: CommandIo): Promise<
       }),
     );
   }
+  // Opened before the world starts, so that the first message is in it and a bad path stops nothing.
+  let transcript: Transcript | undefined;
+  if (options.transcript !== undefined) {
+    try {
+      transcript = openTranscript(options.transcript);
+    } catch (error) {
+      return fail(
+        `cannot write the transcript to ${options.transcript} (${(error as Error).message}): give --transcript a file in a writable folder`,
+      );
+    }
+  }
   const log = createLogger({
     level: io.env["LOG_LEVEL"] ?? "info",
     destination:
@@ -71,17 +87,25 @@ export async function demoCommand(options: DemoOptions, io: CommandIo): Promise<
         ? new Writable({ write: (_c, _e, done) => done() })
         : createWriteStream(options.logFile, { flags: "a" }),
   });
-  const world = await startDemoWorld({
-    playSeconds,
-    auto: options.auto === true,
-    log,
-    env: io.env,
-  });
   try {
-    return headless ? await runHeadless(world, options, io) : await runConsole(world, port, playSeconds, io);
+    const world = await startDemoWorld({
+      playSeconds,
+      auto: options.auto === true,
+      log,
+      env: io.env,
+      ...(transcript === undefined ? {} : { transcript }),
+    });
+    try {
+      return headless
+        ? await runHeadless(world, options, io)
+        : await runConsole(world, port, playSeconds, io);
+    } finally {
+      await world.close();
+      log.flush();
+    }
   } finally {
-    await world.close();
-    log.flush();
+    // After the world has closed: a card updated while it stopped is still written.
+    transcript?.close();
   }
 }
 

@@ -1,4 +1,7 @@
 import { bool, ConfigError, type EnvValue, guid, guids } from "./readers.js";
+import { parseTeamsMentionTag, type TeamsMentionTag } from "./teams-mention.js";
+
+export type { TeamsMentionTag } from "./teams-mention.js";
 
 /** The Teams bot's settings (docs/deploy.md): its identity, who may approve, and what it trusts. */
 export interface BotConfig {
@@ -29,6 +32,12 @@ export interface BotConfig {
    * (WARDEN_TEAMS_CHANNEL_ID, with its WARDEN_TEAMS_SERVICE_URL).
    */
   channel?: { id: string; serviceUrl: string };
+  /**
+   * The Teams tag to @mention in each new or escalated incident's message (WARDEN_TEAMS_MENTION_TAG_ID,
+   * with its display name WARDEN_TEAMS_MENTION_TAG_NAME); how Teams takes a tag mention, and its limits,
+   * in teams-mention.ts.
+   */
+  teamsMentionTag?: TeamsMentionTag;
 }
 
 export type BotAppType = "SingleTenant" | "MultiTenant" | "UserAssignedMSI";
@@ -70,6 +79,7 @@ export function parseBotConfig(value: EnvValue): BotConfig {
       `in local mode without MICROSOFT_APP_ID, WARDEN_TEAMS_SERVICE_URL must be on loopback (http://127.0.0.1:PORT/), got "${serviceUrl}"`,
     );
   }
+  const mentionTag = parseTeamsMentionTag(value);
   const password = value("MICROSOFT_APP_PASSWORD");
   const tenant = guid(value, "MICROSOFT_APP_TENANT_ID", "the tenant id of the bot's app registration");
   const appType = botAppType(value, tenant);
@@ -87,6 +97,7 @@ export function parseBotConfig(value: EnvValue): BotConfig {
     ...(channelId === undefined || serviceUrl === undefined
       ? {}
       : { channel: { id: channelId, serviceUrl } }),
+    ...(mentionTag === undefined ? {} : { teamsMentionTag: mentionTag }),
   };
 }
 

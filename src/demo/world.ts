@@ -17,22 +17,19 @@ import { ATTACKER_RANGE, ATTACKS } from "../sim/scenarios/attacks.js";
 import { type TenantDay, tenantDay } from "../sim/scenarios/tenant-day.js";
 import { seedPostureOfDay } from "../sim/tenant/posture-seed.js";
 import { administratorAtTheDesk } from "./administrator-at-desk.js";
+import {
+  DEMO_ANALYST,
+  DEMO_CHANNEL,
+  DEMO_PEOPLE,
+  type DemoPerson,
+  demoMentionTag,
+  demoRoster,
+} from "./teams-channel.js";
+import { connectorLine, invokeResponseLine, type Transcript } from "./transcript.js";
 
-/** Someone in the demo's Teams channel. Only the analyst is one of Warden's approvers. */
-export interface DemoPerson {
-  id: string;
-  name: string;
-  approver: boolean;
-}
-
-export const DEMO_PEOPLE: readonly DemoPerson[] = [
-  { id: "a11ce000-0000-4000-8000-0000000a11ce", name: "Demo Analyst", approver: true },
-  { id: "5a3d0000-0000-4000-8000-00000005a3d0", name: "Sam Helpdesk", approver: false },
-];
-export const DEMO_ANALYST = DEMO_PEOPLE[0] as DemoPerson;
+export { DEMO_ANALYST, DEMO_CHANNEL, DEMO_PEOPLE, type DemoPerson } from "./teams-channel.js";
 
 const BOT_APP_ID = "d3e0d3e0-0000-4000-8000-00000000d3e0";
-export const DEMO_CHANNEL = "19:warden-demo@thread.tacv2";
 
 export interface DemoWorldOptions {
   /** How long the attacks (among benign activity) take to play. */
@@ -42,6 +39,8 @@ export interface DemoWorldOptions {
   log: Logger;
   /** Extra environment for Warden (REDIS_URL, DATABASE_URL, WARDEN_LOG_LEVEL...). */
   env: NodeJS.ProcessEnv;
+  /** Where every message Warden sends, updates or answers a click with is written (--transcript). */
+  transcript?: Transcript;
 }
 
 /** What `send` returns: the bot's HTTP answer to an activity. */
@@ -82,9 +81,14 @@ export interface Conversation {
 export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWorld> {
   const issuer = new BotTokenIssuer();
   const connector = new FakeConnector();
+  const { transcript } = options;
+  // Before anything is sent: the transcript holds every message from the first.
+  if (transcript !== undefined) connector.onSent((sent) => transcript.write(connectorLine(sent)));
   await issuer.start();
   await connector.start();
   const day = tenantDay({ attacks: ATTACKS, noiseEvents: 500, seed: 2026, nearMisses: false });
+  connector.setRoster(DEMO_CHANNEL, demoRoster(day, day.breakGlass[0]));
+  const mentionTag = demoMentionTag(day.tenant.id);
   const sim = await startScenarioSim(day);
   // The doors the posture card reports, opened and nearly opened (docs/posture.md).
   seedPostureOfDay(sim.directory, day.breakGlass);
@@ -141,6 +145,9 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
         WARDEN_APPROVERS: DEMO_PEOPLE.filter((p) => p.approver)
           .map((p) => p.id)
           .join(","),
+        // The approvers on call hold this tag: each new or escalated incident's message @mentions it.
+        WARDEN_TEAMS_MENTION_TAG_ID: mentionTag.id,
+        WARDEN_TEAMS_MENTION_TAG_NAME: mentionTag.name,
         ...(options.auto
           ? {
               WARDEN_AUTO_CONTAIN: "true",
@@ -184,7 +191,10 @@ export async function startDemoWorld(options: DemoWorldOptions): Promise<DemoWor
         }),
       });
       const text = await response.text();
-      return { status: response.status, body: text === "" ? undefined : safeJson(text) };
+      const answer = { status: response.status, body: text === "" ? undefined : safeJson(text) };
+      const line = invokeResponseLine(activity, person, conversation.id, answer);
+      if (line !== undefined) transcript?.write(line);
+      return answer;
     };
     // Warden is "installed" in the demo channel: this is where its incident threads start.
     await send(DEMO_ANALYST, { type: "conversationUpdate", membersAdded: [{ id: `28:${BOT_APP_ID}` }] });

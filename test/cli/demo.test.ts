@@ -27,6 +27,46 @@ function demo(
 }
 
 const logFile = join(mkdtempSync(join(tmpdir(), "warden-demo-log-")), "warden.log");
+const transcriptFile = join(mkdtempSync(join(tmpdir(), "warden-demo-transcript-")), "transcript.jsonl");
+const ADAPTIVE = "application/vnd.microsoft.card.adaptive";
+
+/**
+ * The transcript (--transcript): one JSON activity a line, each naming its operation, as the Bot
+ * Framework sent it with the id and conversation the connector gave it. Not the cards' content, which is
+ * being redesigned (issue 25): only the shape a reviewer and the Adaptive Cards designer rely on.
+ */
+function checkTranscript(text: string, summary: Summary): void {
+  expect(text.endsWith("\n")).toBe(true);
+  const lines = text
+    .slice(0, -1)
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  for (const line of lines) expect(["post", "reply", "update", "invokeResponse"]).toContain(line["_op"]);
+  const sent = lines.filter((l) => l["_op"] !== "invokeResponse");
+  for (const line of sent) {
+    expect(line["type"]).toBe("message");
+    expect(typeof line["id"]).toBe("string");
+    expect((line["conversation"] as { id?: unknown }).id).toMatch(/^19:warden-demo@thread\.tacv2/);
+  }
+  const attachments = (l: Record<string, unknown>) =>
+    (l["attachments"] as { contentType?: string; content?: { type?: string } }[] | undefined) ?? [];
+  // Every incident's thread starts with a card (and the posture card is one more).
+  const posts = sent.filter((l) => l["_op"] === "post");
+  expect(
+    posts.filter((p) => attachments(p).some((a) => a.contentType === ADAPTIVE)).length,
+  ).toBeGreaterThanOrEqual(summary.incidents.length + 1);
+  for (const p of posts)
+    expect(
+      attachments(p).every((a) => a.contentType === ADAPTIVE && a.content?.type === "AdaptiveCard"),
+    ).toBe(true);
+  // Cards updated in place for everyone, and each click's answer to the clicker, with its verb.
+  expect(sent.filter((l) => l["_op"] === "update").length).toBeGreaterThanOrEqual(summary.incidents.length);
+  const answers = lines.filter((l) => l["_op"] === "invokeResponse");
+  expect(answers.filter((a) => a["verb"] === "approve").length).toBeGreaterThanOrEqual(
+    summary.incidents.length,
+  );
+  for (const a of answers) expect(a["statusCode"]).toBe(200);
+}
 
 /**
  * A whole demo's log, at debug level: structured, with the ids an analyst greps for, and none of what
@@ -80,13 +120,15 @@ describe("warden demo --headless", () => {
   it("--approve-all: each scenario's incident once, approved on its card, contained; exit 0", async () => {
     // The default 15 s play: at 5 s the approved block on transfers could land before the hijacked
     // subscription's move, which then never happened, and the takeover had no chain to show.
-    const run = await demo(["--headless", "--approve-all", "--json", "--log-file", logFile], {
-      LOG_LEVEL: "debug",
-    });
+    const run = await demo(
+      ["--headless", "--approve-all", "--json", "--log-file", logFile, "--transcript", transcriptFile],
+      { LOG_LEVEL: "debug" },
+    );
     expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
     const summary = JSON.parse(run.stdout) as Summary;
     expect(summary.incidents).toHaveLength(4);
     checkLog(readFileSync(logFile, "utf8"), summary);
+    checkTranscript(readFileSync(transcriptFile, "utf8"), summary);
     expect(summary.incidents.map((i) => i.state)).toEqual([
       "contained",
       "contained",
@@ -133,5 +175,14 @@ describe("warden demo --headless", () => {
     const clicks = await demo(["--approve-all"]);
     expect(clicks.code).toBe(2);
     expect(clicks.stderr).toContain("--approve-all is for --headless");
+    // A transcript that cannot be written stops the demo before it starts, saying what to give.
+    const unwritable = await demo([
+      "--headless",
+      "--auto",
+      "--transcript",
+      join(transcriptFile, "no", "such.jsonl"),
+    ]);
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.stderr).toContain("cannot write the transcript to");
   });
 });

@@ -2,9 +2,24 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
+import { addRosterRoutes, type TeamsMember } from "./roster.js";
+
+export type { TeamsMember } from "./roster.js";
+
+/**
+ * The bearer token the demo's bot signs its connector calls with (SimulatorCredentialsFactory in
+ * src/bot/adapter.ts); the roster routes refuse any other, as the Bot Connector refuses a call without
+ * the bot's token.
+ */
+export const SIMULATED_BOT_TOKEN = "simulated-connector-token";
 
 export interface SentActivity {
   method: "POST" | "PUT";
+  /**
+   * Which Bot Connector operation carried it: a new thread or a message to a conversation (`post`), a
+   * reply to an activity (`reply`), or an update of a message in place (`update`).
+   */
+  op: "post" | "reply" | "update";
   conversationId: string;
   activityId: string;
   activity: Record<string, unknown>;
@@ -25,6 +40,11 @@ export class FakeConnector {
   badGateway = 0;
   /** How many requests were answered 502. */
   failed = 0;
+  /** Each channel's members, by channel id (`19:...@thread.tacv2`), for the roster routes. */
+  readonly rosters = new Map<string, TeamsMember[]>();
+  /** The token the roster routes expect from the bot. */
+  botToken = SIMULATED_BOT_TOKEN;
+  private readonly listeners = new Set<(sent: SentActivity) => void>();
   private gatewayTurns = 0;
   private turns = 0;
   private server: Server | undefined;
@@ -53,13 +73,23 @@ export class FakeConnector {
       next();
     });
     const record = (
-      method: "POST" | "PUT",
+      op: SentActivity["op"],
       conversationId: string,
       activityId: string,
       activity: Record<string, unknown>,
     ) => {
-      this.sent.push({ method, conversationId, activityId, activity, at: Date.now() });
+      const sent: SentActivity = {
+        method: op === "update" ? "PUT" : "POST",
+        op,
+        conversationId,
+        activityId,
+        activity,
+        at: Date.now(),
+      };
+      this.sent.push(sent);
+      for (const listener of this.listeners) listener(sent);
     };
+    addRosterRoutes(app, this.rosters, () => this.botToken);
     // A new conversation (a thread in a channel) with its first activity.
     app.post("/v3/conversations", (req, res) => {
       const body = req.body as {
@@ -69,22 +99,22 @@ export class FakeConnector {
       const channel = body.channelData?.channel?.id ?? "19:channel@thread.tacv2";
       const activityId = String(Date.now() + this.sent.length);
       const conversationId = `${channel};messageid=${activityId}`;
-      if (body.activity !== undefined) record("POST", conversationId, activityId, body.activity);
+      if (body.activity !== undefined) record("post", conversationId, activityId, body.activity);
       res.status(201).json({ id: conversationId, activityId });
     });
     app.post("/v3/conversations/:conversationId/activities", (req, res) => {
       const activityId = String(Date.now() + this.sent.length);
-      record("POST", String(req.params["conversationId"]), activityId, req.body as Record<string, unknown>);
+      record("post", String(req.params["conversationId"]), activityId, req.body as Record<string, unknown>);
       res.status(201).json({ id: activityId });
     });
     app.post("/v3/conversations/:conversationId/activities/:replyTo", (req, res) => {
       const activityId = randomUUID();
-      record("POST", String(req.params["conversationId"]), activityId, req.body as Record<string, unknown>);
+      record("reply", String(req.params["conversationId"]), activityId, req.body as Record<string, unknown>);
       res.status(201).json({ id: activityId });
     });
     app.put("/v3/conversations/:conversationId/activities/:activityId", (req, res) => {
       record(
-        "PUT",
+        "update",
         String(req.params["conversationId"]),
         String(req.params["activityId"]),
         req.body as Record<string, unknown>,
@@ -94,6 +124,20 @@ export class FakeConnector {
     this.server = createServer(app);
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+  }
+
+  /**
+   * Calls `listener` with each activity as the connector records it, in order (the demo's transcript).
+   * Returns the function that stops it.
+   */
+  onSent(listener: (sent: SentActivity) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Sets a channel's members; a thread's conversation id reads its channel's. */
+  setRoster(channelId: string, members: TeamsMember[]): void {
+    this.rosters.set(channelId, members);
   }
 
   /** The latest version of each message, by activity id. */
