@@ -1,14 +1,11 @@
 import { type Activity, CardFactory, MessageFactory } from "botbuilder";
-import { incidentCard } from "../cards/incident-card.js";
-import { inventoryCard } from "../cards/inventory-card.js";
-import { markdownText as md } from "../cards/markdown-text.js";
 import { postureCard } from "../cards/posture-card.js";
 import type { Inventory } from "../inventory/collect.js";
 import { summaryLine } from "../posture/format.js";
 import type { PostureReport } from "../posture/types.js";
-import { incidentView } from "../respond/view-for-card.js";
 import type { Database } from "../store/database.js";
-import { auditTrail, getIncident, listIncidents } from "../store/incidents-repo.js";
+import { incidentHistory, openIncident, openIncidents } from "./incident-answers.js";
+import { inventoryAnswer } from "./inventory-answer.js";
 
 /** What a chat command answers with, and reads from. */
 export interface CommandContext {
@@ -31,67 +28,38 @@ interface Command {
 
 const HELP = [
   "**Warden** answers:",
-  "- `open`: incidents waiting for a decision",
-  "- `incident <id>`: an incident's card",
-  "- `history <id>`: an incident's audit trail",
+  "- `open`: incidents waiting for a decision, then the others not closed",
+  "- `open <id>` (or `incident <id>`): an incident's card, its state and where its card is",
+  "- `history <id>`: what happened to an incident, step by step",
   "- `inventory`: external accounts holding admin roles (`warden inventory` lists them all)",
   "- `posture`: the doors a takeover walks through that are open now, each with its fix (`warden posture` too)",
   "- `help`: this list",
 ].join("\n");
 
-/** An incident of this tenant by the id typed, or undefined. */
-async function incidentNamed(ctx: CommandContext, arg: string | undefined) {
-  const incident = arg === undefined ? undefined : await getIncident(ctx.db, arg);
-  return incident === undefined || incident.tenantId !== ctx.tenantId ? undefined : incident;
-}
+/** `open <id>` and `incident <id>` are one answer: the id the inventory and the cards give is typed either way. */
+const openOne = async (ctx: CommandContext, arg: string | undefined) =>
+  void (await ctx.send(await openIncident(ctx.db, ctx.tenantId, arg)));
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   open: {
     approversOnly: true,
-    async run(ctx) {
-      const open = (await listIncidents(ctx.db, ctx.tenantId)).filter((i) => i.state === "pending");
-      await ctx.send(
-        open.length === 0
-          ? "No incident is waiting for a decision."
-          : [
-              `${open.length} waiting for a decision:`,
-              ...open.map((i) => `- \`${i.id}\` ${i.severity}, ${i.rules.join(", ")}`),
-            ].join("\n"),
-      );
-    },
-  },
-  incident: {
-    approversOnly: true,
     async run(ctx, arg) {
-      const incident = await incidentNamed(ctx, arg);
-      // What was typed is echoed as escaped text, not in a code span (a backtick would end it).
-      if (incident === undefined)
-        return void (await ctx.send(`No incident ${md(arg ?? "")}. \`open\` lists those waiting.`));
-      const view = await incidentView(ctx.db, incident);
-      await ctx.send(MessageFactory.attachment(CardFactory.adaptiveCard(incidentCard(view))));
+      if (arg !== undefined && arg !== "") return openOne(ctx, arg);
+      await ctx.send(await openIncidents(ctx.db, ctx.tenantId));
     },
   },
+  incident: { approversOnly: true, run: openOne },
   history: {
     approversOnly: true,
     async run(ctx, arg) {
-      const incident = await incidentNamed(ctx, arg);
-      if (incident === undefined) return void (await ctx.send(`No incident ${md(arg ?? "")}.`));
-      const trail = await auditTrail(ctx.db, incident.id);
-      await ctx.send(
-        trail
-          .map(
-            (e) =>
-              `- ${new Date(e.at).toISOString().slice(0, 19)}Z **${e.action}**${e.actorName === undefined ? "" : ` by ${md(e.actorName)}`}${e.toState === undefined ? "" : ` → ${e.toState}`}`,
-          )
-          .join("\n"),
-      );
+      for (const message of await incidentHistory(ctx.db, ctx.tenantId, arg)) await ctx.send(message);
     },
   },
   inventory: {
     approversOnly: true,
     async run(ctx) {
-      const { entries, gaps } = await ctx.inventory();
-      await ctx.send(MessageFactory.attachment(CardFactory.adaptiveCard(inventoryCard(entries, 0, gaps))));
+      const card = await inventoryAnswer(ctx.db, ctx.tenantId, await ctx.inventory(), 0);
+      await ctx.send(MessageFactory.attachment(CardFactory.adaptiveCard(card)));
     },
   },
   posture: {

@@ -1,36 +1,34 @@
 import { adaptiveCard, type Element } from "./adaptive-card.js";
-import { text, time } from "./card-parts.js";
+import { heading, text } from "./card-parts.js";
+import { auditLines, commandFor, type TrailEntry } from "./incident-words.js";
 import { markdownText as md } from "./markdown-text.js";
 
-/** An incident's audit trail as a card: every decision and transition, who and when, oldest first. */
+/** Entries shown on the card: the latest ones; chat's `history <id>` lists them all. */
+const SHOWN = 40;
+
+/**
+ * An incident's audit trail as a card: every decision and transition as a sentence, who and when, oldest
+ * first, under the incident's id and title so it is matched to its card and to `history <id>`. Given an
+ * id alone (a caller that has no title at hand), the card names the incident by its id.
+ */
 export function auditCard(
-  incidentId: string,
-  trail: readonly {
-    at: number;
-    action: string;
-    actorName?: string;
-    toState?: string;
-    detail?: Record<string, unknown>;
-  }[],
+  incident: string | { id: string; title: string },
+  trail: readonly TrailEntry[],
 ): Element {
-  // Audit actions and states are Warden's own words; names, reasons and outcomes are anyone's.
-  const lines = trail.slice(-40).map((e) => {
-    const reason = typeof e.detail?.["reason"] === "string" ? `: ${md(e.detail["reason"])}` : "";
-    const outcome = typeof e.detail?.["outcome"] === "string" ? `: ${md(e.detail["outcome"])}` : "";
-    return text(
-      `${time(e.at)} **${e.action}**${e.actorName === undefined ? "" : ` by ${md(e.actorName)}`}${e.toState === undefined ? "" : ` → ${e.toState}`}${reason}${outcome}`,
-      { spacing: "Small" },
-    );
-  });
+  const { id, title } = typeof incident === "string" ? { id: incident, title: undefined } : incident;
+  const shown = trail.slice(-SHOWN);
+  const skipped = trail.length - shown.length;
   return adaptiveCard([
-    text(`Audit trail of ${incidentId}`, { weight: "Bolder" }),
-    ...(trail.length > 40
+    heading(`History of incident ${md(id)}`),
+    ...(title === undefined ? [] : [text(md(title), { spacing: "None" })]),
+    ...(skipped > 0
       ? [
-          text(`(the last 40 of ${trail.length} entries; \`history ${incidentId}\` in chat lists them all)`, {
-            isSubtle: true,
-          }),
+          text(
+            `The last ${SHOWN} of ${trail.length} entries; ${commandFor("history", id)} in chat lists them all.`,
+            { isSubtle: true },
+          ),
         ]
       : []),
-    ...lines,
+    ...auditLines(shown).map((line) => text(line, { spacing: "Small" })),
   ]);
 }
