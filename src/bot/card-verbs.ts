@@ -2,9 +2,17 @@ import { auditCard } from "../cards/audit-card.js";
 import type { Verb as CardVerb } from "../cards/incident-card.js";
 import { enqueue, JOBS } from "../jobs/catalogue.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
-import { type Approver, type DecisionResult, decide, type Verdict } from "../respond/decide.js";
+import {
+  type Approver,
+  type DecisionResult,
+  decide,
+  involvedPrincipals,
+  type Verdict,
+} from "../respond/decide.js";
+import { incidentView, retryable } from "../respond/view-for-card.js";
 import type { WorkflowDeps } from "../respond/workflow.js";
-import { auditTrail, type IncidentRow } from "../store/incidents-repo.js";
+import { type ActionRow, actionsOf } from "../store/actions-repo.js";
+import { appendAudit, auditTrail, type IncidentRow } from "../store/incidents-repo.js";
 
 /** One click on an incident card, its clicker checked as an approver of this tenant. */
 export interface CardClick {
@@ -29,15 +37,62 @@ export type VerbAnswer =
 /** Verbs that only read: they answer whatever version the card showed. */
 const READS: Partial<Record<CardVerb, (click: CardClick) => Promise<VerbAnswer>>> = {
   refresh: async () => ({ kind: "current" }),
+  // Taking an incident on changes nothing in the tenant: it is said on everyone's card, and in the trail.
+  acknowledge: async ({ incident, clicker, workflow, queue, version }) => {
+    const trail = await auditTrail(workflow.db, incident.id);
+    const owner = trail.findLast((e) => e.action === "acknowledged");
+    if (owner !== undefined)
+      return { kind: "refused", reason: `${owner.actorName ?? "someone"} already owns it` };
+    // Whoever the incident is about, or who did it, does not own its handling: the card would vouch for them.
+    if ((await involvedPrincipals(workflow.db, incident)).has(clicker.id.toLowerCase()))
+      return {
+        kind: "refused",
+        reason: "you are the subject or the actor of this incident: someone else must own it",
+      };
+    await appendAudit(workflow.db, {
+      incidentId: incident.id,
+      action: "acknowledged",
+      actorId: clicker.id,
+      actorName: clicker.name,
+      cardVersion: version,
+    });
+    await enqueue(queue, JOBS.notify, { incidentId: incident.id, refresh: true });
+    return { kind: "current" };
+  },
   history: async ({ incident, workflow }) => ({
     kind: "card",
-    card: auditCard(incident.id, await auditTrail(workflow.db, incident.id)),
+    card: withWayBack(
+      auditCard(
+        { id: incident.id, title: (await incidentView(workflow.db, incident)).title },
+        await auditTrail(workflow.db, incident.id),
+      ),
+      incident,
+    ),
   }),
 };
 
+/** Actions a retry runs again without doubt: not run yet, or cut short by a transient failure. */
+const RERUNNABLE = new Set<ActionRow["state"]>(["planned", "waiting", "running"]);
+
+/**
+ * Whether a retry can change anything: something is left to run, or a failure is one a retry may mend.
+ * Failures all of the kind that fail the same way every time (a 404, an invalid request) are not retried.
+ */
+export function mendable(actions: readonly ActionRow[]): boolean {
+  const failed = actions.filter((a) => a.state === "failed");
+  return (
+    failed.length === 0 ||
+    actions.some((a) => RERUNNABLE.has(a.state) || (a.state === "failed" && retryable(a.outcome ?? "")))
+  );
+}
+
+/** A reason typed on the card: trimmed, at most what the input allows. */
+const reasonOf = (data: Record<string, unknown>): string =>
+  typeof data["reason"] === "string" ? data["reason"].trim().slice(0, 500) : "";
+
 interface DecisionVerb {
   /** The verdict the click asks for, or why it cannot ask for one. */
-  verdict(click: CardClick): Verdict | { refused: string };
+  verdict(click: CardClick & { actions: readonly ActionRow[] }): Verdict | { refused: string };
   /** The decision's outcome that starts work, and the job that does it. */
   starts?: { outcome: DecisionResult["outcome"]; job: "contain" | "undo" };
 }
@@ -65,21 +120,49 @@ const DECISIONS: Partial<Record<CardVerb, DecisionVerb>> = {
   },
   deny: {
     verdict: ({ version, data }) => {
-      const reason = typeof data["reason"] === "string" ? data["reason"].trim().slice(0, 500) : "";
+      const reason = reasonOf(data);
       return reason === ""
         ? { refused: "a denial needs a reason" }
         : { approve: false, cardVersion: version, reason };
     },
   },
   retry: {
-    verdict: ({ version }) => ({ retry: true, cardVersion: version }),
+    verdict: ({ version, actions }) =>
+      // Only what a retry can mend: a 404 or an invalid request fails the same way every time.
+      mendable(actions)
+        ? { retry: true, cardVersion: version }
+        : { refused: "nothing here can succeed on a retry: the card says what to do instead" },
     starts: { outcome: "retry-approved", job: "contain" },
   },
   undo: {
-    verdict: ({ version }) => ({ undo: true, cardVersion: version }),
+    // Undo may give an attacker back what containment took: the card states it, and asks why.
+    verdict: ({ version, data }) => {
+      const reason = reasonOf(data);
+      return reason === ""
+        ? { refused: "an undo needs a reason" }
+        : { undo: true, cardVersion: version, reason };
+    },
     starts: { outcome: "undo-requested", job: "undo" },
   },
 };
+
+/**
+ * The trail replaces the card for whoever asked: it gets a button back to the incident's card (a refresh,
+ * which answers the current card for that person), so nobody is left on the trail.
+ */
+function withWayBack(card: Record<string, unknown>, incident: IncidentRow): Record<string, unknown> {
+  return {
+    ...card,
+    actions: [
+      {
+        type: "Action.Execute",
+        verb: "refresh",
+        title: "Back to the incident",
+        data: { incidentId: incident.id, version: incident.version },
+      },
+    ],
+  };
+}
 
 /** Whether a verb reads only (and so answers a card of any version). */
 export const readsOnly = (verb: CardVerb): boolean => READS[verb] !== undefined;
@@ -90,7 +173,10 @@ export async function runVerb(verb: CardVerb, click: CardClick): Promise<VerbAns
   if (read !== undefined) return read(click);
   const decision = DECISIONS[verb];
   if (decision === undefined) return { kind: "refused", reason: `"${verb}" is not a decision` };
-  const verdict = decision.verdict(click);
+  const verdict = decision.verdict({
+    ...click,
+    actions: await actionsOf(click.workflow.db, click.incident.id),
+  });
   if ("refused" in verdict) return { kind: "refused", reason: verdict.refused };
   const result = await decide(click.workflow, click.incident.id, click.clicker, verdict);
   if (result.outcome === "refused") return { kind: "refused", reason: result.reason };

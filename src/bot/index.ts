@@ -11,6 +11,7 @@ import { ApproverCheck } from "../respond/approvers.js";
 import type { WorkflowDeps } from "../respond/workflow.js";
 import { postureDeps, type Warden } from "../warden.js";
 import { createAdapter, createAuthentication, tokenCheck } from "./adapter.js";
+import { ApproverRoster } from "./approver-roster.js";
 import { postToIncidentChannel } from "./channel-post.js";
 import { type NotifierDeps, notifyHandler } from "./notifier.js";
 import { WardenBot } from "./warden-bot.js";
@@ -38,7 +39,14 @@ export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
   const { bot: config } = warden.config;
   const auth = createAuthentication(config);
   const adapter = createAdapter(config, warden.log, auth);
+  const approvers = new ApproverCheck(config, warden.directory);
+  // One roster for the notifier and the bot: both put the approvers' Teams ids in the cards' `refresh`.
+  const roster = new ApproverRoster(approvers);
+  const expireHours = warden.config.containment.approval.expireHours;
   const notifierDeps: NotifierDeps = {
+    roster,
+    expireHours,
+    ...(config.teamsMentionTag === undefined ? {} : { mentionTag: config.teamsMentionTag }),
     adapter,
     limiter: new RateLimiter(),
     ...(config.channel === undefined ? {} : { configuredChannel: config.channel }),
@@ -53,7 +61,9 @@ export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
     bot: new WardenBot({
       workflow,
       queue: warden.queue,
-      approvers: new ApproverCheck(config, warden.directory),
+      approvers,
+      roster,
+      expireHours,
       tenantId: warden.tenantId,
       appId: config.appId ?? "",
       ...(config.channel === undefined ? {} : { configuredChannel: config.channel }),

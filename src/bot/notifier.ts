@@ -2,13 +2,16 @@ import { CardFactory, type CloudAdapter, type ConversationReference, MessageFact
 import { incidentCard } from "../cards/incident-card.js";
 import { notificationSummary } from "../cards/notification-summary.js";
 import { LIMITS, type RateLimiter } from "../cloud/rate-limiter.js";
+import type { Severity } from "../detect/finding.js";
 import type { Logger } from "../log.js";
 import { cardsSent, eventToCard, incidentToCard } from "../metrics/process-metrics.js";
 import { incidentView } from "../respond/view-for-card.js";
 import { incidentCard as postedCard, saveIncidentCard } from "../store/conversations-repo.js";
 import type { Database } from "../store/database.js";
 import { getIncident } from "../store/incidents-repo.js";
+import type { ApproverRoster } from "./approver-roster.js";
 import { incidentChannel } from "./incident-channel.js";
+import { escalated, mention, noteSeverity, type TagMention } from "./paging.js";
 
 export interface NotifierDeps {
   /** A channel named in config: incident cards go there, whatever installations say. */
@@ -20,6 +23,12 @@ export interface NotifierDeps {
   db: Database;
   tenantId: string;
   log: Logger;
+  /** Finds the approvers in the channel: the card refreshes for them with its buttons (approver-roster.ts). */
+  roster?: ApproverRoster;
+  /** A Teams tag to @mention in each new or escalated incident's message (WARDEN_TEAMS_MENTION_TAG_ID). */
+  mentionTag?: { id: string; name: string };
+  /** How long a pending incident waits before it expires, by severity: its card says when. */
+  expireHours?: Readonly<Record<Severity, number>>;
 }
 
 /**
@@ -46,10 +55,22 @@ export function notifyHandler(deps: NotifierDeps) {
       );
       return;
     }
-    const view = await incidentView(deps.db, incident);
-    const card = CardFactory.adaptiveCard(incidentCard(view));
+    const view = await incidentView(
+      deps.db,
+      incident,
+      deps.expireHours === undefined ? {} : { expireHours: deps.expireHours },
+    );
+    const reference = channel.reference as Partial<ConversationReference>;
+    // Posted read-only for everyone, refreshed with the buttons for the approvers Teams knows of. When
+    // none can be found (the roster unread), the approvers' card goes to all: every click is checked.
+    const approvers = await rosterOf(deps, reference, channel.conversationId);
+    const card = CardFactory.adaptiveCard(
+      incidentCard(view, approvers.length === 0 ? {} : { audience: "reader", refreshFor: approvers }),
+    );
     // Teams shows the summary in a phone's notification and the activity feed ("Sent a card" without).
     const message = { ...MessageFactory.attachment(card), summary: notificationSummary(view) };
+    const paging: Partial<TagMention> =
+      deps.mentionTag === undefined ? {} : mention(deps.mentionTag, message.summary);
     // Both of Teams' windows start when the send (with the connector's own retries) has ended.
     const perSecond = await deps.limiter.take(
       `teams:${channel.conversationId}:second`,
@@ -60,7 +81,6 @@ export function notifyHandler(deps: NotifierDeps) {
       LIMITS.teamsPer30Seconds,
     );
     try {
-      const reference = channel.reference as Partial<ConversationReference>;
       const posted = await postedCard(deps.db, incidentId);
       if (posted !== undefined) {
         // A card already showing this version is rendered again only when asked to (alerts attached).
@@ -76,6 +96,16 @@ export function notifyHandler(deps: NotifierDeps) {
           },
           async (context) => {
             await context.updateActivity({ ...message, id: posted.activityId });
+            // An update notifies nobody: an incident grown more severe is said again, in its thread.
+            if (await escalated(deps.db, incidentId, incident.severity)) {
+              await context.sendActivity({
+                type: "message",
+                ...paging,
+                summary: message.summary,
+                text: `${paging.text ?? ""} Escalated to ${incident.severity}: ${message.summary}`.trim(),
+              });
+              await noteSeverity(deps.db, incidentId, incident.severity);
+            }
           },
         );
         await saveIncidentCard(deps.db, { ...posted, incidentId, cardVersion: incident.version });
@@ -95,7 +125,7 @@ export function notifyHandler(deps: NotifierDeps) {
         {
           isGroup: true,
           channelData: { channel: { id: channel.conversationId } },
-          activity: message,
+          activity: { ...message, ...paging },
           bot: reference.bot,
         } as never,
         async (context) => {
@@ -107,6 +137,7 @@ export function notifyHandler(deps: NotifierDeps) {
             activityId,
             cardVersion: incident.version,
           });
+          await noteSeverity(deps.db, incidentId, incident.severity);
         },
       );
       const now = Date.now();
@@ -122,4 +153,28 @@ export function notifyHandler(deps: NotifierDeps) {
       per30Seconds();
     }
   };
+}
+
+/** The approvers among the channel's members, read in a turn of the channel itself. */
+async function rosterOf(
+  deps: NotifierDeps,
+  reference: Partial<ConversationReference>,
+  channelId: string,
+): Promise<string[]> {
+  const roster = deps.roster;
+  if (roster === undefined) return [];
+  let ids: string[] = [];
+  await deps.adapter
+    .continueConversationAsync(
+      deps.appId,
+      {
+        ...reference,
+        conversation: { ...reference.conversation, id: channelId } as ConversationReference["conversation"],
+      },
+      async (context) => {
+        ids = await roster.of(context);
+      },
+    )
+    .catch(() => undefined);
+  return ids;
 }

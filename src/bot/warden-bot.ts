@@ -8,8 +8,8 @@ import {
   TurnContext,
 } from "botbuilder";
 import { incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
-import { inventoryCard } from "../cards/inventory-card.js";
 import { markdownText as md } from "../cards/markdown-text.js";
+import type { Severity } from "../detect/finding.js";
 import type { Inventory } from "../inventory/collect.js";
 import { enqueue, JOBS } from "../jobs/catalogue.js";
 import type { JobQueue } from "../jobs/queue/job-queue.js";
@@ -19,9 +19,11 @@ import type { Approver } from "../respond/decide.js";
 import { incidentView } from "../respond/view-for-card.js";
 import type { WorkflowDeps } from "../respond/workflow.js";
 import { appendAudit, getIncident } from "../store/incidents-repo.js";
+import type { ApproverRoster } from "./approver-roster.js";
 import { type ArrivalDeps, arrived } from "./arrivals.js";
 import { readsOnly, runVerb } from "./card-verbs.js";
 import { commandOf, type LaterWork } from "./commands.js";
+import { inventoryAnswer } from "./inventory-answer.js";
 import { withoutMentions } from "./mentions.js";
 
 export interface BotDeps {
@@ -37,6 +39,10 @@ export interface BotDeps {
   appId?: string;
   /** WARDEN_TEAMS_CHANNEL_ID with its service URL, when the incident channel is named in config. */
   configuredChannel?: { id: string; serviceUrl: string };
+  /** Finds the approvers among a channel's members, for the cards' `refresh.userIds`. */
+  roster?: ApproverRoster;
+  /** How long a pending incident waits before it expires, by severity: its card says when. */
+  expireHours?: Readonly<Record<Severity, number>>;
 }
 
 const CARD = "application/vnd.microsoft.card.adaptive";
@@ -229,8 +235,9 @@ export class WardenBot extends TeamsActivityHandler {
       if (!allowed.ok)
         return answer(noticeCard("Refused", `Only Warden's approvers can see this: ${allowed.reason}.`));
       const page = typeof data["page"] === "number" && Number.isInteger(data["page"]) ? data["page"] : 0;
-      const { entries, gaps } = await this.inventory();
-      return answer(inventoryCard(entries, page, gaps));
+      return answer(
+        await inventoryAnswer(this.deps.workflow.db, this.deps.tenantId, await this.inventory(), page),
+      );
     }
     const incidentId = typeof data["incidentId"] === "string" ? data["incidentId"] : undefined;
     const version = typeof data["version"] === "number" ? data["version"] : Number.NaN;
@@ -240,6 +247,12 @@ export class WardenBot extends TeamsActivityHandler {
       return answer(noticeCard("Not understood", "This button is not one of Warden's. Nothing was done."));
     }
     const db = this.deps.workflow.db;
+    const viewOptions = this.deps.expireHours === undefined ? {} : { expireHours: this.deps.expireHours };
+    // The answer keeps the card's `refresh`, or Teams would stop refreshing it for the approvers.
+    const refreshFor = async () => {
+      const ids = this.deps.roster === undefined ? [] : await this.deps.roster.of(context);
+      return ids.length === 0 ? {} : { refreshFor: ids };
+    };
     const incident = await getIncident(db, incidentId);
     if (incident === undefined || incident.tenantId !== this.deps.tenantId || !this.ownTenant(context)) {
       return answer(
@@ -261,8 +274,11 @@ export class WardenBot extends TeamsActivityHandler {
         cardVersion: version,
         detail: { verb, reason },
       });
-      const view = await incidentView(db, (await getIncident(db, incidentId)) ?? incident);
-      const card = incidentCard(view);
+      const view = await incidentView(db, (await getIncident(db, incidentId)) ?? incident, viewOptions);
+      const card = incidentCard(view, {
+        audience: allowed.ok ? "approver" : "reader",
+        ...(await refreshFor()),
+      });
       (card["body"] as unknown[]).unshift({
         type: "TextBlock",
         text: `Refused: ${md(reason)}`,
@@ -272,8 +288,16 @@ export class WardenBot extends TeamsActivityHandler {
       });
       return answer(card);
     };
-    const current = async () =>
-      answer(incidentCard(await incidentView(db, (await getIncident(db, incidentId)) ?? incident)));
+    const current = async (audience: "approver" | "reader" = "approver") =>
+      answer(
+        incidentCard(await incidentView(db, (await getIncident(db, incidentId)) ?? incident, viewOptions), {
+          audience,
+          ...(await refreshFor()),
+        }),
+      );
+    // Teams refreshes a card by itself as people open it: anyone but an approver gets the read-only card,
+    // which is not a refusal (nobody asked for anything).
+    if (!allowed.ok && verb === "refresh") return current("reader");
     if (!allowed.ok) return refused(allowed.reason);
     const verbOf = verb as Verb;
     if (!readsOnly(verbOf) && version !== incident.version)

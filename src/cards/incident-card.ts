@@ -1,47 +1,46 @@
 import { offers } from "../respond/lifecycle.js";
 import { adaptiveCard, type Element } from "./adaptive-card.js";
-import { facts, heading, text, time } from "./card-parts.js";
+import { text } from "./card-parts.js";
+import {
+  actionLine,
+  administratorSteps,
+  evidenceLines,
+  subjectFacts,
+  timelineLines,
+  toggled,
+} from "./incident-details.js";
+import { ifApproved, incidentHeader, stateLine } from "./incident-header.js";
 import type { IncidentView } from "./incident-view.js";
-import { markdownText as md, plainText, portalLinkText } from "./markdown-text.js";
+import { markdownText as md, plainText } from "./markdown-text.js";
 
 /** The verbs an incident card's buttons send: the bot acts on these and nothing else. */
-export const VERBS = ["approve", "approveSelected", "deny", "retry", "undo", "refresh", "history"] as const;
+export const VERBS = [
+  "approve",
+  "approveSelected",
+  "deny",
+  "retry",
+  "undo",
+  "acknowledge",
+  "refresh",
+  "history",
+] as const;
 export type Verb = (typeof VERBS)[number];
 
-const SEVERITY_COLOR: Record<string, string> = {
-  critical: "attention",
-  high: "attention",
-  medium: "warning",
-  low: "default",
-};
-
-const STATE_LINE: Record<IncidentView["state"], string> = {
-  open: "New: being planned",
-  pending: "Waiting for approval",
-  approved: "Approved: containment starting",
-  executing: "Containing",
-  contained: "Contained",
-  partial: "Partly contained",
-  failed: "Containment failed",
-  denied: "Denied: nothing was changed",
-  expired: "Expired: no decision in time, nothing was changed",
-  "auto-contained": "Contained automatically",
-  reverted: "Reverted: containment undone",
-  merged: "Merged into another incident",
-};
-
-/** The state in words; a partial incident that waits for a person says so. */
-function stateLine(view: IncidentView): string {
-  if (view.state !== "partial" || !view.actions.some((a) => a.state === "awaiting-admin"))
-    return STATE_LINE[view.state];
-  return view.actions.some((a) => a.state === "done")
-    ? "Partly contained: waiting for a Global Administrator"
-    : "Waiting for a Global Administrator";
-}
-
-/** Timeline steps shown: the first ones (the invitation, the grant) and the latest. */
-const FIRST_STEPS = 4;
-const LAST_STEPS = 8;
+/**
+ * How much of the hidden sections a card carries. Teams refuses a message over about 28 KB (Microsoft
+ * Teams platform docs, "Format your bot messages": message size limit), counted here in UTF-16 as the
+ * issue measured it; the card is built with the first of these that keeps it under CARD_BUDGET_BYTES,
+ * leaving room for the message around it (summary, mention). What a smaller one leaves out is counted on
+ * the card and kept whole in the audit trail.
+ */
+const DETAIL_LEVELS = [
+  { firstSteps: 4, lastSteps: 8, evidence: 8, actions: 12, detail: Number.POSITIVE_INFINITY },
+  { firstSteps: 3, lastSteps: 5, evidence: 5, actions: 10, detail: 160 },
+  { firstSteps: 2, lastSteps: 3, evidence: 3, actions: 8, detail: 80 },
+  { firstSteps: 2, lastSteps: 1, evidence: 1, actions: 5, detail: 0 },
+] as const;
+type DetailLevel = (typeof DETAIL_LEVELS)[number];
+export const CARD_BUDGET_BYTES = 26_000;
 
 /** The data every button carries: which incident, which version of it the clicker saw. Never what to do. */
 function data(view: IncidentView): Element {
@@ -52,152 +51,126 @@ function execute(view: IncidentView, verb: Verb, title: string, style?: "positiv
   return { type: "Action.Execute", verb, title, data: data(view), ...(style === undefined ? {} : { style }) };
 }
 
-function actionLines(view: IncidentView): Element[] {
-  return view.actions.map((a) => {
-    const mark = {
-      planned: "○",
-      skipped: "–",
-      running: "…",
-      waiting: "⏳",
-      done: "✔",
-      failed: "✖",
-      "awaiting-admin": "✋",
-      undone: "↺",
-      "undo-failed": "✖",
-      "undo-awaiting-admin": "✋",
-    }[a.state];
-    // Done but enforcing nothing (a report-only policy, a guest's revocation): not a tick.
-    const shown = a.state === "done" && (a.outcome ?? "").startsWith("NOT ENFORCED") ? "⚠" : mark;
-    // The action's name is Warden's; its target and what it changes name the tenant's objects.
-    const detail = a.state === "planned" ? a.changes.join("; ") : (a.outcome ?? a.changes.join("; "));
-    return text(`${shown} **${a.action}** on ${md(a.target)}: ${md(detail)}`, {
-      spacing: "Small",
-      isSubtle: a.state === "skipped",
-    });
-  });
+export interface CardOptions {
+  /**
+   * Who the card is for: an approver gets the decision buttons, anyone else a read-only card that says
+   * who decides. Teams shows the version the bot answers each person's refresh with (Universal Actions).
+   */
+  audience?: "approver" | "reader";
+  /** The approvers' Teams ids (MRIs, at most 60): Teams refreshes the card for them as they open it. */
+  refreshFor?: readonly string[];
 }
 
-/** What Warden asks of a person because Microsoft lets no app do it: each step numbered, nothing hidden. */
-function administratorSteps(view: IncidentView): Element[] {
-  return view.actions.flatMap((a) =>
-    a.administratorSteps === undefined
-      ? []
-      : [
-          text(`A Global Administrator must do this (${md(a.action)}; Warden may not):`, {
-            weight: "Bolder",
-            color: "warning",
-            spacing: "Medium",
-          }),
-          ...a.administratorSteps.map((step, i) => text(`${i + 1}. ${md(step)}`, { spacing: "Small" })),
-        ],
-  );
-}
-
-/**
- * The incident card, in the version that fits its state: Approve / Approve selected / Deny while it
- * waits, Retry after a failure, Undo once contained, the outcome of each action always. Adaptive Cards
- * 1.5 with `Action.Execute`, so a click reaches the bot and the card is refreshed for everyone.
- */
-export function incidentCard(view: IncidentView): Element {
-  const body: Element[] = [
-    {
-      type: "Container",
-      style: view.severity === "critical" || view.severity === "high" ? "attention" : "emphasis",
-      items: [
-        text(md(view.title), { size: "Medium", weight: "Bolder", style: "heading" }),
-        // The id `history` and `open` take, so the card and the chat meet.
-        text(`Incident ${md(view.id)}`, { isSubtle: true, spacing: "None", size: "Small" }),
-        text(
-          `${stateLine(view)} · ${view.severity} severity · confidence ${Math.round(view.confidence * 100)}%`,
-          {
-            color: SEVERITY_COLOR[view.severity] ?? "default",
-            spacing: "Small",
-          },
-        ),
-      ],
-    },
+/** The timeline, the first steps and the latest, with how many between are left to the trail. */
+function timelineSection(view: IncidentView, level: DetailLevel): Element[] {
+  const lines = timelineLines(view);
+  const { firstSteps, lastSteps } = level;
+  if (lines.length <= firstSteps + lastSteps) return lines;
+  return [
+    ...lines.slice(0, firstSteps),
+    text(`(${lines.length - firstSteps - lastSteps} steps between, in the audit trail)`, { isSubtle: true }),
+    ...lines.slice(-lastSteps),
   ];
-  if (view.decision !== undefined) {
-    const verb =
-      view.state === "denied"
-        ? "Denied"
-        : view.state === "reverted"
-          ? "Undone"
-          : view.state === "auto-contained"
-            ? "Decided"
-            : "Approved";
-    body.push(
-      text(
-        `${verb} by ${md(view.decision.by)} at ${time(view.decision.at)}${view.decision.reason === undefined ? "" : `: ${md(view.decision.reason)}`}`,
-        { weight: "Bolder" },
-      ),
-    );
-  }
-  if (view.firstApprovalBy !== undefined) {
-    const what = { approve: "Approved", deny: "Denied", retry: "Retry approved", undo: "Undo approved" }[
-      view.firstApprovalOf ?? "approve"
-    ];
-    body.push(
-      text(`${what} by ${md(view.firstApprovalBy)}; a critical incident needs a second, different approver`, {
-        weight: "Bolder",
+}
+
+function actionsSection(view: IncidentView, level: DetailLevel): Element[] {
+  const lines = view.actions.slice(0, level.actions).map((a) => actionLine(a, view, level.detail));
+  if (view.actions.length > level.actions) {
+    lines.push(
+      text(`${view.actions.length - level.actions} more actions: \`history ${view.id}\` lists them`, {
+        isSubtle: true,
       }),
     );
   }
-  if (view.waitingBecause !== undefined && view.state === "pending") {
-    body.push(
-      text(`Not contained automatically: ${md(view.waitingBecause)}`, { isSubtle: true, spacing: "Small" }),
-    );
-  }
-  if (view.subject !== undefined) {
-    const s = view.subject;
-    body.push(heading("Subject"));
-    body.push(
-      facts([
-        ["Name", s.name],
-        ["UPN", s.userPrincipalName],
-        ["Kind", s.kind],
-        ["Home tenant", s.homeTenant],
-        ["Account", s.enabled === undefined ? undefined : s.enabled ? "enabled" : "disabled"],
-      ]),
-    );
-  }
-  if (view.actor !== undefined) {
-    body.push(
-      facts([
-        ["Actor", view.actor.userPrincipalName ?? view.actor.name],
-        ["From", view.actor.ipAddress],
-      ]),
-    );
-  }
-  if (view.timeline.length > 0) {
-    body.push(heading("What happened"));
-    // The first steps say how it began (the invitation, the grant), the last where it stands: a long
-    // incident keeps both, and says how many between are in the audit trail.
-    const steps = view.timeline;
-    const cut = steps.length > FIRST_STEPS + LAST_STEPS;
-    const line = (step: { time: number; text: string }) =>
-      text(`${time(step.time)}: ${md(step.text)}`, { spacing: "Small" });
-    for (const step of cut ? steps.slice(0, FIRST_STEPS) : steps) body.push(line(step));
-    if (cut) {
-      body.push(
-        text(`(${steps.length - FIRST_STEPS - LAST_STEPS} steps between, in the audit trail)`, {
-          isSubtle: true,
-        }),
-      );
-      for (const step of steps.slice(-LAST_STEPS)) body.push(line(step));
-    }
-  }
-  if (view.evidence.length > 0) {
-    body.push(heading("Evidence"));
-    for (const e of view.evidence.slice(0, 8))
-      body.push(text(portalLinkText(e.text, e.url), { spacing: "Small" }));
-  }
-  body.push(heading(view.state === "pending" ? "Planned actions (what each will change)" : "Actions"));
-  body.push(
-    ...(view.actions.length > 0 ? actionLines(view) : [text("No action proposed.", { isSubtle: true })]),
-  );
-  body.push(...administratorSteps(view));
+  return lines.length > 0 ? lines : [text("No action proposed.", { isSubtle: true })];
+}
 
+/**
+ * The incident card, in the version that fits its state and its reader: Approve / Approve selected /
+ * Deny while it waits, Retry after a failure a retry can mend, Undo (confirmed, with a reason) once
+ * contained. The header says who did what, where, how sure, and what Approve does; the timeline, the
+ * evidence and each action sit behind toggles. Adaptive Cards 1.5 with `Action.Execute` and `refresh`,
+ * so a click reaches the bot and each approver sees the current card with its buttons.
+ */
+export function incidentCard(view: IncidentView, options: CardOptions = {}): Element {
+  let card: Element = {};
+  for (const level of DETAIL_LEVELS) {
+    card = cardAt(view, options, level);
+    if (utf16Bytes(card) <= CARD_BUDGET_BYTES) return card;
+  }
+  return card;
+}
+
+/** A card's size as the issue measured Teams' limit: UTF-16, two bytes a code unit. */
+export const utf16Bytes = (value: unknown): number => JSON.stringify(value).length * 2;
+
+function cardAt(view: IncidentView, options: CardOptions, level: DetailLevel): Element {
+  const approver = (options.audience ?? "approver") === "approver";
+  const body: Element[] = incidentHeader(view);
+  const asked = administratorSteps(view);
+  const failedForGood = view.actions.filter((a) => a.state === "failed" && a.retryable === false);
+  for (const a of failedForGood) {
+    body.push(
+      text(`Retry cannot mend ${md(a.action)} on ${md(a.target)}: ${md(a.outcome ?? "")}`, {
+        color: "warning",
+        spacing: "Small",
+      }),
+    );
+  }
+  const sections = [
+    toggled("warden-subject", "Who", subjectFacts(view)),
+    toggled("warden-timeline", `Timeline (${view.timeline.length})`, timelineSection(view, level)),
+    toggled(
+      "warden-evidence",
+      `Evidence (${view.evidence.length + view.evidenceMore})`,
+      evidenceLines(view, level.evidence),
+    ),
+    toggled("warden-actions", `Actions (${view.actions.length})`, [
+      ...(view.waitingBecause !== undefined && view.state === "pending"
+        ? [text(`Not contained automatically: ${md(view.waitingBecause)}`, { isSubtle: true })]
+        : []),
+      ...actionsSection(view, level),
+      ...asked,
+    ]),
+  ];
+  if (asked.length > 0) {
+    body.push(
+      text("A Global Administrator must act: see Actions.", {
+        weight: "Bolder",
+        color: "warning",
+      }),
+    );
+  }
+  body.push({ type: "ActionSet", actions: sections.map((s) => s.button), spacing: "Medium" });
+  body.push(...sections.map((s) => s.section));
+  if (!approver) {
+    body.push(
+      text("Only approvers decide.", {
+        isSubtle: true,
+      }),
+    );
+  }
+  const card = adaptiveCard(
+    body,
+    approver ? decisionButtons(view) : [execute(view, "history", "Audit trail")],
+  );
+  return {
+    ...card,
+    // Read aloud by a screen reader, and what a notification's preview can take from.
+    speak: plainText(`${view.title}. ${stateLine(view)}. ${view.story}`),
+    ...(options.refreshFor === undefined
+      ? {}
+      : {
+          refresh: {
+            action: { type: "Action.Execute", verb: "refresh", title: "Refresh", data: data(view) },
+            userIds: options.refreshFor.slice(0, 60),
+          },
+        }),
+  };
+}
+
+/** The buttons an approver gets, each only in the states the lifecycle lets it act (respond/lifecycle.ts). */
+function decisionButtons(view: IncidentView): Element[] {
   const actions: Element[] = [];
   const planned = view.actions.filter((a) => a.state === "planned");
   if (offers("approve", view.state) && planned.length > 0) {
@@ -213,41 +186,82 @@ export function incidentCard(view: IncidentView): Element {
             id: "actions",
             isMultiSelect: true,
             style: "expanded",
+            wrap: true,
             label: "Actions to run",
             isRequired: true,
             errorMessage: "Choose at least one action",
-            // A choice's title is plain text: the target is shown as logged, on one line, nothing hidden.
+            // A choice's title is plain text: the target is shown as logged, nothing hidden.
             choices: planned.map((a) => ({ title: `${a.action} on ${plainText(a.target)}`, value: a.id })),
           },
         ],
         actions: [execute(view, "approveSelected", "Approve these", "positive")],
       },
     });
-    actions.push({
-      type: "Action.ShowCard",
-      title: "Deny",
-      card: {
-        type: "AdaptiveCard",
-        body: [
-          {
-            type: "Input.Text",
-            id: "reason",
-            label: "Why",
-            isMultiline: true,
-            isRequired: true,
-            errorMessage: "Say why",
-            maxLength: 500,
-          },
-        ],
-        actions: [execute(view, "deny", "Deny", "destructive")],
-      },
-    });
+    actions.push(reasonCard(view, "deny", "Deny", "Deny: nothing will be changed", "Say why"));
   }
-  if (offers("retry", view.state)) actions.push(execute(view, "retry", "Retry"));
-  if (offers("undo", view.state)) actions.push(execute(view, "undo", "Undo", "destructive"));
+  // The same rule as the bot's (card-verbs.ts mendable): only what a retry can mend gets the button.
+  const failed = view.actions.filter((a) => a.state === "failed");
+  const retryable =
+    failed.length === 0 ||
+    view.actions.some(
+      (a) =>
+        a.state === "planned" ||
+        a.state === "waiting" ||
+        a.state === "running" ||
+        (a.state === "failed" && a.retryable !== false),
+    );
+
+  if (offers("retry", view.state) && retryable) actions.push(execute(view, "retry", "Retry"));
+  if (offers("undo", view.state)) {
+    const consequence = ifApproved(view.actions.filter((a) => a.state === "done"))
+      .map((line) => `• ${md(line)}`)
+      .join("\n");
+    actions.push(
+      reasonCard(
+        view,
+        "undo",
+        "Undo",
+        `Undo gives back what containment took, which may re-arm an attacker. It reverses:\n${consequence}`,
+        "Why undo",
+      ),
+    );
+  }
+  if (view.owner === undefined && !["denied", "expired", "merged", "reverted"].includes(view.state)) {
+    actions.push(execute(view, "acknowledge", "Take ownership"));
+  }
   // The trail is shown in Teams, to the people of the channel, not on an open web page.
   actions.push(execute(view, "history", "Audit trail"));
-  return adaptiveCard(body, actions);
+  return actions;
+}
+
+/** A decision that needs a reason (deny, undo): a sub-card that says what it does and asks why. */
+function reasonCard(
+  view: IncidentView,
+  verb: "deny" | "undo",
+  title: string,
+  warning: string,
+  label: string,
+): Element {
+  return {
+    type: "Action.ShowCard",
+    title,
+    card: {
+      type: "AdaptiveCard",
+      body: [
+        text(warning, { color: verb === "undo" ? "attention" : "default" }),
+        {
+          type: "Input.Text",
+          id: "reason",
+          label,
+          isMultiline: true,
+          isRequired: true,
+          errorMessage: "Say why",
+          maxLength: 500,
+        },
+      ],
+      actions: [execute(view, verb, verb === "undo" ? "Undo containment" : "Deny", "destructive")],
+    },
+  };
 }
 
 /** A short card that answers a click: refused, or what happened, always with a reason (plain text, escaped). */

@@ -36,6 +36,7 @@ export interface FindingParts {
   /** The detector's confidence from the event alone; scoring adds what history says. */
   confidence: number;
   grants?: Grant[];
+  destinationTenantId?: string;
 }
 
 export function finding(
@@ -56,6 +57,7 @@ export function finding(
     evidence: parts.evidence ?? [evidenceOf(event)],
     summary: parts.summary,
     ...(parts.grants === undefined ? {} : { grants: parts.grants }),
+    ...(parts.destinationTenantId === undefined ? {} : { destinationTenantId: parts.destinationTenantId }),
   };
 }
 

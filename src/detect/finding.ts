@@ -77,6 +77,8 @@ export interface Finding {
   confidenceBeforeAlerts?: number;
   /** The privileges granted in the finding's evidence, when it is about a grant. */
   grants?: Grant[];
+  /** The directory a subscription was moved to, when its move's record names it (a GUID, checked). */
+  destinationTenantId?: string;
 }
 
 export function evidenceOf(event: SecurityEvent): EvidenceRef {

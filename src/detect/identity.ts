@@ -27,6 +27,16 @@ export function homeAddress(upn: string | undefined): string | undefined {
   return `${local.slice(0, at)}@${local.slice(at + 1)}`.toLowerCase();
 }
 
+/**
+ * Text with every `#EXT#` UPN in it replaced by the guest's home address, for people to read: the UPN
+ * says three times over what the address says once (`it.support_outlook-helpdesk.net#EXT#@contoso...`).
+ * The last `_` before `#EXT#` is the replaced `@`, as in homeAddress.
+ */
+export function readableAddresses(text: string): string {
+  if (!text.includes("#")) return text;
+  return text.replace(/([^\s'"(),:;]+)_([^\s_#'"(),:;]+)#EXT#@[A-Za-z0-9.-]+/gi, "$1@$2");
+}
+
 /** The domain of the guest's home organisation, for cards and the inventory. */
 export function homeDomain(principal: Pick<Principal, "userPrincipalName" | "mail">): string | undefined {
   const address = homeAddress(principal.userPrincipalName) ?? principal.mail?.toLowerCase();

@@ -34,7 +34,7 @@ export type Verdict =
   | { approve: true; cardVersion: number; actionIds?: readonly string[] }
   | { approve: false; cardVersion: number; reason: string }
   | { retry: true; cardVersion: number }
-  | { undo: true; cardVersion: number };
+  | { undo: true; cardVersion: number; reason: string };
 
 export type Verb = DecisionVerb;
 
@@ -137,6 +137,8 @@ export async function decide(
       actorId: approver.id,
       actorName: approver.name,
       cardVersion: verdict.cardVersion,
+      // Undo gives back what containment took: who asked it and why stays beside the approval.
+      ...("reason" in verdict ? { detail: { reason: verdict.reason } } : {}),
     });
     return { outcome: "undo-requested", incident };
   }
@@ -180,7 +182,7 @@ function sameSet(a: readonly string[] | undefined, b: readonly string[] | undefi
 }
 
 /** Object ids of everyone an incident is about or was done by. */
-async function involvedPrincipals(db: Queryable, incident: IncidentRow): Promise<Set<string>> {
+export async function involvedPrincipals(db: Queryable, incident: IncidentRow): Promise<Set<string>> {
   const ids = new Set<string>();
   for (const f of await findingsByIds(db, incident.findingIds)) {
     if (f.subject.id !== undefined) ids.add(f.subject.id.toLowerCase());

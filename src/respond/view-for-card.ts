@@ -1,11 +1,15 @@
 import type { IncidentView } from "../cards/incident-view.js";
-import type { Finding } from "../detect/finding.js";
-import { isGuid } from "../detect/normalise/fields.js";
+import type { Finding, Severity } from "../detect/finding.js";
+import { homeAddress, homeDomain, isExternalUpn, readableAddresses } from "../detect/identity.js";
 import type { ActionRow } from "../store/actions-repo.js";
 import { actionsOf } from "../store/actions-repo.js";
 import type { Queryable } from "../store/database.js";
+import { eventsByIds } from "../store/events-repo.js";
 import { findingsByIds } from "../store/findings-repo.js";
 import { auditTrail, type IncidentRow } from "../store/incidents-repo.js";
+import { displayNames } from "../store/names-repo.js";
+import { confidenceReasonsOf, evidenceOf, notDoneOf, signInOf, timelineOf } from "./card-evidence.js";
+import { storyOf, who } from "./card-story.js";
 import { firstApproval } from "./decide.js";
 
 /**
@@ -13,7 +17,7 @@ import { firstApproval } from "./decide.js";
  * that applies names it). A record, so that a new rule without a title does not compile.
  */
 const TITLES: Readonly<Record<Finding["rule"], string>> = {
-  "subscription-hijack-chain": "A guest was given admin rights and moved a subscription out of the directory",
+  "subscription-hijack-chain": "A new admin guest moved a subscription out",
   "subscription-directory-changed": "A subscription was moved to another directory",
   "containment-tampered": "Someone changed Warden's containment policy or group",
   "guest-privileged-role": "A guest was given a privileged Entra role",
@@ -28,67 +32,35 @@ const TITLES: Readonly<Record<Finding["rule"], string>> = {
   "guest-invited": "A guest was invited",
 };
 
-/**
- * The portal page where an analyst checks a finding. Built only from fixed addresses and ids checked to
- * be GUIDs: a user id or tenant id from a log is the attacker's choice, and must never shape a link.
- */
-function portalLink(f: Finding, tenantId: string): string | undefined {
-  // The first of Warden's own records: an alert may come first in time, but has its own link.
-  const ev = f.evidence.find((e) => e.source !== "security-alert");
-  if (ev === undefined) return undefined;
-  if (ev.source === "warden" && f.subject.type === "subscription") {
-    // Warden saw the subscription leave the list: the list is where an analyst confirms it is gone.
-    return "https://portal.azure.com/#view/HubsExtension/BrowseResource/resourceType/Microsoft.Resources%2Fsubscriptions";
-  }
-  if (ev.source === "azure-activity") {
-    return "https://portal.azure.com/#view/Microsoft_Azure_ActivityLog/ActivityLogBlade";
-  }
-  if (f.subject.type === "user" && isGuid(f.subject.id) && isGuid(tenantId)) {
-    return `https://entra.microsoft.com/${tenantId}/#view/Microsoft_AAD_UsersAndTenants/UserProfileMenuBlade/~/overview/userId/${f.subject.id}`;
-  }
-  return "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/AuditLogList.ReactView";
-}
-
-/** Letters, digits, `_` and `-`: the alert ids Microsoft gives (normalise/security-alert.ts refuses others). */
-const ALERT_ID = /^[A-Za-z0-9_-]{1,128}$/;
-
-/**
- * Microsoft's alerts attached to the findings, once each, first: each links to the alert in the Defender
- * portal, built from the alert's id checked again here (a stored body is not trusted to have been
- * checked), never from the `alertWebUrl` a record carries.
- */
-function alertLines(findings: readonly Finding[], tenantId: string): { text: string; url?: string }[] {
-  const seen = new Map<string, { text: string; url?: string }>();
-  for (const f of findings)
-    for (const e of f.evidence) {
-      if (e.source !== "security-alert" || seen.has(e.id)) continue;
-      const url =
-        ALERT_ID.test(e.id) && isGuid(tenantId)
-          ? `https://security.microsoft.com/alerts/${e.id}?tid=${tenantId}`
-          : undefined;
-      seen.set(e.id, { text: `Microsoft alert: ${e.operation}`, ...(url === undefined ? {} : { url }) });
-    }
-  const lines = [...seen.values()];
-  if (lines.length <= MAX_ALERT_LINES) return lines;
-  return [
-    ...lines.slice(0, MAX_ALERT_LINES),
-    { text: `${lines.length - MAX_ALERT_LINES} more Microsoft alerts in the findings' evidence` },
-  ];
-}
-
-/** Alerts shown on the card at most (then one line counting the rest). */
-const MAX_ALERT_LINES = 2;
-
 function kindOf(f: Finding): NonNullable<IncidentView["subject"]>["kind"] {
   if (f.subject.type === "tenant") return "tenant";
   if (f.subject.type === "subscription") return "subscription";
-  if (f.subject.external === true)
-    return (f.subject.userPrincipalName ?? "").includes("#EXT#") ? "guest" : "external member";
+  // The logs rarely say userType: an external account is called a guest, as the card's title calls it.
+  if (f.subject.external === true) return "guest";
   return f.subject.type === "user" ? "member" : "unknown";
 }
 
+/** What the card needs besides the store: how long a pending incident waits before it expires. */
+export interface ViewOptions {
+  expireHours?: Readonly<Record<Severity, number>>;
+}
+
+/** The verbs of the trail that are decisions, in the card's words. */
+const DECISION_WORDS: Readonly<Record<string, string>> = {
+  approved: "Approved",
+  denied: "Denied",
+  "auto-contain": "Contained automatically",
+  "undo-requested": "Undo requested",
+  reverted: "Undone",
+  "first-approval": "First approval",
+};
+
 /** Reads what an incident's card shows from the store. */
-export async function incidentView(db: Queryable, incident: IncidentRow): Promise<IncidentView> {
+export async function incidentView(
+  db: Queryable,
+  incident: IncidentRow,
+  options: ViewOptions = {},
+): Promise<IncidentView> {
   const findings = await findingsByIds(db, incident.findingIds);
   const actions: ActionRow[] = await actionsOf(db, incident.id);
   const trail = await auditTrail(db, incident.id);
@@ -96,15 +68,36 @@ export async function incidentView(db: Queryable, incident: IncidentRow): Promis
     Object.entries(TITLES).find(([rule]) => incident.rules.includes(rule as Finding["rule"]))?.[1] ??
     "Suspicious change";
   const main =
+    findings.find((f) => f.subject.type === "user" && isExternalUpn(f.subject.userPrincipalName)) ??
     findings.find((f) => f.subject.type === "user" && f.subject.external === true) ??
     findings.find((f) => f.subject.type === "user") ??
     findings[0];
+  const subscriptionIds = [
+    ...new Set(findings.flatMap((f) => f.subscriptionIds.map((s) => s.toLowerCase()))),
+  ];
+  const names = await displayNames(db, incident.tenantId, [incident.tenantId, ...subscriptionIds]);
+  // The sign-in and risk records behind the findings: their risk levels are facts, not prose.
+  const riskIds = findings.flatMap((f) =>
+    f.evidence.filter((e) => e.source === "entra-sign-in" || e.source === "entra-risk").map((e) => e.id),
+  );
+  const riskEvents = await eventsByIds(db, incident.tenantId, [...new Set(riskIds)]);
   const decision = [...trail]
     .reverse()
     .find((e) => ["approved", "denied", "auto-contain", "reverted"].includes(e.action));
   const waiting = [...trail].reverse().find((e) => e.action === "awaiting-approval" || e.action === "grew");
   const actor = findings.find((f) => f.actor !== undefined)?.actor;
   const first = await firstApproval(db, incident);
+  const evidence = evidenceOf(findings, incident.tenantId);
+  const signIn = signInOf(findings, riskEvents);
+  const owner = trail.findLast((e) => e.action === "acknowledged");
+  const pendingSince = trail.findLast((e) => e.toState === "pending" && e.action !== "first-approval")?.at;
+  const hours = options.expireHours?.[incident.severity];
+  const moved = new Map(
+    findings
+      .filter((f) => f.rule === "subscription-directory-changed" && f.destinationTenantId !== undefined)
+      .map((f) => [f.subscriptionIds[0]?.toLowerCase() ?? "", f.destinationTenantId as string]),
+  );
+  const disabled = actions.some((a) => a.action === "disable-account" && a.state === "done");
   return {
     id: incident.id,
     version: incident.version,
@@ -112,57 +105,38 @@ export async function incidentView(db: Queryable, incident: IncidentRow): Promis
     severity: incident.severity,
     confidence: incident.confidence,
     title,
-    ...(main === undefined
-      ? {}
-      : {
-          subject: {
-            name: main.subject.displayName ?? main.subject.userPrincipalName ?? main.subject.id ?? "unknown",
-            ...(main.subject.userPrincipalName === undefined
-              ? {}
-              : { userPrincipalName: main.subject.userPrincipalName }),
-            kind: kindOf(main),
-          },
-        }),
+    story: storyOf(findings, names, incident.tenantId),
+    tenant: {
+      id: incident.tenantId,
+      ...(names.has(incident.tenantId.toLowerCase())
+        ? { name: names.get(incident.tenantId.toLowerCase()) as string }
+        : {}),
+    },
+    subscriptions: subscriptionIds.map((id) => ({
+      id,
+      ...(names.has(id) ? { name: names.get(id) as string } : {}),
+      ...(moved.has(id) ? { movedTo: moved.get(id) as string } : {}),
+    })),
+    confidenceReasons: confidenceReasonsOf(findings, riskEvents),
+    ...(signIn === undefined ? {} : { signIn }),
+    ...(incident.state === "pending" && pendingSince !== undefined && hours !== undefined
+      ? { expiresAt: pendingSince + hours * 3_600_000 }
+      : {}),
+    ...(main === undefined ? {} : { subject: subjectOf(main, disabled) }),
     ...(actor === undefined
       ? {}
       : {
           actor: {
-            name: actor.displayName ?? actor.userPrincipalName ?? actor.id ?? "unknown",
+            name: who(actor),
             ...(actor.userPrincipalName === undefined ? {} : { userPrincipalName: actor.userPrincipalName }),
             ...(actor.ipAddress === undefined ? {} : { ipAddress: actor.ipAddress }),
           },
         }),
-    timeline: findings.map((f) => ({ time: f.time, text: f.summary })).sort((a, b) => a.time - b.time),
-    // Microsoft's alerts first, but at most three lines of the card's eight: most stay Warden's own.
-    evidence: [
-      ...alertLines(findings, incident.tenantId),
-      ...findings.flatMap((f) => {
-        const url = portalLink(f, incident.tenantId);
-        return [
-          {
-            text: `${f.rule}: ${f.evidence
-              .filter((e) => e.source !== "security-alert")
-              .map((e) => e.operation)
-              .join(", ")}`,
-            ...(url === undefined ? {} : { url }),
-          },
-        ];
-      }),
-    ],
-    actions: actions.map((a) => {
-      const changes = Array.isArray(a.plan["changes"]) ? (a.plan["changes"] as string[]) : [];
-      const steps = a.changed?.["administratorSteps"];
-      const asked = a.state === "awaiting-admin" || a.state === "undo-awaiting-admin";
-      return {
-        id: a.id,
-        action: a.action,
-        target: String((a.target as { label?: string }).label ?? ""),
-        changes,
-        state: a.state,
-        ...(a.outcome === null ? {} : { outcome: a.outcome }),
-        ...(asked && Array.isArray(steps) ? { administratorSteps: steps.map(String) } : {}),
-      };
-    }),
+    timeline: timelineOf(findings, names),
+    evidence: evidence.lines,
+    evidenceMore: evidence.more,
+    notDone: notDoneOf(findings, names, incident.tenantId),
+    actions: actions.map((a) => actionOf(a, peopleByUpn(findings))),
     ...(decision === undefined
       ? {}
       : {
@@ -174,7 +148,80 @@ export async function incidentView(db: Queryable, incident: IncidentRow): Promis
             ...(typeof decision.detail?.["reason"] === "string" ? { reason: decision.detail["reason"] } : {}),
           },
         }),
+    decisions: trail
+      .filter((e) => DECISION_WORDS[e.action] !== undefined)
+      .map((e) => ({
+        verb: e.detail?.["retry"] === true ? "Retry approved" : (DECISION_WORDS[e.action] as string),
+        by: e.actorName ?? (e.action === "auto-contain" ? "automatic containment" : "unknown"),
+        at: e.at,
+        ...(typeof e.detail?.["reason"] === "string" ? { reason: e.detail["reason"] } : {}),
+      })),
+    ...(owner === undefined ? {} : { owner: { name: owner.actorName ?? "unknown", at: owner.at } }),
     ...(typeof waiting?.detail?.["reason"] === "string" ? { waitingBecause: waiting.detail["reason"] } : {}),
     ...(first === undefined ? {} : { firstApprovalBy: first.name, firstApprovalOf: first.verb }),
   };
+}
+
+/** The subject as the card names it: a guest by its home address, its home tenant by domain. */
+function subjectOf(main: Finding, disabled: boolean): NonNullable<IncidentView["subject"]> {
+  const s = main.subject;
+  const address = s.type === "user" ? (homeAddress(s.userPrincipalName) ?? s.userPrincipalName) : undefined;
+  const home =
+    s.type === "user"
+      ? homeDomain({
+          ...(s.userPrincipalName === undefined ? {} : { userPrincipalName: s.userPrincipalName }),
+        })
+      : undefined;
+  return {
+    // The name as the tenant holds it (a guest's is its own choice); the header reads by `address`.
+    name: s.displayName ?? who(s),
+    kind: kindOf(main),
+    ...(address === undefined ? {} : { address }),
+    ...(s.userPrincipalName === undefined ? {} : { userPrincipalName: s.userPrincipalName }),
+    ...(s.id === undefined ? {} : { id: s.id }),
+    ...(home === undefined ? {} : { homeTenant: home }),
+    ...(disabled ? { enabled: false } : {}),
+  };
+}
+
+/** An action as the card lists it: names readable, its time, and whether a retry may mend a failure. */
+function actionOf(a: ActionRow, people: ReadonlyMap<string, string>): IncidentView["actions"][number] {
+  const label = String((a.target as { label?: string }).label ?? "");
+  const changes = Array.isArray(a.plan["changes"]) ? (a.plan["changes"] as string[]) : [];
+  const steps = a.changed?.["administratorSteps"];
+  const asked = a.state === "awaiting-admin" || a.state === "undo-awaiting-admin";
+  return {
+    id: a.id,
+    action: a.action,
+    target: people.get(label.toLowerCase()) ?? readableAddresses(label),
+    changes: changes.map(readableAddresses),
+    state: a.state,
+    ...(a.outcome === null ? {} : { outcome: readableAddresses(a.outcome) }),
+    ...(a.executedAt === null ? {} : { at: a.executedAt }),
+    ...(a.state === "failed" ? { retryable: retryable(a.outcome ?? "") } : {}),
+    ...(asked && Array.isArray(steps) ? { administratorSteps: steps.map(String) } : {}),
+  };
+}
+
+/**
+ * The tenant's own people by UPN, named as the story names them ("Priya Raman"): a target's UPN is in
+ * the action's exact changes, behind the toggle. Guests are not here: they read by their home address.
+ */
+function peopleByUpn(findings: readonly Finding[]): Map<string, string> {
+  const people = new Map<string, string>();
+  for (const f of findings)
+    for (const p of [f.subject, f.actor]) {
+      if (p?.userPrincipalName === undefined || p.displayName === undefined || p.displayName === "") continue;
+      if (isExternalUpn(p.userPrincipalName) || ("external" in p && p.external === true)) continue;
+      people.set(p.userPrincipalName.toLowerCase(), p.displayName);
+    }
+  return people;
+}
+
+/**
+ * Whether retrying a failed action can succeed: a refusal for a permission (granted since) can; an
+ * object that no longer exists or a request Microsoft calls invalid cannot (cloud/errors.ts remedyFor).
+ */
+export function retryable(outcome: string): boolean {
+  return !/^failed: (Not found|Refused as invalid)/.test(outcome);
 }

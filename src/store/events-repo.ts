@@ -119,3 +119,17 @@ export async function deleteEventsBefore(db: Queryable, before: Date): Promise<n
   const { rowCount } = await db.query("DELETE FROM events WHERE time < $1", [before.toISOString()]);
   return rowCount;
 }
+
+/** Stored events by id (the ids findings cite as evidence), in no particular order; unknown ids are absent. */
+export async function eventsByIds(
+  db: Queryable,
+  tenantId: string,
+  ids: readonly string[],
+): Promise<SecurityEvent[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<{ body: SecurityEvent | string }>(
+    "SELECT body FROM events WHERE tenant_id = $1 AND id = ANY($2::text[])",
+    [tenantId, [...ids]],
+  );
+  return rows.map((r) => (typeof r.body === "string" ? (JSON.parse(r.body) as SecurityEvent) : r.body));
+}

@@ -29,6 +29,17 @@ import { detect } from "../helpers/detection.js";
 import { quietLogger } from "../helpers/logs.js";
 import { freshPglite } from "../helpers/services.js";
 
+/** The fields of a view these tests do not vary. */
+const VIEW_DEFAULTS = {
+  story: "See the timeline.",
+  tenant: { id: "8f2c6a1e-3b7d-4c9e-a5f1-2d4b6c8e0a13" },
+  subscriptions: [],
+  confidenceReasons: [],
+  evidenceMore: 0,
+  notDone: [],
+  decisions: [],
+};
+
 /**
  * Issue 17, finding 4: text from the logs became links in the SOC's most trusted card. Whoever can write
  * a display name, a UPN, a role name or a scope into the tenant chooses strings that reach Warden's cards
@@ -162,8 +173,13 @@ describe("log and tenant text in Warden's cards and chat", () => {
     const card = incidentCard(await incidentView(db, incident));
     expectValidCard(card);
     const texts = cardTexts(card);
-    const name = card["body"] as { type: string; facts?: { title: string; value: string }[] }[];
-    const nameFact = name.flatMap((b) => b.facts ?? []).find((f) => f.title === "Name");
+    // The subject's facts sit behind the "Who" toggle, in a container of the body.
+    const facts: { title: string; value: string }[] = [];
+    JSON.stringify(card, (key, value) => {
+      if (key === "facts") facts.push(...(value as { title: string; value: string }[]));
+      return value;
+    });
+    const nameFact = facts.find((f) => f.title === "Name");
     expect(reading(nameFact?.value ?? "").shown).toBe(FAKE_LINK);
     // The guest's name, the address it was invited with (an autolink), the reason it waits.
     expectInert(texts, [FAKE_LINK, ANGLE_AUTOLINK, EVIL_MAIL, actor.userPrincipalName]);
@@ -174,6 +190,7 @@ describe("log and tenant text in Warden's cards and chat", () => {
 
   it("a line break cannot start a list or heading, and direction overrides do not reorder the text", () => {
     const card = incidentCard({
+      ...VIEW_DEFAULTS,
       id: "inc-1",
       version: 1,
       state: "pending",
@@ -209,6 +226,7 @@ describe("log and tenant text in Warden's cards and chat", () => {
     ];
     const name = `admin${hidden.join("x")}@contoso-lab.onmicrosoft.com`;
     const card = incidentCard({
+      ...VIEW_DEFAULTS,
       id: "inc-2",
       version: 1,
       state: "pending",

@@ -7,7 +7,7 @@ import type { Finding } from "../../src/detect/finding.js";
 import { createWebApp, listen } from "../../src/server/web.js";
 import { BotTokenIssuer } from "../../src/sim/bot/bot-token-issuer.js";
 import { FakeConnector } from "../../src/sim/bot/connector.js";
-import { actionsOf, recordPlannedActions } from "../../src/store/actions-repo.js";
+import { actionsOf, finishAction, recordPlannedActions } from "../../src/store/actions-repo.js";
 import { insertFindings } from "../../src/store/findings-repo.js";
 import {
   auditTrail,
@@ -156,19 +156,22 @@ async function click(id: string, verb: string, who: { id: string; name: string }
   return JSON.stringify(await res.json());
 }
 
+/** Undo asks why: it may give an attacker back what containment took. */
+const WHY = { reason: "the guest is a contractor, confirmed by phone" };
+
 const trailOf = async (id: string) =>
   (await auditTrail(warden.db, id)).map((e) => `${e.action} ${e.actorName ?? ""}`.trim());
 
 describe("undo and retry pass the same rules as approve", () => {
   it("refuses the incident's own actor, and takes two different people for a critical incident", async () => {
     await incident("inc-undo", ["pending", "approved", "executing", "contained"]);
-    expect(await click("inc-undo", "undo", ADMIN)).toContain("subject or the actor");
+    expect(await click("inc-undo", "undo", ADMIN, WHY)).toContain("subject or the actor");
     expect(await trailOf("inc-undo")).not.toContain(`undo-requested ${ADMIN.name}`);
 
-    expect(await click("inc-undo", "undo", ANALYST)).toContain("Undo approved by SOC Analyst");
-    expect(await click("inc-undo", "undo", ANALYST)).toContain("second, different approver");
+    expect(await click("inc-undo", "undo", ANALYST, WHY)).toContain("Undo approved by SOC Analyst");
+    expect(await click("inc-undo", "undo", ANALYST, WHY)).toContain("second, different approver");
     expect((await getIncident(warden.db, "inc-undo"))?.state).toBe("contained");
-    await click("inc-undo", "undo", BOB);
+    await click("inc-undo", "undo", BOB, WHY);
     await until(
       async () => (await getIncident(warden.db, "inc-undo"))?.state === "reverted",
       20_000,
@@ -196,6 +199,30 @@ describe("undo and retry pass the same rules as approve", () => {
     );
     expect(retried?.actorName).toBe(BOB.name);
   }, 30_000);
+});
+
+describe("second thoughts need a reason, and a retry something it can mend", () => {
+  it("refuses an undo without a reason, and records the reason of one given", async () => {
+    await incident("inc-why", ["pending", "approved", "executing", "contained"]);
+    expect(await click("inc-why", "undo", ANALYST)).toContain("an undo needs a reason");
+    expect(await click("inc-why", "undo", ANALYST, { reason: "   " })).toContain("an undo needs a reason");
+    expect(await trailOf("inc-why")).not.toContain(`first-approval ${ANALYST.name}`);
+    await click("inc-why", "undo", ANALYST, WHY);
+    await click("inc-why", "undo", BOB, WHY);
+    const asked = (await auditTrail(warden.db, "inc-why")).find((e) => e.action === "undo-requested");
+    expect(asked?.detail?.["reason"]).toBe(WHY.reason);
+  }, 30_000);
+
+  it("refuses a retry when every failure is one a retry cannot mend (a 404)", async () => {
+    await incident("inc-gone", ["pending", "approved", "executing", "failed"], ["disable-account"]);
+    await finishAction(warden.db, `inc-gone:disable-account:user:${GUEST}`, {
+      state: "failed",
+      outcome:
+        "failed: Not found (Request_ResourceNotFound): the object no longer exists or was never there.",
+    });
+    expect(await click("inc-gone", "retry", ANALYST)).toContain("nothing here can succeed on a retry");
+    expect(await trailOf("inc-gone")).not.toContain(`first-approval ${ANALYST.name}`);
+  });
 });
 
 describe("the second approval of a critical incident", () => {

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SIM_APP } from "../../src/sim/cloud/sim-app.js";
+import { checkCardsInTranscript } from "../helpers/card-transcript.js";
 
 /** `warden demo --headless`: every scenario contained, by clicks on the cards or automatically. */
 
@@ -32,8 +33,8 @@ const ADAPTIVE = "application/vnd.microsoft.card.adaptive";
 
 /**
  * The transcript (--transcript): one JSON activity a line, each naming its operation, as the Bot
- * Framework sent it with the id and conversation the connector gave it. Not the cards' content, which is
- * being redesigned (issue 25): only the shape a reviewer and the Adaptive Cards designer rely on.
+ * Framework sent it with the id and conversation the connector gave it, and the cards in it hold to what
+ * issue 25 asks of them (helpers/card-transcript.ts).
  */
 function checkTranscript(text: string, summary: Summary): void {
   expect(text.endsWith("\n")).toBe(true);
@@ -66,6 +67,7 @@ function checkTranscript(text: string, summary: Summary): void {
     summary.incidents.length,
   );
   for (const a of answers) expect(a["statusCode"]).toBe(200);
+  checkCardsInTranscript(lines);
 }
 
 /**

@@ -1,5 +1,6 @@
 import { type Detector, finding } from "../detector.js";
 import { principalLabel } from "../identity.js";
+import { isGuid } from "../normalise/fields.js";
 
 /**
  * A subscription moved to another directory: from then on the victim pays and the attacker holds the
@@ -45,6 +46,10 @@ export const subscriptionDirectoryChanged: Detector = {
         subscriptionIds: [id],
         summary: `Subscription ${id ?? "(id not logged)"} was moved${route} by ${principalLabel(event.actor)}`,
         confidence: 0.9,
+        // Checked to be a GUID: the card names it, and it comes from a log the mover may have shaped.
+        ...(event.toTenantId !== undefined && isGuid(event.toTenantId)
+          ? { destinationTenantId: event.toTenantId.toLowerCase() }
+          : {}),
       }),
     ];
   },
