@@ -21,11 +21,9 @@ async function api(path, body) {
 
 // console/markdown.js: HTML-escapes everything, then draws bold, code and links to the portals only.
 const markdown = globalThis.wardenMarkdown;
-
-AdaptiveCards.AdaptiveCard.onProcessMarkdown = (text, result) => {
-  result.outputHtml = markdown(text);
-  result.didProcess = true;
-};
+// console/card-host.js: the host configs (light and dark) and the render call the docs' screenshots share.
+const cards = globalThis.wardenCards;
+let theme = cards.preferredTheme();
 
 function actingPerson() {
   return $("person").value;
@@ -36,9 +34,7 @@ function status(text) {
 }
 
 function renderCard(json, conversationId, onAnswer) {
-  const card = new AdaptiveCards.AdaptiveCard();
-  card.hostConfig = new AdaptiveCards.HostConfig({ fontFamily: "Segoe UI, system-ui, sans-serif" });
-  card.onExecuteAction = async (action) => {
+  return cards.render(json, theme, async (action) => {
     const who = people.find((p) => p.id === actingPerson());
     status(`${who?.name ?? "?"} clicked “${action.title}”…`);
     try {
@@ -53,10 +49,7 @@ function renderCard(json, conversationId, onAnswer) {
     } catch (error) {
       status(`The click did not reach Warden: ${error.message}`);
     }
-  };
-  card.parse(json);
-  const element = card.render();
-  return element ?? document.createTextNode("(this card could not be rendered)");
+  });
 }
 
 function messageElement(message, card, answered) {
@@ -91,16 +84,40 @@ function renderChannel(channel) {
     const known = rendered.get(message.activityId);
     // Re-render only what changed, so a reason typed into a card is not wiped by the next refresh.
     if (known !== undefined && known.revision === message.revision) continue;
-    const entry = { revision: message.revision, element: undefined };
-    const show = (card) => {
-      const element = messageElement(message, card, (answer) => show(answer));
+    const entry = { revision: message.revision, message, element: undefined, card: undefined, show: undefined };
+    entry.show = (card) => {
+      const element = messageElement(message, card, (answer) => entry.show(answer));
       if (entry.element === undefined) container.prepend(element);
       else entry.element.replaceWith(element);
       entry.element = element;
+      entry.card = card;
     };
     if (known?.element !== undefined) entry.element = known.element;
     rendered.set(message.activityId, entry);
-    show(message.card);
+    entry.show(message.card);
+    refreshFor(entry);
+  }
+}
+
+// Teams' Universal Actions: a card whose `refresh.userIds` lists the person looking at it is refreshed as
+// it is shown (the client invokes `refresh.action`), and that person sees the bot's answer instead, an
+// approver's card with its buttons where everyone else has the one posted.
+async function refreshFor(entry) {
+  const refresh = entry.message.card?.refresh;
+  const person = actingPerson();
+  if (refresh?.action?.type !== "Action.Execute" || !refresh.userIds?.includes(`29:${person}`)) return;
+  const shown = entry.element;
+  try {
+    const answer = await api("invoke", {
+      personId: person,
+      conversationId: entry.message.conversationId,
+      verb: refresh.action.verb,
+      data: refresh.action.data ?? {},
+    });
+    // Drawn only if nothing moved meanwhile: another person, a newer version of the card, a click.
+    if (answer.card !== undefined && entry.element === shown && actingPerson() === person) entry.show(answer.card);
+  } catch (error) {
+    status(`The card could not be refreshed: ${error.message}`);
   }
 }
 
@@ -215,7 +232,20 @@ $("chat-form").addEventListener("submit", async (event) => {
     status(`The message did not reach Warden: ${error.message}`);
   }
 });
+// The reader switches the system to dark (or back): every card is drawn again in the new host config,
+// each as it was last shown (an answer to a click included).
+globalThis.matchMedia?.("(prefers-color-scheme: dark)").addEventListener("change", () => {
+  theme = cards.preferredTheme();
+  for (const entry of rendered.values()) entry.show?.(entry.card);
+  chatRendered.clear();
+  if (latestState !== undefined) renderChat(latestState.chats[actingPerson()] ?? []);
+});
 $("person").addEventListener("change", () => {
+  // Each person sees the card as posted, refreshed for them if they are among its `refresh.userIds`.
+  for (const entry of rendered.values()) {
+    entry.show(entry.message.card);
+    refreshFor(entry);
+  }
   chatRendered.clear();
   if (latestState !== undefined) renderChat(latestState.chats[actingPerson()] ?? []);
 });

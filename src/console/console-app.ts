@@ -71,12 +71,12 @@ export function createConsoleApp(deps: ConsoleDeps, port: () => number): Console
   const vendor = createRequire(import.meta.url).resolve("adaptivecards/dist/adaptivecards.min.js");
   app.get("/", (_req, res) => res.sendFile(packageFile("console/index.html")));
   app.get("/favicon.ico", (_req, res) => res.status(204).end());
-  app.get("/console.js", (_req, res) =>
-    res.type("text/javascript").sendFile(packageFile("console/console.js")),
-  );
-  app.get("/markdown.js", (_req, res) =>
-    res.type("text/javascript").sendFile(packageFile("console/markdown.js")),
-  );
+  // The page's scripts, each a file of console/ (script-src 'self' admits nothing inline).
+  for (const script of ["console.js", "markdown.js", "card-host.js"]) {
+    app.get(`/${script}`, (_req, res) =>
+      res.type("text/javascript").sendFile(packageFile(`console/${script}`)),
+    );
+  }
   app.get("/console.css", (_req, res) => res.type("text/css").sendFile(packageFile("console/console.css")));
   app.get("/vendor/adaptivecards.min.js", (_req, res) => res.type("text/javascript").sendFile(vendor));
 

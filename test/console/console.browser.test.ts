@@ -5,10 +5,20 @@ import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DemoProcess, startDemoProcess } from "../helpers/demo-process.js";
 import { CHROMIUM_PATH, chromiumAvailable } from "../helpers/services.js";
+import {
+  addStressCard,
+  colours,
+  type Layout,
+  layout,
+  luminance,
+  medianLuminance,
+  POSTED_CARD,
+} from "./phone-probes.js";
 
 /**
  * The demo's SOC console in Debian's Chromium: the hijack card appears, a non-approver's click is refused,
- * the analyst's click contains, and the tenant beside the channel shows the guest disabled.
+ * the analyst's click contains, and the tenant beside the channel shows the guest disabled. On a phone
+ * (360 px) nothing scrolls sideways, and the page and its cards follow a dark system theme.
  */
 
 const HIJACK = "A guest was given admin rights and moved a subscription out of the directory";
@@ -191,4 +201,48 @@ describe.runIf(hasChromium)("warden demo: the SOC console in a browser", () => {
       .getByText("Only Warden's approvers can ask this")
       .waitFor({ timeout: 30_000 });
   }, 150_000);
+
+  it("fits a 360 px phone and follows the system's dark theme, cards included", async () => {
+    const fits = (seen: Layout) => {
+      expect(seen.scrollWidth, JSON.stringify(seen.pastTheEdge)).toBeLessThanOrEqual(seen.innerWidth);
+      expect(seen.pastTheEdge).toEqual([]);
+      // Long unbroken strings wrap: none is cut off inside its text block either.
+      expect(seen.clippedText).toEqual([]);
+      expect(seen.tenantBelowChannel).toBe(true);
+    };
+    const phone = async (colorScheme: "light" | "dark") => {
+      const context = await browser.newContext({ viewport: { width: 360, height: 740 }, colorScheme });
+      const page = await context.newPage();
+      await page.goto(demo.consoleUrl);
+      await page.locator(POSTED_CARD).first().waitFor({ timeout: 120_000 });
+      await addStressCard(page);
+      return { context, page };
+    };
+
+    const light = await phone("light");
+    fits(await layout(light.page));
+    const day = await colours(light.page);
+    expect(luminance(day.page)).toBeGreaterThan(0.8);
+    expect(Math.min(...day.cardBackgrounds.map(luminance))).toBeGreaterThan(0.8);
+    expect(medianLuminance(day.cardTexts)).toBeLessThan(0.2);
+    expect(luminance(day.factValue)).toBeLessThan(0.1);
+    // The reader switches to dark with the console open: every card already drawn follows, not only
+    // those the demo happens to update meanwhile.
+    await light.page.emulateMedia({ colorScheme: "dark" });
+    await expect
+      .poll(async () => Math.max(...(await colours(light.page)).cardBackgrounds.map(luminance)))
+      .toBeLessThan(0.05);
+    expect(medianLuminance((await colours(light.page)).cardTexts)).toBeGreaterThan(0.5);
+    await light.context.close();
+
+    const dark = await phone("dark");
+    fits(await layout(dark.page));
+    const night = await colours(dark.page);
+    expect(luminance(night.page)).toBeLessThan(0.05);
+    expect(Math.max(...night.cardBackgrounds.map(luminance))).toBeLessThan(0.05);
+    expect(medianLuminance(night.cardTexts)).toBeGreaterThan(0.5);
+    expect(luminance(night.factValue)).toBeGreaterThan(0.7);
+    await dark.page.screenshot({ path: join("test-results", "console-360-dark.png"), fullPage: true });
+    await dark.context.close();
+  }, 180_000);
 });
