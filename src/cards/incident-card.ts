@@ -1,4 +1,4 @@
-import { offers } from "../respond/lifecycle.js";
+import { approvableActionState, offers } from "../respond/lifecycle.js";
 import { adaptiveCard, type Element } from "./adaptive-card.js";
 import { text } from "./card-parts.js";
 import {
@@ -169,12 +169,20 @@ function cardAt(view: IncidentView, options: CardOptions, level: DetailLevel): E
   };
 }
 
+/** Approve says what it does in states past the first decision: late, or once more after an undo. */
+const APPROVE_TITLE: Partial<Record<IncidentView["state"], string>> = {
+  denied: "Approve now",
+  expired: "Approve now",
+  reverted: "Contain again",
+};
+
 /** The buttons an approver gets, each only in the states the lifecycle lets it act (respond/lifecycle.ts). */
 function decisionButtons(view: IncidentView): Element[] {
   const actions: Element[] = [];
-  const planned = view.actions.filter((a) => a.state === "planned");
+  // Planned actions; after an undo, the undone ones, to contain again (respond/lifecycle.ts).
+  const planned = view.actions.filter((a) => a.state === approvableActionState(view.state));
   if (offers("approve", view.state) && planned.length > 0) {
-    actions.push(execute(view, "approve", "Approve", "positive"));
+    actions.push(execute(view, "approve", APPROVE_TITLE[view.state] ?? "Approve", "positive"));
     actions.push({
       type: "Action.ShowCard",
       title: "Approve selected",
@@ -197,7 +205,8 @@ function decisionButtons(view: IncidentView): Element[] {
         actions: [execute(view, "approveSelected", "Approve these", "positive")],
       },
     });
-    actions.push(reasonCard(view, "deny", "Deny", "Deny: nothing will be changed", "Say why"));
+    if (offers("deny", view.state))
+      actions.push(reasonCard(view, "deny", "Deny", "Deny: nothing will be changed", "Say why"));
   }
   // The same rule as the bot's (card-verbs.ts mendable): only what a retry can mend gets the button.
   const failed = view.actions.filter((a) => a.state === "failed");

@@ -1,3 +1,4 @@
+import { approvableActionState } from "../respond/lifecycle.js";
 import type { Element } from "./adaptive-card.js";
 import { clock, facts, heading, text, time } from "./card-parts.js";
 import type { IncidentView } from "./incident-view.js";
@@ -172,9 +173,16 @@ export function incidentHeader(view: IncidentView): Element[] {
       }),
     );
   }
-  const planned = view.actions.filter((a) => a.state === "planned");
-  if (view.state === "pending" && planned.length > 0) {
-    body.push(heading("If you approve"));
+  const planned = view.actions.filter((a) => a.state === approvableActionState(view.state));
+  const late = {
+    denied: "If you approve now",
+    expired: "If you approve now",
+    reverted: "If you contain again",
+  };
+  const asks = view.state === "pending" ? "If you approve" : late[view.state as keyof typeof late];
+  if (asks !== undefined && planned.length > 0) {
+    // Approving late is checked against the tenant as it is then: each action plans again as it runs.
+    body.push(heading(asks));
     body.push(...capped(ifApproved(planned).map(md), MAX_BULLETS, "more targets: see Actions"));
   }
   if (view.notDone.length > 0 && !["denied", "expired", "merged", "reverted"].includes(view.state)) {

@@ -1,4 +1,4 @@
-import { type ActionRow, actionsOf, finishAction } from "../store/actions-repo.js";
+import { type ActionRow, actionsOf, finishAction, reopenUndoneAction } from "../store/actions-repo.js";
 import type { Database, Queryable } from "../store/database.js";
 import { findingsByIds } from "../store/findings-repo.js";
 import {
@@ -9,7 +9,7 @@ import {
   type IncidentState,
   transitionIncident,
 } from "../store/incidents-repo.js";
-import { DECISION_STEPS, type DecisionVerb } from "./lifecycle.js";
+import { approvableActionState, DECISION_STEPS, type DecisionVerb } from "./lifecycle.js";
 
 export { DECISION_STEPS } from "./lifecycle.js";
 
@@ -85,7 +85,9 @@ export async function decide(
   if ((await involvedPrincipals(deps.db, incident)).has(approver.id.toLowerCase())) {
     return refusal("you are the subject or the actor of this incident: someone else must decide", incident);
   }
-  const planned: ActionRow[] = (await actionsOf(deps.db, incidentId)).filter((a) => a.state === "planned");
+  // What an approval covers: the planned actions, or after an undo the undone ones ("contain again").
+  const candidate = approvableActionState(incident.state);
+  const planned: ActionRow[] = (await actionsOf(deps.db, incidentId)).filter((a) => a.state === candidate);
   const chosen = "approve" in verdict && verdict.approve ? verdict.actionIds : undefined;
   if (chosen !== undefined) {
     const unknown = chosen.filter((id) => !planned.some((a) => a.id === id));
@@ -143,29 +145,39 @@ export async function decide(
     return { outcome: "undo-requested", incident };
   }
   const to: IncidentState = verb === "deny" ? "denied" : "approved";
-  const moved = await transitionIncident(
-    deps.db,
-    incidentId,
-    step.from,
-    to,
-    {
-      action: to,
-      actorId: approver.id,
-      actorName: approver.name,
-      cardVersion: verdict.cardVersion,
-      detail:
-        "reason" in verdict
-          ? { reason: verdict.reason }
-          : verb === "retry"
-            ? { retry: true }
-            : { actions: actions ?? [] },
-    },
-    incident.version,
-  );
+  const reopen = verb === "approve" && candidate === "undone";
+  // Contained again: the approval and each chosen action planned afresh are one transaction, so an
+  // approved incident never waits on actions still marked undone (the rest stay undone, as left).
+  const moved = await deps.db.transaction(async (tx) => {
+    const approved = await transitionIncident(
+      tx,
+      incidentId,
+      step.from,
+      to,
+      {
+        action: to,
+        actorId: approver.id,
+        actorName: approver.name,
+        cardVersion: verdict.cardVersion,
+        detail:
+          "reason" in verdict
+            ? { reason: verdict.reason }
+            : verb === "retry"
+              ? { retry: true }
+              : { actions: actions ?? [] },
+      },
+      incident.version,
+    );
+    if (approved !== undefined && reopen) {
+      const selected = new Set(chosen ?? planned.map((a) => a.id));
+      for (const a of planned.filter((p) => selected.has(p.id))) await reopenUndoneAction(tx, a.id);
+    }
+    return approved;
+  });
   if (moved === undefined) {
     return refusal("someone decided a moment ago", await getIncident(deps.db, incidentId));
   }
-  if (chosen !== undefined) {
+  if (chosen !== undefined && !reopen) {
     const selected = new Set(chosen);
     for (const a of planned.filter((p) => !selected.has(p.id))) {
       await finishAction(deps.db, a.id, { state: "skipped", outcome: `not selected by ${approver.name}` });

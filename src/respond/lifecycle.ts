@@ -8,6 +8,10 @@ import type { IncidentState } from "../store/incidents-repo.js";
  *        └─auto──────────────────────────────────▶ executing ─▶ auto-contained (the rest: pending)
  *   pending ─deny─▶ denied;  pending ─(expiry)─▶ expired;  partial | failed ─retry─▶ approved
  *   contained | auto-contained | partial ─undo─▶ (undo job) ─▶ reverted
+ *   denied | expired ─approve ("Approve now")─▶ approved;  reverted ─approve ("Contain again")─▶ approved
+ *
+ * Approving late is safe because every action plans again against the live tenant as it runs
+ * (execute.ts): what is already in place is confirmed, not done twice.
  */
 
 export type DecisionVerb = "approve" | "deny" | "retry" | "undo";
@@ -22,11 +26,19 @@ export const CONTAINABLE_STATES: readonly IncidentState[] = ["approved", "execut
 export const DECISION_STEPS: Readonly<
   Record<DecisionVerb, { from: readonly IncidentState[]; changesTenant: boolean; what: string }>
 > = {
-  approve: { from: ["pending"], changesTenant: true, what: "waiting for a decision" },
+  approve: {
+    from: ["pending", "denied", "expired", "reverted"],
+    changesTenant: true,
+    what: "waiting for a decision, denied, expired or undone",
+  },
   deny: { from: ["pending"], changesTenant: false, what: "waiting for a decision" },
   retry: { from: ["failed", "partial"], changesTenant: true, what: "waiting for a retry" },
   undo: { from: UNDOABLE_STATES, changesTenant: true, what: "contained, with something to undo" },
 };
+
+/** What approving contains in each state: planned actions, or the undone ones once more ("contain again"). */
+export const approvableActionState = (state: IncidentState): "planned" | "undone" =>
+  state === "reverted" ? "undone" : "planned";
 
 /** Whether an incident in `state` offers `verb`. */
 export const offers = (verb: DecisionVerb, state: IncidentState): boolean =>

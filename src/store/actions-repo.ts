@@ -174,6 +174,20 @@ export async function finishAction(
 }
 
 /**
+ * An undone action planned again, for "contain again" after an undo: only from `undone`, with its attempt
+ * count back to zero, so the next run plans afresh against the live tenant (execute.ts) rather than
+ * comparing with the plan of the run that was undone.
+ */
+export async function reopenUndoneAction(db: Queryable, id: string): Promise<boolean> {
+  const { rows } = await db.query<{ id: string }>(
+    `UPDATE actions SET state = 'planned', outcome = NULL, changed = NULL, attempts = 0, updated_at = now()
+     WHERE id = $1 AND state = 'undone' RETURNING id`,
+    [id],
+  );
+  return rows.length > 0;
+}
+
+/**
  * An action a person was asked to take, recorded as taken once the tenant shows it: only from the state
  * it waited in, so a retry or an undo that moved it meanwhile is not overwritten. True when it moved.
  */

@@ -266,6 +266,22 @@ describe("incident cards", () => {
     ).toBe(true);
   });
 
+  it("offers Approve now on a denied or expired card, and Contain again after an undo, never Deny", () => {
+    const titles = (state: IncidentState, actionState: IncidentView["actions"][number]["state"]) => {
+      const v = view(state);
+      v.actions = v.actions.map((a) => ({ ...a, state: actionState }));
+      return (incidentCard(v)["actions"] as { title: string }[]).map((a) => a.title);
+    };
+    expect(titles("denied", "planned")).toEqual(["Approve now", "Approve selected", "Audit trail"]);
+    expect(titles("expired", "planned")).toEqual(["Approve now", "Approve selected", "Audit trail"]);
+    expect(titles("reverted", "undone")).toEqual(["Contain again", "Approve selected", "Audit trail"]);
+    // Nothing left to approve: no button.
+    expect(titles("reverted", "undo-failed")).toEqual(["Audit trail"]);
+    const v = view("reverted");
+    v.actions = v.actions.map((a) => ({ ...a, state: "undone" }));
+    expect(visibleText(incidentCard(v)).join("\n")).toContain("If you contain again");
+  });
+
   it("carries only the incident id and version in its buttons", () => {
     walk(incidentCard(view("pending")), (el) => {
       if (el["type"] === "Action.Execute")

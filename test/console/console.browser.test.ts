@@ -21,7 +21,7 @@ import {
  * (360 px) nothing scrolls sideways, and the page and its cards follow a dark system theme.
  */
 
-const HIJACK = "A guest was given admin rights and moved a subscription out of the directory";
+const HIJACK = "A new admin guest moved a subscription out";
 const GUEST_DOMAIN = "outlook-helpdesk.net";
 const hasChromium = await chromiumAvailable();
 
@@ -83,7 +83,7 @@ describe.runIf(hasChromium)("warden demo: the SOC console in a browser", () => {
     ).toBe(421);
   });
 
-  it("shows the hijack card; a non-approver's Approve is refused; the analyst's contains the guest", async () => {
+  it("shows the hijack card; a non-approver gets no button to decide with; the analyst's contains the guest", async () => {
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
     await page.goto(demo.consoleUrl);
@@ -93,21 +93,11 @@ describe.runIf(hasChromium)("warden demo: the SOC console in a browser", () => {
     const guestRow = page.locator("#tenant tr", { hasText: GUEST_DOMAIN }).first();
     await expect.poll(() => guestRow.getAttribute("data-enabled")).toBe("true");
 
+    // Someone who is not an approver reads the card Teams shows everyone: no button to decide with, and
+    // who decides (a click would be refused anyway: test/bot covers the server's check).
     await page.selectOption("#person", { label: "Sam Helpdesk (not an approver)" });
-    // The card may be redrawn under the click (the incident grows as the chain's steps arrive), and a
-    // loaded machine answers slowly: click again until the refusal shows, for up to 90 s.
-    const refusalBy = Date.now() + 90_000;
-    for (;;) {
-      await card.getByRole("button", { name: "Approve", exact: true }).click();
-      const refused = await card
-        .getByText(/^Refused: /)
-        .waitFor({ timeout: 15_000 })
-        .then(() => true)
-        .catch(() => false);
-      if (refused) break;
-      if (Date.now() > refusalBy)
-        throw new Error(`no refusal within 90 s; the card says: ${await card.textContent()}`);
-    }
+    await card.getByText("Only approvers decide.").waitFor({ timeout: 30_000 });
+    expect(await card.getByRole("button", { name: "Approve", exact: true }).count()).toBe(0);
     expect(await guestRow.getAttribute("data-enabled")).toBe("true");
 
     await page.selectOption("#person", { label: "Demo Analyst (approver)" });
@@ -116,10 +106,10 @@ describe.runIf(hasChromium)("warden demo: the SOC console in a browser", () => {
     // planned after a decision wait for one of their own.
     const deadline = Date.now() + 120_000;
     let clicks = 0;
-    while ((await card.getByText(/^Contained · /).count()) === 0) {
+    while ((await card.getByText(/ · Contained · /).count()) === 0) {
       if (Date.now() > deadline)
         throw new Error(`not contained in 120 s; the card says: ${await card.textContent()}`);
-      const waiting = (await card.getByText(/^Waiting for approval · /).count()) > 0;
+      const waiting = (await card.getByText(/ · Waiting for approval/).count()) > 0;
       const approve = card.getByRole("button", { name: "Approve", exact: true });
       if (waiting && (await approve.count()) > 0) {
         await approve.click();

@@ -140,12 +140,18 @@ describe("expiry", () => {
       toState: "expired",
       detail: { afterHours: 0.0002 },
     });
-    // A decision on an expired incident is refused.
-    const late = await decide(deps, "inc-old", alice, {
-      approve: true,
-      cardVersion: (await getIncident(db, "inc-old"))?.version ?? 0,
+    // Denying an expired incident is refused: nothing was changed, there is nothing to deny.
+    const version = (await getIncident(db, "inc-old"))?.version ?? 0;
+    const lateDenial = await decide(deps, "inc-old", alice, {
+      approve: false,
+      cardVersion: version,
+      reason: "no",
     });
-    expect(late).toMatchObject({ outcome: "refused", reason: expect.stringContaining("expired") });
+    expect(lateDenial).toMatchObject({ outcome: "refused", reason: expect.stringContaining("expired") });
+    // Approving it is "Approve now" (issue 25): its actions plan again against the tenant as they run.
+    const late = await decide(deps, "inc-old", alice, { approve: true, cardVersion: version });
+    expect(late).toMatchObject({ outcome: "approved" });
+    expect((await getIncident(db, "inc-old"))?.state).toBe("approved");
   });
 });
 

@@ -69,10 +69,31 @@ describe("containment approved in the workflow", () => {
     // Approved by an analyst who is in none of the incidents.
     const deps = workflowDeps(r.warden);
     const analyst = { id: "5a5a5a5a-0000-4000-8000-00000000a11e", name: "SOC Analyst" };
+    const guestAdminIncident = pending.find(
+      (i) => i.rules.includes("guest-privileged-role") && i.id !== hijackIncident.id,
+    );
+    if (guestAdminIncident === undefined) throw new Error("no guest-admin incident");
     for (const incident of pending) {
+      let version = incident.version;
+      if (incident.id === guestAdminIncident.id) {
+        // Denied first, then approved after all ("Approve now" on the denied card): every action plans
+        // again against the live tenant as it runs, so approving late acts on the tenant as it is then.
+        const denied = await decide(deps, incident.id, analyst, {
+          approve: false,
+          cardVersion: version,
+          reason: "looks like the helpdesk's contractor",
+        });
+        expect(denied.outcome).toBe("denied");
+        version = denied.incident?.version ?? version;
+        expect(
+          (await actionsOf(r.warden.db, incident.id)).every(
+            (a) => a.state === "planned" || a.state === "skipped",
+          ),
+        ).toBe(true);
+      }
       const decision = await decide(deps, incident.id, analyst, {
         approve: true,
-        cardVersion: incident.version,
+        cardVersion: version,
       });
       expect(decision.outcome).toBe("approved");
       await r.warden.queue.add(
@@ -191,6 +212,25 @@ describe("containment approved in the workflow", () => {
     expect(restored).toMatchObject({ taken: 1, waiting: 0, incident: { state: "reverted" } });
     const after = tenantState(directory);
     expect({ ...after, groupMembers: undefined }).toEqual({ ...before, groupMembers: undefined });
+
+    // "Contain again" after the undo: the undone actions are planned afresh and run against the tenant as
+    // it is now; the guest is disabled and stripped once more.
+    const guest = attack(r, "guest-admin").subjectId;
+    expect(directory.users.get(guest)?.accountEnabled).toBe(true);
+    const reverted = (await incidentsOf(r)).find((i) => i.id === guestAdminIncident.id);
+    expect(reverted?.state).toBe("reverted");
+    const again = await decide(deps, guestAdminIncident.id, analyst, {
+      approve: true,
+      cardVersion: reverted?.version ?? 0,
+    });
+    expect(again.outcome).toBe("approved");
+    expect((await actionsOf(r.warden.db, guestAdminIncident.id)).filter((a) => a.state === "undone")).toEqual(
+      [],
+    );
+    await executeContainment(deps, guestAdminIncident.id, { kind: "approver", ...analyst });
+    expect(directory.users.get(guest)?.accountEnabled).toBe(false);
+    expect([...directory.roleAssignments.values()].filter((a) => a.principalId === guest)).toEqual([]);
+    expect((await incidentsOf(r)).find((i) => i.id === guestAdminIncident.id)?.state).toBe("contained");
     expect(after.groupMembers["warden-contained-mfa"]).toEqual([]);
     const trail = await auditTrail(r.warden.db, hijackIncident.id);
     expect(trail.map((e) => e.action)).toEqual(
