@@ -7,45 +7,14 @@ import {
   TeamsActivityHandler,
   TurnContext,
 } from "botbuilder";
-import { incidentCard, noticeCard, VERBS, type Verb } from "../cards/incident-card.js";
 import { markdownText as md } from "../cards/markdown-text.js";
-import type { Severity } from "../detect/finding.js";
 import type { Inventory } from "../inventory/collect.js";
-import { enqueue, JOBS } from "../jobs/catalogue.js";
-import type { JobQueue } from "../jobs/queue/job-queue.js";
 import type { PostureReport } from "../posture/types.js";
-import type { ApproverCheck } from "../respond/approvers.js";
-import type { Approver } from "../respond/decide.js";
-import { incidentView } from "../respond/view-for-card.js";
-import type { WorkflowDeps } from "../respond/workflow.js";
-import { appendAudit, getIncident } from "../store/incidents-repo.js";
-import type { ApproverRoster } from "./approver-roster.js";
 import { type ArrivalDeps, arrived } from "./arrivals.js";
-import { readsOnly, runVerb } from "./card-verbs.js";
+import type { BotDeps } from "./bot-deps.js";
+import { answerCardInvoke } from "./card-invoke.js";
 import { commandOf, type LaterWork } from "./commands.js";
-import { inventoryAnswer } from "./inventory-answer.js";
 import { withoutMentions } from "./mentions.js";
-
-export interface BotDeps {
-  /** Reads the inventory live from the tenant; the bot keeps the last one a few minutes for paging. */
-  inventory: () => Promise<Inventory>;
-  /** Reads the tenant's posture live (the `posture` command). */
-  posture: () => Promise<PostureReport>;
-  workflow: WorkflowDeps;
-  queue: JobQueue;
-  approvers: ApproverCheck;
-  tenantId: string;
-  /** The Azure Bot's app id: notices to the incident channel are sent as it (none in local mode). */
-  appId?: string;
-  /** WARDEN_TEAMS_CHANNEL_ID with its service URL, when the incident channel is named in config. */
-  configuredChannel?: { id: string; serviceUrl: string };
-  /** Finds the approvers among a channel's members, for the cards' `refresh.userIds`. */
-  roster?: ApproverRoster;
-  /** How long a pending incident waits before it expires, by severity: its card says when. */
-  expireHours?: Readonly<Record<Severity, number>>;
-}
-
-const CARD = "application/vnd.microsoft.card.adaptive";
 
 /**
  * The Teams side of Warden: keeps incident cards in one pinned channel and reports other teams to it
@@ -217,106 +186,14 @@ export class WardenBot extends TeamsActivityHandler {
     context: TurnContext,
     invokeValue: AdaptiveCardInvokeValue,
   ): Promise<AdaptiveCardInvokeResponse> {
-    const answer = (card: Record<string, unknown>): AdaptiveCardInvokeResponse => ({
-      statusCode: 200,
-      type: CARD,
-      value: card,
-    });
-    const verb = invokeValue?.action?.verb;
-    const data = (invokeValue?.action?.data ?? {}) as Record<string, unknown>;
-    // Every button is for approvers: the inventory's pages and an incident's trail as much as a decision
-    // (the chat commands for them are approvers' too). Checked first, so nothing is read for anyone else.
-    const from = context.activity.from;
-    const clicker: Approver = { id: (from?.aadObjectId ?? "").toLowerCase(), name: from?.name ?? "unknown" };
-    const allowed = this.ownTenant(context)
-      ? await this.deps.approvers.check(clicker.id)
-      : { ok: false as const, reason: "this Warden serves another organisation" };
-    if (verb === "inventoryPage") {
-      if (!allowed.ok)
-        return answer(noticeCard("Refused", `Only Warden's approvers can see this: ${allowed.reason}.`));
-      const page = typeof data["page"] === "number" && Number.isInteger(data["page"]) ? data["page"] : 0;
-      return answer(
-        await inventoryAnswer(this.deps.workflow.db, this.deps.tenantId, await this.inventory(), page),
-      );
-    }
-    const incidentId = typeof data["incidentId"] === "string" ? data["incidentId"] : undefined;
-    const version = typeof data["version"] === "number" ? data["version"] : Number.NaN;
-    // A version is a small counter the store keeps as a 32-bit integer: anything else is no card of ours.
-    const versionOk = Number.isInteger(version) && version >= 0 && version <= 2_147_483_647;
-    if (!VERBS.includes(verb as Verb) || incidentId === undefined || !versionOk) {
-      return answer(noticeCard("Not understood", "This button is not one of Warden's. Nothing was done."));
-    }
-    const db = this.deps.workflow.db;
-    const viewOptions = this.deps.expireHours === undefined ? {} : { expireHours: this.deps.expireHours };
-    // The answer keeps the card's `refresh`, or Teams would stop refreshing it for the approvers.
-    const refreshFor = async () => {
-      const ids = this.deps.roster === undefined ? [] : await this.deps.roster.of(context);
-      return ids.length === 0 ? {} : { refreshFor: ids };
-    };
-    const incident = await getIncident(db, incidentId);
-    if (incident === undefined || incident.tenantId !== this.deps.tenantId || !this.ownTenant(context)) {
-      return answer(
-        noticeCard("No such incident", "This card names no incident of this tenant. Nothing was done."),
-      );
-    }
-    const logAction = (outcome: string, reason?: string) =>
-      this.deps.workflow.log.info(
-        { tenantId: this.deps.tenantId, incidentId, verb, actorId: clicker.id, outcome, reason },
-        "card action",
-      );
-    const refused = async (reason: string) => {
-      logAction("refused", reason);
-      await appendAudit(db, {
-        incidentId,
-        action: "refused",
-        ...(clicker.id === "" ? {} : { actorId: clicker.id }),
-        actorName: clicker.name,
-        cardVersion: version,
-        detail: { verb, reason },
-      });
-      const view = await incidentView(db, (await getIncident(db, incidentId)) ?? incident, viewOptions);
-      const card = incidentCard(view, {
-        audience: allowed.ok ? "approver" : "reader",
-        ...(await refreshFor()),
-      });
-      (card["body"] as unknown[]).unshift({
-        type: "TextBlock",
-        text: `Refused: ${md(reason)}`,
-        wrap: true,
-        color: "attention",
-        weight: "Bolder",
-      });
-      return answer(card);
-    };
-    const current = async (audience: "approver" | "reader" = "approver") =>
-      answer(
-        incidentCard(await incidentView(db, (await getIncident(db, incidentId)) ?? incident, viewOptions), {
-          audience,
-          ...(await refreshFor()),
-        }),
-      );
-    // Teams refreshes a card by itself as people open it: anyone but an approver gets the read-only card,
-    // which is not a refusal (nobody asked for anything).
-    if (!allowed.ok && verb === "refresh") return current("reader");
-    if (!allowed.ok) return refused(allowed.reason);
-    const verbOf = verb as Verb;
-    if (!readsOnly(verbOf) && version !== incident.version)
-      return refused(
-        `the card was out of date (version ${version}, now ${incident.version}); here is the current one`,
-      );
-    const result = await runVerb(verbOf, {
-      incident,
-      version,
-      data,
-      clicker,
-      workflow: this.deps.workflow,
-      queue: this.deps.queue,
-    });
-    if (result.kind === "refused") return refused(result.reason);
-    if (result.kind === "card") return answer(result.card);
-    if (readsOnly(verbOf)) return current();
-    logAction("accepted");
-    await enqueue(this.deps.queue, JOBS.notify, { incidentId });
-    return current();
+    return answerCardInvoke(
+      {
+        ...this.deps,
+        ownTenant: this.ownTenant(context),
+        inventory: () => this.inventory(),
+      },
+      context,
+      invokeValue,
+    );
   }
 }
