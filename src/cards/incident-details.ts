@@ -108,6 +108,16 @@ export function subjectFacts(view: IncidentView): Element[] {
       ["Home tenant", s.homeTenant],
       ["Account", s.enabled === false ? "disabled by Warden" : undefined],
     ]),
+    ...(view.signIn === undefined
+      ? []
+      : [
+          facts([
+            ["Sign-in from", view.signIn.ipAddress],
+            ["Placed in", [view.signIn.city, view.signIn.country].filter((p) => p !== undefined).join(", ")],
+            ["Risk", view.signIn.riskLevel],
+            ["Detections", view.signIn.detections.join(", ")],
+          ]),
+        ]),
     ...(view.actor === undefined
       ? []
       : [

@@ -62,7 +62,9 @@ function whereAndHowSure(view: IncidentView): Element {
       sign === undefined
         ? undefined
         : [
-            sign.ipAddress,
+            sign.ipAddress === undefined
+              ? undefined
+              : `${sign.ipAddress}${sign.country === undefined ? "" : ` (${sign.country})`}`,
             sign.riskLevel === undefined ? undefined : `risk ${sign.riskLevel}`,
             sign.detections.slice(0, 2).join(", ") || undefined,
           ]

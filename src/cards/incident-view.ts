@@ -29,7 +29,7 @@ export interface IncidentView {
   /** Why Warden is this sure: Microsoft's alerts, risk detections, how the steps chain. */
   confidenceReasons: string[];
   /** The risky sign-in behind the incident, when one is: as facts, not prose. */
-  signIn?: { ipAddress?: string; riskLevel?: string; detections: string[] };
+  signIn?: { ipAddress?: string; country?: string; city?: string; riskLevel?: string; detections: string[] };
   /** When a pending incident expires without a decision (nothing is changed then). */
   expiresAt?: number;
   subject?: {

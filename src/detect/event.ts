@@ -172,6 +172,9 @@ export interface SignInEvent extends EventBase {
   riskDuringSignIn: RiskLevel;
   riskEventTypes: string[];
   appDisplayName?: string;
+  /** Where Entra placed the sign-in's address (`location.countryOrRegion`, `city`), when it says. */
+  country?: string;
+  city?: string;
 }
 export interface RiskDetectionEvent extends EventBase {
   kind: "risk-detection";

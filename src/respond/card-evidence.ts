@@ -129,6 +129,9 @@ export function signInOf(
       : undefined;
   return {
     ...(ip === undefined ? {} : { ipAddress: ip }),
+    // Where Entra placed the address, as the sign-in log says it (no network owner: v1.0 does not log one).
+    ...(signIn?.kind === "sign-in" && signIn.country !== undefined ? { country: signIn.country } : {}),
+    ...(signIn?.kind === "sign-in" && signIn.city !== undefined ? { city: signIn.city } : {}),
     ...(level === undefined ? {} : { riskLevel: level }),
     detections,
   };

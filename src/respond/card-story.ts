@@ -68,7 +68,7 @@ function phrase(f: Finding, names: Names, home: string): string | undefined {
     case "subscription-hijack-chain":
       return undefined;
     default:
-      return VM_RULES.has(f.rule) ? `created virtual machines in ${subscriptionName(sub, names)}` : undefined;
+      return VM_RULES.has(f.rule) ? `created VMs in ${subscriptionName(sub, names)}` : undefined;
   }
 }
 

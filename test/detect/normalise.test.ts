@@ -87,6 +87,9 @@ describe("recognising a record's shape from its own fields", () => {
       riskAggregated: "none",
       riskDuringSignIn: "high",
       riskEventTypes: ["unfamiliarFeatures", "anonymizedIPAddress"],
+      // Where Entra placed the address: the card shows it beside the IP.
+      country: "RU",
+      city: "Moscow",
     });
     // "2025-01-15T14:23:10.1234567Z": seven fractional digits, read to the millisecond.
     expect(signIn.time).toBe(Date.UTC(2025, 0, 15, 14, 23, 10, 123));

@@ -1,5 +1,7 @@
 import { expect } from "vitest";
+import { VERBS } from "../../src/cards/incident-card.js";
 import { visibleLength, visibleText } from "../../src/cards/visible-text.js";
+import { cardProblems } from "./adaptive-card-check.js";
 
 /**
  * Issue 25's "done when", read from a demo's transcript (`warden demo --transcript`): every incident
@@ -18,6 +20,8 @@ export function checkCardsInTranscript(lines: readonly Record<string, unknown>[]
     const card = cardOf(line);
     if (card === undefined || !isIncidentCard(card)) continue;
     incidentCards += 1;
+    // The card as the demo's tenant made it, parsed as Teams' renderer parses it.
+    expect(cardProblems(card, VERBS)).toEqual([]);
     if (line["_op"] !== "invokeResponse") expect(typeof line["summary"]).toBe("string");
     const refresh = card["refresh"] as { userIds?: unknown } | undefined;
     expect(Array.isArray(refresh?.userIds) && refresh.userIds.length > 0).toBe(true);

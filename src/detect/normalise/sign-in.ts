@@ -28,6 +28,19 @@ export function mapSignIn(signIn: JsonObject, input: MapperInput): SecurityEvent
     riskDuringSignIn: riskLevel(field(signIn, "riskLevelDuringSignIn")),
     riskEventTypes: riskEventTypes(signIn),
     appDisplayName: strField(signIn, "appDisplayName"),
+    ...placeOf(signIn),
+  };
+}
+
+/** Entra's `location` of the address: a two-letter country and a city, each short, or nothing. */
+function placeOf(signIn: JsonObject): { country?: string; city?: string } {
+  const location = obj(field(signIn, "location"));
+  if (location === undefined) return {};
+  const country = strField(location, "countryOrRegion");
+  const city = strField(location, "city");
+  return {
+    ...(country !== undefined && /^[A-Za-z]{2}$/.test(country) ? { country: country.toUpperCase() } : {}),
+    ...(city !== undefined && city !== "" ? { city: capped(city) } : {}),
   };
 }
 

@@ -189,6 +189,8 @@ export interface SignInFields {
   riskEventTypes?: string[];
   errorCode?: number;
   appDisplayName?: string;
+  /** Where Entra placed the address; the seed's office (Redmond) unless the scenario says otherwise. */
+  location?: { city: string; countryOrRegion: string };
 }
 
 /**
@@ -263,12 +265,15 @@ export function signIn(f: SignInFields): Json {
       isManaged: false,
       trustType: "",
     },
-    location: {
-      city: "Redmond",
-      state: "Washington",
-      countryOrRegion: "US",
-      geoCoordinates: { altitude: null, latitude: 47.6801, longitude: -122.1206 },
-    },
+    location:
+      f.location === undefined
+        ? {
+            city: "Redmond",
+            state: "Washington",
+            countryOrRegion: "US",
+            geoCoordinates: { altitude: null, latitude: 47.6801, longitude: -122.1206 },
+          }
+        : { ...f.location, state: null, geoCoordinates: null },
     appliedConditionalAccessPolicies: appliedPolicies(f.id),
   };
 }

@@ -30,9 +30,13 @@ const ATTACKER_TENANT = "6b1c2f4e-9d3a-4e8b-b7a1-0c5d9e2f3a4b";
 export function compromisedAdmin(script: TenantScript, minutes: number): PlayedAttack {
   const admin = script.admin("Dana Whitfield", SIM_ENTRA_ROLE.globalAdministrator, TOR_IP);
   const subscription = script.rng.guid();
-  script
-    .at(minutes)
-    .signIn(admin, TOR_IP, { aggregated: "high", during: "high", types: ["anonymizedIPAddress"] });
+  script.at(minutes).signIn(admin, TOR_IP, {
+    aggregated: "high",
+    during: "high",
+    types: ["anonymizedIPAddress"],
+    // Entra places Tor exits where they are hosted (185.220.101.0/24: Germany).
+    location: { city: "Frankfurt am Main", countryOrRegion: "DE" },
+  });
   script.riskDetection(admin, TOR_IP, "anonymizedIPAddress", "high");
   script.after(40).createSubscription(admin, subscription);
   script.after(30).createResourceGroup(admin, subscription, "rg-compute-eastus");
@@ -142,9 +146,12 @@ export function hijack(script: TenantScript, minutes: number): PlayedAttack {
 export function riskySignIn(script: TenantScript, minutes: number): PlayedAttack {
   const user = script.member("Tomasz Nowak", "102.129.143.9");
   const subscription = script.rng.guid();
-  script
-    .at(minutes)
-    .signIn(user, "102.129.143.9", { aggregated: "high", during: "high", types: ["unlikelyTravel"] });
+  script.at(minutes).signIn(user, "102.129.143.9", {
+    aggregated: "high",
+    during: "high",
+    types: ["unlikelyTravel"],
+    location: { city: "Johannesburg", countryOrRegion: "ZA" },
+  });
   script.after(180).createResourceGroup(user, subscription, "rg-temp-westus");
   return {
     name: "risky-signin",

@@ -190,7 +190,13 @@ export class TenantScript {
   signIn(
     user: SimUser,
     ipAddress: string,
-    risk: { aggregated?: string; during?: string; types?: string[]; errorCode?: number } = {},
+    risk: {
+      aggregated?: string;
+      during?: string;
+      types?: string[];
+      errorCode?: number;
+      location?: { city: string; countryOrRegion: string };
+    } = {},
   ): this {
     this.push(
       "signIns",
@@ -203,6 +209,7 @@ export class TenantScript {
         ...(risk.during === undefined ? {} : { riskDuringSignIn: risk.during }),
         ...(risk.types === undefined ? {} : { riskEventTypes: risk.types }),
         ...(risk.errorCode === undefined ? {} : { errorCode: risk.errorCode }),
+        ...(risk.location === undefined ? {} : { location: risk.location }),
       }),
       undefined,
       // Identity Protection flags the user at the risk it aggregated.
