@@ -13,6 +13,7 @@ import type { ApproverCheck } from "../respond/approvers.js";
  */
 
 const KEEP_MS = 300_000;
+const RETRY_MS = 60_000;
 /** Teams' limit on `userIds`. */
 export const MAX_REFRESH_USERS = 60;
 /** Members read at most: a channel of thousands is not read whole for every card. */
@@ -32,7 +33,8 @@ export class ApproverRoster {
     const kept = this.cache.get(channel);
     if (kept !== undefined && this.now() - kept.at < KEEP_MS) return kept.ids;
     const ids = this.read(context).catch(() => {
-      this.cache.delete(channel);
+      // Unread: tried again in a minute, not on every refresh of every card meanwhile.
+      this.cache.set(channel, { at: this.now() - KEEP_MS + RETRY_MS, ids: Promise.resolve([]) });
       return [] as string[];
     });
     this.cache.set(channel, { at: this.now(), ids });

@@ -39,23 +39,27 @@ const READS: Partial<Record<CardVerb, (click: CardClick) => Promise<VerbAnswer>>
   refresh: async () => ({ kind: "current" }),
   // Taking an incident on changes nothing in the tenant: it is said on everyone's card, and in the trail.
   acknowledge: async ({ incident, clicker, workflow, queue, version }) => {
-    const trail = await auditTrail(workflow.db, incident.id);
-    const owner = trail.findLast((e) => e.action === "acknowledged");
-    if (owner !== undefined)
-      return { kind: "refused", reason: `${owner.actorName ?? "someone"} already owns it` };
     // Whoever the incident is about, or who did it, does not own its handling: the card would vouch for them.
     if ((await involvedPrincipals(workflow.db, incident)).has(clicker.id.toLowerCase()))
       return {
         kind: "refused",
         reason: "you are the subject or the actor of this incident: someone else must own it",
       };
-    await appendAudit(workflow.db, {
-      incidentId: incident.id,
-      action: "acknowledged",
-      actorId: clicker.id,
-      actorName: clicker.name,
-      cardVersion: version,
+    // One owner: two clicks at once are taken one after the other, under the incident's row lock.
+    const owner = await workflow.db.transaction(async (tx) => {
+      await tx.query("SELECT id FROM incidents WHERE id = $1 FOR UPDATE", [incident.id]);
+      const taken = (await auditTrail(tx, incident.id)).findLast((e) => e.action === "acknowledged");
+      if (taken !== undefined) return taken.actorName ?? "someone";
+      await appendAudit(tx, {
+        incidentId: incident.id,
+        action: "acknowledged",
+        actorId: clicker.id,
+        actorName: clicker.name,
+        cardVersion: version,
+      });
+      return undefined;
     });
+    if (owner !== undefined) return { kind: "refused", reason: `${owner} already owns it` };
     await enqueue(queue, JOBS.notify, { incidentId: incident.id, refresh: true });
     return { kind: "current" };
   },

@@ -13,6 +13,7 @@ import { postureDeps, type Warden } from "../warden.js";
 import { createAdapter, createAuthentication, tokenCheck } from "./adapter.js";
 import { ApproverRoster } from "./approver-roster.js";
 import { postToIncidentChannel } from "./channel-post.js";
+import { sendMentionTypes } from "./mention-type-mapper.js";
 import { type NotifierDeps, notifyHandler } from "./notifier.js";
 import { WardenBot } from "./warden-bot.js";
 
@@ -37,6 +38,8 @@ export function botConfigured(warden: Warden): boolean {
 /** The bot, its adapter and the card poster, built from Warden's settings (the only botbuilder wiring). */
 export function createBot(warden: Warden, workflow: WorkflowDeps): BotParts {
   const { bot: config } = warden.config;
+  // Before anything is sent: a tag mention's `mentioned.type` survives botbuilder's serialiser.
+  sendMentionTypes();
   const auth = createAuthentication(config);
   const adapter = createAdapter(config, warden.log, auth);
   const approvers = new ApproverCheck(config, warden.directory);

@@ -98,11 +98,11 @@ export function notifyHandler(deps: NotifierDeps) {
             await context.updateActivity({ ...message, id: posted.activityId });
             // An update notifies nobody: an incident grown more severe is said again, in its thread.
             if (await escalated(deps.db, incidentId, incident.severity)) {
+              const said = `Escalated to ${incident.severity}: ${message.summary}`;
               await context.sendActivity({
                 type: "message",
-                ...paging,
                 summary: message.summary,
-                text: `${paging.text ?? ""} Escalated to ${incident.severity}: ${message.summary}`.trim(),
+                ...(deps.mentionTag === undefined ? { text: said } : mention(deps.mentionTag, said)),
               });
               await noteSeverity(deps.db, incidentId, incident.severity);
             }

@@ -1,7 +1,6 @@
 import { SEVERITY_RANK, type Severity } from "../detect/finding.js";
 import type { Queryable } from "../store/database.js";
 import { appendAudit, auditTrail } from "../store/incidents-repo.js";
-import { sendMentionTypes } from "./mention-type-mapper.js";
 
 /**
  * Waking the right person: a new incident's message, and a reply when it grows more severe, @mention the
@@ -16,7 +15,6 @@ export interface TagMention {
 }
 
 export function mention(tag: { id: string; name: string }, summary: string): TagMention {
-  sendMentionTypes();
   const at = `<at>${tag.name}</at>`;
   return {
     text: `${at} ${summary}`,

@@ -1,4 +1,4 @@
-import { approvableActionState, offers } from "../respond/lifecycle.js";
+import { approvable, offers } from "../respond/lifecycle.js";
 import { adaptiveCard, type Element } from "./adaptive-card.js";
 import { text } from "./card-parts.js";
 import {
@@ -9,7 +9,7 @@ import {
   timelineLines,
   toggled,
 } from "./incident-details.js";
-import { ifApproved, incidentHeader, stateLine } from "./incident-header.js";
+import { clip, ifApproved, incidentHeader, stateLine } from "./incident-header.js";
 import type { IncidentView } from "./incident-view.js";
 import { markdownText as md, plainText } from "./markdown-text.js";
 
@@ -33,14 +33,24 @@ export type Verb = (typeof VERBS)[number];
  * leaving room for the message around it (summary, mention). What a smaller one leaves out is counted on
  * the card and kept whole in the audit trail.
  */
-const DETAIL_LEVELS = [
-  { firstSteps: 4, lastSteps: 8, evidence: 8, actions: 12, detail: Number.POSITIVE_INFINITY },
-  { firstSteps: 3, lastSteps: 5, evidence: 5, actions: 10, detail: 160 },
-  { firstSteps: 2, lastSteps: 3, evidence: 3, actions: 8, detail: 80 },
-  { firstSteps: 2, lastSteps: 1, evidence: 1, actions: 5, detail: 0 },
-] as const;
-type DetailLevel = (typeof DETAIL_LEVELS)[number];
+const DETAIL_LEVELS: readonly DetailLevel[] = [
+  { firstSteps: 4, lastSteps: 8, evidence: 8, actions: 12, detail: Number.POSITIVE_INFINITY, choices: 12 },
+  { firstSteps: 3, lastSteps: 5, evidence: 5, actions: 10, detail: 160, choices: 10 },
+  { firstSteps: 2, lastSteps: 3, evidence: 3, actions: 8, detail: 80, choices: 8 },
+  { firstSteps: 2, lastSteps: 1, evidence: 1, actions: 5, detail: 0, choices: 5 },
+];
+interface DetailLevel {
+  firstSteps: number;
+  lastSteps: number;
+  evidence: number;
+  actions: number;
+  detail: number;
+  /** Actions offered one by one under "Approve selected"; beyond them, Approve runs them all. */
+  choices: number;
+}
 export const CARD_BUDGET_BYTES = 26_000;
+/** Targets an undo's confirmation names at most, the rest counted. */
+const MAX_UNDO_LINES = 6;
 
 /** The data every button carries: which incident, which version of it the clicker saw. Never what to do. */
 function data(view: IncidentView): Element {
@@ -69,7 +79,8 @@ function timelineSection(view: IncidentView, level: DetailLevel): Element[] {
   return [
     ...lines.slice(0, firstSteps),
     text(`(${lines.length - firstSteps - lastSteps} steps between, in the audit trail)`, { isSubtle: true }),
-    ...lines.slice(-lastSteps),
+    // slice(-0) would be every line.
+    ...(lastSteps === 0 ? [] : lines.slice(-lastSteps)),
   ];
 }
 
@@ -93,13 +104,17 @@ function actionsSection(view: IncidentView, level: DetailLevel): Element[] {
  * so a click reaches the bot and each approver sees the current card with its buttons.
  */
 export function incidentCard(view: IncidentView, options: CardOptions = {}): Element {
-  let card: Element = {};
   for (const level of DETAIL_LEVELS) {
-    card = cardAt(view, options, level);
+    const card = cardAt(view, options, level);
     if (utf16Bytes(card) <= CARD_BUDGET_BYTES) return card;
   }
-  return card;
+  // Still too large (hundreds of actions, long names): the header, the buttons without the per-action
+  // choices, and where the rest is. A card Teams refuses would leave the SOC with no card at all.
+  return cardAt(view, options, LAST_RESORT);
 }
+
+/** The last resort: nothing behind toggles, no per-action choice. */
+const LAST_RESORT = { firstSteps: 0, lastSteps: 0, evidence: 0, actions: 0, detail: 0, choices: 0 } as const;
 
 /** A card's size as the issue measured Teams' limit: UTF-16, two bytes a code unit. */
 export const utf16Bytes = (value: unknown): number => JSON.stringify(value).length * 2;
@@ -109,9 +124,9 @@ function cardAt(view: IncidentView, options: CardOptions, level: DetailLevel): E
   const body: Element[] = incidentHeader(view);
   const asked = administratorSteps(view);
   const failedForGood = view.actions.filter((a) => a.state === "failed" && a.retryable === false);
-  for (const a of failedForGood) {
+  for (const a of failedForGood.slice(0, 2)) {
     body.push(
-      text(`Retry cannot mend ${md(a.action)} on ${md(a.target)}: ${md(a.outcome ?? "")}`, {
+      text(`Retry cannot mend ${md(a.action)} on ${md(a.target)}: ${md(clip(a.outcome ?? "", 160))}`, {
         color: "warning",
         spacing: "Small",
       }),
@@ -150,14 +165,14 @@ function cardAt(view: IncidentView, options: CardOptions, level: DetailLevel): E
       }),
     );
   }
-  const card = adaptiveCard(
-    body,
-    approver ? decisionButtons(view) : [execute(view, "history", "Audit trail")],
-  );
+  // A reader gets no button: the trail is an approver's to read (every click of a reader would be refused
+  // and written in the trail, where a Teams name could pose as a decision).
+  const card = adaptiveCard(body, approver ? decisionButtons(view, level) : []);
   return {
     ...card,
     // Read aloud by a screen reader, and what a notification's preview can take from.
-    speak: plainText(`${view.title}. ${stateLine(view)}. ${view.story}`),
+    // Speech markup (SSML) and link syntax are the attacker's to write in a name: spoken as words only.
+    speak: plainText(`${view.title}. ${stateLine(view)}. ${view.story}`).replace(/[<>[\]()&]/g, " "),
     ...(options.refreshFor === undefined
       ? {}
       : {
@@ -177,34 +192,40 @@ const APPROVE_TITLE: Partial<Record<IncidentView["state"], string>> = {
 };
 
 /** The buttons an approver gets, each only in the states the lifecycle lets it act (respond/lifecycle.ts). */
-function decisionButtons(view: IncidentView): Element[] {
+function decisionButtons(view: IncidentView, level: DetailLevel): Element[] {
   const actions: Element[] = [];
   // Planned actions; after an undo, the undone ones, to contain again (respond/lifecycle.ts).
-  const planned = view.actions.filter((a) => a.state === approvableActionState(view.state));
+  const planned = view.actions.filter((a) => approvable(view.state, a));
   if (offers("approve", view.state) && planned.length > 0) {
     actions.push(execute(view, "approve", APPROVE_TITLE[view.state] ?? "Approve", "positive"));
-    actions.push({
-      type: "Action.ShowCard",
-      title: "Approve selected",
-      card: {
-        type: "AdaptiveCard",
-        body: [
-          {
-            type: "Input.ChoiceSet",
-            id: "actions",
-            isMultiSelect: true,
-            style: "expanded",
-            wrap: true,
-            label: "Actions to run",
-            isRequired: true,
-            errorMessage: "Choose at least one action",
-            // A choice's title is plain text: the target is shown as logged, nothing hidden.
-            choices: planned.map((a) => ({ title: `${a.action} on ${plainText(a.target)}`, value: a.id })),
-          },
-        ],
-        actions: [execute(view, "approveSelected", "Approve these", "positive")],
-      },
-    });
+    if (level.choices > 0)
+      actions.push({
+        type: "Action.ShowCard",
+        title: "Approve selected",
+        card: {
+          type: "AdaptiveCard",
+          body: [
+            {
+              type: "Input.ChoiceSet",
+              id: "actions",
+              isMultiSelect: true,
+              style: "expanded",
+              wrap: true,
+              label: "Actions to run",
+              isRequired: true,
+              errorMessage: "Choose at least one action",
+              // A choice's title is plain text: the target is shown as logged, nothing hidden.
+              choices: planned
+                .slice(0, level.choices)
+                .map((a) => ({ title: `${a.action} on ${plainText(a.target)}`, value: a.id })),
+            },
+            ...(planned.length > level.choices
+              ? [text(`${planned.length - level.choices} more are not listed here: Approve runs them all.`)]
+              : []),
+          ],
+          actions: [execute(view, "approveSelected", "Approve these", "positive")],
+        },
+      });
     if (offers("deny", view.state))
       actions.push(reasonCard(view, "deny", "Deny", "Deny: nothing will be changed", "Say why"));
   }
@@ -222,9 +243,11 @@ function decisionButtons(view: IncidentView): Element[] {
 
   if (offers("retry", view.state) && retryable) actions.push(execute(view, "retry", "Retry"));
   if (offers("undo", view.state)) {
-    const consequence = ifApproved(view.actions.filter((a) => a.state === "done"))
-      .map((line) => `• ${md(line)}`)
-      .join("\n");
+    const given = ifApproved(view.actions.filter((a) => a.state === "done"));
+    const consequence = [
+      ...given.slice(0, MAX_UNDO_LINES).map((line) => `• ${md(line)}`),
+      ...(given.length > MAX_UNDO_LINES ? [`• and ${given.length - MAX_UNDO_LINES} more: see Actions`] : []),
+    ].join("\n");
     actions.push(
       reasonCard(
         view,

@@ -1,4 +1,4 @@
-import { approvableActionState } from "../respond/lifecycle.js";
+import { approvable } from "../respond/lifecycle.js";
 import type { Element } from "./adaptive-card.js";
 import { clock, facts, heading, text, time } from "./card-parts.js";
 import type { IncidentView } from "./incident-view.js";
@@ -51,7 +51,12 @@ function whereAndHowSure(view: IncidentView): Element {
     ["Tenant", named(view.tenant.id, view.tenant.name)],
     [
       view.subscriptions.length > 1 ? "Subscriptions" : "Subscription",
-      view.subscriptions.map((s) => named(s.id, s.name)).join("; "),
+      [
+        ...view.subscriptions.slice(0, MAX_SUBSCRIPTIONS).map((s) => named(s.id, s.name)),
+        ...(view.subscriptions.length > MAX_SUBSCRIPTIONS
+          ? [`and ${view.subscriptions.length - MAX_SUBSCRIPTIONS} more (see Who)`]
+          : []),
+      ].join("; "),
     ],
     [
       "Confidence",
@@ -123,6 +128,15 @@ const bullet = (line: string): Element => text(`• ${line}`, { spacing: "None" 
 /** "12-08 04:34 UTC": an expiry is hours away, its year and seconds tell nothing. */
 const shortTime = (t: number): string => `${new Date(t).toISOString().slice(5, 16).replace("T", " ")} UTC`;
 
+/** Decision lines, subscriptions and story characters shown at most: the header fits whatever happened. */
+const MAX_DECISIONS = 3;
+const MAX_SUBSCRIPTIONS = 3;
+const MAX_STORY = 320;
+
+/** Text cut to `max` code points, with an ellipsis when cut. */
+export const clip = (value: string, max: number): string =>
+  [...value].length > max ? `${[...value].slice(0, max - 1).join("")}…` : value;
+
 /** Bullets shown at most per list: the header fits one phone screen whatever the incident. */
 const MAX_BULLETS = 3;
 
@@ -151,17 +165,27 @@ export function incidentHeader(view: IncidentView): Element[] {
             spacing: "Small",
           },
         ),
-        text(md(view.story), { spacing: "Small" }),
+        text(md(clip(view.story, MAX_STORY)), { spacing: "Small" }),
       ],
     },
     whereAndHowSure(view),
   ];
-  for (const d of view.decisions) {
+  // The latest decisions, each approver line kept; a long history (undo, contain again, undo...) is
+  // counted, and whole in the trail: the card stays one card whatever happened to the incident.
+  const earlier = view.decisions.length - MAX_DECISIONS;
+  if (earlier > 0)
     body.push(
-      text(`${d.verb} by ${md(d.by)}, ${time(d.at)}${d.reason === undefined ? "" : `: ${md(d.reason)}`}`, {
-        weight: "Bolder",
-        spacing: "Small",
-      }),
+      text(`${earlier} earlier decisions: \`history ${md(view.id)}\``, { isSubtle: true, spacing: "Small" }),
+    );
+  for (const d of view.decisions.slice(-MAX_DECISIONS)) {
+    body.push(
+      text(
+        `${d.verb} by ${md(d.by)}, ${time(d.at)}${d.reason === undefined ? "" : `: ${md(clip(d.reason, 200))}`}`,
+        {
+          weight: "Bolder",
+          spacing: "Small",
+        },
+      ),
     );
   }
   if (view.firstApprovalBy !== undefined) {
@@ -175,7 +199,7 @@ export function incidentHeader(view: IncidentView): Element[] {
       }),
     );
   }
-  const planned = view.actions.filter((a) => a.state === approvableActionState(view.state));
+  const planned = view.actions.filter((a) => approvable(view.state, a));
   const late = {
     denied: "If you approve now",
     expired: "If you approve now",

@@ -228,7 +228,8 @@ export function auditSentence(e: TrailEntry): string {
       return person === undefined ? `the containment was undone${by}` : `${person} undid the containment`;
     case "refused": {
       const click = CLICK_WORDS[String(d["verb"])] ?? "click";
-      return `${who === undefined ? "a" : `${who}'s`} ${click} was refused${colon(d["reason"])}${outcomeAfter("refused", d)}`;
+      // Warden's words first, the clicker's Teams name quoted after: a name must not read as a decision.
+      return `refused: ${click}${who === undefined ? "" : ` by "${who}"`}${colon(d["reason"])}${outcomeAfter("refused", d)}`;
     }
     default:
       // An action this list does not know yet (AUDIT_ACTIONS' test names it): said as recorded.

@@ -32,8 +32,9 @@ function shown(markdown: string): string {
     markdown
       // A link reads as its label: `[label](url)` shows "label".
       .replace(/\[((?:\\.|[^\]\\])*)\]\([^)]*\)/g, "$1")
+      // Warden's own bold (unescaped **) is markup; an escaped \* in data is text and counts.
+      .replace(/(?<!\\)\*\*/g, "")
       .replace(/\\(.)/g, "$1")
-      .replace(/\*\*/g, "")
   );
 }
 

@@ -17,14 +17,12 @@ const EXT_MARKER = /#ext#/i;
  * `alice@contoso.com`. Domains cannot hold `_`, so the last `_` before `#EXT#` is the replaced `@`.
  */
 export function homeAddress(upn: string | undefined): string | undefined {
-  if (upn === undefined) return undefined;
-  if (!upn.includes("#")) return undefined;
-  const marker = upn.toUpperCase().indexOf("#EXT#");
-  if (marker < 0) return undefined;
-  const local = upn.slice(0, marker);
-  const at = local.lastIndexOf("_");
-  if (at <= 0) return undefined;
-  return `${local.slice(0, at)}@${local.slice(at + 1)}`.toLowerCase();
+  if (upn === undefined || !upn.includes("#")) return undefined;
+  // Exactly one marker, right before the tenant's domain: `a_b.com#EXT#_evil.net#EXT#@…` is no guest's
+  // UPN Entra makes, and must not read as `a@b.com`. Shown as it is instead.
+  const match = /^([^#]+)_([^_#@]+)#EXT#@[^#@]+$/i.exec(upn);
+  if (match === null) return undefined;
+  return `${match[1]}@${match[2]}`.toLowerCase();
 }
 
 /**

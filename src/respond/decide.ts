@@ -1,4 +1,4 @@
-import { type ActionRow, actionsOf, finishAction, reopenUndoneAction } from "../store/actions-repo.js";
+import { type ActionRow, actionsOf, finishAction, reopenAction } from "../store/actions-repo.js";
 import type { Database, Queryable } from "../store/database.js";
 import { findingsByIds } from "../store/findings-repo.js";
 import {
@@ -9,7 +9,7 @@ import {
   type IncidentState,
   transitionIncident,
 } from "../store/incidents-repo.js";
-import { approvableActionState, DECISION_STEPS, type DecisionVerb } from "./lifecycle.js";
+import { approvable, DECISION_STEPS, type DecisionVerb } from "./lifecycle.js";
 
 export { DECISION_STEPS } from "./lifecycle.js";
 
@@ -86,8 +86,9 @@ export async function decide(
     return refusal("you are the subject or the actor of this incident: someone else must decide", incident);
   }
   // What an approval covers: the planned actions, or after an undo the undone ones ("contain again").
-  const candidate = approvableActionState(incident.state);
-  const planned: ActionRow[] = (await actionsOf(deps.db, incidentId)).filter((a) => a.state === candidate);
+  const planned: ActionRow[] = (await actionsOf(deps.db, incidentId)).filter((a) =>
+    approvable(incident.state, a),
+  );
   const chosen = "approve" in verdict && verdict.approve ? verdict.actionIds : undefined;
   if (chosen !== undefined) {
     const unknown = chosen.filter((id) => !planned.some((a) => a.id === id));
@@ -145,7 +146,7 @@ export async function decide(
     return { outcome: "undo-requested", incident };
   }
   const to: IncidentState = verb === "deny" ? "denied" : "approved";
-  const reopen = verb === "approve" && candidate === "undone";
+  const reopen = verb === "approve" && incident.state === "reverted";
   // Contained again: the approval and each chosen action planned afresh are one transaction, so an
   // approved incident never waits on actions still marked undone (the rest stay undone, as left).
   const moved = await deps.db.transaction(async (tx) => {
@@ -170,7 +171,7 @@ export async function decide(
     );
     if (approved !== undefined && reopen) {
       const selected = new Set(chosen ?? planned.map((a) => a.id));
-      for (const a of planned.filter((p) => selected.has(p.id))) await reopenUndoneAction(tx, a.id);
+      for (const a of planned.filter((p) => selected.has(p.id))) await reopenAction(tx, a.id);
     }
     return approved;
   });

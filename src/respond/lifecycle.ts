@@ -1,3 +1,4 @@
+import type { ActionState } from "../store/actions-repo.js";
 import type { IncidentState } from "../store/incidents-repo.js";
 
 /**
@@ -36,9 +37,25 @@ export const DECISION_STEPS: Readonly<
   undo: { from: UNDOABLE_STATES, changesTenant: true, what: "contained, with something to undo" },
 };
 
-/** What approving contains in each state: planned actions, or the undone ones once more ("contain again"). */
-export const approvableActionState = (state: IncidentState): "planned" | "undone" =>
-  state === "reverted" ? "undone" : "planned";
+/** How undo marks a step it withdrew from an administrator (undo.ts): contain again asks it once more. */
+export const WITHDRAWN_BY_UNDO = "withdrawn by the undo";
+
+/**
+ * Whether approving the incident in its state runs this action: a planned one; after an undo ("contain
+ * again"), every one the undo gave back or left undone: undone, withdrawn from an administrator, or one
+ * that had failed. Nothing containment held is silently left out of containing again.
+ */
+export function approvable(
+  incident: IncidentState,
+  action: { state: ActionState; outcome?: string | null | undefined },
+): boolean {
+  if (incident !== "reverted") return action.state === "planned";
+  return (
+    action.state === "undone" ||
+    action.state === "failed" ||
+    (action.state === "skipped" && (action.outcome ?? "").startsWith(WITHDRAWN_BY_UNDO))
+  );
+}
 
 /** Whether an incident in `state` offers `verb`. */
 export const offers = (verb: DecisionVerb, state: IncidentState): boolean =>

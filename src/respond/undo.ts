@@ -8,6 +8,7 @@ import {
   outcomeOf,
   targetOf,
 } from "./containment.js";
+import { WITHDRAWN_BY_UNDO } from "./lifecycle.js";
 import { RESPONDERS } from "./responders/index.js";
 import { type ActionName, AdministratorStepRequired } from "./types.js";
 
@@ -30,7 +31,7 @@ export async function undoContainment(
       const withdrawn = await withdrawAdministratorStep(
         deps.db,
         row.id,
-        "withdrawn by the undo: no longer asked of an administrator",
+        `${WITHDRAWN_BY_UNDO}: no longer asked of an administrator`,
       );
       if (withdrawn) continue;
       row = (await actionsOf(deps.db, incidentId)).find((r) => r.id === listed.id) ?? listed;

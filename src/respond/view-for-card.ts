@@ -213,7 +213,8 @@ function peopleByUpn(findings: readonly Finding[]): Map<string, string> {
     for (const p of [f.subject, f.actor]) {
       if (p?.userPrincipalName === undefined || p.displayName === undefined || p.displayName === "") continue;
       if (isExternalUpn(p.userPrincipalName) || ("external" in p && p.external === true)) continue;
-      people.set(p.userPrincipalName.toLowerCase(), p.displayName);
+      // who(): the name alone only when it is the UPN's in other words; else the name and the UPN.
+      people.set(p.userPrincipalName.toLowerCase(), who(p));
     }
   return people;
 }

@@ -174,14 +174,15 @@ export async function finishAction(
 }
 
 /**
- * An undone action planned again, for "contain again" after an undo: only from `undone`, with its attempt
- * count back to zero, so the next run plans afresh against the live tenant (execute.ts) rather than
- * comparing with the plan of the run that was undone.
+ * An action planned again, for "contain again" after an undo: only from what an undo leaves (undone,
+ * failed, or withdrawn from an administrator: respond/lifecycle.ts approvable), with its attempt count
+ * back to zero, so the next run plans afresh against the live tenant (execute.ts) rather than comparing
+ * with the plan of the run that was undone.
  */
-export async function reopenUndoneAction(db: Queryable, id: string): Promise<boolean> {
+export async function reopenAction(db: Queryable, id: string): Promise<boolean> {
   const { rows } = await db.query<{ id: string }>(
     `UPDATE actions SET state = 'planned', outcome = NULL, changed = NULL, attempts = 0, updated_at = now()
-     WHERE id = $1 AND state = 'undone' RETURNING id`,
+     WHERE id = $1 AND state IN ('undone', 'failed', 'skipped') RETURNING id`,
     [id],
   );
   return rows.length > 0;

@@ -213,6 +213,41 @@ describe("log and tenant text in Warden's cards and chat", () => {
     expect(texts.map((t) => reading(t).shown)).toContain("evidence");
   });
 
+  it("tenant, subscription and account names from ARM and Graph are text in the header, its facts and speak", () => {
+    const card = incidentCard({
+      ...VIEW_DEFAULTS,
+      id: "inc-names",
+      version: 1,
+      state: "pending",
+      severity: "critical",
+      confidence: 0.9,
+      title: "A new admin guest moved a subscription out",
+      story: `${FAKE_LINK} invited ${ANGLE_AUTOLINK}; <at>SOC on call</at> moved it.`,
+      tenant: { id: "8f2c6a1e-3b7d-4c9e-a5f1-2d4b6c8e0a13", name: FAKE_LINK },
+      subscriptions: [{ id: "df42ad1f-40c1-43f4-a389-80a49ee24ecf", name: ANGLE_AUTOLINK }],
+      confidenceReasons: [FAKE_LINK],
+      notDone: [{ text: `Recovering ${FAKE_LINK} needs a support case` }],
+      timeline: [],
+      evidence: [],
+      actions: [
+        {
+          id: "a1",
+          action: "disable-account",
+          target: FAKE_LINK,
+          changes: [ANGLE_AUTOLINK],
+          state: "planned",
+        },
+      ],
+    });
+    const texts = cardTexts(card);
+    expectInert(texts, [FAKE_LINK, ANGLE_AUTOLINK]);
+    expectOnlyPortalLinks(texts);
+    // A mention is Teams' markup too: in card text it must stay text, never notify anyone.
+    for (const text of texts) expect(text).not.toMatch(/<at>/);
+    // Read aloud as words: no speech markup, no link syntax.
+    expect(String(card["speak"])).not.toMatch(/[<>[\]]|\]\(/);
+  });
+
   it("no invisible or direction-changing character survives, in markdown text or in a choice's title", () => {
     // Each hides or reorders text the way U+202E does, but is outside the first list of them: the Arabic
     // letter mark (bidi), a soft hyphen, a Hangul filler (a blank letter), a deprecated format character,

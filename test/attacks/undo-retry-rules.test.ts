@@ -225,6 +225,17 @@ describe("second thoughts need a reason, and a retry something it can mend", () 
   });
 });
 
+describe("taking ownership", () => {
+  it("gives an incident one owner, never its own actor, and says so in the trail", async () => {
+    await incident("inc-own", ["pending"]);
+    expect(await click("inc-own", "acknowledge", ADMIN)).toContain("subject or the actor");
+    await click("inc-own", "acknowledge", ANALYST);
+    expect(await click("inc-own", "acknowledge", BOB)).toContain("SOC Analyst already owns it");
+    const owners = (await auditTrail(warden.db, "inc-own")).filter((e) => e.action === "acknowledged");
+    expect(owners.map((e) => e.actorName)).toEqual([ANALYST.name]);
+  });
+});
+
 describe("the second approval of a critical incident", () => {
   it("must approve the actions the first approved, on the same version", async () => {
     await incident("inc-subset", ["pending"], ["block-sign-in", "disable-account"]);

@@ -202,6 +202,6 @@ describe("the chat's answers about incidents", () => {
     }
     const lines = replies.flatMap((r) => r.text.split("\n").slice(1));
     expect(lines).toHaveLength((await auditTrail(w.db, hijack.id)).length);
-    expect(lines.at(-1)).toMatch(/UTC: Analyst 299's approval was refused: the card was out of date x+$/);
+    expect(lines.at(-1)).toMatch(/UTC: refused: approval by "Analyst 299": the card was out of date x+$/);
   });
 });

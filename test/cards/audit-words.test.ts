@@ -110,7 +110,7 @@ describe("audit actions in words", () => {
         actorName: "Sam Helpdesk",
         detail: { verb: "undo", reason: "not an approver" },
       }),
-    ).toBe("Sam Helpdesk's undo was refused: not an approver");
+    ).toBe('refused: undo by "Sam Helpdesk": not an approver');
     expect(say({ action: "expired", actorName: "expiry", detail: { afterHours: 4 } })).toBe(
       "expired: nobody decided within 4 hours; nothing was changed",
     );

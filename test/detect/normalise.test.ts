@@ -135,6 +135,8 @@ describe("times and identities", () => {
     expect(homeAddress("first_last_contoso.co.uk#EXT#@fabrikam.onmicrosoft.com")).toBe(
       "first_last@contoso.co.uk",
     );
+    // Two markers is no UPN Entra makes: it must not pass for the address before the first one.
+    expect(homeAddress("ceo_contoso.com#EXT#_evil.net#EXT#@fabrikam.onmicrosoft.com")).toBeUndefined();
   });
 });
 
