@@ -161,8 +161,12 @@ describe("the live pipeline, when a moved subscription's record can never be rea
     // The card shows it among the evidence, linked to the list where the analyst confirms it is gone.
     const view = await incidentView(warden.db, hijack as IncidentRow);
     expect(view.evidence).toContainEqual({
-      text: "subscription-directory-changed: Warden/subscriptionNoLongerListed",
+      text: expect.stringMatching(
+        /^Warden saw: Warden\/subscriptionNoLongerListed, record subscription-gone:/,
+      ),
       url: "https://portal.azure.com/#view/HubsExtension/BrowseResource/resourceType/Microsoft.Resources%2Fsubscriptions",
     });
+    // And the sentence says what Warden saw, the move's own record being unread.
+    expect(view.story).toMatch(/Warden lost .+ from the directory/);
   }, 120_000);
 });
