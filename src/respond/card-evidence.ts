@@ -25,8 +25,15 @@ const SOURCE_NAME: Partial<Record<EvidenceRef["source"], string>> = {
   warden: "Warden saw",
 };
 
-/** The record id Microsoft gives, without Warden's `source:` prefix: what an analyst searches the log for. */
-const recordId = (e: EvidenceRef): string => e.id.slice(e.id.indexOf(":") + 1);
+/**
+ * The record id Microsoft gives, without Warden's `source:` prefix: what an analyst searches the log for.
+ * An activity-log event's id is Warden's own (correlation id, operation and resource, normalise/arm-event.ts):
+ * not Microsoft's, so not shown; its correlation id is.
+ */
+const recordId = (e: EvidenceRef): string | undefined => {
+  const id = e.id.slice(e.id.indexOf(":") + 1);
+  return e.source === "azure-activity" && id.includes("|") ? undefined : id;
+};
 
 /** The page where a record of this kind is looked at: the log it came from, or the user it is about. */
 function pageOf(e: EvidenceRef, f: Finding, tenantId: string): string | undefined {
@@ -55,6 +62,7 @@ function pageOf(e: EvidenceRef, f: Finding, tenantId: string): string | undefine
 export function evidenceOf(
   findings: readonly Finding[],
   tenantId: string,
+  correlationIds: ReadonlyMap<string, string> = new Map(),
 ): { lines: Linked[]; more: number } {
   const seen = new Map<string, Linked & { alert: boolean; time: number }>();
   for (const f of findings)
@@ -63,7 +71,10 @@ export function evidenceOf(
       const alert = e.source === "security-alert";
       const text = alert
         ? `Microsoft alert: ${e.operation}`
-        : `${SOURCE_NAME[e.source] ?? e.source}: ${e.operation}, record ${recordId(e)}`;
+        : `${SOURCE_NAME[e.source] ?? e.source}: ${e.operation}${[
+            recordId(e) === undefined ? "" : `, record ${recordId(e)}`,
+            correlationIds.has(e.id) ? `, correlation ${correlationIds.get(e.id)}` : "",
+          ].join("")}`;
       const url = pageOf(e, f, tenantId);
       seen.set(e.id, { text, alert, time: e.time, ...(url === undefined ? {} : { url }) });
     }

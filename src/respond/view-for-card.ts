@@ -76,18 +76,24 @@ export async function incidentView(
     ...new Set(findings.flatMap((f) => f.subscriptionIds.map((s) => s.toLowerCase()))),
   ];
   const names = await displayNames(db, incident.tenantId, [incident.tenantId, ...subscriptionIds]);
-  // The sign-in and risk records behind the findings: their risk levels are facts, not prose.
-  const riskIds = findings.flatMap((f) =>
-    f.evidence.filter((e) => e.source === "entra-sign-in" || e.source === "entra-risk").map((e) => e.id),
-  );
-  const riskEvents = await eventsByIds(db, incident.tenantId, [...new Set(riskIds)]);
+  // The records behind the findings (the first of them, as many as the card lists): their correlation
+  // ids go beside their record ids, and the sign-in's risk levels are facts, not prose.
+  const evidenceIds = [...new Set(findings.flatMap((f) => f.evidence.map((e) => e.id)))].slice(0, 200);
+  const records = await eventsByIds(db, incident.tenantId, evidenceIds);
+  const riskEvents = records.filter((e) => e.source === "entra-sign-in" || e.source === "entra-risk");
   const decision = [...trail]
     .reverse()
     .find((e) => ["approved", "denied", "auto-contain", "reverted"].includes(e.action));
   const waiting = [...trail].reverse().find((e) => e.action === "awaiting-approval" || e.action === "grew");
   const actor = findings.find((f) => f.actor !== undefined)?.actor;
   const first = await firstApproval(db, incident);
-  const evidence = evidenceOf(findings, incident.tenantId);
+  const evidence = evidenceOf(
+    findings,
+    incident.tenantId,
+    new Map(
+      records.flatMap((e) => (e.correlationId === undefined ? [] : [[e.id, e.correlationId] as const])),
+    ),
+  );
   const signIn = signInOf(findings, riskEvents);
   const owner = trail.findLast((e) => e.action === "acknowledged");
   const pendingSince = trail.findLast((e) => e.toState === "pending" && e.action !== "first-approval")?.at;

@@ -33,6 +33,13 @@ export function checkCardsInTranscript(lines: readonly Record<string, unknown>[]
     expect(visibleLength(card), shown.join("\n")).toBeLessThanOrEqual(700);
   }
   expect(incidentCards).toBeGreaterThan(0);
+  // Evidence a sceptic can look up: record ids, and the correlation id where the log gives one.
+  const all = lines
+    .map((l) => JSON.stringify(cardOf(l) ?? {}))
+    .join("\n")
+    .replaceAll("\\", "");
+  expect(all).toMatch(/Entra audit: [^"]+, record [^,"]+, correlation [0-9a-f-]{36}/);
+  expect(all).toMatch(/Azure activity: [^",]+, correlation [0-9a-f-]{36}/);
   // The guest made Global Administrator: its card says who invited it and that it was made one.
   const guestAdmin = lines
     .map(cardOf)
