@@ -78,7 +78,12 @@ export function timelineLines(view: IncidentView): Element[] {
 
 export function evidenceLines(view: IncidentView, max = Number.POSITIVE_INFINITY): Element[] {
   const shown = view.evidence.slice(0, max);
-  const lines = shown.map((e) => text(portalLinkText(e.text, e.url), { spacing: "Small" }));
+  // Every reason for the confidence: the header has room for the first only.
+  const why =
+    view.confidenceReasons.length === 0
+      ? []
+      : [text(`Why ${Math.round(view.confidence * 100)}%: ${md(view.confidenceReasons.join("; "))}`)];
+  const lines = [...why, ...shown.map((e) => text(portalLinkText(e.text, e.url), { spacing: "Small" }))];
   const more = view.evidenceMore + view.evidence.length - shown.length;
   if (more > 0) {
     lines.push(text(`${more} more records: \`history ${view.id}\` lists the trail`, { isSubtle: true }));

@@ -201,6 +201,10 @@ describe("incident cards", () => {
     // The timeline, the evidence and each action are hidden until toggled.
     expect(shown).not.toContain("Step 0");
     expect(shown).not.toContain("evidence 0");
+    // Every reason for the confidence is behind the Evidence toggle.
+    expect(cardTexts(card).map((t) => reading(t).shown)).toContain(
+      "Why 97%: let in, transfers opened, subscription moved",
+    );
     expect(shown).not.toContain("Set accountEnabled");
     const toggles: string[] = [];
     walk(card, (el) => {
